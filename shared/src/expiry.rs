@@ -1,0 +1,153 @@
+//! When a voucher expires, and how the deadline reads in Spanish in the network's zone.
+//!
+//! One style everywhere, server and widget: 24-hour clock, weekday and day, the city of
+//! the zone — "martes 25 de noviembre a las 23:59, hora de Bogotá" — whatever zone the
+//! shopper's device is set to.
+
+use crate::network::Network;
+use time::{Duration, OffsetDateTime};
+
+/// The earliest a voucher may expire, counted from its creation.
+pub const MIN_LIFETIME: Duration = Duration::minutes(15);
+/// The latest a voucher may expire, counted from its creation.
+pub const MAX_LIFETIME: Duration = Duration::days(30);
+
+/// Why a requested deadline was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ExpiryError {
+    /// Less than 15 minutes ahead (or in the past).
+    #[error("expires_at must be at least 15 minutes ahead")]
+    TooSoon,
+    /// More than 30 days ahead.
+    #[error("expires_at must be at most 30 days ahead")]
+    TooLate,
+}
+
+/// The deadline of a voucher created at `now`: the requested one if within bounds, else the
+/// network's default lifetime; in the network's offset, to the whole second.
+///
+/// ```
+/// use time::macros::datetime;
+/// use vale_shared::{Network, expiry::{deadline, ExpiryError}};
+/// let now = datetime!(2026-11-22 12:00 UTC);
+/// assert_eq!(deadline(Network::Efecty, None, now)?, datetime!(2026-11-25 07:00 -5));
+/// assert_eq!(deadline(Network::Efecty, Some(now), now), Err(ExpiryError::TooSoon));
+/// # Ok::<(), ExpiryError>(())
+/// ```
+pub fn deadline(
+    network: Network,
+    requested: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+) -> Result<OffsetDateTime, ExpiryError> {
+    let at = match requested {
+        None => now + network.default_lifetime(),
+        Some(at) if at - now < MIN_LIFETIME => return Err(ExpiryError::TooSoon),
+        Some(at) if at - now > MAX_LIFETIME => return Err(ExpiryError::TooLate),
+        Some(at) => at,
+    };
+    Ok(at.to_offset(network.utc_offset()).replace_nanosecond(0).unwrap_or(at))
+}
+
+const WEEKDAYS: [&str; 7] = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"];
+const MONTHS: [&str; 12] = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+];
+
+/// The deadline as a shopper reads it, in the network's zone.
+///
+/// ```
+/// use time::macros::datetime;
+/// use vale_shared::{Network, expiry::deadline_text};
+/// // 04:59 UTC on the 26th is 23:59 on the 25th in Bogotá.
+/// assert_eq!(
+///     deadline_text(datetime!(2026-11-26 04:59:59 UTC), Network::Efecty),
+///     "martes 25 de noviembre a las 23:59, hora de Bogotá",
+/// );
+/// ```
+pub fn deadline_text(expires_at: OffsetDateTime, network: Network) -> String {
+    let local = expires_at.to_offset(network.utc_offset());
+    let weekday = WEEKDAYS
+        .get(usize::from(local.weekday().number_days_from_monday()))
+        .unwrap_or(&"");
+    let month = MONTHS.get(usize::from(u8::from(local.month())) - 1).unwrap_or(&"");
+    format!(
+        "{weekday} {} de {month} a las {:02}:{:02}, hora de {}",
+        local.day(),
+        local.hour(),
+        local.minute(),
+        network.city()
+    )
+}
+
+/// The time left as a ticking countdown: `03:04:05`, or `2 días 03:04:05`; zero when past.
+///
+/// ```
+/// use time::{Duration, macros::datetime};
+/// use vale_shared::expiry::countdown_text;
+/// let now = datetime!(2026-11-22 12:00 UTC);
+/// assert_eq!(countdown_text(now + Duration::seconds(3 * 3600 + 4 * 60 + 5), now), "03:04:05");
+/// assert_eq!(countdown_text(now + Duration::hours(49), now), "2 días 01:00:00");
+/// assert_eq!(countdown_text(now - Duration::hours(1), now), "00:00:00");
+/// ```
+pub fn countdown_text(expires_at: OffsetDateTime, now: OffsetDateTime) -> String {
+    let left = (expires_at - now).whole_seconds().max(0);
+    let (days, rest) = (left / 86_400, left % 86_400);
+    let clock = format!("{:02}:{:02}:{:02}", rest / 3600, rest % 3600 / 60, rest % 60);
+    match days {
+        0 => clock,
+        1 => format!("1 día {clock}"),
+        _ => format!("{days} días {clock}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn bounds_are_inclusive() {
+        let now = datetime!(2026-11-22 12:00 UTC);
+        let network = Network::Pagoefectivo;
+        assert!(deadline(network, Some(now + MIN_LIFETIME), now).is_ok());
+        assert!(deadline(network, Some(now + MAX_LIFETIME), now).is_ok());
+        assert_eq!(
+            deadline(network, Some(now + MAX_LIFETIME + Duration::SECOND), now),
+            Err(ExpiryError::TooLate)
+        );
+    }
+
+    #[test]
+    fn deadline_text_is_in_lima_for_pagoefectivo() {
+        let at = datetime!(2026-01-01 03:30 UTC);
+        assert_eq!(
+            deadline_text(at, Network::Pagoefectivo),
+            "miércoles 31 de diciembre a las 22:30, hora de Lima"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn deadline_is_whole_seconds_in_the_network_offset(secs in 0_i64..4_000_000_000, nanos in 0_u32..1_000_000_000) {
+            let now = OffsetDateTime::from_unix_timestamp(secs).unwrap().replace_nanosecond(nanos).unwrap();
+            for network in Network::ALL {
+                let at = deadline(network, None, now).unwrap();
+                prop_assert_eq!(at.offset(), network.utc_offset());
+                prop_assert_eq!(at.nanosecond(), 0);
+                prop_assert!(!deadline_text(at, network).is_empty());
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! Vale's domain core, shared by the edge (Cloudflare Workers) and the widget (browser).
+//!
+//! Pure Rust: no I/O and no clock reads. Every function that needs the time takes `now`
+//! as a parameter, so the same code runs natively, in workerd and in the browser.
+#![deny(missing_docs)]
+
+pub mod barcode;
+pub mod efecty;
+pub mod expiry;
+pub mod id;
+pub mod money;
+pub mod network;
+pub mod pagoefectivo;
+pub mod secret;
+pub mod state;
+pub mod voucher;
+pub mod webhook;
+
+pub use id::{EventId, IdError, MerchantId, VoucherId};
+pub use money::{Currency, Money, MoneyError};
+pub use network::Network;
+pub use secret::Secret;
+pub use state::{TransitionError, VoucherEvent, VoucherStatus};

@@ -1,0 +1,570 @@
+//! The voucher as the API speaks it: the merchant's create request, checked field by
+//! field; the whole voucher object; and the display view a storefront page may read.
+//!
+//! One model for both sides: the edge serialises these types and the widget reads them.
+
+use crate::barcode::Barcode;
+use crate::expiry::{self, ExpiryError};
+use crate::id::VoucherId;
+use crate::money::{Currency, Money};
+use crate::network::{Limits, Network};
+use crate::state::{Anomaly, VoucherStatus};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+
+/// Longest `reference`, in characters.
+pub const MAX_REFERENCE: usize = 64;
+/// Longest `description`, in characters.
+pub const MAX_DESCRIPTION: usize = 120;
+/// Most `metadata` keys.
+pub const MAX_METADATA_KEYS: usize = 20;
+const MAX_METADATA_KEY: usize = 40;
+const MAX_METADATA_VALUE: usize = 500;
+const MAX_CUSTOMER_FIELD: usize = 200;
+
+/// The `object` field of a voucher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Object {
+    /// `"voucher"`.
+    #[default]
+    Voucher,
+}
+
+/// Who pays, as far as the merchant tells; every field optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    /// Full name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// E-mail address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// Identity document kind, such as `CC` (Colombia) or `DNI` (Peru).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_type: Option<String>,
+    /// Identity document number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_number: Option<String>,
+}
+
+/// A payment the voucher could not take (see [`Anomaly`]), kept so it is never lost.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnexpectedPayment {
+    /// Why the voucher could not take it.
+    pub reason: Anomaly,
+    /// What was paid.
+    #[serde(flatten)]
+    pub amount: Money,
+    /// When the network says it was paid.
+    #[serde(with = "time::serde::rfc3339")]
+    pub paid_at: OffsetDateTime,
+    /// The network's id for the notification that reported it.
+    pub notification_id: String,
+}
+
+/// The voucher object of the API, as the merchant's backend sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Voucher {
+    /// `vch_…`.
+    pub id: VoucherId,
+    /// Always `"voucher"`.
+    #[serde(default)]
+    pub object: Object,
+    /// Whether it was made with a live key.
+    pub livemode: bool,
+    /// The cash network.
+    pub network: Network,
+    /// Where it is in its life.
+    pub status: VoucherStatus,
+    /// What the shopper pays.
+    #[serde(flatten)]
+    pub amount: Money,
+    /// The merchant's order id.
+    pub reference: String,
+    /// Shown on the voucher.
+    pub description: Option<String>,
+    /// What the shopper reads out or types: the CIP or the Efecty reference.
+    pub payment_code: String,
+    /// What the cashier scans.
+    pub barcode: Barcode,
+    /// The deadline, in the network's offset.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    /// The network's zone, such as `America/Bogota`.
+    pub time_zone: String,
+    /// When it was issued.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When the network says it was paid.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub paid_at: Option<OffsetDateTime>,
+    /// The bearer token for the display view.
+    pub client_secret: String,
+    /// The hosted, printable page.
+    pub hosted_url: String,
+    /// Who pays.
+    #[serde(default)]
+    pub customer: Customer,
+    /// The merchant's own keys and values.
+    #[serde(default)]
+    pub metadata: BTreeMap<String, String>,
+    /// Payments that arrived when the voucher could no longer take them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unexpected_payments: Vec<UnexpectedPayment>,
+}
+
+/// What a storefront page may read with the client secret: no customer, no metadata, no
+/// client secret, plus the server's clock so the countdown can correct the device's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisplayVoucher {
+    /// `vch_…`.
+    pub id: VoucherId,
+    /// Always `"voucher"`.
+    #[serde(default)]
+    pub object: Object,
+    /// Whether it was made with a live key.
+    pub livemode: bool,
+    /// The cash network.
+    pub network: Network,
+    /// Where it is in its life.
+    pub status: VoucherStatus,
+    /// What the shopper pays.
+    #[serde(flatten)]
+    pub amount: Money,
+    /// The merchant's order id.
+    pub reference: String,
+    /// Shown on the voucher.
+    pub description: Option<String>,
+    /// What the shopper reads out or types.
+    pub payment_code: String,
+    /// What the cashier scans.
+    pub barcode: Barcode,
+    /// The deadline.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    /// The network's zone.
+    pub time_zone: String,
+    /// When it was issued.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When it was paid.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub paid_at: Option<OffsetDateTime>,
+    /// The hosted, printable page.
+    pub hosted_url: String,
+    /// The server's clock when it answered.
+    #[serde(with = "time::serde::rfc3339")]
+    pub server_time: OffsetDateTime,
+}
+
+impl Voucher {
+    /// The display view, stamped with the server's clock.
+    pub fn display(&self, server_time: OffsetDateTime) -> DisplayVoucher {
+        DisplayVoucher {
+            id: self.id.clone(),
+            object: Object::Voucher,
+            livemode: self.livemode,
+            network: self.network,
+            status: self.status,
+            amount: self.amount,
+            reference: self.reference.clone(),
+            description: self.description.clone(),
+            payment_code: self.payment_code.clone(),
+            barcode: self.barcode.clone(),
+            expires_at: self.expires_at,
+            time_zone: self.time_zone.clone(),
+            created_at: self.created_at,
+            paid_at: self.paid_at,
+            hosted_url: self.hosted_url.clone(),
+            server_time,
+        }
+    }
+}
+
+/// A create request that passed every check; what remains is to give it an id and codes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewVoucher {
+    /// The cash network.
+    pub network: Network,
+    /// What the shopper pays, within limits and cash-exact.
+    pub amount: Money,
+    /// The merchant's order id.
+    pub reference: String,
+    /// Shown on the voucher.
+    pub description: Option<String>,
+    /// The deadline, in the network's offset.
+    pub expires_at: OffsetDateTime,
+    /// Who pays.
+    pub customer: Customer,
+    /// The merchant's own keys and values.
+    pub metadata: BTreeMap<String, String>,
+}
+
+/// A request field that was refused: the API answers `400` naming `param`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{param}: {message}")]
+pub struct InvalidParam {
+    /// The offending field, dotted for nested ones (`customer.email`, `metadata.k`).
+    pub param: String,
+    /// A snake_case code, such as `parameter_missing` or `amount_too_small`.
+    pub code: &'static str,
+    /// A sentence a developer can act on.
+    pub message: String,
+}
+
+fn invalid(param: &str, code: &'static str, message: impl Into<String>) -> InvalidParam {
+    InvalidParam { param: param.to_owned(), code, message: message.into() }
+}
+
+impl NewVoucher {
+    /// Checks a `POST /v1/vouchers` body field by field. `limits` gives the merchant's
+    /// amount limits for a network and currency (`None` when it takes none).
+    ///
+    /// ```
+    /// use time::macros::datetime;
+    /// use vale_shared::{Network, voucher::NewVoucher};
+    /// let body = br#"{"network": "efecty", "amount": 5000000, "currency": "COP", "reference": "order-1001"}"#;
+    /// let now = datetime!(2026-11-22 12:00 UTC);
+    /// let limits = |n: Network, c| n.default_limits(c).map(|(min, max)| vale_shared::network::Limits { min, max });
+    /// let voucher = NewVoucher::from_json(body, now, limits)?;
+    /// assert_eq!(voucher.amount.minor(), 5_000_000);
+    ///
+    /// let bad = br#"{"network": "efecty", "amount": 5000050, "currency": "COP", "reference": "order-1001"}"#;
+    /// assert_eq!(NewVoucher::from_json(bad, now, limits).unwrap_err().param, "amount");
+    /// # Ok::<(), vale_shared::voucher::InvalidParam>(())
+    /// ```
+    pub fn from_json(
+        body: &[u8],
+        now: OffsetDateTime,
+        limits: impl Fn(Network, Currency) -> Option<Limits>,
+    ) -> Result<NewVoucher, InvalidParam> {
+        let fields: Map<String, Value> = serde_json::from_slice(body).map_err(|_| {
+            invalid("body", "body_invalid", "The body must be a JSON object.")
+        })?;
+        const KNOWN: [&str; 8] = [
+            "network",
+            "amount",
+            "currency",
+            "reference",
+            "description",
+            "expires_at",
+            "customer",
+            "metadata",
+        ];
+        if let Some(unknown) = fields.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+            return Err(invalid(unknown, "parameter_unknown", "This parameter is not known."));
+        }
+
+        let network: Network = required_str(&fields, "network")?.parse().map_err(|_| {
+            invalid("network", "network_invalid", "network must be `efecty` or `pagoefectivo`.")
+        })?;
+        let currency: Currency = required_str(&fields, "currency")?.parse().map_err(|_| {
+            invalid("currency", "currency_invalid", "currency must be COP, PEN or USD.")
+        })?;
+        if !network.accepts(currency) {
+            return Err(invalid(
+                "currency",
+                "currency_not_accepted",
+                format!("{} does not take {}.", network.brand(), currency.code()),
+            ));
+        }
+        let amount = parse_amount(fields.get("amount"), network, currency, &limits)?;
+
+        let reference = required_str(&fields, "reference")?;
+        let reference_ok = !reference.is_empty()
+            && reference.len() <= MAX_REFERENCE
+            && reference.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !reference_ok {
+            return Err(invalid(
+                "reference",
+                "reference_invalid",
+                "reference must be 1 to 64 of A-Z, a-z, 0-9, `_` and `-`.",
+            ));
+        }
+
+        let description = optional_str(&fields, "description")?;
+        if description.is_some_and(|d| d.chars().count() > MAX_DESCRIPTION) {
+            return Err(invalid(
+                "description",
+                "description_too_long",
+                "description must be at most 120 characters.",
+            ));
+        }
+
+        let requested = optional_str(&fields, "expires_at")?
+            .map(|text| {
+                OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+                    .map_err(|_| {
+                        invalid("expires_at", "expires_at_invalid", "expires_at must be RFC 3339.")
+                    })
+            })
+            .transpose()?;
+        let expires_at = expiry::deadline(network, requested, now).map_err(|e| {
+            let code = match e {
+                ExpiryError::TooSoon => "expires_at_too_soon",
+                ExpiryError::TooLate => "expires_at_too_late",
+            };
+            invalid("expires_at", code, e.to_string())
+        })?;
+
+        let customer = parse_customer(fields.get("customer"))?;
+        let metadata = parse_metadata(fields.get("metadata"))?;
+        Ok(NewVoucher {
+            network,
+            amount,
+            reference: reference.to_owned(),
+            description: description.map(str::to_owned),
+            expires_at,
+            customer,
+            metadata,
+        })
+    }
+}
+
+fn required_str<'a>(fields: &'a Map<String, Value>, param: &str) -> Result<&'a str, InvalidParam> {
+    optional_str(fields, param)?
+        .ok_or_else(|| invalid(param, "parameter_missing", format!("{param} is required.")))
+}
+
+fn optional_str<'a>(
+    fields: &'a Map<String, Value>,
+    param: &str,
+) -> Result<Option<&'a str>, InvalidParam> {
+    match fields.get(param) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(invalid(param, "parameter_invalid", format!("{param} must be a string."))),
+    }
+}
+
+fn parse_amount(
+    value: Option<&Value>,
+    network: Network,
+    currency: Currency,
+    limits: &impl Fn(Network, Currency) -> Option<Limits>,
+) -> Result<Money, InvalidParam> {
+    let minor = match value {
+        None | Some(Value::Null) => {
+            return Err(invalid("amount", "parameter_missing", "amount is required."));
+        }
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(_) => None,
+    };
+    let amount = minor.and_then(|m| Money::new(m, currency).ok()).ok_or_else(|| {
+        invalid("amount", "amount_invalid", "amount must be a whole number of minor units, ≥ 0.")
+    })?;
+    if !amount.is_cash_exact() {
+        return Err(invalid(
+            "amount",
+            "amount_not_cash_exact",
+            "COP amounts must be whole pesos (a multiple of 100): cash takes no centavos.",
+        ));
+    }
+    let limits = limits(network, currency).ok_or_else(|| {
+        invalid("currency", "currency_not_accepted", "This merchant takes no such currency.")
+    })?;
+    if amount.minor() < limits.min {
+        return Err(invalid(
+            "amount",
+            "amount_too_small",
+            format!("amount must be at least {} for {}.", limits.min, network.brand()),
+        ));
+    }
+    if amount.minor() > limits.max {
+        return Err(invalid(
+            "amount",
+            "amount_too_large",
+            format!("amount must be at most {} for {}.", limits.max, network.brand()),
+        ));
+    }
+    Ok(amount)
+}
+
+fn parse_customer(value: Option<&Value>) -> Result<Customer, InvalidParam> {
+    let fields = match value {
+        None | Some(Value::Null) => return Ok(Customer::default()),
+        Some(Value::Object(fields)) => fields,
+        Some(_) => return Err(invalid("customer", "parameter_invalid", "customer must be an object.")),
+    };
+    const KNOWN: [&str; 5] = ["name", "email", "phone", "document_type", "document_number"];
+    if let Some(unknown) = fields.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+        let param = format!("customer.{unknown}");
+        return Err(invalid(&param, "parameter_unknown", "This parameter is not known."));
+    }
+    let field = |name: &str| -> Result<Option<String>, InvalidParam> {
+        let param = format!("customer.{name}");
+        match fields.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if s.chars().count() <= MAX_CUSTOMER_FIELD => Ok(Some(s.clone())),
+            Some(_) => Err(invalid(
+                &param,
+                "parameter_invalid",
+                format!("{param} must be a string of at most 200 characters."),
+            )),
+        }
+    };
+    let customer = Customer {
+        name: field("name")?,
+        email: field("email")?,
+        phone: field("phone")?,
+        document_type: field("document_type")?,
+        document_number: field("document_number")?,
+    };
+    if customer.email.as_deref().is_some_and(|e| !e.contains('@')) {
+        return Err(invalid("customer.email", "email_invalid", "customer.email is not an e-mail."));
+    }
+    Ok(customer)
+}
+
+fn parse_metadata(value: Option<&Value>) -> Result<BTreeMap<String, String>, InvalidParam> {
+    let fields = match value {
+        None | Some(Value::Null) => return Ok(BTreeMap::new()),
+        Some(Value::Object(fields)) => fields,
+        Some(_) => return Err(invalid("metadata", "parameter_invalid", "metadata must be an object.")),
+    };
+    if fields.len() > MAX_METADATA_KEYS {
+        return Err(invalid("metadata", "metadata_too_many_keys", "metadata takes at most 20 keys."));
+    }
+    fields
+        .iter()
+        .map(|(key, value)| match value {
+            Value::String(text)
+                if !key.is_empty()
+                    && key.chars().count() <= MAX_METADATA_KEY
+                    && text.chars().count() <= MAX_METADATA_VALUE =>
+            {
+                Ok((key.clone(), text.clone()))
+            }
+            _ => Err(invalid(
+                &format!("metadata.{key}"),
+                "metadata_invalid",
+                "metadata keys are 1 to 40 characters and values strings of at most 500.",
+            )),
+        })
+        .collect()
+}
+
+/// A payment code split into groups of three or four for reading aloud at a counter:
+/// `1234567890` → `123 456 7890`.
+///
+/// ```
+/// use vale_shared::voucher::group_for_reading;
+/// assert_eq!(group_for_reading("1234567890"), "123 456 7890");
+/// assert_eq!(group_for_reading("123456789012"), "1234 5678 9012");
+/// assert_eq!(group_for_reading("123"), "123");
+/// ```
+pub fn group_for_reading(code: &str) -> String {
+    let chars: Vec<char> = code.chars().collect();
+    let groups = chars.len().div_ceil(4).max(1);
+    let (base, extra) = (chars.len() / groups, chars.len() % groups);
+    let mut out = String::with_capacity(chars.len() + groups);
+    let mut rest = chars.as_slice();
+    for group in 0..groups {
+        let size = if group >= groups - extra { base + 1 } else { base };
+        let (head, tail) = rest.split_at(size.min(rest.len()));
+        if group > 0 {
+            out.push(' ');
+        }
+        out.extend(head);
+        rest = tail;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-22 12:00 UTC);
+
+    fn limits(network: Network, currency: Currency) -> Option<Limits> {
+        network.default_limits(currency).map(|(min, max)| Limits { min, max })
+    }
+
+    fn check(body: &str) -> Result<NewVoucher, InvalidParam> {
+        NewVoucher::from_json(body.as_bytes(), NOW, limits)
+    }
+
+    fn param_of(body: &str) -> (String, &'static str) {
+        let e = check(body).unwrap_err();
+        (e.param, e.code)
+    }
+
+    #[test]
+    fn a_full_request_passes() {
+        let v = check(
+            r#"{"network":"pagoefectivo","amount":2550,"currency":"PEN","reference":"A-1_b",
+                "description":"Pedido 1","expires_at":"2026-11-23T12:00:00Z",
+                "customer":{"name":"Ana","email":"ana@example.pe","document_type":"DNI"},
+                "metadata":{"order":"1"}}"#,
+        )
+        .unwrap();
+        assert_eq!(v.amount, Money::new(2550, Currency::Pen).unwrap());
+        assert_eq!(v.expires_at, datetime!(2026-11-23 07:00 -5));
+        assert_eq!(v.customer.document_type.as_deref(), Some("DNI"));
+        assert_eq!(v.metadata.get("order").map(String::as_str), Some("1"));
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let ok = r#""network":"efecty","currency":"COP","reference":"r1""#;
+        let cases = [
+            ("not json", "body", "body_invalid"),
+            ("[]", "body", "body_invalid"),
+            (r#"{"currency":"COP","amount":500000,"reference":"r"}"#, "network", "parameter_missing"),
+            (r#"{"network":"oxxo","currency":"COP","amount":500000,"reference":"r"}"#, "network", "network_invalid"),
+            (r#"{"network":"efecty","currency":"PEN","amount":500000,"reference":"r"}"#, "currency", "currency_not_accepted"),
+            (&format!(r#"{{{ok}}}"#), "amount", "parameter_missing"),
+            (&format!(r#"{{{ok},"amount":50000.5}}"#), "amount", "amount_invalid"),
+            (&format!(r#"{{{ok},"amount":"500000"}}"#), "amount", "amount_invalid"),
+            (&format!(r#"{{{ok},"amount":-500000}}"#), "amount", "amount_invalid"),
+            (&format!(r#"{{{ok},"amount":500050}}"#), "amount", "amount_not_cash_exact"),
+            (&format!(r#"{{{ok},"amount":400000}}"#), "amount", "amount_too_small"),
+            (&format!(r#"{{{ok},"amount":400000100}}"#), "amount", "amount_too_large"),
+            (r#"{"network":"efecty","currency":"COP","amount":500000,"reference":"a b"}"#, "reference", "reference_invalid"),
+            (&format!(r#"{{{ok},"amount":500000,"expires_at":"tomorrow"}}"#), "expires_at", "expires_at_invalid"),
+            (&format!(r#"{{{ok},"amount":500000,"expires_at":"2026-11-22T12:10:00Z"}}"#), "expires_at", "expires_at_too_soon"),
+            (&format!(r#"{{{ok},"amount":500000,"expires_at":"2027-01-22T12:10:00Z"}}"#), "expires_at", "expires_at_too_late"),
+            (&format!(r#"{{{ok},"amount":500000,"customer":{{"email":"nope"}}}}"#), "customer.email", "email_invalid"),
+            (&format!(r#"{{{ok},"amount":500000,"customer":{{"age":3}}}}"#), "customer.age", "parameter_unknown"),
+            (&format!(r#"{{{ok},"amount":500000,"metadata":{{"k":1}}}}"#), "metadata.k", "metadata_invalid"),
+            (&format!(r#"{{{ok},"amount":500000,"extra":1}}"#), "extra", "parameter_unknown"),
+        ];
+        for (body, param, code) in cases {
+            assert_eq!(param_of(body), (param.to_owned(), code), "{body}");
+        }
+    }
+
+    #[test]
+    fn voucher_json_carries_amount_and_currency_side_by_side() {
+        let v = check(r#"{"network":"efecty","amount":5000000,"currency":"COP","reference":"r"}"#)
+            .unwrap();
+        let json = serde_json::to_value(v.amount).unwrap();
+        assert_eq!(json, serde_json::json!({"amount": 5000000, "currency": "COP"}));
+    }
+
+    proptest! {
+        #[test]
+        fn grouping_keeps_every_character(code in "[0-9]{0,30}") {
+            let grouped = group_for_reading(&code);
+            prop_assert_eq!(grouped.replace(' ', ""), code.clone());
+            prop_assert!(grouped.split(' ').all(|g| g.len() <= 4));
+            if code.len() >= 6 {
+                prop_assert!(grouped.split(' ').all(|g| g.len() >= 3));
+            }
+        }
+
+        #[test]
+        fn create_never_panics(body in prop::collection::vec(any::<u8>(), 0..256)) {
+            let _ = NewVoucher::from_json(&body, NOW, limits);
+        }
+    }
+}
