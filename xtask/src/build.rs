@@ -1,0 +1,120 @@
+//! Builds the two wasm products and runs them: the widget (Leptos, for the browser) into
+//! `www/widget/`, and the edge (Workers) with `worker-build` into `edge/build/`.
+
+use crate::tools::{self, Result, Tools, run};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Where cargo puts its output: `CARGO_TARGET_DIR` when set, else `target/` at the root.
+pub fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
+}
+
+/// The widget's files as served: the hand-written entry module, the wasm-bindgen glue and
+/// the optimised wasm.
+pub const WIDGET_FILES: [&str; 3] = ["vale.js", "vale_widget.js", "vale_widget_bg.wasm"];
+
+/// Release-builds the widget, binds it for `--target web`, shrinks it with `wasm-opt -Oz`
+/// and puts it with its entry module in `www/widget/`.
+pub fn build_widget(root: &Path, tools: &Tools) -> Result {
+    run(Command::new("cargo")
+        .args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "vale-widget"])
+        .current_dir(root))?;
+    let out = root.join("www/widget");
+    let wasm = target_dir(root).join("wasm32-unknown-unknown/release/vale_widget.wasm");
+    run(Command::new(&tools.wasm_bindgen)
+        .args(["--target", "web", "--no-typescript", "--out-name", "vale_widget", "--out-dir"])
+        .arg(&out)
+        .arg(&wasm))?;
+    let bg = out.join("vale_widget_bg.wasm");
+    run(Command::new(&tools.wasm_opt)
+        .args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int"])
+        .args(["--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types"])
+        .arg(&bg)
+        .arg("-o")
+        .arg(&bg))?;
+    std::fs::copy(root.join("widget/js/vale.js"), out.join("vale.js"))
+        .map(drop)
+        .map_err(|e| format!("copying widget/js/vale.js: {e}"))
+}
+
+/// Builds the worker with `worker-build --release`, pointed at the local tools (the ones
+/// it would download cannot be reached here).
+pub fn build_edge(root: &Path, tools: &Tools) -> Result {
+    run(Command::new(&tools.worker_build)
+        .arg("--release")
+        .current_dir(root.join("edge"))
+        .env("WASM_BINDGEN_BIN", &tools.wasm_bindgen)
+        .env("WASM_OPT_BIN", &tools.wasm_opt)
+        .env("ESBUILD_BIN", &tools.esbuild)
+        .env("PATH", tools.path_env()))
+}
+
+/// `wrangler dev` for the built worker on 127.0.0.1:`port`, state kept in `persist`.
+pub fn wrangler_dev(root: &Path, tools: &Tools, port: u16, persist: &Path) -> Command {
+    let mut command = Command::new(tools.node());
+    command
+        .arg(&tools.wrangler)
+        .args(["dev", "--config"])
+        .arg(root.join("edge/wrangler.toml"))
+        .args(["--ip", "127.0.0.1", "--port", &port.to_string(), "--persist-to"])
+        .arg(persist)
+        .arg("--show-interactive-dev-session=false")
+        .env("PATH", tools.path_env())
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false");
+    command
+}
+
+/// `cargo xtask dev`: everything a newcomer needs, then the edge in the foreground.
+pub fn dev(root: &Path) -> Result {
+    let tools = tools::ensure_build_tools(root)?;
+    build_widget(root, &tools)?;
+    build_edge(root, &tools)?;
+    let base = "http://127.0.0.1:8787";
+    println!();
+    println!("  Vale is running locally (no accounts, no internet):");
+    println!("    demo store       {base}/");
+    println!("    widget           {base}/widget/vale.js");
+    println!("    hosted voucher   {base}/v/{{id}}?cs={{client_secret}}");
+    println!("    API              {base}/v1/vouchers");
+    println!("    test secret key  sk_test_local   (merchant mer_local)");
+    println!("  Ctrl-C stops everything.");
+    println!();
+    let persist = root.join(".wrangler/state");
+    run(&mut wrangler_dev(root, &tools, 8787, &persist))
+}
+
+/// `cargo xtask bench`: what the shopper downloads and what the edge deploys, then the
+/// shared crate's micro-benchmarks.
+pub fn bench(root: &Path) -> Result {
+    let tools = tools::ensure_build_tools(root)?;
+    build_widget(root, &tools)?;
+    build_edge(root, &tools)?;
+    println!("{:<36} {:>10} {:>10}", "file", "raw B", "gzip B");
+    let mut total = (0, 0);
+    for name in WIDGET_FILES {
+        let (raw, gz) = sizes(&root.join("www/widget").join(name))?;
+        println!("{:<36} {raw:>10} {gz:>10}", format!("widget/{name}"));
+        total = (total.0 + raw, total.1 + gz);
+    }
+    println!("{:<36} {:>10} {:>10}", "widget total (budget 150 KB gzip)", total.0, total.1);
+    for entry in std::fs::read_dir(root.join("edge/build")).map_err(|e| e.to_string())? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.extension().is_some_and(|x| x == "wasm") {
+            let (raw, gz) = sizes(&path)?;
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            println!("{:<36} {raw:>10} {gz:>10}", format!("edge/{name}"));
+        }
+    }
+    run(Command::new("cargo").args(["bench", "-p", "vale-shared"]).current_dir(root))
+}
+
+fn sizes(path: &Path) -> Result<(usize, usize)> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&bytes).map_err(|e| e.to_string())?;
+    let compressed = gz.finish().map_err(|e| e.to_string())?;
+    Ok((bytes.len(), compressed.len()))
+}

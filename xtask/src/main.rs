@@ -1,0 +1,40 @@
+//! Vale's developer commands, run as `cargo xtask <command>` from anywhere in the repo.
+//!
+//! - `dev`: install what is missing, build widget and edge, serve everything on
+//!   `http://127.0.0.1:8787` with local state. Ctrl-C stops it.
+//! - `test`: install what is missing, then every check and test; the last line is
+//!   `N passed, N failed` and the exit code is non-zero on any failure.
+//! - `bench`: sizes of the widget and the edge, and the shared crate's benchmarks.
+
+mod build;
+mod steps;
+mod tools;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The repository root (the parent of this crate's folder).
+fn root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+}
+
+fn main() -> ExitCode {
+    let command = std::env::args().nth(1).unwrap_or_default();
+    let result = match command.as_str() {
+        "dev" => build::dev(&root()),
+        "test" => steps::test(&root()),
+        "bench" => build::bench(&root()),
+        _ => {
+            eprintln!("usage: cargo xtask <dev|test|bench>");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask {command}: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
