@@ -1,0 +1,119 @@
+// The whole story a shopper lives: demo store → voucher with a barcode that scans → the
+// network reports the payment (sandbox) → the widget flips to paid by itself.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { startEdge } from '../support/edge.mjs';
+import { launchBrowser, artifact } from '../support/browser.mjs';
+
+const SECRET_KEY = 'sk_test_local';
+let edge;
+let browser;
+
+before(async () => {
+  edge = await startEdge();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await edge?.stop();
+});
+
+async function api(method, route) {
+  const response = await fetch(`${edge.base}${route}`, {
+    method, headers: { authorization: `Bearer ${SECRET_KEY}` },
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+/** Decodes a PNG with zbar, an independent decoder; answers its lines (`TYPE:data`). */
+function zbar(png) {
+  try {
+    return execFileSync('zbarimg', ['--quiet', png], { encoding: 'utf8' }).trim().split('\n');
+  } catch (e) {
+    return [];
+  }
+}
+
+const CASES = [
+  { network: 'efecty', label: 'Efecty', shown: '$ 38.000', intl: ['es-CO', 'COP', 38000] },
+  { network: 'pagoefectivo', label: 'PagoEfectivo', shown: 'S/ 39.90', intl: ['es-PE', 'PEN', 39.9] },
+];
+
+for (const c of CASES) {
+  test(`${c.label}: checkout, scan, pay in the sandbox, the widget shows paid`, async () => {
+    const page = await browser.newPage({ viewport: { width: 420, height: 1200 } });
+    const problems = [];
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+
+    await page.goto(`${edge.base}/`);
+    await page.locator(`input[name=network][value=${c.network}]`).check();
+    await page.getByRole('button', { name: 'Generar código de pago' }).click();
+
+    const widget = page.locator('vale-voucher');
+    await widget.waitFor();
+    const ready = widget.evaluate((el) => new Promise((resolve) =>
+      el.addEventListener('vale:ready', (e) => resolve(e.detail), { once: true })));
+    const id = await widget.getAttribute('voucher');
+    assert.match(id, /^vch_/);
+
+    // The amount, formatted in Rust, equals what the browser's own Intl prints.
+    const [locale, currency, major] = c.intl;
+    const intl = await page.evaluate(([l, cur, v]) =>
+      new Intl.NumberFormat(l, { style: 'currency', currency: cur }).format(v), [locale, currency, major]);
+    assert.equal(intl.replace(/\u00a0/g, ' '), c.shown);
+    await widget.getByText(intl, { exact: false }).first().waitFor({ timeout: 20_000 });
+
+    const { body: voucher } = await api('GET', `/v1/vouchers/${id}`);
+    assert.equal(voucher.status, 'pending');
+    assert.equal(voucher.network, c.network);
+
+    // The barcode on screen scans, and says what the API says it encodes.
+    const svg = widget.locator('svg').first();
+    await svg.waitFor();
+    const shot = artifact(`${c.network}-barcode.png`);
+    await svg.screenshot({ path: shot });
+    const decoded = zbar(shot);
+    assert.ok(decoded.length > 0, `zbar could not read the ${c.network} barcode`);
+    const digits = (s) => s.replace(/[^0-9A-Za-z]/g, '');
+    assert.ok(
+      decoded.some((line) => digits(line).includes(digits(voucher.barcode.data))),
+      `decoded ${JSON.stringify(decoded)} vs ${voucher.barcode.data}`,
+    );
+    await page.screenshot({ path: artifact(`${c.network}-voucher.png`), fullPage: true });
+
+    // The network pays (sandbox sends its own signed notification through the real route).
+    const paid = widget.evaluate((el) => new Promise((resolve) =>
+      el.addEventListener('vale:paid', (e) => resolve(e.detail), { once: true })));
+    const pay = await api('POST', `/v1/sandbox/vouchers/${id}/pay`);
+    assert.equal(pay.status, 200, JSON.stringify(pay.body));
+    assert.equal(pay.body.status, 'paid');
+
+    const detail = await paid;
+    assert.deepEqual(detail, { voucher: id, status: 'paid' });
+    await page.locator('#order-status[data-state=paid]').waitFor();
+    await widget.getByText('Pago recibido', { exact: false }).first().waitFor();
+    await page.screenshot({ path: artifact(`${c.network}-paid.png`), fullPage: true });
+    assert.deepEqual(await ready, { voucher: id, status: 'pending' });
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+}
+
+test('the hosted page shows the same voucher from its link alone', async () => {
+  const created = await fetch(`${edge.base}/v1/vouchers`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${SECRET_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ network: 'pagoefectivo', amount: 2550, currency: 'PEN', reference: 'hosted-1' }),
+  }).then((r) => r.json());
+  assert.match(created.hosted_url, /\/v\/vch_.+\?cs=/);
+  const page = await browser.newPage({ viewport: { width: 390, height: 1100 } });
+  await page.goto(created.hosted_url);
+  const widget = page.locator('vale-voucher');
+  await widget.getByText('S/\u00a025.50', { exact: false }).first().waitFor({ timeout: 20_000 });
+  await page.emulateMedia({ media: 'print' });
+  await page.screenshot({ path: artifact('hosted-print.png'), fullPage: true });
+  await page.close();
+});
