@@ -1,7 +1,7 @@
 //! When a voucher expires, and how the deadline reads in Spanish in the network's zone.
 //!
 //! One style everywhere, server and widget: 24-hour clock, weekday and day, the city of
-//! the zone — "martes 25 de noviembre a las 23:59, hora de Bogotá" — whatever zone the
+//! the zone — "miércoles 25 de noviembre a las 23:59, hora de Bogotá" — whatever zone the
 //! shopper's device is set to.
 
 use crate::network::Network;
@@ -72,7 +72,7 @@ const MONTHS: [&str; 12] = [
 /// // 04:59 UTC on the 26th is 23:59 on the 25th in Bogotá.
 /// assert_eq!(
 ///     deadline_text(datetime!(2026-11-26 04:59:59 UTC), Network::Efecty),
-///     "martes 25 de noviembre a las 23:59, hora de Bogotá",
+///     "miércoles 25 de noviembre a las 23:59, hora de Bogotá",
 /// );
 /// ```
 pub fn deadline_text(expires_at: OffsetDateTime, network: Network) -> String {
