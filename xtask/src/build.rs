@@ -6,9 +6,27 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Where cargo puts its output: `CARGO_TARGET_DIR` when set, else `target/` at the root.
+/// Where the builds put their output: `CARGO_TARGET_DIR` when set, else a cache outside the
+/// clone (`~/.cache/vale/target`) so that a fresh clone on a machine that built Vale
+/// before (CI right after a session) does not compile every dependency again.
 pub fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            std::env::var_os("HOME")
+                .map(|home| PathBuf::from(home).join(".cache/vale/target"))
+                .unwrap_or_else(|| root.join("target"))
+        })
+}
+
+/// `cargo` with the shared target directory, run from the root.
+pub fn cargo(root: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new("cargo");
+    command
+        .args(args)
+        .current_dir(root)
+        .env("CARGO_TARGET_DIR", target_dir(root));
+    command
 }
 
 /// The widget's files as served: the hand-written entry module, the wasm-bindgen glue and
@@ -18,19 +36,42 @@ pub const WIDGET_FILES: [&str; 3] = ["vale.js", "vale_widget.js", "vale_widget_b
 /// Release-builds the widget, binds it for `--target web`, shrinks it with `wasm-opt -Oz`
 /// and puts it with its entry module in `www/widget/`.
 pub fn build_widget(root: &Path, tools: &Tools) -> Result {
-    run(Command::new("cargo")
-        .args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "vale-widget"])
-        .current_dir(root))?;
+    run(&mut cargo(
+        root,
+        &[
+            "build",
+            "--release",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "vale-widget",
+        ],
+    ))?;
     let out = root.join("www/widget");
     let wasm = target_dir(root).join("wasm32-unknown-unknown/release/vale_widget.wasm");
     run(Command::new(&tools.wasm_bindgen)
-        .args(["--target", "web", "--no-typescript", "--out-name", "vale_widget", "--out-dir"])
+        .args([
+            "--target",
+            "web",
+            "--no-typescript",
+            "--out-name",
+            "vale_widget",
+            "--out-dir",
+        ])
         .arg(&out)
         .arg(&wasm))?;
     let bg = out.join("vale_widget_bg.wasm");
     run(Command::new(&tools.wasm_opt)
-        .args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int"])
-        .args(["--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types"])
+        .args([
+            "-Oz",
+            "--enable-bulk-memory",
+            "--enable-nontrapping-float-to-int",
+        ])
+        .args([
+            "--enable-sign-ext",
+            "--enable-mutable-globals",
+            "--enable-reference-types",
+        ])
         .arg(&bg)
         .arg("-o")
         .arg(&bg))?;
@@ -45,6 +86,7 @@ pub fn build_edge(root: &Path, tools: &Tools) -> Result {
     run(Command::new(&tools.worker_build)
         .arg("--release")
         .current_dir(root.join("edge"))
+        .env("CARGO_TARGET_DIR", target_dir(root))
         .env("WASM_BINDGEN_BIN", &tools.wasm_bindgen)
         .env("WASM_OPT_BIN", &tools.wasm_opt)
         .env("ESBUILD_BIN", &tools.esbuild)
@@ -58,7 +100,13 @@ pub fn wrangler_dev(root: &Path, tools: &Tools, port: u16, persist: &Path) -> Co
         .arg(&tools.wrangler)
         .args(["dev", "--config"])
         .arg(root.join("edge/wrangler.toml"))
-        .args(["--ip", "127.0.0.1", "--port", &port.to_string(), "--persist-to"])
+        .args([
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--persist-to",
+        ])
         .arg(persist)
         .arg("--show-interactive-dev-session=false")
         .env("PATH", tools.path_env())
@@ -99,7 +147,10 @@ pub fn bench(root: &Path) -> Result {
         println!("{:<36} {raw:>10} {gz:>10}", format!("widget/{name}"));
         total = (total.0 + raw, total.1 + gz);
     }
-    println!("{:<36} {:>10} {:>10}", "widget total (budget 150 KB gzip)", total.0, total.1);
+    println!(
+        "{:<36} {:>10} {:>10}",
+        "widget total (budget 150 KB gzip)", total.0, total.1
+    );
     for entry in std::fs::read_dir(root.join("edge/build")).map_err(|e| e.to_string())? {
         let path = entry.map_err(|e| e.to_string())?.path();
         if path.extension().is_some_and(|x| x == "wasm") {
@@ -108,7 +159,7 @@ pub fn bench(root: &Path) -> Result {
             println!("{:<36} {raw:>10} {gz:>10}", format!("edge/{name}"));
         }
     }
-    run(Command::new("cargo").args(["bench", "-p", "vale-shared"]).current_dir(root))
+    run(&mut cargo(root, &["bench", "-p", "vale-shared"]))
 }
 
 fn sizes(path: &Path) -> Result<(usize, usize)> {

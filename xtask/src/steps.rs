@@ -2,7 +2,7 @@
 //! with one tally at the end. A step that fails does not stop the ones that do not depend
 //! on it, so one run shows every failure.
 
-use crate::build;
+use crate::build::{self, cargo};
 use crate::tools::{self, Result, Tools};
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
@@ -33,10 +33,12 @@ fn tally_of(lines: &[String]) -> Option<Tally> {
         let line = line.trim();
         if let Some(rest) = line.strip_prefix("test result: ") {
             let field = |name: &str| {
-                rest.split(';').find_map(|part| number(part.trim().strip_suffix(name)))
+                rest.split(';')
+                    .find_map(|part| number(part.trim().strip_suffix(name)))
             };
             let passed = field(" passed").or_else(|| {
-                rest.split_once(". ").and_then(|(_, r)| number(r.split(' ').next()))
+                rest.split_once(". ")
+                    .and_then(|(_, r)| number(r.split(' ').next()))
             });
             let t = tally.get_or_insert_default();
             t.passed += passed.unwrap_or(0);
@@ -66,7 +68,11 @@ fn step(total: &mut Tally, name: &str, command: &mut Command) -> bool {
     let mut tally = tally_of(&lines).unwrap_or_default();
     if tally == Tally::default() || (!ok && tally.failed == 0) {
         // No summary, or a failure the summary does not show (a build error): one check.
-        if ok { tally.passed += 1 } else { tally.failed += 1 }
+        if ok {
+            tally.passed += 1
+        } else {
+            tally.failed += 1
+        }
     }
     let verdict = if ok { "ok" } else { "FAILED" };
     println!(
@@ -88,8 +94,22 @@ fn check(total: &mut Tally, name: &str, work: impl FnOnce() -> Result) -> bool {
         eprintln!("{name}: {error}");
     }
     let ok = result.is_ok();
-    total.add(if ok { Tally { passed: 1, failed: 0 } } else { Tally { passed: 0, failed: 1 } });
-    println!("== {name}: {} ({:.0?})", if ok { "ok" } else { "FAILED" }, started.elapsed());
+    total.add(if ok {
+        Tally {
+            passed: 1,
+            failed: 0,
+        }
+    } else {
+        Tally {
+            passed: 0,
+            failed: 1,
+        }
+    });
+    println!(
+        "== {name}: {} ({:.0?})",
+        if ok { "ok" } else { "FAILED" },
+        started.elapsed()
+    );
     ok
 }
 
@@ -103,8 +123,14 @@ fn stream(command: &mut Command) -> Result<(bool, Vec<String>)> {
         .map_err(|e| format!("{command:?}: {e}"))?;
     let (sender, receiver) = mpsc::channel();
     let readers: Vec<_> = [
-        child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
-        child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
     ]
     .into_iter()
     .flatten()
@@ -113,7 +139,11 @@ fn stream(command: &mut Command) -> Result<(bool, Vec<String>)> {
         let sender = sender.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(pipe).lines().map_while(std::io::Result::ok) {
-                if index == 0 { println!("{line}") } else { eprintln!("{line}") }
+                if index == 0 {
+                    println!("{line}")
+                } else {
+                    eprintln!("{line}")
+                }
                 let _ = sender.send(line);
             }
         })
@@ -127,16 +157,15 @@ fn stream(command: &mut Command) -> Result<(bool, Vec<String>)> {
     Ok((status.success(), receiver.into_iter().collect()))
 }
 
-fn cargo(root: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new("cargo");
-    command.args(args).current_dir(root);
-    command
-}
-
 /// The wasm tests run under wasm-bindgen's runner: in headless Chromium for the widget.
 fn wasm_test(root: &Path, tools: &Tools, package: &str) -> Command {
-    let runner = tools.wasm_bindgen.with_file_name("wasm-bindgen-test-runner");
-    let mut command = cargo(root, &["test", "--target", "wasm32-unknown-unknown", "-p", package]);
+    let runner = tools
+        .wasm_bindgen
+        .with_file_name("wasm-bindgen-test-runner");
+    let mut command = cargo(
+        root,
+        &["test", "--target", "wasm32-unknown-unknown", "-p", package],
+    );
     command
         .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
         .env("CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -178,27 +207,59 @@ pub fn test(root: &Path) -> Result {
     let mut clippy_host = cargo(root, &["clippy", "--all-targets"]);
     clippy_host.args(host).args(["--", "-D", "warnings"]);
     step(t, "clippy (native: shared, xtask)", &mut clippy_host);
-    let mut clippy_wasm = cargo(root, &["clippy", "--all-targets", "--target", "wasm32-unknown-unknown"]);
+    let mut clippy_wasm = cargo(
+        root,
+        &[
+            "clippy",
+            "--all-targets",
+            "--target",
+            "wasm32-unknown-unknown",
+        ],
+    );
     clippy_wasm.args(["-p", "vale-shared", "-p", "vale-widget", "-p", "vale-edge"]);
     clippy_wasm.args(["--", "-D", "warnings"]);
     step(t, "clippy (wasm32: shared, widget, edge)", &mut clippy_wasm);
 
     let mut host_tests = cargo(root, &["test"]);
     host_tests.args(host);
-    step(t, "native tests and doctests (shared, xtask)", &mut host_tests);
-    step(t, "widget tests in headless Chromium", &mut wasm_test(root, &tools, "vale-widget"));
+    step(
+        t,
+        "native tests and doctests (shared, xtask)",
+        &mut host_tests,
+    );
+    step(
+        t,
+        "widget tests in headless Chromium",
+        &mut wasm_test(root, &tools, "vale-widget"),
+    );
 
-    let widget = check(t, "build widget (release)", || build::build_widget(root, &tools));
-    let edge = check(t, "build edge (release)", || build::build_edge(root, &tools));
+    let widget = check(t, "build widget (release)", || {
+        build::build_widget(root, &tools)
+    });
+    let edge = check(t, "build edge (release)", || {
+        build::build_edge(root, &tools)
+    });
     if edge {
-        step(t, "edge tests against workerd", &mut node_tests(root, &tools, "tests/edge"));
+        step(
+            t,
+            "edge tests against workerd",
+            &mut node_tests(root, &tools, "tests/edge"),
+        );
     }
     if widget && edge {
-        step(t, "end-to-end browser tests", &mut node_tests(root, &tools, "tests/e2e"));
+        step(
+            t,
+            "end-to-end browser tests",
+            &mut node_tests(root, &tools, "tests/e2e"),
+        );
     }
 
     println!("\n{} passed, {} failed", total.passed, total.failed);
-    if total.failed == 0 { Ok(()) } else { Err(format!("{} failed", total.failed)) }
+    if total.failed == 0 {
+        Ok(())
+    } else {
+        Err(format!("{} failed", total.failed))
+    }
 }
 
 #[cfg(test)]
@@ -216,7 +277,13 @@ mod tests {
              test result: FAILED. 3 passed; 2 failed; 0 ignored\n\
              ℹ tests 9\nℹ pass 8\nℹ fail 1\n",
         );
-        assert_eq!(tally_of(&out), Some(Tally { passed: 23, failed: 3 }));
+        assert_eq!(
+            tally_of(&out),
+            Some(Tally {
+                passed: 23,
+                failed: 3
+            })
+        );
     }
 
     #[test]

@@ -14,12 +14,18 @@ const WORKER_BUILD: &str = "0.8.7";
 /// Runs `command`, failing with its name when it cannot start or exits non-zero.
 pub fn run(command: &mut Command) -> Result {
     let status = command.status().map_err(|e| format!("{command:?}: {e}"))?;
-    if status.success() { Ok(()) } else { Err(format!("{command:?} failed: {status}")) }
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{command:?} failed: {status}"))
+    }
 }
 
 fn output_of(program: &str, args: &[&str]) -> Option<String> {
     let out = Command::new(program).args(args).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 fn cargo_bin(name: &str) -> PathBuf {
@@ -46,7 +52,9 @@ impl Tools {
     /// `PATH` with Node 22 first, for wrangler and the Node test runner.
     pub fn path_env(&self) -> std::ffi::OsString {
         let mut paths = vec![self.node_bin.clone()];
-        paths.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+        paths.extend(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        ));
         std::env::join_paths(paths).unwrap_or_default()
     }
 
@@ -59,7 +67,10 @@ impl Tools {
 /// Installs whatever the build needs that is missing; idempotent and quiet when all is there.
 pub fn ensure_build_tools(root: &Path) -> Result<Tools> {
     let targets = output_of("rustup", &["target", "list", "--installed"]).unwrap_or_default();
-    if !targets.lines().any(|t| t.trim() == "wasm32-unknown-unknown") {
+    if !targets
+        .lines()
+        .any(|t| t.trim() == "wasm32-unknown-unknown")
+    {
         run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     }
     let wasm_bindgen = cargo_bin("wasm-bindgen");
@@ -110,14 +121,20 @@ pub fn ensure_test_packages() -> Result {
         ("/usr/bin/chromedriver", "chromium-driver"),
         ("/usr/bin/zbarimg", "zbar-tools"),
     ];
-    let missing: Vec<&str> =
-        wanted.iter().filter(|(path, _)| !Path::new(path).exists()).map(|(_, pkg)| *pkg).collect();
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|(path, _)| !Path::new(path).exists())
+        .map(|(_, pkg)| *pkg)
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
     let root_user = output_of("id", &["-u"]).is_some_and(|uid| uid.trim() == "0");
     if !root_user {
-        return Err(format!("please install Debian packages: {}", missing.join(" ")));
+        return Err(format!(
+            "please install Debian packages: {}",
+            missing.join(" ")
+        ));
     }
     eprintln!("xtask: installing {}", missing.join(" "));
     run(Command::new("apt-get").args(["update", "-qq"]))?;
