@@ -98,13 +98,29 @@ function showVoucher(reference, { id, client_secret: clientSecret, hosted_url: h
     status.dataset.state = 'expired';
   });
   $('voucher-slot').replaceChildren(element);
+  $('simulate-pay').disabled = false;
   $('shop').hidden = true;
   $('voucher').hidden = false;
+}
+
+async function simulatePay() {
+  const button = $('simulate-pay');
+  const id = $('voucher-slot').querySelector('vale-voucher')?.getAttribute('voucher');
+  if (!id) return;
+  button.disabled = true;
+  try {
+    const response = await fetch(`/demo/vouchers/${encodeURIComponent(id)}/pay`, { method: 'POST' });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  } catch (e) {
+    $('order-status').textContent = `No se pudo simular el pago: ${e.message}`;
+    button.disabled = false;
+  }
 }
 
 document.querySelectorAll('input[name=network]').forEach((input) =>
   input.addEventListener('change', renderProducts));
 $('checkout').addEventListener('click', checkout);
+$('simulate-pay').addEventListener('click', simulatePay);
 $('again').addEventListener('click', () => {
   $('voucher-slot').replaceChildren();
   $('voucher').hidden = true;

@@ -37,8 +37,10 @@ function zbar(png) {
 }
 
 const CASES = [
-  { network: 'efecty', label: 'Efecty', shown: '$ 38.000', intl: ['es-CO', 'COP', 38000] },
-  { network: 'pagoefectivo', label: 'PagoEfectivo', shown: 'S/ 39.90', intl: ['es-PE', 'PEN', 39.9] },
+  // Efecty is paid the way a person tries the demo (its button); PagoEfectivo the way a
+  // merchant's test suite would (the sandbox API with the secret key).
+  { network: 'efecty', label: 'Efecty', shown: '$ 38.000', intl: ['es-CO', 'COP', 38000], via: 'button' },
+  { network: 'pagoefectivo', label: 'PagoEfectivo', shown: 'S/ 39.90', intl: ['es-PE', 'PEN', 39.9], via: 'api' },
 ];
 
 for (const c of CASES) {
@@ -87,15 +89,22 @@ for (const c of CASES) {
     // The network pays (sandbox sends its own signed notification through the real route).
     const paid = widget.evaluate((el) => new Promise((resolve) =>
       el.addEventListener('vale:paid', (e) => resolve(e.detail), { once: true })));
-    const pay = await api('POST', `/v1/sandbox/vouchers/${id}/pay`);
-    assert.equal(pay.status, 200, JSON.stringify(pay.body));
-    assert.equal(pay.body.status, 'paid');
+    if (c.via === 'button') {
+      await page.getByRole('button', { name: 'Simular el pago en efectivo' }).click();
+    } else {
+      const pay = await api('POST', `/v1/sandbox/vouchers/${id}/pay`);
+      assert.equal(pay.status, 200, JSON.stringify(pay.body));
+      assert.equal(pay.body.status, 'paid');
+    }
 
     const detail = await paid;
     assert.deepEqual(detail, { voucher: id, status: 'paid' });
     await page.locator('#order-status[data-state=paid]').waitFor();
     await widget.getByText('Pago recibido', { exact: false }).first().waitFor();
     await page.screenshot({ path: artifact(`${c.network}-paid.png`), fullPage: true });
+    const after = await api('GET', `/v1/vouchers/${id}`);
+    assert.equal(after.body.status, 'paid');
+    assert.ok(after.body.paid_at, 'paid_at is set');
     assert.deepEqual(await ready, { voucher: id, status: 'pending' });
     assert.deepEqual(problems, []);
     await page.close();
