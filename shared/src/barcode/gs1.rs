@@ -77,7 +77,14 @@ impl Ai {
         Ai::ALL.into_iter().find(|ai| ai.code() == code)
     }
 
-    fn accepts(self, value: &str) -> bool {
+    /// Whether `value` fits this AI's format (and, for (415), its check digit).
+    ///
+    /// ```
+    /// use vale_shared::barcode::gs1::Ai;
+    /// assert!(Ai::PaymentReference.accepts("100000000420"));
+    /// assert!(!Ai::PaymentReference.accepts("a(b"));
+    /// ```
+    pub fn accepts(self, value: &str) -> bool {
         let (charset, min, max) = self.format();
         let chars_ok = match charset {
             Charset::Numeric => value.bytes().all(|b| b.is_ascii_digit()),
