@@ -1,0 +1,205 @@
+//! One error type for the whole edge, mapped to the contract's JSON:
+//! `{"error": {"type", "code", "message", "param"?}}`.
+//!
+//! The `cause` is for the log only and never reaches the client. Causes are written by
+//! this crate from error values that carry no secrets (storage, bindings, JSON shapes),
+//! never from configuration text or request headers.
+
+use serde::{Deserialize, Serialize};
+use vale_shared::voucher::InvalidParam;
+use worker::{Headers, Response};
+
+/// The `type` of an API error, as the contract names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorType {
+    /// Bad input, unknown ids, wrong state.
+    InvalidRequestError,
+    /// Missing, unknown or misplaced keys; bad signatures.
+    AuthenticationError,
+    /// An `Idempotency-Key` reused with another body, or still running.
+    IdempotencyError,
+    /// Something failed on our side.
+    ApiError,
+}
+
+/// An error on its way to becoming an HTTP response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: u16,
+    /// The contract's `type`.
+    pub kind: ErrorType,
+    /// A snake_case code.
+    pub code: String,
+    /// A sentence a developer can act on.
+    pub message: String,
+    /// The offending request field, if any.
+    pub param: Option<String>,
+    /// What went wrong inside, for the log only.
+    cause: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Body {
+    error: Wire,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Wire {
+    #[serde(rename = "type")]
+    kind: ErrorType,
+    code: String,
+    message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    param: Option<String>,
+}
+
+impl ApiError {
+    /// A new error with no param and no cause.
+    pub fn new(status: u16, kind: ErrorType, code: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            kind,
+            code: code.to_owned(),
+            message: message.into(),
+            param: None,
+            cause: None,
+        }
+    }
+
+    /// Names the request field at fault.
+    pub fn with_param(mut self, param: impl Into<String>) -> Self {
+        self.param = Some(param.into());
+        self
+    }
+
+    /// `400` naming `param`.
+    pub fn invalid(param: &str, code: &str, message: impl Into<String>) -> Self {
+        Self::new(400, ErrorType::InvalidRequestError, code, message).with_param(param)
+    }
+
+    /// `401`: no key, or a key we do not know.
+    pub fn unauthenticated() -> Self {
+        Self::new(
+            401,
+            ErrorType::AuthenticationError,
+            "invalid_api_key",
+            "Send a valid secret key as `Authorization: Bearer sk_…`.",
+        )
+    }
+
+    /// `403`: a client secret used where only the secret key may go.
+    pub fn client_secret_forbidden() -> Self {
+        Self::new(
+            403,
+            ErrorType::AuthenticationError,
+            "client_secret_not_allowed",
+            "A client secret can only read its own voucher; use the secret key here.",
+        )
+    }
+
+    /// `404` for an unknown voucher.
+    pub fn no_such_voucher() -> Self {
+        Self::new(404, ErrorType::InvalidRequestError, "resource_missing", "No such voucher.")
+            .with_param("id")
+    }
+
+    /// `404` for a route that does not exist (or is switched off here).
+    pub fn not_found() -> Self {
+        Self::new(404, ErrorType::InvalidRequestError, "route_not_found", "No such route.")
+    }
+
+    /// `405` for a known path with the wrong method.
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            405,
+            ErrorType::InvalidRequestError,
+            "method_not_allowed",
+            "This route does not take that method.",
+        )
+    }
+
+    /// `500`: something of ours failed; `cause` goes to the log, not to the client.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        ApiError {
+            cause: Some(cause.to_string()),
+            ..Self::new(
+                500,
+                ErrorType::ApiError,
+                "api_error",
+                "Something went wrong on our side; it is safe to retry.",
+            )
+        }
+    }
+
+    /// The contract's JSON body.
+    pub fn to_json(&self) -> String {
+        let body = Body {
+            error: Wire {
+                kind: self.kind,
+                code: self.code.clone(),
+                message: self.message.clone(),
+                param: self.param.clone(),
+            },
+        };
+        serde_json::to_string(&body).unwrap_or_else(|_| {
+            r#"{"error":{"type":"api_error","code":"api_error","message":"error"}}"#.to_owned()
+        })
+    }
+
+    /// Rebuilds an error a Durable Object answered with (its status and contract JSON).
+    pub fn from_wire(status: u16, text: &str) -> Self {
+        match serde_json::from_str::<Body>(text) {
+            Ok(Body { error }) => ApiError {
+                status,
+                kind: error.kind,
+                code: error.code,
+                message: error.message,
+                param: error.param,
+                cause: None,
+            },
+            Err(_) => Self::internal(format!("unreadable error from a durable object ({status})")),
+        }
+    }
+
+    /// The response, logging the cause of server-side errors.
+    pub fn into_response(self) -> Response {
+        if let Some(cause) = &self.cause {
+            worker::console_error!("{} {}: {}", self.status, self.code, cause);
+        }
+        json_response(self.status, self.to_json())
+    }
+}
+
+impl From<InvalidParam> for ApiError {
+    fn from(e: InvalidParam) -> Self {
+        ApiError::invalid(&e.param, e.code, e.message)
+    }
+}
+
+impl From<worker::Error> for ApiError {
+    fn from(e: worker::Error) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl From<serde_json::Error> for ApiError {
+    fn from(e: serde_json::Error) -> Self {
+        // serde_json's message may quote the offending value (a client secret, a key):
+        // log only where and what kind of error it was.
+        ApiError::internal(format!("json {:?} error at {}:{}", e.classify(), e.line(), e.column()))
+    }
+}
+
+/// A JSON response with the given status. Never fails: a header that cannot be set
+/// leaves a plain body.
+pub fn json_response(status: u16, body: String) -> Response {
+    let headers = Headers::new();
+    let _ = headers.set("content-type", "application/json; charset=utf-8");
+    let _ = headers.set("cache-control", "no-store");
+    Response::builder().with_status(status).with_headers(headers).fixed(body.into_bytes())
+}
+
+/// Shorthand for handlers.
+pub type ApiResult<T> = Result<T, ApiError>;

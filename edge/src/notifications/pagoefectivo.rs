@@ -1,0 +1,80 @@
+//! PagoEfectivo's notification: verify `PE-Signature` against each merchant's secret,
+//! then parse with the shared parser. Also builds the signed request the sandbox sends.
+
+use super::{Verified, bad_signature, malformed};
+use crate::config::{Config, Merchant};
+use crate::error::{ApiError, ApiResult};
+use crate::vouchers::{Notice, Reported};
+use time::OffsetDateTime;
+use vale_shared::Money;
+use vale_shared::pagoefectivo::{self, EventType, Notification};
+use worker::{Headers, Method, Request, RequestInit};
+
+/// The header PagoEfectivo signs with.
+const HEADER: &str = "pe-signature";
+
+/// Verifies and parses a PagoEfectivo notification.
+pub fn verify<'a>(req: &Request, body: &[u8], config: &'a Config) -> ApiResult<Verified<'a>> {
+    let header = req.headers().get(HEADER).ok().flatten().unwrap_or_default();
+    if header.is_empty() {
+        return Err(bad_signature("signature_missing", "The PE-Signature header is missing."));
+    }
+    let merchant = config
+        .merchants
+        .iter()
+        .find(|m| {
+            m.pagoefectivo_secret
+                .as_ref()
+                .is_some_and(|secret| pagoefectivo::verify(secret, &header, body).is_ok())
+        })
+        .ok_or_else(|| {
+            bad_signature("signature_invalid", "PE-Signature does not match the body under any merchant's key.")
+        })?;
+    let n = pagoefectivo::parse_notification(body).map_err(|e| malformed(e.to_string()))?;
+    Ok(Verified {
+        merchant,
+        payment_code: n.cip,
+        voucher_id: n.transaction_code,
+        notice: Notice {
+            notification_id: format!("pagoefectivo:{}", n.operation_number),
+            reported: match n.event_type {
+                EventType::CipPaid => Reported::Paid,
+                EventType::CipExpired => Reported::Expired,
+            },
+            amount: n.amount,
+            paid_at: n.payment_date,
+        },
+    })
+}
+
+/// The request PagoEfectivo would send to report `cip` paid: the sandbox's simulator.
+pub fn signed_request(
+    merchant: &Merchant,
+    url: &str,
+    operation_number: String,
+    cip: &str,
+    voucher_id: &str,
+    amount: Money,
+    paid_at: OffsetDateTime,
+) -> ApiResult<Request> {
+    let secret = merchant.pagoefectivo_secret.as_ref().ok_or_else(|| {
+        ApiError::invalid("network", "network_not_configured", "This merchant has no PagoEfectivo key.")
+    })?;
+    let notification = Notification {
+        event_type: EventType::CipPaid,
+        operation_number,
+        cip: cip.to_owned(),
+        amount,
+        payment_date: Some(paid_at),
+        transaction_code: Some(voucher_id.to_owned()),
+    };
+    let body = pagoefectivo::notification_body(&notification).map_err(ApiError::internal)?;
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    headers.set(HEADER, &pagoefectivo::sign(secret, &body))?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(worker::js_sys::Uint8Array::from(body.as_slice()).into()));
+    Ok(Request::new_with_init(url, &init)?)
+}

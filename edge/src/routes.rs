@@ -1,0 +1,60 @@
+//! The route table: method and path to handler, and every error to the contract's JSON.
+
+use crate::config;
+use crate::demo;
+use crate::error::{ApiError, ApiResult};
+use crate::hosted;
+use crate::notifications;
+use crate::sandbox;
+use crate::vouchers::api;
+use vale_shared::Network;
+use worker::{Env, Method, Request, Response};
+
+/// Answers one request; never fails (errors become contract JSON).
+pub async fn handle(req: Request, env: &Env) -> Response {
+    let path = req.path();
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let cors = matches!(segments.as_slice(), ["v1", "vouchers", _]);
+    let result = route(req, env, &segments).await;
+    let resp = result.unwrap_or_else(ApiError::into_response);
+    if cors { api::with_cors(resp) } else { resp }
+}
+
+async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response> {
+    use Method::{Get, Head, Options, Post};
+    let method = req.method();
+    match (method, segments) {
+        (Options, ["v1", "vouchers", _]) => Ok(api::preflight()),
+        (Get | Head, ["v", _]) => hosted::page(&req, env).await,
+        (Post, ["demo", "checkout"]) if demo::enabled(env) => {
+            demo::checkout(req, env, &*config::load(env)?).await
+        }
+        (Post, ["v1", "vouchers"]) => api::create(req, env, &*config::load(env)?).await,
+        (Get, ["v1", "vouchers"]) => api::list(&req, env, &*config::load(env)?).await,
+        (Get, ["v1", "vouchers", id]) => api::retrieve(&req, env, &*config::load(env)?, id).await,
+        (Post, ["v1", "vouchers", id, "cancel"]) => {
+            api::cancel(&req, env, &*config::load(env)?, id).await
+        }
+        (Post, ["v1", "notifications", "pagoefectivo"]) => {
+            notifications::handle(Network::Pagoefectivo, req, env, &*config::load(env)?).await
+        }
+        (Post, ["v1", "notifications", "efecty"]) => {
+            notifications::handle(Network::Efecty, req, env, &*config::load(env)?).await
+        }
+        (Post, ["v1", "sandbox", "vouchers", id, "pay"]) => {
+            sandbox::pay(&req, env, &*config::load(env)?, id).await
+        }
+        (Post, ["v1", "sandbox", "vouchers", id, "expire"]) => {
+            sandbox::expire(&req, env, &*config::load(env)?, id).await
+        }
+        (
+            _,
+            ["v1", "vouchers"]
+            | ["v1", "vouchers", _]
+            | ["v1", "vouchers", _, "cancel"]
+            | ["v1", "notifications", "pagoefectivo" | "efecty"]
+            | ["v1", "sandbox", "vouchers", _, "pay" | "expire"],
+        ) => Err(ApiError::method_not_allowed()),
+        _ => Err(ApiError::not_found()),
+    }
+}
