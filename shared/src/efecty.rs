@@ -446,7 +446,8 @@ mod tests {
     #[test]
     fn rejects_bad_fields() {
         use NotificationError as E;
-        let cases: Vec<(String, fn(&E) -> bool)> = vec![
+        type Case = (String, fn(&E) -> bool);
+        let cases: Vec<Case> = vec![
             (with("payment.succeeded", "payment.failed"), |e| {
                 matches!(e, E::UnknownEventType)
             }),

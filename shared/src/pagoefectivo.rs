@@ -305,10 +305,10 @@ pub fn parse_notification(body: &[u8]) -> Result<Notification, NotificationError
         }
         None => None,
     };
-    if let Some(code) = &data.transaction_code {
-        if !is_token(code) {
-            return Err(NotificationError::InvalidField("data.transactionCode"));
-        }
+    if let Some(code) = &data.transaction_code
+        && !is_token(code)
+    {
+        return Err(NotificationError::InvalidField("data.transactionCode"));
     }
     Ok(Notification {
         event_type,
@@ -528,7 +528,8 @@ mod tests {
     #[test]
     fn rejects_bad_fields() {
         use NotificationError as E;
-        let cases: Vec<(String, fn(&E) -> bool)> = vec![
+        type Case = (String, fn(&E) -> bool);
+        let cases: Vec<Case> = vec![
             (with("cip.paid", "cip.refunded"), |e| {
                 matches!(e, E::UnknownEventType)
             }),

@@ -3,6 +3,11 @@
 //! `zbarimg` must read back exactly the data that went in.
 //!
 //! Skipped, with a message, only where `zbarimg` is not installed.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "test helpers outside #[test] functions; clippy.toml allows these in tests"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

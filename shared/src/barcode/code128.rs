@@ -48,7 +48,6 @@ const STOP: [u8; 7] = [2, 3, 3, 1, 1, 1, 2];
 
 const FNC1: u8 = 102;
 const SHIFT: u8 = 98;
-const START: [u8; 3] = [103, 104, 105];
 const STOP_VALUE: u8 = 106;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +61,33 @@ enum Set {
 const SETS: [Set; 3] = [Set::C, Set::B, Set::A];
 
 impl Set {
+    /// The start symbol that opens a symbol in `self`.
+    fn start_value(self) -> u8 {
+        match self {
+            Set::A => 103,
+            Set::B => 104,
+            Set::C => 105,
+        }
+    }
+
+    /// `row`'s entry for `self` (rows are indexed A, B, C).
+    fn of<T: Copy>(self, row: &[T; 3]) -> T {
+        match self {
+            Set::A => row[0],
+            Set::B => row[1],
+            Set::C => row[2],
+        }
+    }
+
+    /// A mutable reference to `row`'s entry for `self`.
+    fn of_mut<T>(self, row: &mut [T; 3]) -> &mut T {
+        match self {
+            Set::A => &mut row[0],
+            Set::B => &mut row[1],
+            Set::C => &mut row[2],
+        }
+    }
+
     /// The value that switches to `self` from another set.
     fn switch_value(self) -> u8 {
         match self {
@@ -190,11 +216,11 @@ pub fn encode(units: &[Unit]) -> Result<Encoded, BarcodeError> {
         .min_by_key(|&s| plan.direct(0, s).map_or(u32::MAX, |(cost, _)| cost))
         .unwrap_or(Set::B);
 
-    let mut codewords = vec![START[start as usize]];
+    let mut codewords = vec![start.start_value()];
     let mut set = start;
     let mut i = 0;
     while i < units.len() {
-        let Some(&(target, step)) = plan.choice.get(i).and_then(|row| row.get(set as usize)) else {
+        let Some((target, step)) = plan.choice.get(i).map(|row| set.of(row)) else {
             break;
         };
         if target != set {
@@ -270,7 +296,7 @@ impl Plan {
     /// The cost of taking the best step at `i` in `set` without switching first.
     fn direct(&self, i: usize, set: Set) -> Option<(u32, Step)> {
         let unit = *self.units.get(i)?;
-        let next = |j: usize| self.cost.get(j).map(|row| row[set as usize]);
+        let next = |j: usize| self.cost.get(j).map(|row| set.of(row));
         let step = match (set, unit) {
             (_, Unit::Fnc1) => Step::Single,
             (Set::C, Unit::Char(a)) => match self.units.get(i + 1) {
@@ -307,27 +333,25 @@ fn plan(units: &[Unit]) -> Plan {
         *last = [0; 3];
     }
     for i in (0..n).rev() {
-        let direct: Vec<Option<(u32, Step)>> = [Set::A, Set::B, Set::C]
-            .iter()
-            .map(|&s| plan.direct(i, s))
-            .collect();
+        let direct = [Set::A, Set::B, Set::C].map(|s| plan.direct(i, s));
         for current in [Set::A, Set::B, Set::C] {
             let mut best = (INF, current, None);
-            if let Some(Some((cost, step))) = direct.get(current as usize) {
-                best = (*cost, current, Some(*step));
+            if let Some((cost, step)) = current.of(&direct) {
+                best = (cost, current, Some(step));
             }
             for target in SETS {
-                if let Some(Some((cost, step))) = direct.get(target as usize) {
-                    if target != current && cost.saturating_add(1) < best.0 {
-                        best = (cost.saturating_add(1), target, Some(*step));
-                    }
+                if let Some((cost, step)) = target.of(&direct)
+                    && target != current
+                    && cost.saturating_add(1) < best.0
+                {
+                    best = (cost.saturating_add(1), target, Some(step));
                 }
             }
             if let (Some(cost_row), Some(choice_row)) =
                 (plan.cost.get_mut(i), plan.choice.get_mut(i))
             {
-                cost_row[current as usize] = best.0;
-                choice_row[current as usize] = (best.1, best.2);
+                *current.of_mut(cost_row) = best.0;
+                *current.of_mut(choice_row) = (best.1, best.2);
             }
         }
     }
@@ -515,10 +539,11 @@ pub(crate) mod tests {
             match (s, units[i]) {
                 (_, Unit::Fnc1) => queue.push_back((i + 1, s, n + 1)),
                 (Set::C, Unit::Char(a)) => {
-                    if let Some(Unit::Char(b)) = units.get(i + 1) {
-                        if a.is_ascii_digit() && b.is_ascii_digit() {
-                            queue.push_back((i + 2, s, n + 1));
-                        }
+                    if let Some(Unit::Char(b)) = units.get(i + 1)
+                        && a.is_ascii_digit()
+                        && b.is_ascii_digit()
+                    {
+                        queue.push_back((i + 2, s, n + 1));
                     }
                 }
                 (_, Unit::Char(c)) => {
