@@ -10,6 +10,7 @@
 //! number's own text ([`serde_json::value::RawValue`]) into integer minor units, so no
 //! float ever holds money.
 
+use crate::barcode::{Barcode, BarcodeError, Symbology, code128};
 use crate::money::{Currency, Money};
 use crate::secret::Secret;
 use crate::webhook::MAX_BODY;
@@ -196,6 +197,29 @@ pub fn is_valid_cip(text: &str) -> bool {
     (MIN_CIP_LEN..=MAX_CIP_LEN).contains(&text.len())
         && text.bytes().all(|b| b.is_ascii_digit())
         && !text.starts_with('0')
+}
+
+/// A Code 128 barcode of the CIP, for agents' scanners (the CIP is all digits, so the
+/// symbol is set C throughout: short and easy to read). Refuses anything that is not a
+/// valid CIP.
+///
+/// ```
+/// use vale_shared::pagoefectivo::code128_barcode;
+/// let barcode = code128_barcode("1234567890")?;
+/// assert_eq!(barcode.data, "1234567890");
+/// assert!(code128_barcode("12 34").is_err());
+/// # Ok::<(), vale_shared::barcode::BarcodeError>(())
+/// ```
+pub fn code128_barcode(cip: &str) -> Result<Barcode, BarcodeError> {
+    if !is_valid_cip(cip) {
+        return Err(BarcodeError::UnencodableCharacter);
+    }
+    code128::encode(&code128::units_from_str(cip)?)?;
+    Ok(Barcode {
+        symbology: Symbology::Code128,
+        data: cip.to_owned(),
+        text: cip.to_owned(),
+    })
 }
 
 fn is_token(text: &str) -> bool {
@@ -617,6 +641,12 @@ mod tests {
             assert!(is_valid_cip(&cip));
         }
         assert_eq!(cip_from_random(8_999_999_999), "9999999999");
+        let barcode = code128_barcode(&cip_from_random(5)).unwrap();
+        assert_eq!(barcode.symbology, Symbology::Code128);
+        assert_eq!(
+            code128_barcode("0123456789"),
+            Err(BarcodeError::UnencodableCharacter)
+        );
     }
 
     fn notification_strategy() -> impl Strategy<Value = Notification> {

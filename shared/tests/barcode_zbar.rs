@@ -219,6 +219,10 @@ fn zbar_reads_what_we_draw() {
         ),
         (code128_barcode("1234567").unwrap(), "code128-odd".into()),
         (
+            vale_shared::pagoefectivo::code128_barcode(&cip_from_random(7)).unwrap(),
+            "code128-cip".into(),
+        ),
+        (
             Barcode {
                 symbology: Symbology::Qr,
                 data: format!("PagoEfectivo CIP {}", cip_from_random(7)),

@@ -156,18 +156,6 @@ fn push_widths(out: &mut Vec<bool>, widths: &[u8]) {
     }
 }
 
-/// The modules of the symbol values `codewords` (as from [`Encoded::codewords`]).
-///
-/// ```
-/// use vale_shared::barcode::code128::{encode, modules, units_from_str};
-/// let symbol = encode(&units_from_str("12")?)?;
-/// assert_eq!(modules(&symbol), symbol.modules());
-/// # Ok::<(), vale_shared::barcode::BarcodeError>(())
-/// ```
-pub fn modules(symbol: &Encoded) -> Vec<bool> {
-    symbol.modules()
-}
-
 /// Units for plain Code 128 of an ASCII string, refusing empty, over-long and non-ASCII
 /// input.
 ///

@@ -144,7 +144,7 @@ pub fn symbol(barcode: &Barcode) -> Result<Symbol, BarcodeError> {
 fn linear(units: &[code128::Unit]) -> Result<Symbol, BarcodeError> {
     let codewords = code128::encode(units)?;
     Ok(Symbol::Linear {
-        modules: code128::modules(&codewords),
+        modules: codewords.modules(),
         quiet_zone: LINEAR_QUIET_ZONE,
     })
 }
