@@ -21,7 +21,12 @@ pub enum Caller<'a> {
 
 /// Recognises the bearer token of `req`: `401` when it is missing or unknown.
 pub fn caller<'a>(req: &Request, config: &'a Config) -> ApiResult<Caller<'a>> {
-    let header = req.headers().get("authorization").ok().flatten().unwrap_or_default();
+    let header = req
+        .headers()
+        .get("authorization")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
     let token = header
         .strip_prefix("Bearer ")
         .or_else(|| header.strip_prefix("bearer "))
@@ -34,12 +39,15 @@ pub fn caller<'a>(req: &Request, config: &'a Config) -> ApiResult<Caller<'a>> {
             .merchants
             .iter()
             .find(|m| {
-                m.livemode() == live && same(m.secret_key_sha256.expose().as_bytes(), digest.as_bytes())
+                m.livemode() == live
+                    && same(m.secret_key_sha256.expose().as_bytes(), digest.as_bytes())
             })
             .map(Caller::Merchant)
             .ok_or_else(ApiError::unauthenticated);
     }
-    ClientSecret::parse(token).map(Caller::Client).map_err(|_| ApiError::unauthenticated())
+    ClientSecret::parse(token)
+        .map(Caller::Client)
+        .map_err(|_| ApiError::unauthenticated())
 }
 
 /// Only a merchant may call this route: `403` for a client secret.

@@ -20,7 +20,10 @@ fn too_large() -> ApiError {
 /// The raw body, refusing more than [`MAX_BODY`] bytes without reading past the limit.
 pub async fn read(req: &mut Request) -> ApiResult<Vec<u8>> {
     let declared = req.headers().get("content-length").ok().flatten();
-    if declared.and_then(|n| n.trim().parse::<u64>().ok()).is_some_and(|n| n > MAX_BODY as u64) {
+    if declared
+        .and_then(|n| n.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > MAX_BODY as u64)
+    {
         return Err(too_large());
     }
     let mut stream = match req.stream() {
@@ -31,7 +34,12 @@ pub async fn read(req: &mut Request) -> ApiResult<Vec<u8>> {
     let mut body = Vec::new();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|_| {
-            ApiError::new(400, ErrorType::InvalidRequestError, "body_unreadable", "The body could not be read.")
+            ApiError::new(
+                400,
+                ErrorType::InvalidRequestError,
+                "body_unreadable",
+                "The body could not be read.",
+            )
         })?;
         if body.len() + chunk.len() > MAX_BODY {
             return Err(too_large());

@@ -116,7 +116,12 @@ impl Config {
     /// Parses the `MERCHANTS` text. The error names the merchant index and position only.
     pub fn parse(text: &str) -> Result<Config, String> {
         let raw: Vec<RawMerchant> = serde_json::from_str(text).map_err(|e| {
-            format!("MERCHANTS is not valid ({:?} at {}:{})", e.classify(), e.line(), e.column())
+            format!(
+                "MERCHANTS is not valid ({:?} at {}:{})",
+                e.classify(),
+                e.line(),
+                e.column()
+            )
         })?;
         let mut merchants = Vec::with_capacity(raw.len());
         for (index, m) in raw.into_iter().enumerate() {
@@ -132,10 +137,16 @@ impl Config {
                 .map(|s| WebhookSecret::parse(s.expose()))
                 .transpose()
                 .map_err(|_| bad("efecty_secret is not a whsec_ secret"))?;
-            if m.pagoefectivo_secret.as_ref().is_some_and(|s| s.expose().is_empty()) {
+            if m.pagoefectivo_secret
+                .as_ref()
+                .is_some_and(|s| s.expose().is_empty())
+            {
                 return Err(bad("pagoefectivo_secret is empty"));
             }
-            if m.efecty_gln.as_ref().is_some_and(|g| g.len() != 13 || !g.bytes().all(|b| b.is_ascii_digit())) {
+            if m.efecty_gln
+                .as_ref()
+                .is_some_and(|g| g.len() != 13 || !g.bytes().all(|b| b.is_ascii_digit()))
+            {
                 return Err(bad("efecty_gln is not 13 digits"));
             }
             let limits = [m.limits.efecty, m.limits.pagoefectivo];

@@ -5,11 +5,11 @@
 //! answers only `{id, client_secret, hosted_url}`, so the demo page never holds the
 //! secret key.
 
+use crate::body;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult, json_response};
 use crate::vouchers::api::origin;
 use crate::vouchers::create;
-use crate::body;
 use serde_json::json;
 use vale_shared::MerchantId;
 use worker::{Env, Request, Response};

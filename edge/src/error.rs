@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use vale_shared::voucher::InvalidParam;
 use worker::{Headers, Response};
 
-/// The `type` of an API error, as the contract names them.
+/// The `type` of an API error, as the contract names them (hence the common suffix).
+#[allow(clippy::enum_variant_names)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorType {
@@ -101,13 +102,23 @@ impl ApiError {
 
     /// `404` for an unknown voucher.
     pub fn no_such_voucher() -> Self {
-        Self::new(404, ErrorType::InvalidRequestError, "resource_missing", "No such voucher.")
-            .with_param("id")
+        Self::new(
+            404,
+            ErrorType::InvalidRequestError,
+            "resource_missing",
+            "No such voucher.",
+        )
+        .with_param("id")
     }
 
     /// `404` for a route that does not exist (or is switched off here).
     pub fn not_found() -> Self {
-        Self::new(404, ErrorType::InvalidRequestError, "route_not_found", "No such route.")
+        Self::new(
+            404,
+            ErrorType::InvalidRequestError,
+            "route_not_found",
+            "No such route.",
+        )
     }
 
     /// `405` for a known path with the wrong method.
@@ -188,7 +199,12 @@ impl From<serde_json::Error> for ApiError {
     fn from(e: serde_json::Error) -> Self {
         // serde_json's message may quote the offending value (a client secret, a key):
         // log only where and what kind of error it was.
-        ApiError::internal(format!("json {:?} error at {}:{}", e.classify(), e.line(), e.column()))
+        ApiError::internal(format!(
+            "json {:?} error at {}:{}",
+            e.classify(),
+            e.line(),
+            e.column()
+        ))
     }
 }
 
@@ -198,7 +214,10 @@ pub fn json_response(status: u16, body: String) -> Response {
     let headers = Headers::new();
     let _ = headers.set("content-type", "application/json; charset=utf-8");
     let _ = headers.set("cache-control", "no-store");
-    Response::builder().with_status(status).with_headers(headers).fixed(body.into_bytes())
+    Response::builder()
+        .with_status(status)
+        .with_headers(headers)
+        .fixed(body.into_bytes())
 }
 
 /// Shorthand for handlers.

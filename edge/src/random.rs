@@ -2,8 +2,8 @@
 //! the edge.
 
 use crate::error::{ApiError, ApiResult};
-use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::wasm_bindgen;
 
 #[wasm_bindgen]
 extern "C" {

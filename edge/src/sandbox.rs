@@ -38,8 +38,15 @@ pub async fn pay(req: &Request, env: &Env, config: &Config, id: &str) -> ApiResu
     let voucher = client.voucher(Some(&merchant.id), Command::Get).await?;
     let network = voucher.network;
     let now = clock::now();
-    let paid_at = now.to_offset(network.utc_offset()).replace_nanosecond(0).unwrap_or(now);
-    let url = format!("{}/v1/notifications/{}", origin(req, env)?, network.as_str());
+    let paid_at = now
+        .to_offset(network.utc_offset())
+        .replace_nanosecond(0)
+        .unwrap_or(now);
+    let url = format!(
+        "{}/v1/notifications/{}",
+        origin(req, env)?,
+        network.as_str()
+    );
     let notification = match network {
         Network::Pagoefectivo => {
             let operation = u64::from_le_bytes(random::bytes()?) % 1_000_000_000_000;
@@ -55,7 +62,14 @@ pub async fn pay(req: &Request, env: &Env, config: &Config, id: &str) -> ApiResu
         }
         Network::Efecty => {
             let webhook_id = format!("msg_{}", hex::encode(random::bytes::<12>()?));
-            notifications::efecty_request(merchant, &url, &webhook_id, &voucher.payment_code, voucher.amount, paid_at)?
+            notifications::efecty_request(
+                merchant,
+                &url,
+                &webhook_id,
+                &voucher.payment_code,
+                voucher.amount,
+                paid_at,
+            )?
         }
     };
     notifications::handle(network, notification, env, config).await?;
@@ -67,6 +81,8 @@ pub async fn pay(req: &Request, env: &Env, config: &Config, id: &str) -> ApiResu
 pub async fn expire(req: &Request, env: &Env, config: &Config, id: &str) -> ApiResult<Response> {
     let merchant = test_merchant(req, config)?;
     let id = parse_id(id)?;
-    let voucher = VoucherClient::of(env, &id)?.voucher(Some(&merchant.id), Command::Expire).await?;
+    let voucher = VoucherClient::of(env, &id)?
+        .voucher(Some(&merchant.id), Command::Expire)
+        .await?;
     Ok(json_response(200, serde_json::to_string(&voucher)?))
 }

@@ -170,7 +170,10 @@ pub struct LedgerClient {
 impl LedgerClient {
     /// The ledger of `merchant`.
     pub fn of(env: &Env, merchant: &MerchantId) -> ApiResult<Self> {
-        let stub = env.durable_object("LEDGER")?.id_from_name(merchant.as_str())?.get_stub()?;
+        let stub = env
+            .durable_object("LEDGER")?
+            .id_from_name(merchant.as_str())?
+            .get_stub()?;
         Ok(LedgerClient { stub })
     }
 

@@ -4,13 +4,18 @@
 //! writes), so it is atomic: the object's storage commits all writes made without an
 //! intervening `await` together.
 
-use super::{Begun, Command, Done, Found, IDEMPOTENCY_KEEP_MS, IDEMPOTENCY_LOCK_MS, ListQuery, ListingRow};
+use super::{
+    Begun, Command, Done, Found, IDEMPOTENCY_KEEP_MS, IDEMPOTENCY_LOCK_MS, ListQuery, ListingRow,
+};
 use crate::error::{ApiError, ApiResult, ErrorType};
 use crate::rpc;
 use serde::Deserialize;
 use std::cell::Cell;
 use vale_shared::VoucherId;
-use worker::{DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State, durable_object};
+use worker::{
+    DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State,
+    durable_object,
+};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS voucher (
@@ -56,7 +61,10 @@ impl std::fmt::Debug for Ledger {
 
 impl DurableObject for Ledger {
     fn new(state: State, _env: Env) -> Self {
-        Ledger { sql: state.storage().sql(), ready: Cell::new(false) }
+        Ledger {
+            sql: state.storage().sql(),
+            ready: Cell::new(false),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -113,7 +121,14 @@ impl Ledger {
     fn run(&self, command: Command) -> ApiResult<Reply> {
         self.schema()?;
         match command {
-            Command::Begin { livemode, idempotency, voucher_id, network, candidates, now_ms } => {
+            Command::Begin {
+                livemode,
+                idempotency,
+                voucher_id,
+                network,
+                candidates,
+                now_ms,
+            } => {
                 if let Some(idem) = &idempotency {
                     self.sql.exec(
                         "DELETE FROM idempotency WHERE created_ms < ?",
@@ -147,9 +162,17 @@ impl Ledger {
                         ],
                     )?;
                 }
-                json(&Begun::Proceed { voucher_id, payment_code: code })
+                json(&Begun::Proceed {
+                    voucher_id,
+                    payment_code: code,
+                })
             }
-            Command::Complete { livemode, key, status, body } => {
+            Command::Complete {
+                livemode,
+                key,
+                status,
+                body,
+            } => {
                 self.sql.exec(
                     "UPDATE idempotency SET status = ?, response = ?, locked_until_ms = 0 WHERE key = ?",
                     vec![
@@ -171,7 +194,10 @@ impl Ledger {
                 self.upsert(row)?;
                 json(&Done { ok: true })
             }
-            Command::Lookup { network, payment_code } => {
+            Command::Lookup {
+                network,
+                payment_code,
+            } => {
                 #[derive(Deserialize)]
                 struct IdRow {
                     id: String,
@@ -183,7 +209,10 @@ impl Ledger {
                         vec![text(network.as_str()), text(&payment_code)],
                     )?
                     .to_array()?;
-                let id = rows.into_iter().next().and_then(|r| r.id.parse::<VoucherId>().ok());
+                let id = rows
+                    .into_iter()
+                    .next()
+                    .and_then(|r| r.id.parse::<VoucherId>().ok());
                 match id {
                     Some(voucher_id) => json(&Found { voucher_id }),
                     None => Err(ApiError::new(
@@ -199,7 +228,13 @@ impl Ledger {
     }
 
     /// A key seen before: replay, refuse, or resume.
-    fn resume(&self, row_key: &str, row: IdempotencyRow, request_hash: &str, now_ms: i64) -> ApiResult<Begun> {
+    fn resume(
+        &self,
+        row_key: &str,
+        row: IdempotencyRow,
+        request_hash: &str,
+        now_ms: i64,
+    ) -> ApiResult<Begun> {
         if !crate::auth::same(row.request_hash.as_bytes(), request_hash.as_bytes()) {
             return Err(ApiError::new(
                 422,
@@ -224,14 +259,29 @@ impl Ledger {
         // and code (creating a voucher is idempotent by id in its object).
         self.sql.exec(
             "UPDATE idempotency SET locked_until_ms = ? WHERE key = ?",
-            vec![SqlStorageValue::Integer(now_ms + IDEMPOTENCY_LOCK_MS), text(row_key)],
+            vec![
+                SqlStorageValue::Integer(now_ms + IDEMPOTENCY_LOCK_MS),
+                text(row_key),
+            ],
         )?;
-        let voucher_id = row.voucher_id.parse::<VoucherId>().map_err(ApiError::internal)?;
-        Ok(Begun::Proceed { voucher_id, payment_code: row.payment_code })
+        let voucher_id = row
+            .voucher_id
+            .parse::<VoucherId>()
+            .map_err(ApiError::internal)?;
+        Ok(Begun::Proceed {
+            voucher_id,
+            payment_code: row.payment_code,
+        })
     }
 
     /// Takes the first free payment code among `candidates` for a new voucher.
-    fn reserve(&self, livemode: bool, voucher_id: &VoucherId, network: &str, candidates: &[String]) -> ApiResult<String> {
+    fn reserve(
+        &self,
+        livemode: bool,
+        voucher_id: &VoucherId,
+        network: &str,
+        candidates: &[String],
+    ) -> ApiResult<String> {
         for code in candidates {
             let taken = self
                 .sql
@@ -243,7 +293,12 @@ impl Ledger {
             if taken.is_empty() {
                 self.sql.exec(
                     "INSERT INTO voucher (id, network, payment_code, livemode) VALUES (?, ?, ?, ?)",
-                    vec![text(voucher_id.as_str()), text(network), text(code), flag(livemode)],
+                    vec![
+                        text(voucher_id.as_str()),
+                        text(network),
+                        text(code),
+                        flag(livemode),
+                    ],
                 )?;
                 return Ok(code.clone());
             }
@@ -277,7 +332,8 @@ impl Ledger {
 
     /// The list body, newest first, built from the stored JSON without re-parsing it.
     fn list(&self, query: &ListQuery) -> ApiResult<String> {
-        let mut sql = String::from("SELECT json FROM voucher WHERE json IS NOT NULL AND livemode = ?");
+        let mut sql =
+            String::from("SELECT json FROM voucher WHERE json IS NOT NULL AND livemode = ?");
         let mut bindings = vec![flag(query.livemode)];
         if let Some(reference) = &query.reference {
             sql.push_str(" AND reference = ?");
@@ -300,7 +356,11 @@ impl Ledger {
                 )?
                 .to_array()?;
             let seq = rows.first().map(|r| r.seq).ok_or_else(|| {
-                ApiError::invalid("starting_after", "resource_missing", "starting_after is not a voucher of this account.")
+                ApiError::invalid(
+                    "starting_after",
+                    "resource_missing",
+                    "starting_after is not a voucher of this account.",
+                )
             })?;
             sql.push_str(" AND seq < ?");
             bindings.push(SqlStorageValue::Integer(seq));

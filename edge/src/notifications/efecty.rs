@@ -7,34 +7,11 @@ use crate::clock;
 use crate::config::{Config, Merchant};
 use crate::error::{ApiError, ApiResult};
 use crate::vouchers::{Notice, Reported};
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+use vale_shared::Money;
+use vale_shared::efecty::{self, EventType, Notification};
 use vale_shared::webhook::{self, SignatureError};
-use vale_shared::{Currency, Money};
 use worker::{Headers, Method, Request, RequestInit};
-
-// TEMPORARY until `vale_shared::efecty` lands: the notification body, parsed and built here.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Body {
-    #[serde(rename = "type")]
-    kind: String,
-    data: Data,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Data {
-    payment_code: String,
-    amount: i64,
-    currency: Currency,
-    #[serde(with = "time::serde::rfc3339")]
-    paid_at: OffsetDateTime,
-    #[serde(default)]
-    agent_id: Option<String>,
-    #[serde(default)]
-    authorization: Option<String>,
-}
 
 fn header(req: &Request, name: &str) -> String {
     req.headers().get(name).ok().flatten().unwrap_or_default()
@@ -56,7 +33,9 @@ pub fn verify<'a>(req: &Request, body: &[u8], config: &'a Config) -> ApiResult<V
     let mut refusal = SignatureError::NoMatch;
     let mut merchant = None;
     for m in &config.merchants {
-        let Some(secret) = &m.efecty_secret else { continue };
+        let Some(secret) = &m.efecty_secret else {
+            continue;
+        };
         match webhook::verify(secret, &id, &timestamp, &signature, body, now_secs) {
             Ok(()) => {
                 merchant = Some(m);
@@ -71,37 +50,39 @@ pub fn verify<'a>(req: &Request, body: &[u8], config: &'a Config) -> ApiResult<V
     }
     let Some(merchant) = merchant else {
         let (code, message) = match refusal {
-            SignatureError::TimestampTooOld => {
-                ("timestamp_too_old", "webhook-timestamp is more than 300 s in the past.")
-            }
-            SignatureError::TimestampInFuture => {
-                ("timestamp_in_future", "webhook-timestamp is more than 300 s in the future.")
-            }
-            SignatureError::InvalidTimestamp => {
-                ("timestamp_invalid", "webhook-timestamp must be Unix seconds.")
-            }
+            SignatureError::TimestampTooOld => (
+                "timestamp_too_old",
+                "webhook-timestamp is more than 300 s in the past.",
+            ),
+            SignatureError::TimestampInFuture => (
+                "timestamp_in_future",
+                "webhook-timestamp is more than 300 s in the future.",
+            ),
+            SignatureError::InvalidTimestamp => (
+                "timestamp_invalid",
+                "webhook-timestamp must be Unix seconds.",
+            ),
             SignatureError::InvalidId => ("webhook_id_invalid", "webhook-id is not a valid id."),
             SignatureError::BodyTooLarge => ("body_too_large", "The body is larger than 64 KiB."),
-            _ => ("signature_invalid", "webhook-signature does not match under any merchant's secret."),
+            _ => (
+                "signature_invalid",
+                "webhook-signature does not match under any merchant's secret.",
+            ),
         };
         return Err(bad_signature(code, message));
     };
-    let parsed: Body = serde_json::from_slice(body)
-        .map_err(|_| malformed("The body is not an Efecty payment notification."))?;
-    if parsed.kind != "payment.succeeded" {
-        return Err(malformed("type must be payment.succeeded."));
-    }
-    let amount = Money::new(parsed.data.amount, parsed.data.currency)
-        .map_err(|_| malformed("data.amount must be a non-negative integer of minor units."))?;
+    let n = efecty::parse_notification(body).map_err(|e| malformed(e.to_string()))?;
     Ok(Verified {
         merchant,
-        payment_code: parsed.data.payment_code,
+        payment_code: n.payment_code,
         voucher_id: None,
         notice: Notice {
             notification_id: format!("efecty:{id}"),
-            reported: Reported::Paid,
-            amount,
-            paid_at: Some(parsed.data.paid_at),
+            reported: match n.event_type {
+                EventType::PaymentSucceeded => Reported::Paid,
+            },
+            amount: n.amount,
+            paid_at: Some(n.paid_at),
         },
     })
 }
@@ -116,28 +97,35 @@ pub fn signed_request(
     paid_at: OffsetDateTime,
 ) -> ApiResult<Request> {
     let secret = merchant.efecty_secret.as_ref().ok_or_else(|| {
-        ApiError::invalid("network", "network_not_configured", "This merchant has no Efecty secret.")
+        ApiError::invalid(
+            "network",
+            "network_not_configured",
+            "This merchant has no Efecty secret.",
+        )
     })?;
-    let body = serde_json::to_vec(&Body {
-        kind: "payment.succeeded".to_owned(),
-        data: Data {
-            payment_code: payment_code.to_owned(),
-            amount: amount.minor(),
-            currency: amount.currency(),
-            paid_at,
-            agent_id: Some("sandbox".to_owned()),
-            authorization: Some(webhook_id.trim_start_matches("msg_").to_owned()),
-        },
-    })?;
+    let notification = Notification {
+        event_type: EventType::PaymentSucceeded,
+        payment_code: payment_code.to_owned(),
+        amount,
+        paid_at,
+        agent_id: "sandbox".to_owned(),
+        authorization: webhook_id.trim_start_matches("msg_").to_owned(),
+    };
+    let body = efecty::notification_body(&notification).map_err(ApiError::internal)?;
     let timestamp = paid_at.unix_timestamp();
     let headers = Headers::new();
     headers.set("content-type", "application/json")?;
     headers.set("webhook-id", webhook_id)?;
     headers.set("webhook-timestamp", &timestamp.to_string())?;
-    headers.set("webhook-signature", &webhook::sign(secret, webhook_id, timestamp, &body))?;
+    headers.set(
+        "webhook-signature",
+        &webhook::sign(secret, webhook_id, timestamp, &body),
+    )?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post)
         .with_headers(headers)
-        .with_body(Some(worker::js_sys::Uint8Array::from(body.as_slice()).into()));
+        .with_body(Some(
+            worker::js_sys::Uint8Array::from(body.as_slice()).into(),
+        ));
     Ok(Request::new_with_init(url, &init)?)
 }

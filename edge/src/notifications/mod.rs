@@ -50,24 +50,41 @@ pub fn bad_signature(code: &str, message: &str) -> ApiError {
 
 /// `400`: the (authentic) body is not the network's notification.
 pub fn malformed(message: impl Into<String>) -> ApiError {
-    ApiError::new(400, ErrorType::InvalidRequestError, "notification_invalid", message)
+    ApiError::new(
+        400,
+        ErrorType::InvalidRequestError,
+        "notification_invalid",
+        message,
+    )
 }
 
 /// Handles a notification from `network` and answers `200` once it is applied (or was
 /// already).
-pub async fn handle(network: Network, mut req: Request, env: &Env, config: &Config) -> ApiResult<Response> {
+pub async fn handle(
+    network: Network,
+    mut req: Request,
+    env: &Env,
+    config: &Config,
+) -> ApiResult<Response> {
     let body = body::read(&mut req).await?;
     let verified = match network {
         Network::Pagoefectivo => pagoefectivo::verify(&req, &body, config)?,
         Network::Efecty => efecty::verify(&req, &body, config)?,
     };
     let merchant = verified.merchant;
-    let lookup = ledger::Command::Lookup { network, payment_code: verified.payment_code };
+    let lookup = ledger::Command::Lookup {
+        network,
+        payment_code: verified.payment_code,
+    };
     let found: Found = LedgerClient::of(env, &merchant.id)?.call(&lookup).await?;
     if let Some(echoed) = &verified.voucher_id
-        && echoed.parse::<VoucherId>().is_ok_and(|id| id != found.voucher_id)
+        && echoed
+            .parse::<VoucherId>()
+            .is_ok_and(|id| id != found.voucher_id)
     {
-        return Err(malformed("transactionCode names another voucher than the CIP."));
+        return Err(malformed(
+            "transactionCode names another voucher than the CIP.",
+        ));
     }
     let applied: Applied = VoucherClient::of(env, &found.voucher_id)?
         .call(Some(&merchant.id), Command::Notify(verified.notice))

@@ -17,7 +17,10 @@ const HEADER: &str = "pe-signature";
 pub fn verify<'a>(req: &Request, body: &[u8], config: &'a Config) -> ApiResult<Verified<'a>> {
     let header = req.headers().get(HEADER).ok().flatten().unwrap_or_default();
     if header.is_empty() {
-        return Err(bad_signature("signature_missing", "The PE-Signature header is missing."));
+        return Err(bad_signature(
+            "signature_missing",
+            "The PE-Signature header is missing.",
+        ));
     }
     let merchant = config
         .merchants
@@ -28,7 +31,10 @@ pub fn verify<'a>(req: &Request, body: &[u8], config: &'a Config) -> ApiResult<V
                 .is_some_and(|secret| pagoefectivo::verify(secret, &header, body).is_ok())
         })
         .ok_or_else(|| {
-            bad_signature("signature_invalid", "PE-Signature does not match the body under any merchant's key.")
+            bad_signature(
+                "signature_invalid",
+                "PE-Signature does not match the body under any merchant's key.",
+            )
         })?;
     let n = pagoefectivo::parse_notification(body).map_err(|e| malformed(e.to_string()))?;
     Ok(Verified {
@@ -58,7 +64,11 @@ pub fn signed_request(
     paid_at: OffsetDateTime,
 ) -> ApiResult<Request> {
     let secret = merchant.pagoefectivo_secret.as_ref().ok_or_else(|| {
-        ApiError::invalid("network", "network_not_configured", "This merchant has no PagoEfectivo key.")
+        ApiError::invalid(
+            "network",
+            "network_not_configured",
+            "This merchant has no PagoEfectivo key.",
+        )
     })?;
     let notification = Notification {
         event_type: EventType::CipPaid,
@@ -75,6 +85,8 @@ pub fn signed_request(
     let mut init = RequestInit::new();
     init.with_method(Method::Post)
         .with_headers(headers)
-        .with_body(Some(worker::js_sys::Uint8Array::from(body.as_slice()).into()));
+        .with_body(Some(
+            worker::js_sys::Uint8Array::from(body.as_slice()).into(),
+        ));
     Ok(Request::new_with_init(url, &init)?)
 }

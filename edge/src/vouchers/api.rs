@@ -40,7 +40,11 @@ pub async fn create(mut req: Request, env: &Env, config: &Config) -> ApiResult<R
     let key = create::idempotency_key(req.headers().get("idempotency-key").ok().flatten())?;
     let body = body::read(&mut req).await?;
     let origin = origin(&req, env)?;
-    let Created { status, body, replayed } = create::create(env, merchant, &body, key, &origin).await?;
+    let Created {
+        status,
+        body,
+        replayed,
+    } = create::create(env, merchant, &body, key, &origin).await?;
     let resp = json_response(status, body);
     if replayed {
         resp.headers().set("idempotent-replayed", "true")?;
@@ -92,7 +96,10 @@ pub fn preflight() -> Response {
     let headers = resp.headers();
     let _ = headers.set("access-control-allow-origin", "*");
     let _ = headers.set("access-control-allow-methods", "GET, OPTIONS");
-    let _ = headers.set("access-control-allow-headers", "Authorization, Content-Type");
+    let _ = headers.set(
+        "access-control-allow-headers",
+        "Authorization, Content-Type",
+    );
     let _ = headers.set("access-control-max-age", "86400");
     resp
 }
@@ -101,7 +108,9 @@ pub fn preflight() -> Response {
 pub async fn cancel(req: &Request, env: &Env, config: &Config, id: &str) -> ApiResult<Response> {
     let merchant = auth::merchant(req, config)?;
     let id = parse_id(id)?;
-    let voucher = VoucherClient::of(env, &id)?.voucher(Some(&merchant.id), Command::Cancel).await?;
+    let voucher = VoucherClient::of(env, &id)?
+        .voucher(Some(&merchant.id), Command::Cancel)
+        .await?;
     Ok(json_response(200, serde_json::to_string(&voucher)?))
 }
 
@@ -120,7 +129,9 @@ pub async fn list(req: &Request, env: &Env, config: &Config) -> ApiResult<Respon
             "reference" => {
                 let ok = !value.is_empty()
                     && value.len() <= vale_shared::voucher::MAX_REFERENCE
-                    && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                    && value
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
                 if !ok {
                     return Err(ApiError::invalid(
                         "reference",
@@ -146,20 +157,34 @@ pub async fn list(req: &Request, env: &Env, config: &Config) -> ApiResult<Respon
                     .ok()
                     .filter(|n| (1..=MAX_LIMIT).contains(n))
                     .ok_or_else(|| {
-                        ApiError::invalid("limit", "limit_invalid", "limit must be a whole number from 1 to 100.")
+                        ApiError::invalid(
+                            "limit",
+                            "limit_invalid",
+                            "limit must be a whole number from 1 to 100.",
+                        )
                     })?;
             }
             "starting_after" => {
                 let id = value.parse::<VoucherId>().map_err(|_| {
-                    ApiError::invalid("starting_after", "starting_after_invalid", "starting_after must be a vch_ id.")
+                    ApiError::invalid(
+                        "starting_after",
+                        "starting_after_invalid",
+                        "starting_after must be a vch_ id.",
+                    )
                 })?;
                 query.starting_after = Some(id);
             }
             other => {
-                return Err(ApiError::invalid(other, "parameter_unknown", "This parameter is not known."));
+                return Err(ApiError::invalid(
+                    other,
+                    "parameter_unknown",
+                    "This parameter is not known.",
+                ));
             }
         }
     }
-    let body = LedgerClient::of(env, &merchant.id)?.call_text(&ledger::Command::List(query)).await?;
+    let body = LedgerClient::of(env, &merchant.id)?
+        .call_text(&ledger::Command::List(query))
+        .await?;
     Ok(json_response(200, body))
 }

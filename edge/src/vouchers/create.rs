@@ -74,7 +74,10 @@ pub async fn create(
     let now = clock::now();
     let new = NewVoucher::from_json(body, now, |n, c| merchant.limits(n, c))?;
     let livemode = merchant.livemode();
-    let idempotency = idempotency_key.map(|key| IdempotencyKey { key, request_hash: request_hash(body) });
+    let idempotency = idempotency_key.map(|key| IdempotencyKey {
+        key,
+        request_hash: request_hash(body),
+    });
 
     let mut candidates = Vec::with_capacity(CANDIDATES);
     for _ in 0..CANDIDATES {
@@ -92,14 +95,29 @@ pub async fn create(
         })
         .await?;
     let (id, payment_code) = match begun {
-        Begun::Replay { status, body } => return Ok(Created { status, body, replayed: true }),
-        Begun::Proceed { voucher_id, payment_code } => (voucher_id, payment_code),
+        Begun::Replay { status, body } => {
+            return Ok(Created {
+                status,
+                body,
+                replayed: true,
+            });
+        }
+        Begun::Proceed {
+            voucher_id,
+            payment_code,
+        } => (voucher_id, payment_code),
     };
 
     let client_secret = ClientSecret::new(&id, random::bytes()?);
     let network = new.network;
     let voucher = Voucher {
-        barcode: codes::barcode(network, &payment_code, new.amount, new.expires_at, merchant.efecty_gln.as_deref())?,
+        barcode: codes::barcode(
+            network,
+            &payment_code,
+            new.amount,
+            new.expires_at,
+            merchant.efecty_gln.as_deref(),
+        )?,
         hosted_url: format!("{origin}/v/{id}?cs={}", client_secret.expose()),
         client_secret: client_secret.expose().to_owned(),
         id: id.clone(),
@@ -113,7 +131,10 @@ pub async fn create(
         payment_code,
         expires_at: new.expires_at,
         time_zone: network.time_zone().to_owned(),
-        created_at: now.to_offset(network.utc_offset()).replace_nanosecond(0).unwrap_or(now),
+        created_at: now
+            .to_offset(network.utc_offset())
+            .replace_nanosecond(0)
+            .unwrap_or(now),
         paid_at: None,
         customer: new.customer,
         metadata: new.metadata,
@@ -121,13 +142,21 @@ pub async fn create(
     };
 
     let created = VoucherClient::of(env, &id)?
-        .voucher(Some(&merchant.id), VoucherCommand::Create { voucher: Box::new(voucher) })
+        .voucher(
+            Some(&merchant.id),
+            VoucherCommand::Create {
+                voucher: Box::new(voucher),
+            },
+        )
         .await;
     let voucher = match created {
         Ok(voucher) => voucher,
         Err(e) => {
             if let Some(idem) = idempotency {
-                let release = Command::Release { livemode, key: idem.key };
+                let release = Command::Release {
+                    livemode,
+                    key: idem.key,
+                };
                 if let Err(release) = ledger.call::<Done>(&release).await {
                     worker::console_error!("idempotency release failed ({})", release.code);
                 }
@@ -137,11 +166,20 @@ pub async fn create(
     };
     let body = serde_json::to_string(&voucher)?;
     if let Some(idem) = idempotency {
-        let complete = Command::Complete { livemode, key: idem.key, status: 201, body: body.clone() };
+        let complete = Command::Complete {
+            livemode,
+            key: idem.key,
+            status: 201,
+            body: body.clone(),
+        };
         // The voucher exists either way; an unrecorded key resumes it on retry.
         if let Err(e) = ledger.call::<Done>(&complete).await {
             worker::console_error!("idempotency completion failed ({})", e.code);
         }
     }
-    Ok(Created { status: 201, body, replayed: false })
+    Ok(Created {
+        status: 201,
+        body,
+        replayed: false,
+    })
 }

@@ -64,8 +64,9 @@ pub enum Command {
 /// the Worker checks it against the voucher).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Envelope {
-    /// The merchant that must own the voucher.
-    pub merchant: Option<MerchantId>,
+    /// The merchant that must own the voucher. (Text, not `MerchantId`: the shared type's
+    /// `Deserialize` refuses `mer_local`, which only `MerchantId::parse` accepts.)
+    pub merchant: Option<String>,
     /// What to do.
     pub command: Command,
 }
@@ -88,7 +89,10 @@ pub struct VoucherClient {
 impl VoucherClient {
     /// The object of voucher `id`.
     pub fn of(env: &Env, id: &VoucherId) -> ApiResult<Self> {
-        let stub = env.durable_object("VOUCHERS")?.id_from_name(id.as_str())?.get_stub()?;
+        let stub = env
+            .durable_object("VOUCHERS")?
+            .id_from_name(id.as_str())?
+            .get_stub()?;
         Ok(VoucherClient { stub })
     }
 
@@ -98,12 +102,19 @@ impl VoucherClient {
         merchant: Option<&MerchantId>,
         command: Command,
     ) -> ApiResult<T> {
-        let envelope = Envelope { merchant: merchant.cloned(), command };
+        let envelope = Envelope {
+            merchant: merchant.map(MerchantId::to_string),
+            command,
+        };
         rpc::call(&self.stub, &envelope).await
     }
 
     /// A command that answers the voucher.
-    pub async fn voucher(&self, merchant: Option<&MerchantId>, command: Command) -> ApiResult<Voucher> {
+    pub async fn voucher(
+        &self,
+        merchant: Option<&MerchantId>,
+        command: Command,
+    ) -> ApiResult<Voucher> {
         self.call(merchant, command).await
     }
 }

