@@ -1,0 +1,216 @@
+//! The barcode as drawn: whole-pixel rectangles for an inline SVG, quiet zones included.
+//!
+//! Scanners fail on bars of fractional width and on symbols without a quiet zone, so every
+//! coordinate here is an integer number of SVG user units, one user unit is one device
+//! pixel on screen (the view sizes the SVG as `width / devicePixelRatio` CSS pixels), and a
+//! module is at least [`MIN_MODULE_PX`] units wide. Print uses a fixed physical size
+//! instead (see `style.css`).
+
+use vale_shared::barcode::Symbol;
+
+/// The narrowest module drawn, in device pixels.
+pub const MIN_MODULE_PX: u32 = 2;
+
+/// Whether the drawing is a row of bars or a square matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Code 128 / GS1-128.
+    Linear,
+    /// QR.
+    Matrix,
+}
+
+/// One dark rectangle, in SVG user units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rect {
+    /// Left edge.
+    pub x: u32,
+    /// Top edge.
+    pub y: u32,
+    /// Width, a whole number of modules.
+    pub width: u32,
+    /// Height, a whole number of modules.
+    pub height: u32,
+}
+
+/// A symbol laid out for drawing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drawing {
+    /// Bars or matrix.
+    pub shape: Shape,
+    /// Modules across, quiet zones included (what print sizing multiplies).
+    pub modules_across: u32,
+    /// Modules down, quiet zones included for a matrix.
+    pub modules_down: u32,
+    /// Width of one module in user units.
+    pub module_px: u32,
+    /// Total width in user units, quiet zones included.
+    pub width: u32,
+    /// Total height in user units.
+    pub height: u32,
+    /// The dark parts, left to right and top to bottom.
+    pub rects: Vec<Rect>,
+}
+
+/// Modules across a symbol, quiet zones included.
+pub fn modules_across(symbol: &Symbol) -> u32 {
+    match symbol {
+        Symbol::Linear {
+            modules,
+            quiet_zone,
+        } => u32::try_from(modules.len())
+            .unwrap_or(u32::MAX)
+            .saturating_add(2 * quiet_zone),
+        Symbol::Matrix {
+            size, quiet_zone, ..
+        } => size.saturating_add(2 * quiet_zone),
+    }
+}
+
+/// The module width that fits `modules` into `available_px` device pixels, kept between
+/// [`MIN_MODULE_PX`] and `max_px` (a symbol that does not fit at the minimum scrolls).
+///
+/// ```
+/// use vale_widget::barcode::module_px;
+/// assert_eq!(module_px(300, 960, 8), 3);
+/// assert_eq!(module_px(300, 320, 8), 2);
+/// assert_eq!(module_px(30, 960, 8), 8);
+/// ```
+pub fn module_px(modules: u32, available_px: u32, max_px: u32) -> u32 {
+    available_px
+        .checked_div(modules)
+        .unwrap_or(max_px)
+        .clamp(MIN_MODULE_PX, max_px.max(MIN_MODULE_PX))
+}
+
+/// Lays out `symbol` with modules `module_px` wide (raised to [`MIN_MODULE_PX`]).
+///
+/// Linear bars are as tall as a fifth of the symbol's width, and never under 48 modules.
+pub fn draw(symbol: &Symbol, module_px: u32) -> Drawing {
+    let px = module_px.max(MIN_MODULE_PX);
+    let across = modules_across(symbol);
+    match symbol {
+        Symbol::Linear {
+            modules,
+            quiet_zone,
+        } => {
+            let down = (across / 5).max(48);
+            let height = down * px;
+            let rects = runs(modules)
+                .map(|(start, len)| Rect {
+                    x: (quiet_zone + start) * px,
+                    y: 0,
+                    width: len * px,
+                    height,
+                })
+                .collect();
+            Drawing {
+                shape: Shape::Linear,
+                modules_across: across,
+                modules_down: down,
+                module_px: px,
+                width: across * px,
+                height,
+                rects,
+            }
+        }
+        Symbol::Matrix {
+            size,
+            modules,
+            quiet_zone,
+        } => {
+            let row_len = usize::try_from(*size).unwrap_or(0).max(1);
+            let rects = modules
+                .chunks(row_len)
+                .zip(0u32..)
+                .flat_map(|(row, y)| {
+                    runs(row).map(move |(start, len)| Rect {
+                        x: (quiet_zone + start) * px,
+                        y: (quiet_zone + y) * px,
+                        width: len * px,
+                        height: px,
+                    })
+                })
+                .collect();
+            Drawing {
+                shape: Shape::Matrix,
+                modules_across: across,
+                modules_down: across,
+                module_px: px,
+                width: across * px,
+                height: across * px,
+                rects,
+            }
+        }
+    }
+}
+
+/// Runs of dark modules as `(start, length)`, in modules.
+fn runs(modules: &[bool]) -> impl Iterator<Item = (u32, u32)> + '_ {
+    let mut at = 0u32;
+    let mut iter = modules.iter().copied().peekable();
+    std::iter::from_fn(move || {
+        loop {
+            let dark = iter.next()?;
+            let start = at;
+            at += 1;
+            if dark {
+                let mut len = 1;
+                while iter.next_if(|d| *d).is_some() {
+                    len += 1;
+                    at += 1;
+                }
+                return Some((start, len));
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn linear(bits: &str) -> Symbol {
+        Symbol::Linear {
+            modules: bits.chars().map(|c| c == '1').collect(),
+            quiet_zone: 10,
+        }
+    }
+
+    #[test]
+    fn bars_are_runs_of_whole_modules_after_the_quiet_zone() {
+        let d = draw(&linear("1101001"), 3);
+        assert_eq!(d.width, (7 + 20) * 3);
+        let xs: Vec<(u32, u32)> = d.rects.iter().map(|r| (r.x, r.width)).collect();
+        assert_eq!(xs, [(30, 6), (39, 3), (48, 3)]);
+        assert!(d.rects.iter().all(|r| r.height == d.height && r.y == 0));
+    }
+
+    #[test]
+    fn last_bar_leaves_the_right_quiet_zone_empty() {
+        let d = draw(&linear("11111"), 2);
+        let last = d.rects.last().unwrap();
+        assert_eq!(last.x + last.width, (10 + 5) * 2);
+        assert_eq!(d.width - (last.x + last.width), 10 * 2);
+    }
+
+    #[test]
+    fn module_width_never_goes_below_two() {
+        assert_eq!(draw(&linear("1"), 0).module_px, 2);
+        assert_eq!(module_px(0, 100, 8), 8);
+        assert_eq!(module_px(500, 100, 8), 2);
+    }
+
+    #[test]
+    fn matrix_rows_merge_runs_and_keep_a_quiet_zone() {
+        let symbol = Symbol::Matrix {
+            size: 3,
+            modules: vec![true, true, false, false, false, false, true, false, true],
+            quiet_zone: 4,
+        };
+        let d = draw(&symbol, 2);
+        assert_eq!((d.width, d.height), (22, 22));
+        let rects: Vec<(u32, u32, u32)> = d.rects.iter().map(|r| (r.x, r.y, r.width)).collect();
+        assert_eq!(rects, [(8, 8, 4), (8, 12, 2), (12, 12, 2)]);
+    }
+}

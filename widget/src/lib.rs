@@ -1,0 +1,135 @@
+//! `<vale-voucher>`: the cash-payment voucher a store embeds, rendered by Leptos (CSR) in
+//! a shadow root and compiled to wasm.
+//!
+//! ```html
+//! <script type="module" src="https://EDGE/widget/vale.js"></script>
+//! <vale-voucher voucher="vch_…" client-secret="…"></vale-voucher>
+//! ```
+//!
+//! `js/vale.js` (the only hand-written JS) defines the element and calls [`mount`]; the
+//! element reads `GET {api-base}/v1/vouchers/{id}` with the client secret, keeps itself up
+//! to date and fires `vale:ready`, `vale:paid`, `vale:expired` and `vale:error` on the
+//! host (bubbling, composed, `detail: {voucher, status}`).
+//!
+//! Theming, from the host page, only through these custom properties:
+//! `--vale-accent` (buttons, links; default a teal with AA contrast on white),
+//! `--vale-font` (font stack), `--vale-radius` (card and button corners).
+//!
+//! # Building
+//!
+//! From the workspace root (the xtask runs the same into `www/widget/`):
+//!
+//! ```sh
+//! cargo build -p vale-widget --target wasm32-unknown-unknown --release
+//! wasm-bindgen --target web --no-typescript --out-dir www/widget --out-name vale_widget \
+//!     $CARGO_TARGET_DIR/wasm32-unknown-unknown/release/vale_widget.wasm
+//! node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+//!     --enable-sign-ext --enable-mutable-globals --enable-reference-types \
+//!     www/widget/vale_widget_bg.wasm -o www/widget/vale_widget_bg.wasm
+//! cp widget/js/vale.js www/widget/vale.js
+//! ```
+//!
+//! # Testing
+//!
+//! Native unit tests for the pure parts (`cargo test -p vale-widget`), and browser tests
+//! in headless Chromium (`widget/webdriver.json` carries the flags root needs):
+//!
+//! ```sh
+//! CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+//! CHROMEDRIVER=/usr/bin/chromedriver \
+//!     cargo test -p vale-widget --target wasm32-unknown-unknown
+//! ```
+
+pub mod api;
+pub mod barcode;
+pub mod browser;
+pub mod code;
+pub mod guidance;
+pub mod poll;
+mod ui;
+
+pub use ui::Env;
+
+use std::any::Any;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+/// A widget on the page; dropping it (or [`Mounted::unmount`]) stops its timers and
+/// requests and removes what it drew.
+#[wasm_bindgen]
+pub struct Mounted {
+    /// The Leptos unmount handle, whose type names the whole view tree.
+    handle: Option<Box<dyn Any>>,
+    root: web_sys::Element,
+}
+
+impl std::fmt::Debug for Mounted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mounted")
+            .field("mounted", &self.handle.is_some())
+            .finish()
+    }
+}
+
+#[wasm_bindgen]
+impl Mounted {
+    /// Stops the widget and removes it from its shadow root.
+    pub fn unmount(mut self) {
+        self.stop();
+    }
+}
+
+impl Mounted {
+    fn stop(&mut self) {
+        drop(self.handle.take());
+        self.root.remove();
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Renders voucher `voucher` into `shadow` (the open shadow root of `host`), reading it
+/// from `api_base` with `client_secret`. Called by `vale.js` on `connectedCallback`.
+#[wasm_bindgen]
+pub fn mount(
+    host: web_sys::HtmlElement,
+    shadow: web_sys::ShadowRoot,
+    voucher: String,
+    client_secret: String,
+    api_base: String,
+) -> Result<Mounted, JsValue> {
+    let source: Rc<dyn api::Source> = match api::Http::new(&api_base, &voucher, &client_secret) {
+        Ok(http) => Rc::new(http),
+        Err(error) => Rc::new(api::Failing(error)),
+    };
+    mount_with(
+        &shadow,
+        Env {
+            voucher,
+            source,
+            host,
+            now: browser::now_ms,
+        },
+    )
+}
+
+/// Renders the widget into `shadow` with everything it depends on given: the entry point
+/// for tests, which pass a canned [`api::Source`] and a fixed clock.
+pub fn mount_with(shadow: &web_sys::ShadowRoot, env: Env) -> Result<Mounted, JsValue> {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| JsValue::from_str("vale: no document"))?;
+    let root = document.create_element("div")?;
+    root.set_class_name("vale-root");
+    shadow.append_child(&root)?;
+    let parent: web_sys::HtmlElement = root.clone().dyn_into()?;
+    let handle = leptos::mount::mount_to(parent, move || ui::Widget(ui::WidgetProps { env }));
+    Ok(Mounted {
+        handle: Some(Box::new(handle)),
+        root,
+    })
+}

@@ -1,0 +1,87 @@
+//! The barcode as inline SVG, with its human-readable line under it.
+
+use crate::barcode::{self, Shape};
+use crate::browser;
+use leptos::prelude::*;
+use vale_shared::barcode::{Barcode, Symbol, symbol};
+
+/// The room a symbol may take on screen, in CSS pixels, when the card is narrow: the
+/// 320 px phone less the card's padding.
+const FALLBACK_WIDTH_CSS: f64 = 280.0;
+/// The widest a symbol is drawn on screen, in CSS pixels.
+const MAX_WIDTH_CSS: f64 = 420.0;
+/// The largest a QR code is drawn on screen, in CSS pixels.
+const MAX_QR_CSS: f64 = 220.0;
+/// The widest bar module on screen, in CSS pixels.
+const MAX_BAR_MODULE_CSS: f64 = 3.0;
+/// The widest QR module on screen, in CSS pixels.
+const MAX_QR_MODULE_CSS: f64 = 8.0;
+
+/// The barcode figure; a symbol that cannot be drawn leaves only its text, which the
+/// cashier can still type.
+pub fn barcode(code: &Barcode) -> impl IntoView + use<> {
+    let text = code.text.clone();
+    let drawing = symbol(code).ok().map(|symbol| {
+        let dpr = browser::device_pixel_ratio();
+        let (max_css, max_module_css) = match symbol {
+            Symbol::Linear { .. } => (MAX_WIDTH_CSS, MAX_BAR_MODULE_CSS),
+            Symbol::Matrix { .. } => (MAX_QR_CSS, MAX_QR_MODULE_CSS),
+        };
+        let room = (FALLBACK_WIDTH_CSS.max(available_css()).min(max_css) * dpr) as u32;
+        let max_module = (max_module_css * dpr) as u32;
+        let across = barcode::modules_across(&symbol);
+        (
+            barcode::draw(&symbol, barcode::module_px(across, room, max_module)),
+            dpr,
+        )
+    });
+    let svg = drawing.map(|(d, dpr)| {
+        let class = match d.shape {
+            Shape::Linear => "bars",
+            Shape::Matrix => "qr",
+        };
+        let rects = d
+            .rects
+            .iter()
+            .map(|r| view! { <rect x=r.x y=r.y width=r.width height=r.height></rect> })
+            .collect_view();
+        view! {
+            <svg
+                class=class
+                xmlns="http://www.w3.org/2000/svg"
+                viewBox=format!("0 0 {} {}", d.width, d.height)
+                width=css_px(d.width, dpr)
+                height=css_px(d.height, dpr)
+                preserveAspectRatio="none"
+                shape-rendering="crispEdges"
+                style=format!("--vale-modules: {}", d.modules_across)
+                role="img"
+                aria-label="Código de barras para escanear"
+            >
+                <rect class="paper" x="0" y="0" width=d.width height=d.height fill="#fff"></rect>
+                <g fill="#000">{rects}</g>
+            </svg>
+        }
+    });
+    view! {
+        <figure class="block barcode">
+            <div class="barcode-scroll">{svg}</div>
+            <figcaption class="barcode-text">{text}</figcaption>
+        </figure>
+    }
+}
+
+/// The width the card gives a symbol, in CSS pixels (0 before layout).
+fn available_css() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.inner_width().ok())
+        .and_then(|w| w.as_f64())
+        .map_or(0.0, |w| w - 72.0)
+}
+
+/// `device_px / dpr` as a CSS length to the thousandth, without float formatting (which
+/// would add its own code to the wasm).
+fn css_px(device_px: u32, dpr: f64) -> String {
+    let thousandths = (f64::from(device_px) * 1000.0 / dpr).round() as u64;
+    format!("{}.{:03}", thousandths / 1000, thousandths % 1000)
+}

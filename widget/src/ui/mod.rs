@@ -1,0 +1,323 @@
+//! The voucher as the shopper sees it: one root component that keeps the voucher fresh
+//! (polling, the countdown, the page's visibility) and picks what to show for its state.
+
+mod actions;
+mod barcode;
+mod outcome;
+mod pending;
+mod sleep;
+
+use crate::api::{FetchError, Source};
+use crate::browser;
+use crate::poll::{PollState, next_delay};
+use leptos::prelude::*;
+use leptos::reactive::owner::Owner;
+use leptos::task::spawn_local_scoped_with_cancellation;
+use sleep::Sleeper;
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
+use time::OffsetDateTime;
+use vale_shared::VoucherStatus;
+use vale_shared::voucher::DisplayVoucher;
+
+/// The styles of the shadow root, screen and print.
+const CSS: &str = include_str!("../style.css");
+
+/// What one mounted widget needs from the outside world.
+pub struct Env {
+    /// The voucher id as the page gave it (echoed in event details).
+    pub voucher: String,
+    /// Where the voucher is read from.
+    pub source: Rc<dyn Source>,
+    /// The element events are fired on (the `<vale-voucher>` host).
+    pub host: web_sys::HtmlElement,
+    /// The device clock in milliseconds since the epoch (`Date.now` in the browser).
+    pub now: fn() -> f64,
+}
+
+impl std::fmt::Debug for Env {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Env")
+            .field("voucher", &self.voucher)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the widget shows, derived from the last answer, the last error and the clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    /// Nothing read yet.
+    Loading,
+    /// Nothing read, and the last try failed.
+    Failed(FetchError),
+    /// Waiting for the cash.
+    Pending,
+    /// Paid.
+    Paid,
+    /// Past its deadline (by the server, or by the corrected clock before the server
+    /// confirms).
+    Expired,
+    /// Cancelled by the merchant.
+    Cancelled,
+    /// Paid, then refunded in whole or in part.
+    Refunded,
+}
+
+impl Shown {
+    fn of(
+        voucher: Option<&DisplayVoucher>,
+        error: Option<FetchError>,
+        now: OffsetDateTime,
+    ) -> Self {
+        let Some(v) = voucher else {
+            return error.map_or(Shown::Loading, Shown::Failed);
+        };
+        match v.status {
+            VoucherStatus::Pending if now >= v.expires_at => Shown::Expired,
+            VoucherStatus::Pending => Shown::Pending,
+            VoucherStatus::Paid => Shown::Paid,
+            VoucherStatus::Expired => Shown::Expired,
+            VoucherStatus::Cancelled => Shown::Cancelled,
+            VoucherStatus::Refunded | VoucherStatus::PartiallyRefunded => Shown::Refunded,
+        }
+    }
+
+    /// The status named in event details.
+    fn status(self) -> Option<&'static str> {
+        match self {
+            Shown::Loading | Shown::Failed(_) => None,
+            Shown::Pending => Some("pending"),
+            Shown::Paid => Some("paid"),
+            Shown::Expired => Some("expired"),
+            Shown::Cancelled => Some("cancelled"),
+            Shown::Refunded => Some("refunded"),
+        }
+    }
+}
+
+/// The sentence a screen reader hears when what is shown changes.
+fn announce(shown: Shown) -> &'static str {
+    match shown {
+        Shown::Loading => "Cargando tu comprobante.",
+        Shown::Failed(_) => "No pudimos mostrar tu comprobante.",
+        Shown::Pending => "Comprobante listo para pagar.",
+        Shown::Paid => "¡Pago recibido!",
+        Shown::Expired => "Este código venció.",
+        Shown::Cancelled => "Este código fue anulado.",
+        Shown::Refunded => "Pago devuelto.",
+    }
+}
+
+/// The server's clock as the device estimates it: the device clock plus the skew measured
+/// at the last answer (`server_time` minus `Date.now()` on receipt).
+#[derive(Debug, Clone, Copy)]
+struct Clock {
+    device_ms: RwSignal<f64>,
+    skew_ms: RwSignal<f64>,
+}
+
+impl Clock {
+    fn server_now(self) -> OffsetDateTime {
+        to_datetime(self.device_ms.get() + self.skew_ms.get())
+    }
+}
+
+/// Milliseconds since the epoch as a date-time, to the second (out-of-range values clamp
+/// to the epoch). Whole seconds keep 128-bit arithmetic out of the wasm.
+fn to_datetime(ms: f64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp((ms / 1000.0).floor() as i64)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+fn unix_ms(at: OffsetDateTime) -> f64 {
+    at.unix_timestamp() as f64 * 1000.0 + f64::from(at.millisecond())
+}
+
+/// Everything the views read, shared by copy.
+#[derive(Debug, Clone, Copy)]
+struct Model {
+    voucher: RwSignal<Option<DisplayVoucher>>,
+    error: RwSignal<Option<FetchError>>,
+    clock: Clock,
+}
+
+/// Keeps asking the source while the voucher is pending; one loop at a time.
+struct Poller {
+    source: Rc<dyn Source>,
+    sleeper: Sleeper,
+    running: Cell<bool>,
+    owner: Owner,
+    now: fn() -> f64,
+}
+
+impl Poller {
+    /// Asks now: wakes the sleeping loop, or starts one if it had stopped.
+    fn poke(self: &Rc<Self>, model: Model) {
+        if self.running.get() {
+            self.sleeper.wake();
+            return;
+        }
+        self.running.set(true);
+        let this = Rc::clone(self);
+        self.owner.with(|| {
+            spawn_local_scoped_with_cancellation(async move {
+                this.run(model).await;
+                this.running.set(false);
+            });
+        });
+    }
+
+    async fn run(&self, model: Model) {
+        let mut failures = 0u32;
+        loop {
+            match self.source.fetch().await {
+                Ok(voucher) => {
+                    failures = 0;
+                    let device = (self.now)();
+                    model
+                        .clock
+                        .skew_ms
+                        .set(unix_ms(voucher.server_time) - device);
+                    model.clock.device_ms.set(device);
+                    model.voucher.set(Some(voucher));
+                    model.error.set(None);
+                }
+                Err(error) => {
+                    failures = failures.saturating_add(1);
+                    model.error.set(Some(error));
+                    if !error.is_transient() {
+                        return;
+                    }
+                }
+            }
+            let status = model
+                .voucher
+                .with_untracked(|v| v.as_ref().map(|v| v.status));
+            let state = PollState {
+                status,
+                failures,
+                hidden: browser::page_hidden(),
+            };
+            match next_delay(state) {
+                Some(ms) => self.sleeper.sleep(ms).await,
+                None => return,
+            }
+        }
+    }
+}
+
+/// The whole widget for one voucher.
+#[component]
+pub fn Widget(env: Env) -> impl IntoView {
+    let Env {
+        voucher: voucher_id,
+        source,
+        host,
+        now,
+    } = env;
+    let clock = Clock {
+        device_ms: RwSignal::new(now()),
+        skew_ms: RwSignal::new(0.0),
+    };
+    let voucher = RwSignal::new(None::<DisplayVoucher>);
+    let error = RwSignal::new(None::<FetchError>);
+    let shown = Memo::new(move |_| {
+        voucher.with(|v| Shown::of(v.as_ref(), error.get(), clock.server_now()))
+    });
+    let model = Model {
+        voucher,
+        error,
+        clock,
+    };
+
+    let poller = Rc::new(Poller {
+        source,
+        sleeper: Sleeper::default(),
+        running: Cell::new(false),
+        owner: Owner::current().unwrap_or_default(),
+        now,
+    });
+    poller.poke(model);
+
+    // The countdown ticks once a second by the device clock.
+    if let Ok(tick) =
+        set_interval_with_handle(move || clock.device_ms.set(now()), Duration::from_secs(1))
+    {
+        on_cleanup(move || tick.clear());
+    }
+
+    // Back to the tab: ask at once instead of waiting out the hidden-tab pace.
+    let on_visible = Rc::clone(&poller);
+    let visibility = window_event_listener_untyped("visibilitychange", move |_| {
+        if !browser::page_hidden() {
+            on_visible.poke(model);
+        }
+    });
+    on_cleanup(move || visibility.remove());
+
+    // DOM events on the host, once per change of what is shown.
+    let events_host = host.clone();
+    let id = voucher_id.clone();
+    let confirm = Rc::clone(&poller);
+    Effect::new(move |previous: Option<Shown>| {
+        let current = shown.get();
+        let was = previous.unwrap_or(Shown::Loading);
+        if current != was {
+            let fire = |name| browser::dispatch(&events_host, name, &id, current.status());
+            if matches!(was, Shown::Loading | Shown::Failed(_)) && current.status().is_some() {
+                fire("vale:ready");
+            }
+            match current {
+                Shown::Paid => fire("vale:paid"),
+                Shown::Expired => {
+                    fire("vale:expired");
+                    // The countdown ran out: let the server confirm (or report a payment
+                    // that came in at the last minute).
+                    confirm.poke(model);
+                }
+                _ => {}
+            }
+        }
+        current
+    });
+    Effect::new(move |previous: Option<Option<FetchError>>| {
+        let current = error.get();
+        if let Some(e) = current
+            && previous.flatten() != Some(e)
+        {
+            let status = voucher.with_untracked(|v| v.as_ref().map(|v| v.status.as_str()));
+            browser::dispatch(&host, "vale:error", &voucher_id, status);
+            leptos::logging::warn!("vale: {}", e.code());
+        }
+        current
+    });
+
+    let retry = StoredValue::new_local(poller);
+    let on_retry = move || {
+        error.set(None);
+        retry.with_value(|p| p.poke(model));
+    };
+
+    // Shown while a voucher is on screen but the latest refresh failed.
+    let stale = move || {
+        let e = error.get()?;
+        shown.with(|s| s.status().is_some()).then(|| {
+            view! { <p class="stale" role="alert">{e.message()}</p> }
+        })
+    };
+
+    view! {
+        <style>{CSS}</style>
+        <article class="vale" lang="es" aria-busy=move || (shown.get() == Shown::Loading).to_string()>
+            <p class="sr" role="status" aria-live="polite">{move || announce(shown.get())}</p>
+            {stale}
+            {move || match shown.get() {
+                Shown::Loading => outcome::loading().into_any(),
+                Shown::Failed(e) => outcome::failed(e, on_retry).into_any(),
+                Shown::Pending => pending::pending(model).into_any(),
+                other => outcome::settled(other, model).into_any(),
+            }}
+        </article>
+    }
+}

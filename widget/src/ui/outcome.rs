@@ -1,0 +1,92 @@
+//! Everything but the pending voucher: the loading skeleton, a voucher that could not be
+//! read, and the settled states (paid, expired, cancelled, refunded).
+
+use super::pending::header;
+use super::{Model, Shown};
+use crate::api::FetchError;
+use leptos::prelude::*;
+use vale_shared::expiry;
+
+/// Grey blocks where the voucher will be, while the first answer is on its way.
+pub fn loading() -> impl IntoView {
+    view! {
+        <div class="skeleton" aria-hidden="true">
+            <div class="sk sk-line short"></div>
+            <div class="sk sk-amount"></div>
+            <div class="sk sk-code"></div>
+            <div class="sk sk-bars"></div>
+            <div class="sk sk-line"></div>
+            <div class="sk sk-line"></div>
+        </div>
+        <p class="sr">"Cargando tu comprobante…"</p>
+    }
+}
+
+/// The voucher could not be read at all; `retry` asks again.
+pub fn failed(error: FetchError, retry: impl Fn() + Copy + 'static) -> impl IntoView {
+    view! {
+        <div class="outcome problem">
+            <div class="icon" aria-hidden="true">"!"</div>
+            <h2 class="title">"No pudimos mostrar tu comprobante"</h2>
+            <p>{error.message()}</p>
+            <button type="button" class="button primary" on:click=move |_| retry()>
+                "Reintentar"
+            </button>
+        </div>
+    }
+}
+
+/// A voucher that no longer waits for cash.
+pub fn settled(shown: Shown, model: Model) -> impl IntoView {
+    let Some(v) = model.voucher.get_untracked() else {
+        return ().into_any();
+    };
+    let amount = v.amount.to_string();
+    let (class, icon, title, body): (&str, &str, &str, String) = match shown {
+        Shown::Paid => (
+            "paid",
+            "✓",
+            "¡Pago recibido!",
+            match v.paid_at {
+                Some(at) => format!(
+                    "Recibimos tu pago el {}. La tienda ya fue avisada; no necesitas hacer nada más.",
+                    expiry::deadline_text(at, v.network)
+                ),
+                None => "La tienda ya fue avisada; no necesitas hacer nada más.".into(),
+            },
+        ),
+        Shown::Refunded => (
+            "refunded",
+            "↺",
+            "Pago devuelto",
+            "La tienda devolvió este pago. Si tienes dudas, escríbele a la tienda.".into(),
+        ),
+        Shown::Cancelled => (
+            "closed",
+            "×",
+            "Este código fue anulado",
+            "No lo pagues: ya no será aceptado. Si aún quieres tu pedido, vuelve a la tienda."
+                .into(),
+        ),
+        _ => (
+            "closed",
+            "⏱",
+            "Este código venció",
+            format!(
+                "Venció el {}. No lo pagues: ya no será aceptado. Vuelve a la tienda para \
+                 generar un código nuevo.",
+                expiry::deadline_text(v.expires_at, v.network)
+            ),
+        ),
+    };
+    view! {
+        {header(&v, "Pago en efectivo", amount)}
+        <div class=format!("outcome {class}")>
+            <div class="icon" aria-hidden="true">{icon}</div>
+            <h3 class="title">{title}</h3>
+            <p>{body}</p>
+            <p class="reference">"Pedido " {v.reference.clone()}</p>
+        </div>
+    }
+    .into_any()
+}
