@@ -45,10 +45,21 @@ pub fn deadline(
         Some(at) if at - now > MAX_LIFETIME => return Err(ExpiryError::TooLate),
         Some(at) => at,
     };
-    Ok(at.to_offset(network.utc_offset()).replace_nanosecond(0).unwrap_or(at))
+    Ok(at
+        .to_offset(network.utc_offset())
+        .replace_nanosecond(0)
+        .unwrap_or(at))
 }
 
-const WEEKDAYS: [&str; 7] = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"];
+const WEEKDAYS: [&str; 7] = [
+    "lunes",
+    "martes",
+    "miércoles",
+    "jueves",
+    "viernes",
+    "sábado",
+    "domingo",
+];
 const MONTHS: [&str; 12] = [
     "enero",
     "febrero",
@@ -80,7 +91,9 @@ pub fn deadline_text(expires_at: OffsetDateTime, network: Network) -> String {
     let weekday = WEEKDAYS
         .get(usize::from(local.weekday().number_days_from_monday()))
         .unwrap_or(&"");
-    let month = MONTHS.get(usize::from(u8::from(local.month())) - 1).unwrap_or(&"");
+    let month = MONTHS
+        .get(usize::from(u8::from(local.month())) - 1)
+        .unwrap_or(&"");
     format!(
         "{weekday} {} de {month} a las {:02}:{:02}, hora de {}",
         local.day(),
@@ -103,7 +116,12 @@ pub fn deadline_text(expires_at: OffsetDateTime, network: Network) -> String {
 pub fn countdown_text(expires_at: OffsetDateTime, now: OffsetDateTime) -> String {
     let left = (expires_at - now).whole_seconds().max(0);
     let (days, rest) = (left / 86_400, left % 86_400);
-    let clock = format!("{:02}:{:02}:{:02}", rest / 3600, rest % 3600 / 60, rest % 60);
+    let clock = format!(
+        "{:02}:{:02}:{:02}",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    );
     match days {
         0 => clock,
         1 => format!("1 día {clock}"),

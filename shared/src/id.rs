@@ -17,7 +17,9 @@ pub const RANDOM_LEN: usize = 24;
 fn encode(bytes: &[u8; 15]) -> String {
     let mut out = String::with_capacity(RANDOM_LEN);
     for chunk in bytes.chunks(5) {
-        let bits = chunk.iter().fold(0_u64, |acc, &b| (acc << 8) | u64::from(b));
+        let bits = chunk
+            .iter()
+            .fold(0_u64, |acc, &b| (acc << 8) | u64::from(b));
         for shift in (0..8).rev() {
             let index = ((bits >> (shift * 5)) & 31) as usize;
             out.push(char::from(ALPHABET.get(index).copied().unwrap_or(b'0')));
@@ -139,7 +141,11 @@ impl MerchantId {
     /// assert!(MerchantId::parse("mer_").is_err());
     /// ```
     pub fn parse(s: &str) -> Result<Self, IdError> {
-        if s == "mer_local" { Ok(Self::local()) } else { s.parse() }
+        if s == "mer_local" {
+            Ok(Self::local())
+        } else {
+            s.parse()
+        }
     }
 }
 
@@ -173,7 +179,11 @@ impl ClientSecret {
         let error = IdError { prefix: "vch_" };
         let (voucher, random) = s.split_once("_secret_").ok_or(error)?;
         voucher.parse::<VoucherId>()?;
-        if is_random_part(random) { Ok(ClientSecret(s.to_owned())) } else { Err(error) }
+        if is_random_part(random) {
+            Ok(ClientSecret(s.to_owned()))
+        } else {
+            Err(error)
+        }
     }
 
     /// The voucher this secret opens.

@@ -169,7 +169,10 @@ impl Money {
     /// ```
     pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(other)?;
-        let minor = self.minor.checked_add(other.minor).ok_or(MoneyError::Overflow)?;
+        let minor = self
+            .minor
+            .checked_add(other.minor)
+            .ok_or(MoneyError::Overflow)?;
         Money::new(minor, self.currency)
     }
 
@@ -185,7 +188,10 @@ impl Money {
     /// ```
     pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(other)?;
-        let minor = self.minor.checked_sub(other.minor).ok_or(MoneyError::Overflow)?;
+        let minor = self
+            .minor
+            .checked_sub(other.minor)
+            .ok_or(MoneyError::Overflow)?;
         Money::new(minor, self.currency)
     }
 
@@ -268,7 +274,7 @@ impl fmt::Display for Money {
         f.write_str("\u{a0}")?;
         let digits = self.major_floor().to_string();
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 write!(f, "{group}")?;
             }
             write!(f, "{c}")?;
@@ -308,19 +314,27 @@ mod tests {
         assert_eq!(pen(50).to_string(), format!("S/{nb}0.50"));
         assert_eq!(pen(2550).to_string(), format!("S/{nb}25.50"));
         assert_eq!(pen(500_050).to_string(), format!("S/{nb}5,000.50"));
-        assert_eq!(pen(12_345_678_950).to_string(), format!("S/{nb}123,456,789.50"));
+        assert_eq!(
+            pen(12_345_678_950).to_string(),
+            format!("S/{nb}123,456,789.50")
+        );
     }
 
     #[test]
     fn parse_refuses_what_is_not_a_plain_decimal() {
-        for bad in ["", ".", "1.", ".5", "-1", "+1", "1e2", " 1", "1 ", "1,00", "١", "0x10"] {
+        for bad in [
+            "", ".", "1.", ".5", "-1", "+1", "1e2", " 1", "1 ", "1,00", "١", "0x10",
+        ] {
             assert_eq!(
                 Money::parse_decimal(bad, Currency::Pen),
                 Err(MoneyError::Malformed),
                 "{bad:?}"
             );
         }
-        assert_eq!(Money::parse_decimal("1.234", Currency::Pen), Err(MoneyError::TooPrecise));
+        assert_eq!(
+            Money::parse_decimal("1.234", Currency::Pen),
+            Err(MoneyError::TooPrecise)
+        );
         assert_eq!(
             Money::parse_decimal("99999999999999999999", Currency::Pen),
             Err(MoneyError::Overflow)
@@ -329,7 +343,10 @@ mod tests {
 
     #[test]
     fn arithmetic_refuses_mixed_currencies_and_overflow() {
-        assert_eq!(cop(1).checked_add(pen(1)), Err(MoneyError::CurrencyMismatch));
+        assert_eq!(
+            cop(1).checked_add(pen(1)),
+            Err(MoneyError::CurrencyMismatch)
+        );
         assert_eq!(pen(i64::MAX).checked_add(pen(1)), Err(MoneyError::Overflow));
         assert_eq!(Money::new(-1, Currency::Cop), Err(MoneyError::Negative));
     }

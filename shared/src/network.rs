@@ -153,7 +153,10 @@ impl std::str::FromStr for Network {
     type Err = UnknownNetwork;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Network::ALL.into_iter().find(|n| n.as_str() == s).ok_or(UnknownNetwork)
+        Network::ALL
+            .into_iter()
+            .find(|n| n.as_str() == s)
+            .ok_or(UnknownNetwork)
     }
 }
 
@@ -180,7 +183,10 @@ mod tests {
     fn every_network_has_limits_for_what_it_accepts() {
         for network in Network::ALL {
             for currency in [Currency::Cop, Currency::Pen, Currency::Usd] {
-                assert_eq!(network.accepts(currency), network.default_limits(currency).is_some());
+                assert_eq!(
+                    network.accepts(currency),
+                    network.default_limits(currency).is_some()
+                );
             }
         }
     }

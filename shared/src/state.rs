@@ -109,7 +109,10 @@ impl std::str::FromStr for VoucherStatus {
     type Err = UnknownStatus;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        VoucherStatus::ALL.into_iter().find(|v| v.as_str() == s).ok_or(UnknownStatus)
+        VoucherStatus::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or(UnknownStatus)
     }
 }
 
@@ -186,7 +189,10 @@ mod tests {
         matches!(
             (from, to),
             (S::Pending, S::Paid | S::Expired | S::Cancelled)
-                | (S::Paid | S::PartiallyRefunded, S::Refunded | S::PartiallyRefunded)
+                | (
+                    S::Paid | S::PartiallyRefunded,
+                    S::Refunded | S::PartiallyRefunded
+                )
         )
     }
 
@@ -203,7 +209,10 @@ mod tests {
     #[test]
     fn every_payment_reaches_a_voucher_as_a_move_or_a_flag() {
         for from in VoucherStatus::ALL {
-            assert!(from.apply(VoucherEvent::Pay).is_ok(), "{from:?} dropped a payment");
+            assert!(
+                from.apply(VoucherEvent::Pay).is_ok(),
+                "{from:?} dropped a payment"
+            );
         }
     }
 

@@ -219,7 +219,11 @@ pub struct InvalidParam {
 }
 
 fn invalid(param: &str, code: &'static str, message: impl Into<String>) -> InvalidParam {
-    InvalidParam { param: param.to_owned(), code, message: message.into() }
+    InvalidParam {
+        param: param.to_owned(),
+        code,
+        message: message.into(),
+    }
 }
 
 impl NewVoucher {
@@ -244,9 +248,8 @@ impl NewVoucher {
         now: OffsetDateTime,
         limits: impl Fn(Network, Currency) -> Option<Limits>,
     ) -> Result<NewVoucher, InvalidParam> {
-        let fields: Map<String, Value> = serde_json::from_slice(body).map_err(|_| {
-            invalid("body", "body_invalid", "The body must be a JSON object.")
-        })?;
+        let fields: Map<String, Value> = serde_json::from_slice(body)
+            .map_err(|_| invalid("body", "body_invalid", "The body must be a JSON object."))?;
         const KNOWN: [&str; 8] = [
             "network",
             "amount",
@@ -258,14 +261,26 @@ impl NewVoucher {
             "metadata",
         ];
         if let Some(unknown) = fields.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-            return Err(invalid(unknown, "parameter_unknown", "This parameter is not known."));
+            return Err(invalid(
+                unknown,
+                "parameter_unknown",
+                "This parameter is not known.",
+            ));
         }
 
         let network: Network = required_str(&fields, "network")?.parse().map_err(|_| {
-            invalid("network", "network_invalid", "network must be `efecty` or `pagoefectivo`.")
+            invalid(
+                "network",
+                "network_invalid",
+                "network must be `efecty` or `pagoefectivo`.",
+            )
         })?;
         let currency: Currency = required_str(&fields, "currency")?.parse().map_err(|_| {
-            invalid("currency", "currency_invalid", "currency must be COP, PEN or USD.")
+            invalid(
+                "currency",
+                "currency_invalid",
+                "currency must be COP, PEN or USD.",
+            )
         })?;
         if !network.accepts(currency) {
             return Err(invalid(
@@ -279,7 +294,9 @@ impl NewVoucher {
         let reference = required_str(&fields, "reference")?;
         let reference_ok = !reference.is_empty()
             && reference.len() <= MAX_REFERENCE
-            && reference.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            && reference
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         if !reference_ok {
             return Err(invalid(
                 "reference",
@@ -299,10 +316,15 @@ impl NewVoucher {
 
         let requested = optional_str(&fields, "expires_at")?
             .map(|text| {
-                OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-                    .map_err(|_| {
-                        invalid("expires_at", "expires_at_invalid", "expires_at must be RFC 3339.")
-                    })
+                OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).map_err(
+                    |_| {
+                        invalid(
+                            "expires_at",
+                            "expires_at_invalid",
+                            "expires_at must be RFC 3339.",
+                        )
+                    },
+                )
             })
             .transpose()?;
         let expires_at = expiry::deadline(network, requested, now).map_err(|e| {
@@ -339,7 +361,11 @@ fn optional_str<'a>(
     match fields.get(param) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(invalid(param, "parameter_invalid", format!("{param} must be a string."))),
+        Some(_) => Err(invalid(
+            param,
+            "parameter_invalid",
+            format!("{param} must be a string."),
+        )),
     }
 }
 
@@ -351,14 +377,24 @@ fn parse_amount(
 ) -> Result<Money, InvalidParam> {
     let minor = match value {
         None | Some(Value::Null) => {
-            return Err(invalid("amount", "parameter_missing", "amount is required."));
+            return Err(invalid(
+                "amount",
+                "parameter_missing",
+                "amount is required.",
+            ));
         }
         Some(Value::Number(n)) => n.as_i64(),
         Some(_) => None,
     };
-    let amount = minor.and_then(|m| Money::new(m, currency).ok()).ok_or_else(|| {
-        invalid("amount", "amount_invalid", "amount must be a whole number of minor units, ≥ 0.")
-    })?;
+    let amount = minor
+        .and_then(|m| Money::new(m, currency).ok())
+        .ok_or_else(|| {
+            invalid(
+                "amount",
+                "amount_invalid",
+                "amount must be a whole number of minor units, ≥ 0.",
+            )
+        })?;
     if !amount.is_cash_exact() {
         return Err(invalid(
             "amount",
@@ -367,20 +403,32 @@ fn parse_amount(
         ));
     }
     let limits = limits(network, currency).ok_or_else(|| {
-        invalid("currency", "currency_not_accepted", "This merchant takes no such currency.")
+        invalid(
+            "currency",
+            "currency_not_accepted",
+            "This merchant takes no such currency.",
+        )
     })?;
     if amount.minor() < limits.min {
         return Err(invalid(
             "amount",
             "amount_too_small",
-            format!("amount must be at least {} for {}.", limits.min, network.brand()),
+            format!(
+                "amount must be at least {} for {}.",
+                limits.min,
+                network.brand()
+            ),
         ));
     }
     if amount.minor() > limits.max {
         return Err(invalid(
             "amount",
             "amount_too_large",
-            format!("amount must be at most {} for {}.", limits.max, network.brand()),
+            format!(
+                "amount must be at most {} for {}.",
+                limits.max,
+                network.brand()
+            ),
         ));
     }
     Ok(amount)
@@ -390,18 +438,30 @@ fn parse_customer(value: Option<&Value>) -> Result<Customer, InvalidParam> {
     let fields = match value {
         None | Some(Value::Null) => return Ok(Customer::default()),
         Some(Value::Object(fields)) => fields,
-        Some(_) => return Err(invalid("customer", "parameter_invalid", "customer must be an object.")),
+        Some(_) => {
+            return Err(invalid(
+                "customer",
+                "parameter_invalid",
+                "customer must be an object.",
+            ));
+        }
     };
     const KNOWN: [&str; 5] = ["name", "email", "phone", "document_type", "document_number"];
     if let Some(unknown) = fields.keys().find(|k| !KNOWN.contains(&k.as_str())) {
         let param = format!("customer.{unknown}");
-        return Err(invalid(&param, "parameter_unknown", "This parameter is not known."));
+        return Err(invalid(
+            &param,
+            "parameter_unknown",
+            "This parameter is not known.",
+        ));
     }
     let field = |name: &str| -> Result<Option<String>, InvalidParam> {
         let param = format!("customer.{name}");
         match fields.get(name) {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) if s.chars().count() <= MAX_CUSTOMER_FIELD => Ok(Some(s.clone())),
+            Some(Value::String(s)) if s.chars().count() <= MAX_CUSTOMER_FIELD => {
+                Ok(Some(s.clone()))
+            }
             Some(_) => Err(invalid(
                 &param,
                 "parameter_invalid",
@@ -417,7 +477,11 @@ fn parse_customer(value: Option<&Value>) -> Result<Customer, InvalidParam> {
         document_number: field("document_number")?,
     };
     if customer.email.as_deref().is_some_and(|e| !e.contains('@')) {
-        return Err(invalid("customer.email", "email_invalid", "customer.email is not an e-mail."));
+        return Err(invalid(
+            "customer.email",
+            "email_invalid",
+            "customer.email is not an e-mail.",
+        ));
     }
     Ok(customer)
 }
@@ -426,10 +490,20 @@ fn parse_metadata(value: Option<&Value>) -> Result<BTreeMap<String, String>, Inv
     let fields = match value {
         None | Some(Value::Null) => return Ok(BTreeMap::new()),
         Some(Value::Object(fields)) => fields,
-        Some(_) => return Err(invalid("metadata", "parameter_invalid", "metadata must be an object.")),
+        Some(_) => {
+            return Err(invalid(
+                "metadata",
+                "parameter_invalid",
+                "metadata must be an object.",
+            ));
+        }
     };
     if fields.len() > MAX_METADATA_KEYS {
-        return Err(invalid("metadata", "metadata_too_many_keys", "metadata takes at most 20 keys."));
+        return Err(invalid(
+            "metadata",
+            "metadata_too_many_keys",
+            "metadata takes at most 20 keys.",
+        ));
     }
     fields
         .iter()
@@ -466,7 +540,11 @@ pub fn group_for_reading(code: &str) -> String {
     let mut out = String::with_capacity(chars.len() + groups);
     let mut rest = chars.as_slice();
     for group in 0..groups {
-        let size = if group >= groups - extra { base + 1 } else { base };
+        let size = if group >= groups - extra {
+            base + 1
+        } else {
+            base
+        };
         let (head, tail) = rest.split_at(size.min(rest.len()));
         if group > 0 {
             out.push(' ');
@@ -486,7 +564,9 @@ mod tests {
     const NOW: OffsetDateTime = datetime!(2026-11-22 12:00 UTC);
 
     fn limits(network: Network, currency: Currency) -> Option<Limits> {
-        network.default_limits(currency).map(|(min, max)| Limits { min, max })
+        network
+            .default_limits(currency)
+            .map(|(min, max)| Limits { min, max })
     }
 
     fn check(body: &str) -> Result<NewVoucher, InvalidParam> {
@@ -519,24 +599,92 @@ mod tests {
         let cases = [
             ("not json", "body", "body_invalid"),
             ("[]", "body", "body_invalid"),
-            (r#"{"currency":"COP","amount":500000,"reference":"r"}"#, "network", "parameter_missing"),
-            (r#"{"network":"oxxo","currency":"COP","amount":500000,"reference":"r"}"#, "network", "network_invalid"),
-            (r#"{"network":"efecty","currency":"PEN","amount":500000,"reference":"r"}"#, "currency", "currency_not_accepted"),
+            (
+                r#"{"currency":"COP","amount":500000,"reference":"r"}"#,
+                "network",
+                "parameter_missing",
+            ),
+            (
+                r#"{"network":"oxxo","currency":"COP","amount":500000,"reference":"r"}"#,
+                "network",
+                "network_invalid",
+            ),
+            (
+                r#"{"network":"efecty","currency":"PEN","amount":500000,"reference":"r"}"#,
+                "currency",
+                "currency_not_accepted",
+            ),
             (&format!(r#"{{{ok}}}"#), "amount", "parameter_missing"),
-            (&format!(r#"{{{ok},"amount":50000.5}}"#), "amount", "amount_invalid"),
-            (&format!(r#"{{{ok},"amount":"500000"}}"#), "amount", "amount_invalid"),
-            (&format!(r#"{{{ok},"amount":-500000}}"#), "amount", "amount_invalid"),
-            (&format!(r#"{{{ok},"amount":500050}}"#), "amount", "amount_not_cash_exact"),
-            (&format!(r#"{{{ok},"amount":400000}}"#), "amount", "amount_too_small"),
-            (&format!(r#"{{{ok},"amount":400000100}}"#), "amount", "amount_too_large"),
-            (r#"{"network":"efecty","currency":"COP","amount":500000,"reference":"a b"}"#, "reference", "reference_invalid"),
-            (&format!(r#"{{{ok},"amount":500000,"expires_at":"tomorrow"}}"#), "expires_at", "expires_at_invalid"),
-            (&format!(r#"{{{ok},"amount":500000,"expires_at":"2026-11-22T12:10:00Z"}}"#), "expires_at", "expires_at_too_soon"),
-            (&format!(r#"{{{ok},"amount":500000,"expires_at":"2027-01-22T12:10:00Z"}}"#), "expires_at", "expires_at_too_late"),
-            (&format!(r#"{{{ok},"amount":500000,"customer":{{"email":"nope"}}}}"#), "customer.email", "email_invalid"),
-            (&format!(r#"{{{ok},"amount":500000,"customer":{{"age":3}}}}"#), "customer.age", "parameter_unknown"),
-            (&format!(r#"{{{ok},"amount":500000,"metadata":{{"k":1}}}}"#), "metadata.k", "metadata_invalid"),
-            (&format!(r#"{{{ok},"amount":500000,"extra":1}}"#), "extra", "parameter_unknown"),
+            (
+                &format!(r#"{{{ok},"amount":50000.5}}"#),
+                "amount",
+                "amount_invalid",
+            ),
+            (
+                &format!(r#"{{{ok},"amount":"500000"}}"#),
+                "amount",
+                "amount_invalid",
+            ),
+            (
+                &format!(r#"{{{ok},"amount":-500000}}"#),
+                "amount",
+                "amount_invalid",
+            ),
+            (
+                &format!(r#"{{{ok},"amount":500050}}"#),
+                "amount",
+                "amount_not_cash_exact",
+            ),
+            (
+                &format!(r#"{{{ok},"amount":400000}}"#),
+                "amount",
+                "amount_too_small",
+            ),
+            (
+                &format!(r#"{{{ok},"amount":400000100}}"#),
+                "amount",
+                "amount_too_large",
+            ),
+            (
+                r#"{"network":"efecty","currency":"COP","amount":500000,"reference":"a b"}"#,
+                "reference",
+                "reference_invalid",
+            ),
+            (
+                &format!(r#"{{{ok},"amount":500000,"expires_at":"tomorrow"}}"#),
+                "expires_at",
+                "expires_at_invalid",
+            ),
+            (
+                &format!(r#"{{{ok},"amount":500000,"expires_at":"2026-11-22T12:10:00Z"}}"#),
+                "expires_at",
+                "expires_at_too_soon",
+            ),
+            (
+                &format!(r#"{{{ok},"amount":500000,"expires_at":"2027-01-22T12:10:00Z"}}"#),
+                "expires_at",
+                "expires_at_too_late",
+            ),
+            (
+                &format!(r#"{{{ok},"amount":500000,"customer":{{"email":"nope"}}}}"#),
+                "customer.email",
+                "email_invalid",
+            ),
+            (
+                &format!(r#"{{{ok},"amount":500000,"customer":{{"age":3}}}}"#),
+                "customer.age",
+                "parameter_unknown",
+            ),
+            (
+                &format!(r#"{{{ok},"amount":500000,"metadata":{{"k":1}}}}"#),
+                "metadata.k",
+                "metadata_invalid",
+            ),
+            (
+                &format!(r#"{{{ok},"amount":500000,"extra":1}}"#),
+                "extra",
+                "parameter_unknown",
+            ),
         ];
         for (body, param, code) in cases {
             assert_eq!(param_of(body), (param.to_owned(), code), "{body}");
@@ -548,7 +696,10 @@ mod tests {
         let v = check(r#"{"network":"efecty","amount":5000000,"currency":"COP","reference":"r"}"#)
             .unwrap();
         let json = serde_json::to_value(v.amount).unwrap();
-        assert_eq!(json, serde_json::json!({"amount": 5000000, "currency": "COP"}));
+        assert_eq!(
+            json,
+            serde_json::json!({"amount": 5000000, "currency": "COP"})
+        );
     }
 
     proptest! {
