@@ -2,7 +2,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use time::OffsetDateTime;
-use vale_shared::barcode::{Barcode, Symbology};
+use vale_shared::barcode::Barcode;
 use vale_shared::{Money, Network, efecty, pagoefectivo};
 
 /// A fresh payment code for `network` from 8 random bytes: a CIP for PagoEfectivo, a
@@ -30,13 +30,7 @@ pub fn barcode(
             efecty::gs1_barcode(gln, code, amount, due)
         }
         (Network::Efecty, None) => efecty::code128_barcode(code),
-        // A CIP is all digits: always encodable as Code 128. (The shared crate has no
-        // PagoEfectivo barcode builder yet; this is the same shape as Efecty's.)
-        (Network::Pagoefectivo, _) => Ok(Barcode {
-            symbology: Symbology::Code128,
-            data: code.to_owned(),
-            text: code.to_owned(),
-        }),
+        (Network::Pagoefectivo, _) => pagoefectivo::code128_barcode(code),
     };
     barcode.map_err(|e| ApiError::internal(format!("barcode: {e}")))
 }

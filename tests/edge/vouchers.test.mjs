@@ -1,0 +1,358 @@
+// The voucher API of spec/api.md against the real Workers runtime (wrangler dev + workerd):
+// create and its validation, idempotency, both read views and CORS, cancel, listing,
+// authentication, the hosted page and the demo checkout.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { root, startEdge } from '../support/edge.mjs';
+import { api, efectyOrder, peOrder, ref } from '../support/vale.mjs';
+
+let edge;
+let merchant;
+before(async () => {
+  edge = await startEdge();
+  merchant = api(edge.base);
+});
+after(async () => {
+  await edge?.stop();
+});
+
+const inMinutes = (m) => new Date(Date.now() + m * 60_000).toISOString();
+const hoursAhead = (iso) => (Date.parse(iso) - Date.now()) / 3_600_000;
+
+describe('POST /v1/vouchers', () => {
+  test('issues an Efecty voucher in COP with a GS1-128 barcode, due in 72 h, Bogotá time', async () => {
+    const order = efectyOrder({ description: 'Pedido 1001', customer: { name: 'Ana', email: 'ana@example.co' },
+      metadata: { cart: '42' } });
+    const { status, json: v } = await merchant.post('/v1/vouchers', order);
+    assert.equal(status, 201);
+    assert.match(v.id, /^vch_[0-9a-z]{24}$/);
+    assert.equal(v.object, 'voucher');
+    assert.equal(v.livemode, false);
+    assert.equal(v.network, 'efecty');
+    assert.equal(v.status, 'pending');
+    assert.equal(v.amount, 5_000_000);
+    assert.equal(v.currency, 'COP');
+    assert.equal(v.reference, order.reference);
+    assert.equal(v.description, 'Pedido 1001');
+    assert.match(v.payment_code, /^[1-9][0-9]{11}$/);
+    assert.equal(v.barcode.symbology, 'gs1-128');
+    assert.match(v.barcode.data, new RegExp(`^\\(415\\)7709998000018\\(8020\\)${v.payment_code}\\(3900\\)50000\\(96\\)\\d{8}$`));
+    assert.equal(v.time_zone, 'America/Bogota');
+    assert.match(v.expires_at, /-05:00$/);
+    assert.ok(Math.abs(hoursAhead(v.expires_at) - 72) < 0.1, v.expires_at);
+    assert.match(v.created_at, /-05:00$/);
+    assert.equal(v.paid_at, null);
+    assert.match(v.client_secret, new RegExp(`^${v.id}_secret_[0-9a-z]{24}$`));
+    assert.equal(v.hosted_url, `${edge.base}/v/${v.id}?cs=${v.client_secret}`);
+    assert.deepEqual(v.customer, { name: 'Ana', email: 'ana@example.co' });
+    assert.deepEqual(v.metadata, { cart: '42' });
+  });
+
+  test('issues a PagoEfectivo voucher in PEN with a CIP, due in 24 h, Lima time', async () => {
+    const { status, json: v } = await merchant.post('/v1/vouchers', peOrder());
+    assert.equal(status, 201);
+    assert.equal(v.network, 'pagoefectivo');
+    assert.equal(v.currency, 'PEN');
+    assert.match(v.payment_code, /^[1-9][0-9]{9}$/);
+    assert.equal(v.barcode.symbology, 'code128');
+    assert.equal(v.barcode.data, v.payment_code);
+    assert.equal(v.time_zone, 'America/Lima');
+    assert.ok(Math.abs(hoursAhead(v.expires_at) - 24) < 0.1, v.expires_at);
+  });
+
+  test('takes an expires_at between 15 minutes and 30 days ahead, in the network offset', async () => {
+    const soon = await merchant.post('/v1/vouchers', peOrder({ expires_at: inMinutes(16) }));
+    assert.equal(soon.status, 201, soon.text);
+    assert.match(soon.json.expires_at, /-05:00$/);
+    const far = await merchant.post('/v1/vouchers', peOrder({ expires_at: inMinutes(30 * 24 * 60 - 1) }));
+    assert.equal(far.status, 201, far.text);
+  });
+
+  const invalid = [
+    ['a body that is not JSON', 'not json', 'body'],
+    ['a missing network', { amount: 5_000_000, currency: 'COP', reference: 'r1' }, 'network'],
+    ['an unknown network', efectyOrder({ network: 'oxxo' }), 'network'],
+    ['PEN on Efecty', efectyOrder({ currency: 'PEN' }), 'currency'],
+    ['COP on PagoEfectivo', peOrder({ currency: 'COP', amount: 5_000_000 }), 'currency'],
+    ['a missing amount', efectyOrder({ amount: undefined }), 'amount'],
+    ['COP centavos (not whole pesos)', efectyOrder({ amount: 5_000_050 }), 'amount'],
+    ['a float amount', efectyOrder({ amount: 50000.5 }), 'amount'],
+    ['an amount as a string', efectyOrder({ amount: '5000000' }), 'amount'],
+    ['a negative amount', efectyOrder({ amount: -100 }), 'amount'],
+    ['an amount under the Efecty minimum', efectyOrder({ amount: 400_000 }), 'amount'],
+    ['an amount over the Efecty maximum', efectyOrder({ amount: 400_000_100 }), 'amount'],
+    ['an amount over the PagoEfectivo maximum', peOrder({ amount: 500_001 }), 'amount'],
+    ['a reference with a space', efectyOrder({ reference: 'order 1' }), 'reference'],
+    ['a reference of 65 characters', efectyOrder({ reference: 'x'.repeat(65) }), 'reference'],
+    ['a description of 121 characters', efectyOrder({ description: 'd'.repeat(121) }), 'description'],
+    ['expires_at in 14 minutes', efectyOrder({ expires_at: inMinutes(14) }), 'expires_at'],
+    ['expires_at in the past', efectyOrder({ expires_at: inMinutes(-60) }), 'expires_at'],
+    ['expires_at in 31 days', efectyOrder({ expires_at: inMinutes(31 * 24 * 60) }), 'expires_at'],
+    ['expires_at not RFC 3339', efectyOrder({ expires_at: 'mañana' }), 'expires_at'],
+    ['an unknown field', efectyOrder({ colour: 'red' }), 'colour'],
+    ['a bad customer e-mail', efectyOrder({ customer: { email: 'nope' } }), 'customer.email'],
+    ['21 metadata keys', efectyOrder({ metadata: Object.fromEntries([...Array(21).keys()].map((k) => [`k${k}`, 'v'])) }), 'metadata'],
+  ];
+  for (const [what, body, param] of invalid) {
+    test(`refuses ${what} with 400 naming ${param}`, async () => {
+      const r = typeof body === 'string'
+        ? await merchant.call('POST', '/v1/vouchers', { raw: body })
+        : await merchant.post('/v1/vouchers', body);
+      assert.equal(r.status, 400, r.text);
+      assert.equal(r.json.error.type, 'invalid_request_error');
+      assert.equal(r.json.error.param, param);
+      assert.match(r.json.error.code, /^[a-z_]+$/);
+      assert.ok(r.json.error.message.length > 0);
+      assert.deepEqual(Object.keys(r.json), ['error']);
+    });
+  }
+
+  test('refuses a body over 64 KiB with 413, not 500', async () => {
+    const r = await merchant.post('/v1/vouchers', efectyOrder({ description: 'x'.repeat(70_000) }));
+    assert.equal(r.status, 413);
+    assert.equal(r.json.error.code, 'body_too_large');
+  });
+});
+
+describe('Idempotency-Key', () => {
+  test('a replay answers the first response again with Idempotent-Replayed: true', async () => {
+    const key = `key-${ref()}`;
+    const order = efectyOrder();
+    const first = await merchant.post('/v1/vouchers', order, { headers: { 'idempotency-key': key } });
+    assert.equal(first.status, 201);
+    assert.equal(first.headers.get('idempotent-replayed'), null);
+    const again = await merchant.post('/v1/vouchers', order, { headers: { 'idempotency-key': key } });
+    assert.equal(again.status, 201);
+    assert.equal(again.headers.get('idempotent-replayed'), 'true');
+    assert.equal(again.text, first.text);
+    // The same JSON spelled differently is the same request.
+    const spaced = await merchant.call('POST', '/v1/vouchers', {
+      raw: JSON.stringify(order, null, 2), headers: { 'idempotency-key': key },
+    });
+    assert.equal(spaced.status, 201);
+    assert.equal(spaced.json.id, first.json.id);
+    const list = await merchant.get(`/v1/vouchers?reference=${order.reference}`);
+    assert.equal(list.json.data.length, 1, 'one voucher for one key');
+  });
+
+  test('the same key with another body is 422', async () => {
+    const key = `key-${ref()}`;
+    const first = await merchant.post('/v1/vouchers', efectyOrder(), { headers: { 'idempotency-key': key } });
+    assert.equal(first.status, 201);
+    const other = await merchant.post('/v1/vouchers', efectyOrder(), { headers: { 'idempotency-key': key } });
+    assert.equal(other.status, 422);
+    assert.equal(other.json.error.type, 'idempotency_error');
+  });
+
+  test('the same key while the first request still runs is 409 (or the replay), never a second voucher', async () => {
+    const key = `key-${ref()}`;
+    const order = efectyOrder();
+    const results = await Promise.all([...Array(6)].map(() =>
+      merchant.post('/v1/vouchers', order, { headers: { 'idempotency-key': key } })));
+    const created = results.filter((r) => r.status === 201);
+    const busy = results.filter((r) => r.status === 409);
+    assert.equal(created.length + busy.length, results.length, results.map((r) => r.status).join());
+    assert.ok(created.length >= 1);
+    assert.equal(new Set(created.map((r) => r.json.id)).size, 1);
+    for (const r of busy) assert.equal(r.json.error.type, 'idempotency_error');
+    const list = await merchant.get(`/v1/vouchers?reference=${order.reference}`);
+    assert.equal(list.json.data.length, 1);
+  });
+
+  test('a validation error does not consume the key', async () => {
+    const key = `key-${ref()}`;
+    const bad = await merchant.post('/v1/vouchers', efectyOrder({ amount: 1 }), { headers: { 'idempotency-key': key } });
+    assert.equal(bad.status, 400);
+    const good = await merchant.post('/v1/vouchers', efectyOrder(), { headers: { 'idempotency-key': key } });
+    assert.equal(good.status, 201);
+  });
+
+  test('a key over 255 characters is 400', async () => {
+    const r = await merchant.post('/v1/vouchers', efectyOrder(), { headers: { 'idempotency-key': 'k'.repeat(256) } });
+    assert.equal(r.status, 400);
+    assert.equal(r.json.error.param, 'Idempotency-Key');
+  });
+});
+
+describe('GET /v1/vouchers/{id}', () => {
+  let voucher;
+  before(async () => {
+    voucher = (await merchant.post('/v1/vouchers', efectyOrder({ customer: { name: 'Ana' }, metadata: { a: 'b' } }))).json;
+  });
+
+  test('with the secret key: the whole voucher', async () => {
+    const r = await merchant.get(`/v1/vouchers/${voucher.id}`);
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.json, voucher);
+  });
+
+  test('with the client secret: the display view plus server_time, CORS-enabled', async () => {
+    const r = await api(edge.base, voucher.client_secret).get(`/v1/vouchers/${voucher.id}`, {
+      headers: { origin: 'https://tienda.example' },
+    });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('access-control-allow-origin'), '*');
+    for (const hidden of ['customer', 'metadata', 'client_secret']) assert.ok(!(hidden in r.json), hidden);
+    assert.equal(r.json.id, voucher.id);
+    assert.equal(r.json.payment_code, voucher.payment_code);
+    assert.equal(r.json.amount, voucher.amount);
+    assert.ok(Math.abs(Date.parse(r.json.server_time) - Date.now()) < 60_000);
+  });
+
+  test('answers the CORS preflight from any origin', async () => {
+    const resp = await fetch(`${edge.base}/v1/vouchers/${voucher.id}`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://tienda.example', 'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization' },
+    });
+    assert.equal(resp.status, 204);
+    assert.equal(resp.headers.get('access-control-allow-origin'), '*');
+    assert.match(resp.headers.get('access-control-allow-headers'), /authorization/i);
+    assert.match(resp.headers.get('access-control-allow-methods'), /GET/);
+  });
+
+  test('a wrong client secret for the voucher is 401; one for another voucher is 403', async () => {
+    const forged = `${voucher.id}_secret_${'0'.repeat(24)}`;
+    const wrong = await api(edge.base, forged).get(`/v1/vouchers/${voucher.id}`);
+    assert.equal(wrong.status, 401);
+    const other = (await merchant.post('/v1/vouchers', efectyOrder())).json;
+    const cross = await api(edge.base, other.client_secret).get(`/v1/vouchers/${voucher.id}`);
+    assert.equal(cross.status, 403);
+  });
+
+  test('an unknown id is 404, well-formed or not', async () => {
+    const unknown = await merchant.get(`/v1/vouchers/vch_${'0'.repeat(24)}`);
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.json.error.type, 'invalid_request_error');
+    const garbage = await merchant.get('/v1/vouchers/not-an-id');
+    assert.equal(garbage.status, 404);
+  });
+});
+
+describe('authentication', () => {
+  test('a missing or unknown key is 401', async () => {
+    for (const key of [null, 'sk_test_wrong', 'sk_live_local', 'nonsense']) {
+      const r = await api(edge.base, key).post('/v1/vouchers', efectyOrder());
+      assert.equal(r.status, 401, `${key}`);
+      assert.equal(r.json.error.type, 'authentication_error');
+    }
+  });
+
+  test('a client secret on any route but its voucher read is 403', async () => {
+    const v = (await merchant.post('/v1/vouchers', efectyOrder())).json;
+    const client = api(edge.base, v.client_secret);
+    for (const [method, path] of [
+      ['POST', '/v1/vouchers'], ['GET', '/v1/vouchers'], ['POST', `/v1/vouchers/${v.id}/cancel`],
+      ['POST', `/v1/sandbox/vouchers/${v.id}/pay`], ['POST', `/v1/sandbox/vouchers/${v.id}/expire`],
+    ]) {
+      const r = await client.call(method, path, method === 'POST' ? { body: efectyOrder() } : {});
+      assert.equal(r.status, 403, `${method} ${path}`);
+    }
+    assert.equal((await merchant.get(`/v1/vouchers/${v.id}`)).json.status, 'pending');
+  });
+
+  test('errors never echo the key', async () => {
+    const r = await api(edge.base, 'sk_test_this-is-secret').get('/v1/vouchers');
+    assert.ok(!r.text.includes('this-is-secret'));
+  });
+});
+
+describe('POST /v1/vouchers/{id}/cancel', () => {
+  test('pending → cancelled, then 409', async () => {
+    const v = (await merchant.post('/v1/vouchers', peOrder())).json;
+    const r = await merchant.post(`/v1/vouchers/${v.id}/cancel`);
+    assert.equal(r.status, 200);
+    assert.equal(r.json.status, 'cancelled');
+    const again = await merchant.post(`/v1/vouchers/${v.id}/cancel`);
+    assert.equal(again.status, 409);
+    assert.equal(again.json.error.code, 'voucher_not_pending');
+    assert.equal((await merchant.post(`/v1/vouchers/vch_${'1'.repeat(24)}/cancel`)).status, 404);
+  });
+});
+
+describe('GET /v1/vouchers', () => {
+  const reference = ref('list');
+  const ids = [];
+  before(async () => {
+    for (let i = 0; i < 5; i++) {
+      ids.push((await merchant.post('/v1/vouchers', efectyOrder({ reference }))).json.id);
+    }
+    await merchant.post(`/v1/vouchers/${ids[1]}/cancel`);
+  });
+
+  test('lists newest first as {object, data, has_more}', async () => {
+    const r = await merchant.get(`/v1/vouchers?reference=${reference}`);
+    assert.equal(r.status, 200);
+    assert.deepEqual(Object.keys(r.json).sort(), ['data', 'has_more', 'object']);
+    assert.equal(r.json.object, 'list');
+    assert.equal(r.json.has_more, false);
+    assert.deepEqual(r.json.data.map((v) => v.id), [...ids].reverse());
+    assert.ok(r.json.data.every((v) => v.object === 'voucher' && v.reference === reference));
+  });
+
+  test('pages with limit and starting_after', async () => {
+    const page1 = await merchant.get(`/v1/vouchers?reference=${reference}&limit=2`);
+    assert.deepEqual(page1.json.data.map((v) => v.id), [ids[4], ids[3]]);
+    assert.equal(page1.json.has_more, true);
+    const page2 = await merchant.get(`/v1/vouchers?reference=${reference}&limit=2&starting_after=${ids[3]}`);
+    assert.deepEqual(page2.json.data.map((v) => v.id), [ids[2], ids[1]]);
+    assert.equal(page2.json.has_more, true);
+    const page3 = await merchant.get(`/v1/vouchers?reference=${reference}&limit=2&starting_after=${ids[1]}`);
+    assert.deepEqual(page3.json.data.map((v) => v.id), [ids[0]]);
+    assert.equal(page3.json.has_more, false);
+  });
+
+  test('filters by status, kept current by each voucher object', async () => {
+    const cancelled = await merchant.get(`/v1/vouchers?reference=${reference}&status=cancelled`);
+    assert.deepEqual(cancelled.json.data.map((v) => v.id), [ids[1]]);
+    assert.equal(cancelled.json.data[0].status, 'cancelled');
+    const pending = await merchant.get(`/v1/vouchers?reference=${reference}&status=pending`);
+    assert.equal(pending.json.data.length, 4);
+  });
+
+  test('refuses bad parameters with 400 naming them', async () => {
+    for (const [query, param] of [
+      ['limit=0', 'limit'], ['limit=101', 'limit'], ['limit=ten', 'limit'], ['status=lost', 'status'],
+      ['starting_after=nope', 'starting_after'], [`starting_after=vch_${'2'.repeat(24)}`, 'starting_after'],
+      ['reference=a%20b', 'reference'], ['colour=red', 'colour'],
+    ]) {
+      const r = await merchant.get(`/v1/vouchers?${query}`);
+      assert.equal(r.status, 400, query);
+      assert.equal(r.json.error.param, param, query);
+    }
+  });
+});
+
+describe('routes', () => {
+  test('an unknown API route is a JSON 404; a wrong method is 405', async () => {
+    const r = await merchant.get('/v1/nothing');
+    assert.equal(r.status, 404);
+    assert.equal(r.json.error.type, 'invalid_request_error');
+    assert.equal((await merchant.call('DELETE', '/v1/vouchers')).status, 405);
+  });
+
+  test('POST /demo/checkout creates a mer_local voucher and answers only id, client_secret, hosted_url', async () => {
+    const resp = await fetch(`${edge.base}/demo/checkout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ network: 'pagoefectivo', amount: 2500, currency: 'PEN', reference: ref('demo'),
+        description: 'Demo' }),
+    });
+    assert.equal(resp.status, 201);
+    const body = await resp.json();
+    assert.deepEqual(Object.keys(body).sort(), ['client_secret', 'hosted_url', 'id']);
+    const view = await api(edge.base, body.client_secret).get(`/v1/vouchers/${body.id}`);
+    assert.equal(view.status, 200);
+    assert.equal(view.json.description, 'Demo');
+  });
+
+  test('GET /v/{id} serves the hosted page', { skip: !existsSync(join(root, 'www', 'hosted.html')) && 'www/hosted.html not written yet' }, async () => {
+    const v = (await merchant.post('/v1/vouchers', efectyOrder())).json;
+    const resp = await fetch(v.hosted_url);
+    assert.equal(resp.status, 200);
+    assert.match(resp.headers.get('content-type'), /text\/html/);
+    await resp.text();
+  });
+});
