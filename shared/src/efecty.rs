@@ -396,6 +396,8 @@ mod tests {
     use super::*;
     use crate::webhook::{self, WebhookSecret};
     use proptest::prelude::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     const BODY: &str = r#"{"type": "payment.succeeded", "data": {"payment_code": "100000000420", "amount": 5000000, "currency": "COP", "paid_at": "2026-11-24T16:05:00-05:00", "agent_id": "efecty-bog-0042", "authorization": "A123456"}}"#;
 

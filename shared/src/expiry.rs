@@ -134,6 +134,8 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use time::macros::datetime;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn bounds_are_inclusive() {

@@ -208,6 +208,8 @@ impl fmt::Debug for ClientSecret {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn encoding_is_crockford_base32() {

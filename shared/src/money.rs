@@ -291,6 +291,8 @@ impl fmt::Display for Money {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn cop(minor: i64) -> Money {
         Money::new(minor, Currency::Cop).unwrap()

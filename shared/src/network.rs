@@ -168,6 +168,8 @@ pub struct UnknownNetwork;
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn names_round_trip_through_serde_and_from_str() {

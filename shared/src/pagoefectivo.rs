@@ -412,6 +412,8 @@ pub fn notification_body(notification: &Notification) -> Result<Vec<u8>, Notific
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn secret() -> Secret {
         Secret::new("pe_local_secret")

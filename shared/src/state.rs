@@ -173,6 +173,8 @@ pub struct TransitionError {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn event() -> impl Strategy<Value = VoucherEvent> {
         prop_oneof![

@@ -560,6 +560,8 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use time::macros::datetime;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     const NOW: OffsetDateTime = datetime!(2026-11-22 12:00 UTC);
 

@@ -283,6 +283,8 @@ fn check_tolerance(sent: i64, now: i64) -> Result<(), SignatureError> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     const LIB_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     const LIB_ID: &str = "msg_p5jXN8AQM9LWM0D4loKWxJek";

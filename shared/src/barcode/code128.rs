@@ -350,6 +350,8 @@ fn plan(units: &[Unit]) -> Plan {
 pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     /// Decodes modules back into units: an independent check of the table walk, the
     /// check symbol and the code-set bookkeeping. Returns `None` on anything malformed.

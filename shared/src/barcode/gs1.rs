@@ -277,6 +277,8 @@ mod tests {
     use super::*;
     use crate::barcode::code128;
     use proptest::prelude::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     const RECAUDO: &str = "(415)7709998000001(8020)123456789012(3900)150000(96)20261125";
 

@@ -32,6 +32,8 @@ pub fn encode(data: &str) -> Result<(u32, Vec<bool>), BarcodeError> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn finder_patterns_are_in_the_corners() {
