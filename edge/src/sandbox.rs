@@ -4,8 +4,10 @@
 //!   (PagoEfectivo `PE-Signature`, or Efecty's Standard Webhooks headers) with the
 //!   merchant's configured network secret and sends it through the real notification
 //!   handler, then answers the voucher.
-//! - `POST /v1/sandbox/vouchers/{id}/expire`: expires a pending voucher now, as the alarm
-//!   would.
+//! - `POST /v1/sandbox/vouchers/{id}/expire`: expires a pending voucher now, with the
+//!   same step the alarm takes. `?via=alarm` (an addition to the contract, test mode only)
+//!   instead marks the voucher due and fires its real alarm, so tests can watch a voucher
+//!   expire "by itself" without waiting the 15-minute minimum lifetime.
 
 use crate::auth;
 use crate::clock;
@@ -77,10 +79,21 @@ pub async fn pay(req: &Request, env: &Env, config: &Config, id: &str) -> ApiResu
     Ok(json_response(200, serde_json::to_string(&voucher)?))
 }
 
-/// `POST /v1/sandbox/vouchers/{id}/expire`.
+/// `POST /v1/sandbox/vouchers/{id}/expire`; with `?via=alarm`, answers `202` with the
+/// voucher still pending and lets the voucher's own alarm expire it moments later.
 pub async fn expire(req: &Request, env: &Env, config: &Config, id: &str) -> ApiResult<Response> {
     let merchant = test_merchant(req, config)?;
     let id = parse_id(id)?;
+    let via_alarm = req
+        .url()?
+        .query_pairs()
+        .any(|(k, v)| k == "via" && v == "alarm");
+    if via_alarm {
+        let voucher = VoucherClient::of(env, &id)?
+            .voucher(Some(&merchant.id), Command::ExpireByAlarm)
+            .await?;
+        return Ok(json_response(202, serde_json::to_string(&voucher)?));
+    }
     let voucher = VoucherClient::of(env, &id)?
         .voucher(Some(&merchant.id), Command::Expire)
         .await?;

@@ -208,6 +208,25 @@ describe('sandbox', () => {
     assert.equal(listed.json.data.length, 1);
   });
 
+  test('a pending voucher expires by its own alarm, with no request (?via=alarm fires the real alarm)', async () => {
+    const v = await create(peOrder());
+    const r = await merchant.post(`/v1/sandbox/vouchers/${v.id}/expire?via=alarm`);
+    assert.equal(r.status, 202, r.text);
+    assert.equal(r.json.status, 'pending');
+    const deadline = Date.now() + 15_000;
+    let status = 'pending';
+    while (status === 'pending' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = (await read(v.id)).status;
+    }
+    assert.equal(status, 'expired');
+    // The alarm also brought the merchant's index up to date.
+    const listed = await merchant.get(`/v1/vouchers?reference=${v.reference}&status=expired`);
+    assert.deepEqual(listed.json.data.map((x) => x.id), [v.id]);
+    // Only a pending voucher can be expired.
+    assert.equal((await merchant.post(`/v1/sandbox/vouchers/${v.id}/expire?via=alarm`)).status, 409);
+  });
+
   test('unknown vouchers are 404', async () => {
     assert.equal((await merchant.post(`/v1/sandbox/vouchers/vch_${'3'.repeat(24)}/pay`)).status, 404);
   });

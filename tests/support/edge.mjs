@@ -5,11 +5,14 @@
 //
 // - Port: `VALE_EDGE_PORT` (default 8787). Test files each start their own edge, so run
 //   them one at a time (`node --test --test-concurrency=1`) or give each its own port.
+// - `vars`: variables that override `.dev.vars` (`--var NAME:VALUE`), e.g. another
+//   `MERCHANTS` list for multi-merchant or live-mode tests.
+// - `VALE_EDGE_LOG=<file>`: append wrangler's output (the Worker's console) to that file.
 // - `VALE_EDGE_URL` set: use that running edge instead of starting one (`stop` is a no-op).
 // - wrangler runs in its own process group (`detached`), so `stop` ends it and workerd
 //   together with one SIGTERM to the group, and removes the temporary storage.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +24,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function startEdge({
   port = Number(process.env.VALE_EDGE_PORT ?? 8787),
   timeoutMs = 60_000,
+  vars = {},
 } = {}) {
   if (process.env.VALE_EDGE_URL) {
     return { base: process.env.VALE_EDGE_URL.replace(/\/$/, ''), stop: async () => {} };
@@ -35,7 +39,8 @@ export async function startEdge({
   const child = spawn(
     join(nodeBin, 'node'),
     [wrangler, 'dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persist,
-      '--show-interactive-dev-session=false'],
+      '--show-interactive-dev-session=false',
+      ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`])],
     {
       cwd: join(root, 'edge'),
       detached: true,
@@ -51,8 +56,11 @@ export async function startEdge({
     },
   );
   let log = '';
+  // VALE_EDGE_LOG=<file>: also append wrangler's whole output there (for debugging).
+  const logFile = process.env.VALE_EDGE_LOG;
   const keep = (chunk) => {
     log = (log + chunk.toString()).slice(-20_000);
+    if (logFile) appendFileSync(logFile, chunk);
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);

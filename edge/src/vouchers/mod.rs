@@ -56,6 +56,9 @@ pub enum Command {
     Cancel,
     /// `pending` → `expired` now (sandbox), else `409`.
     Expire,
+    /// Sandbox only (test-mode vouchers): treat the deadline as reached and let the real
+    /// alarm expire the voucher, moments later, through the runtime's alarm delivery.
+    ExpireByAlarm,
     /// Applies a network's notification, at most once.
     Notify(Notice),
 }

@@ -39,6 +39,10 @@ CREATE TABLE IF NOT EXISTS notification (
   received_ms INTEGER NOT NULL,
   outcome     TEXT NOT NULL
 );
+-- Sandbox only: a test-mode voucher whose next alarm must act as if its deadline came.
+CREATE TABLE IF NOT EXISTS sandbox_due (
+  singleton INTEGER PRIMARY KEY CHECK (singleton = 1)
+);
 ";
 
 /// How soon the alarm retries an index update that failed.
@@ -196,6 +200,7 @@ impl VoucherObject {
                 self.after_change(&mut stored).await;
                 stored.voucher
             }
+            Command::ExpireByAlarm => self.expire_by_alarm(merchant).await?,
             Command::Notify(notice) => {
                 return Ok(serde_json::to_string(
                     &self.notify(merchant, notice).await?,
@@ -350,11 +355,39 @@ impl VoucherObject {
             return Ok(());
         };
         let now = clock::now();
-        if is_due(&stored.voucher, now) {
+        let forced = !stored.voucher.livemode && self.take_sandbox_due()?;
+        if (forced || is_due(&stored.voucher, now))
+            && stored.voucher.status == VoucherStatus::Pending
+        {
             self.expire(&mut stored)?;
         }
         self.after_change(&mut stored).await;
         Ok(())
+    }
+
+    /// Whether the sandbox asked this alarm to act as if due (and clears the request).
+    fn take_sandbox_due(&self) -> ApiResult<bool> {
+        let cursor = self
+            .sql
+            .exec("DELETE FROM sandbox_due RETURNING singleton", None)?;
+        Ok(!cursor.to_array::<serde_json::Value>()?.is_empty())
+    }
+
+    /// The sandbox's `expire?via=alarm`: mark the voucher due and fire the alarm now.
+    async fn expire_by_alarm(&self, merchant: Option<&MerchantId>) -> ApiResult<Voucher> {
+        let stored = self.owned(merchant)?;
+        if stored.voucher.livemode {
+            return Err(ApiError::not_found());
+        }
+        if stored.voucher.status != VoucherStatus::Pending {
+            return Err(not_pending(stored.voucher.status, "expired"));
+        }
+        self.sql.exec(
+            "INSERT OR IGNORE INTO sandbox_due (singleton) VALUES (1)",
+            None,
+        )?;
+        self.set_alarm_at(clock::millis(clock::now())).await?;
+        Ok(stored.voucher)
     }
 
     /// Brings the ledger up to date, then sets the alarm for what remains to do.

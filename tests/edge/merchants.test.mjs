@@ -1,0 +1,74 @@
+// More than one merchant, and live mode: the edge started with a MERCHANTS list of
+// mer_local (test) plus a live merchant with its own network secrets.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { startEdge } from '../support/edge.mjs';
+import {
+  EFECTY_SECRET, PE_SECRET, api, efectyBody, efectyOrder, peBody, peOrder, peSign, postEfecty, postPe,
+} from '../support/vale.mjs';
+
+const LIVE_KEY = 'sk_live_other';
+const LIVE_PE_SECRET = 'pe_other_secret';
+const LIVE_EFECTY_SECRET = 'whsec_b3RoZXJfc2VjcmV0X2tleV9mb3JfdGVzdHM=';
+const sha256 = (text) => createHash('sha256').update(text).digest('hex');
+const MERCHANTS = [
+  { id: 'mer_local', secret_key_sha256: sha256('sk_test_local'), mode: 'test',
+    pagoefectivo_secret: PE_SECRET, efecty_secret: EFECTY_SECRET },
+  { id: 'mer_000000000000000000000001', secret_key_sha256: sha256(LIVE_KEY), mode: 'live',
+    pagoefectivo_secret: LIVE_PE_SECRET, efecty_secret: LIVE_EFECTY_SECRET,
+    limits: { pagoefectivo: { min: 1000, max: 100000 } } },
+];
+
+let edge;
+let local;
+let live;
+before(async () => {
+  edge = await startEdge({ vars: { MERCHANTS: JSON.stringify(MERCHANTS) } });
+  local = api(edge.base);
+  live = api(edge.base, LIVE_KEY);
+});
+after(async () => {
+  await edge?.stop();
+});
+
+describe('live mode and several merchants', () => {
+  test('a live key issues live vouchers; the sandbox is 404 for it', async () => {
+    const v = (await live.post('/v1/vouchers', peOrder())).json;
+    assert.equal(v.livemode, true);
+    assert.equal((await live.post(`/v1/sandbox/vouchers/${v.id}/pay`)).status, 404);
+    assert.equal((await live.post(`/v1/sandbox/vouchers/${v.id}/expire`)).status, 404);
+    assert.equal((await live.get(`/v1/vouchers/${v.id}`)).json.status, 'pending');
+  });
+
+  test('a merchant\'s configured limits replace the network defaults', async () => {
+    const over = await live.post('/v1/vouchers', peOrder({ amount: 100_001 }));
+    assert.equal(over.status, 400);
+    assert.equal(over.json.error.param, 'amount');
+    assert.equal((await local.post('/v1/vouchers', peOrder({ amount: 100_001 }))).status, 201);
+  });
+
+  test('one merchant cannot see, list or cancel another\'s vouchers', async () => {
+    const v = (await live.post('/v1/vouchers', efectyOrder())).json;
+    assert.equal((await local.get(`/v1/vouchers/${v.id}`)).status, 404);
+    assert.equal((await local.post(`/v1/vouchers/${v.id}/cancel`)).status, 404);
+    assert.equal((await local.get(`/v1/vouchers?reference=${v.reference}`)).json.data.length, 0);
+    assert.equal((await live.get(`/v1/vouchers?reference=${v.reference}`)).json.data.length, 1);
+  });
+
+  test('a notification finds its merchant by whose secret signed it', async () => {
+    const v = (await live.post('/v1/vouchers', peOrder())).json;
+    // Signed with the test merchant's key: that merchant has no such CIP.
+    const wrong = await postPe(edge.base, peBody({ cip: v.payment_code }));
+    assert.equal(wrong.status, 404);
+    const body = peBody({ cip: v.payment_code });
+    const right = await postPe(edge.base, body, peSign(body, LIVE_PE_SECRET));
+    assert.equal(right.status, 200, JSON.stringify(right.json));
+    assert.equal((await live.get(`/v1/vouchers/${v.id}`)).json.status, 'paid');
+
+    const e = (await live.post('/v1/vouchers', efectyOrder())).json;
+    const paid = await postEfecty(edge.base, efectyBody({ code: e.payment_code }), { secret: LIVE_EFECTY_SECRET });
+    assert.equal(paid.status, 200, JSON.stringify(paid.json));
+    assert.equal((await live.get(`/v1/vouchers/${e.id}`)).json.status, 'paid');
+  });
+});
