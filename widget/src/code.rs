@@ -11,7 +11,7 @@
 /// use vale_widget::code::groups;
 /// assert_eq!(groups("12345678"), ["1234", "5678"]);
 /// assert_eq!(groups("123456789"), ["123", "456", "789"]);
-/// assert_eq!(groups("1234 5678 9"), ["1234", "567", "89"]);
+/// assert_eq!(groups("1234 5678 9012 3"), ["1234", "5678", "901", "23"]);
 /// assert_eq!(groups("1234567890"), ["1234", "567", "890"]);
 /// ```
 pub fn groups(code: &str) -> Vec<String> {
