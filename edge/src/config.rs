@@ -192,3 +192,56 @@ pub fn load(env: &Env) -> ApiResult<Rc<Config>> {
         Ok(config)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOCAL: &str = r#"[{"id":"mer_local","secret_key_sha256":"9764d1a16fda9333fdd8773f915805644041c3464b2a45163678f104c6bd6789","mode":"test","pagoefectivo_secret":"pe_local_secret","efecty_secret":"whsec_ZWZlY3R5X2xvY2FsX3NlY3JldF9rZXk=","efecty_gln":"7709998000018","limits":{"pagoefectivo":{"min":1000,"max":2000}}}]"#;
+
+    #[test]
+    fn parses_the_local_merchant_and_its_limits() {
+        let config = Config::parse(LOCAL).unwrap();
+        let m = config.merchant(&MerchantId::local()).unwrap();
+        assert!(!m.livemode());
+        assert_eq!(
+            m.limits(Network::Pagoefectivo, Currency::Pen),
+            Some(Limits {
+                min: 1000,
+                max: 2000
+            })
+        );
+        let (min, max) = Network::Efecty.default_limits(Currency::Cop).unwrap();
+        assert_eq!(
+            m.limits(Network::Efecty, Currency::Cop),
+            Some(Limits { min, max })
+        );
+        assert_eq!(m.limits(Network::Efecty, Currency::Pen), None);
+        assert!(!format!("{m:?}").contains("pe_local_secret"));
+    }
+
+    #[test]
+    fn errors_never_quote_a_secret() {
+        let cases = [
+            LOCAL.replace(r#""mode":"test""#, r#""mode":"pe_local_secret""#),
+            LOCAL.replace(
+                "whsec_ZWZlY3R5X2xvY2FsX3NlY3JldF9rZXk=",
+                "whsec_not-base64-pe_local_secret",
+            ),
+            LOCAL.replace("9764d1a1", "pe_local_secret"),
+            LOCAL.replace(
+                r#""pagoefectivo_secret":"pe_local_secret""#,
+                r#""pagoefectivo_secret":7"#,
+            ),
+            LOCAL.replace(r#""mode""#, r#""pe_local_secret""#),
+        ];
+        for text in cases {
+            let error = Config::parse(&text).unwrap_err();
+            assert!(!error.contains("pe_local_secret"), "{error}");
+            assert!(
+                !error.contains("ZWZl") && !error.contains("not-base64"),
+                "{error}"
+            );
+        }
+    }
+}

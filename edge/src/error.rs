@@ -222,3 +222,27 @@ pub fn json_response(status: u16, body: String) -> Response {
 
 /// Shorthand for handlers.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_have_the_contract_shape_and_round_trip() {
+        let e = ApiError::invalid("amount", "amount_too_small", "too small");
+        let json: serde_json::Value = serde_json::from_str(&e.to_json()).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"error": {"type": "invalid_request_error", "code": "amount_too_small",
+                "message": "too small", "param": "amount"}})
+        );
+        assert_eq!(ApiError::from_wire(400, &e.to_json()), e);
+    }
+
+    #[test]
+    fn an_internal_cause_never_reaches_the_client() {
+        let e = ApiError::internal("storage said sk_test_local");
+        assert!(!e.to_json().contains("sk_test_local"));
+        assert!(!e.to_json().contains("param"));
+    }
+}

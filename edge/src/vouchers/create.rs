@@ -183,3 +183,39 @@ pub async fn create(
         replayed: false,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_request_hash_ignores_spacing_but_not_values() {
+        let a = request_hash(br#"{"amount": 100, "network": "efecty"}"#);
+        assert_eq!(a, request_hash(br#"{ "amount":100,"network":"efecty" }"#));
+        assert_ne!(a, request_hash(br#"{"amount": 101, "network": "efecty"}"#));
+    }
+
+    #[test]
+    fn idempotency_keys_are_1_to_255_characters() {
+        assert_eq!(idempotency_key(None), Ok(None));
+        assert_eq!(
+            idempotency_key(Some("k".repeat(255))),
+            Ok(Some("k".repeat(255)))
+        );
+        assert_eq!(
+            idempotency_key(Some("ñ".repeat(255))).map(|k| k.is_some()),
+            Ok(true)
+        );
+        assert_eq!(
+            idempotency_key(Some(String::new())).unwrap_err().status,
+            400
+        );
+        assert_eq!(
+            idempotency_key(Some("k".repeat(256)))
+                .unwrap_err()
+                .param
+                .as_deref(),
+            Some("Idempotency-Key")
+        );
+    }
+}
