@@ -333,6 +333,34 @@ describe('routes', () => {
     assert.equal((await merchant.call('DELETE', '/v1/vouchers')).status, 405);
   });
 
+  test('malformed input of every kind is a 4xx in the contract shape, never a 500', async () => {
+    const cases = [
+      ['POST', '/v1/vouchers', { raw: '{"network":"efecty","amount":1e400,"currency":"COP","reference":"r"}' }],
+      ['POST', '/v1/vouchers', { raw: '{"network":"efecty","amount":99999999999999999999,"currency":"COP","reference":"r"}' }],
+      ['POST', '/v1/vouchers', { raw: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]' }],
+      ['POST', '/v1/vouchers', { raw: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) }],
+      ['POST', '/v1/vouchers', { raw: '' }],
+      ['POST', '/v1/vouchers', { raw: 'null' }],
+      ['POST', '/v1/vouchers', { body: efectyOrder({ reference: '\u0000' }) }],
+      ['POST', '/v1/vouchers', { body: efectyOrder({ metadata: { '': 'x' } }) }],
+      ['POST', '/v1/vouchers', { body: efectyOrder({ customer: [] }) }],
+      ['GET', '/v1/vouchers/%00'],
+      ['GET', '/v1/vouchers/vch_%F0%9F%92%B8'],
+      ['GET', '/v1/vouchers?limit=-1'],
+      ['GET', '/v1/vouchers?status='],
+      ['GET', '/v1/vouchers?reference='],
+      ['POST', '/v1/vouchers/vch_/cancel'],
+      ['POST', '/v1/notifications/pagoefectivo', { raw: Buffer.from([0xff, 0x00]) }],
+      ['POST', '/v1/notifications/efecty', { raw: '{}', headers: { 'webhook-id': 'a.b', 'webhook-timestamp': '-1', 'webhook-signature': 'v1,@@@' } }],
+      ['POST', '/v1/notifications/efecty', { raw: '{}', headers: { 'webhook-id': 'x'.repeat(300), 'webhook-timestamp': '1'.repeat(40), 'webhook-signature': 'v2,abc' } }],
+    ];
+    for (const [method, path, opts = {}] of cases) {
+      const r = await merchant.call(method, path, opts);
+      assert.ok(r.status >= 400 && r.status < 500, `${method} ${path}: ${r.status} ${r.text}`);
+      assert.ok(r.json?.error?.type && r.json.error.code && r.json.error.message, `${method} ${path}: ${r.text}`);
+    }
+  });
+
   test('POST /demo/checkout creates a mer_local voucher and answers only id, client_secret, hosted_url', async () => {
     const resp = await fetch(`${edge.base}/demo/checkout`, {
       method: 'POST',
