@@ -3,8 +3,9 @@
 //
 //   const { base, stop } = await startEdge();
 //
-// - Port: `VALE_EDGE_PORT` (default 8787). Test files each start their own edge, so run
-//   them one at a time (`node --test --test-concurrency=1`) or give each its own port.
+// - Port: `VALE_EDGE_PORT` (must be free), else 8787, else (8787 taken, e.g. by another
+//   test run) any free port: always use the returned `base`. Each test file starts its
+//   own edge with its own storage.
 // - `vars`: variables that override `.dev.vars` (`--var NAME:VALUE`), e.g. another
 //   `MERCHANTS` list for multi-merchant or live-mode tests.
 // - `VALE_EDGE_LOG=<file>`: append wrangler's output (the Worker's console) to that file.
@@ -12,6 +13,7 @@
 // - wrangler runs in its own process group (`detached`), so `stop` ends it and workerd
 //   together with one SIGTERM to the group, and removes the temporary storage.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -21,13 +23,40 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Whether nothing listens on 127.0.0.1:`port`. */
+function portIsFree(port) {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A port the OS says is free now. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 export async function startEdge({
-  port = Number(process.env.VALE_EDGE_PORT ?? 8787),
+  port = process.env.VALE_EDGE_PORT ? Number(process.env.VALE_EDGE_PORT) : undefined,
   timeoutMs = 60_000,
   vars = {},
 } = {}) {
   if (process.env.VALE_EDGE_URL) {
-    return { base: process.env.VALE_EDGE_URL.replace(/\/$/, ''), stop: async () => {} };
+    return { base: process.env.VALE_EDGE_URL.replace(/\/$/, ''), stop: async () => {}, log: () => '' };
+  }
+  if (port === undefined) {
+    // 8787 as the contract says, unless another edge (another test run) holds it.
+    port = (await portIsFree(8787)) ? 8787 : await freePort();
+  } else if (!(await portIsFree(port))) {
+    throw new Error(`127.0.0.1:${port} is already in use; stop that server or set VALE_EDGE_PORT`);
   }
   const shim = join(root, 'edge', 'build', 'worker', 'shim.mjs');
   if (!existsSync(shim)) {
@@ -55,11 +84,14 @@ export async function startEdge({
       },
     },
   );
+  const base = `http://127.0.0.1:${port}`;
   let log = '';
+  let announced = false;
   // VALE_EDGE_LOG=<file>: also append wrangler's whole output there (for debugging).
   const logFile = process.env.VALE_EDGE_LOG;
   const keep = (chunk) => {
     log = (log + chunk.toString()).slice(-20_000);
+    announced ||= log.includes(`Ready on ${base}`);
     if (logFile) appendFileSync(logFile, chunk);
   };
   child.stdout.on('data', keep);
@@ -70,7 +102,6 @@ export async function startEdge({
     resolve();
   }));
 
-  const base = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (exited === null) {
       try {
@@ -93,11 +124,14 @@ export async function startEdge({
 
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (exited !== null) {
+    if (exited !== null || log.includes('Address already in use')) {
       await stop();
       throw new Error(`wrangler dev exited early (${JSON.stringify(exited)}):\n${log}`);
     }
     try {
+      // Our own wrangler must say it is ready (so a stranger on the port cannot pass),
+      // and the Worker must answer: an unauthenticated API call is a 401.
+      if (!announced) throw new Error('not ready');
       const resp = await fetch(`${base}/v1/vouchers`, { signal: AbortSignal.timeout(2_000) });
       await resp.arrayBuffer();
       if (resp.status === 401) {

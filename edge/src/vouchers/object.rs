@@ -126,12 +126,29 @@ fn not_pending(status: VoucherStatus, verb: &str) -> ApiError {
 }
 
 impl VoucherObject {
+    /// Creates the tables (only a create does this).
     fn schema(&self) -> ApiResult<()> {
         if !self.ready.get() {
             self.sql.exec(SCHEMA, None)?;
             self.ready.set(true);
         }
         Ok(())
+    }
+
+    /// Whether this object holds a voucher's tables. Reads only, so probing unknown ids
+    /// leaves no storage behind.
+    fn has_schema(&self) -> ApiResult<bool> {
+        if !self.ready.get() {
+            let found = self
+                .sql
+                .exec(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'voucher'",
+                    None,
+                )?
+                .to_array::<serde_json::Value>()?;
+            self.ready.set(!found.is_empty());
+        }
+        Ok(self.ready.get())
     }
 
     fn load(&self) -> ApiResult<Option<Stored>> {
@@ -175,7 +192,11 @@ impl VoucherObject {
     }
 
     async fn run(&self, envelope: Envelope) -> ApiResult<String> {
-        self.schema()?;
+        if matches!(envelope.command, Command::Create { .. }) {
+            self.schema()?;
+        } else if !self.has_schema()? {
+            return Err(ApiError::no_such_voucher());
+        }
         let merchant = match envelope
             .merchant
             .as_deref()
@@ -350,7 +371,9 @@ impl VoucherObject {
     }
 
     async fn on_alarm(&self) -> ApiResult<()> {
-        self.schema()?;
+        if !self.has_schema()? {
+            return Ok(());
+        }
         let Some(mut stored) = self.load()? else {
             return Ok(());
         };
