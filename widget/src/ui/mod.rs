@@ -11,11 +11,12 @@ use crate::api::{FetchError, Source};
 use crate::browser;
 use crate::poll::{PollState, next_delay};
 use leptos::prelude::*;
-use leptos::reactive::owner::Owner;
-use leptos::task::spawn_local_scoped_with_cancellation;
+use leptos::task::spawn_local;
 use sleep::Sleeper;
 use std::cell::Cell;
 use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use time::OffsetDateTime;
 use vale_shared::VoucherStatus;
@@ -147,7 +148,9 @@ struct Poller {
     source: Rc<dyn Source>,
     sleeper: Sleeper,
     running: Cell<bool>,
-    owner: Owner,
+    /// Cleared when the widget unmounts: the loop then stops at its next step without
+    /// touching the (disposed) signals. Cheaper in wasm than an abortable task.
+    alive: Arc<AtomicBool>,
     now: fn() -> f64,
 }
 
@@ -160,18 +163,24 @@ impl Poller {
         }
         self.running.set(true);
         let this = Rc::clone(self);
-        self.owner.with(|| {
-            spawn_local_scoped_with_cancellation(async move {
-                this.run(model).await;
-                this.running.set(false);
-            });
+        spawn_local(async move {
+            this.run(model).await;
+            this.running.set(false);
         });
+    }
+
+    fn alive(&self) -> bool {
+        self.alive.load(Ordering::Relaxed)
     }
 
     async fn run(&self, model: Model) {
         let mut failures = 0u32;
-        loop {
-            match self.source.fetch().await {
+        while self.alive() {
+            let answer = self.source.fetch().await;
+            if !self.alive() {
+                return;
+            }
+            match answer {
                 Ok(voucher) => {
                     failures = 0;
                     let device = (self.now)();
@@ -235,10 +244,13 @@ pub fn Widget(env: Env) -> impl IntoView {
         source,
         sleeper: Sleeper::default(),
         running: Cell::new(false),
-        owner: Owner::current().unwrap_or_default(),
+        alive: Arc::new(AtomicBool::new(true)),
         now,
     });
     poller.poke(model);
+    let alive = Arc::clone(&poller.alive);
+    // A loop asleep at unmount ends when its timer fires (a minute at most).
+    on_cleanup(move || alive.store(false, Ordering::Relaxed));
 
     // The countdown ticks once a second by the device clock.
     if let Ok(tick) =

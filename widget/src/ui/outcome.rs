@@ -26,7 +26,7 @@ pub fn loading() -> impl IntoView {
 pub fn failed(error: FetchError, retry: impl Fn() + Copy + 'static) -> impl IntoView {
     view! {
         <div class="outcome problem">
-            <div class="icon" aria-hidden="true">"!"</div>
+            <div class="icon" aria-hidden="true">{icon(Icon::Alert)}</div>
             <h2 class="title">"No pudimos mostrar tu comprobante"</h2>
             <p>{error.message()}</p>
             <button type="button" class="button primary" on:click=move |_| retry()>
@@ -42,10 +42,10 @@ pub fn settled(shown: Shown, model: Model) -> impl IntoView {
         return ().into_any();
     };
     let amount = v.amount.to_string();
-    let (class, icon, title, body): (&str, &str, &str, String) = match shown {
+    let (class, mark, title, body): (&str, Icon, &str, String) = match shown {
         Shown::Paid => (
             "paid",
-            "✓",
+            Icon::Check,
             "¡Pago recibido!",
             match v.paid_at {
                 Some(at) => format!(
@@ -57,20 +57,20 @@ pub fn settled(shown: Shown, model: Model) -> impl IntoView {
         ),
         Shown::Refunded => (
             "refunded",
-            "↺",
+            Icon::Back,
             "Pago devuelto",
             "La tienda devolvió este pago. Si tienes dudas, escríbele a la tienda.".into(),
         ),
         Shown::Cancelled => (
             "closed",
-            "×",
+            Icon::Cross,
             "Este código fue anulado",
             "No lo pagues: ya no será aceptado. Si aún quieres tu pedido, vuelve a la tienda."
                 .into(),
         ),
         _ => (
             "closed",
-            "⏱",
+            Icon::Clock,
             "Este código venció",
             format!(
                 "Venció el {}. No lo pagues: ya no será aceptado. Vuelve a la tienda para \
@@ -82,11 +82,37 @@ pub fn settled(shown: Shown, model: Model) -> impl IntoView {
     view! {
         {header(&v, "Pago en efectivo", amount)}
         <div class=format!("outcome {class}")>
-            <div class="icon" aria-hidden="true">{icon}</div>
+            <div class="icon" aria-hidden="true">{icon(mark)}</div>
             <h3 class="title">{title}</h3>
             <p>{body}</p>
-            <p class="reference">"Pedido " {v.reference.clone()}</p>
+            <p class="reference">"Referencia del pedido: " {v.reference.clone()}</p>
         </div>
     }
     .into_any()
+}
+
+/// The mark at the top of a state, drawn as SVG so no font can lack the glyph.
+#[derive(Debug, Clone, Copy)]
+enum Icon {
+    Check,
+    Clock,
+    Cross,
+    Back,
+    Alert,
+}
+
+fn icon(which: Icon) -> impl IntoView {
+    let d = match which {
+        Icon::Check => "M5 12.5l4.5 4.5L19 7.5",
+        Icon::Clock => "M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18M12 7v5l3.5 2",
+        Icon::Cross => "M6.5 6.5l11 11M17.5 6.5l-11 11",
+        Icon::Back => "M9 4L4 9l5 5M4 9h9a6 6 0 0 1 0 12h-3",
+        Icon::Alert => "M12 6v8M12 17.5v.5",
+    };
+    view! {
+        <svg viewBox="0 0 24 24" width="28" height="28" fill="none" stroke="currentColor"
+            stroke-width="2.5" stroke-linecap="round" stroke-linejoin="round">
+            <path d=d></path>
+        </svg>
+    }
 }
