@@ -52,6 +52,31 @@ pub struct Drawing {
     pub rects: Vec<Rect>,
 }
 
+impl Drawing {
+    /// The same drawing turned a quarter: bars run across and follow each other downwards.
+    /// A phone narrower than a long GS1-128 symbol shows it whole this way rather than
+    /// cut off in a scroll box (a scanner reads a symbol in any orientation, but only whole).
+    /// Bars are made `bar_length` long if that is longer than they were.
+    pub fn turned(self, bar_length: u32) -> Drawing {
+        let length = bar_length.max(self.height);
+        Drawing {
+            width: length,
+            height: self.width,
+            rects: self
+                .rects
+                .into_iter()
+                .map(|r| Rect {
+                    x: r.y,
+                    y: r.x,
+                    width: length,
+                    height: r.width,
+                })
+                .collect(),
+            ..self
+        }
+    }
+}
+
 /// Modules across a symbol, quiet zones included.
 pub fn modules_across(symbol: &Symbol) -> u32 {
     match symbol {
@@ -192,6 +217,17 @@ mod tests {
         let last = d.rects.last().unwrap();
         assert_eq!(last.x + last.width, (10 + 5) * 2);
         assert_eq!(d.width - (last.x + last.width), 10 * 2);
+    }
+
+    #[test]
+    fn a_turned_drawing_keeps_whole_modules_and_quiet_zones() {
+        let d = draw(&linear("1101"), 2);
+        let t = d.clone().turned(0);
+        assert_eq!((t.width, t.height), (d.height, d.width));
+        assert_eq!(d.clone().turned(500).width, 500);
+        let ys: Vec<(u32, u32)> = t.rects.iter().map(|r| (r.y, r.height)).collect();
+        assert_eq!(ys, [(20, 4), (26, 2)]);
+        assert!(t.rects.iter().all(|r| r.x == 0 && r.width == t.width));
     }
 
     #[test]

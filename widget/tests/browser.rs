@@ -256,8 +256,15 @@ async fn barcode_bars_are_whole_pixels_with_quiet_zones() {
         svg.get_attribute("shape-rendering").as_deref(),
         Some("crispEdges")
     );
+    // Bars side by side, or turned a quarter (bars stacked downwards) on a narrow screen.
+    let turned = svg.class_list().contains("turned");
+    let (pos, len, extent) = if turned {
+        ("y", "height", 3)
+    } else {
+        ("x", "width", 2)
+    };
     let view_box = svg.get_attribute("viewBox").unwrap();
-    let width: u32 = view_box.split(' ').nth(2).unwrap().parse().unwrap();
+    let extent: u32 = view_box.split(' ').nth(extent).unwrap().parse().unwrap();
     let bars = page.find_all(".barcode svg g rect");
     assert!(bars.len() > 20);
     let attr = |e: &web_sys::Element, name: &str| -> u32 {
@@ -266,18 +273,18 @@ async fn barcode_bars_are_whole_pixels_with_quiet_zones() {
             .parse()
             .unwrap_or_else(|_| panic!("{name}={value} is not a whole number"))
     };
-    let module = bars.iter().map(|b| attr(b, "width")).min().unwrap();
+    let module = bars.iter().map(|b| attr(b, len)).min().unwrap();
     assert!(module >= 2, "narrowest bar {module}");
     assert!(
         bars.iter()
-            .all(|b| attr(b, "width") % module == 0 && attr(b, "x") % module == 0)
+            .all(|b| attr(b, len) % module == 0 && attr(b, pos) % module == 0)
     );
-    let first = attr(&bars[0], "x");
+    let first = attr(&bars[0], pos);
     let last = bars.last().unwrap();
-    let right = width - (attr(last, "x") + attr(last, "width"));
+    let end = extent - (attr(last, pos) + attr(last, len));
     assert!(
-        first >= 10 * module && right >= 10 * module,
-        "quiet zones {first} / {right}"
+        first >= 10 * module && end >= 10 * module,
+        "quiet zones {first} / {end}"
     );
     assert_eq!(
         page.text(".barcode-text"),

@@ -5,7 +5,7 @@ use crate::browser;
 use leptos::prelude::*;
 use vale_shared::barcode::{Barcode, Symbol, symbol};
 
-/// The room a symbol may take on screen, in CSS pixels, when the card is narrow: the
+/// The room a symbol may take on screen, in CSS pixels, before layout can tell: a
 /// 320 px phone less the card's padding.
 const FALLBACK_WIDTH_CSS: f64 = 280.0;
 /// The widest a symbol is drawn on screen, in CSS pixels.
@@ -27,18 +27,28 @@ pub fn barcode(code: &Barcode) -> impl IntoView + use<> {
             Symbol::Linear { .. } => (MAX_WIDTH_CSS, MAX_BAR_MODULE_CSS),
             Symbol::Matrix { .. } => (MAX_QR_CSS, MAX_QR_MODULE_CSS),
         };
-        let room = (FALLBACK_WIDTH_CSS.max(available_css()).min(max_css) * dpr) as u32;
+        let available = available_css();
+        let available = if available > 0.0 {
+            available
+        } else {
+            FALLBACK_WIDTH_CSS
+        };
+        let room = (available.min(max_css) * dpr) as u32;
         let max_module = (max_module_css * dpr) as u32;
         let across = barcode::modules_across(&symbol);
-        (
-            barcode::draw(&symbol, barcode::module_px(across, room, max_module)),
-            dpr,
-        )
+        let drawing = barcode::draw(&symbol, barcode::module_px(across, room, max_module));
+        if drawing.shape == Shape::Linear && drawing.width > room {
+            // Bars as long as half the room: a strip easy to aim a scanner at.
+            (drawing.turned(room / 2), dpr, true)
+        } else {
+            (drawing, dpr, false)
+        }
     });
-    let svg = drawing.map(|(d, dpr)| {
-        let class = match d.shape {
-            Shape::Linear => "bars",
-            Shape::Matrix => "qr",
+    let svg = drawing.map(|(d, dpr, turned)| {
+        let class = match (d.shape, turned) {
+            (Shape::Linear, false) => "bars",
+            (Shape::Linear, true) => "bars turned",
+            (Shape::Matrix, _) => "qr",
         };
         let rects = d
             .rects
