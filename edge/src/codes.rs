@@ -16,7 +16,8 @@ pub fn payment_code(network: Network, random: [u8; 8]) -> String {
 }
 
 /// The barcode a cashier scans: Efecty's GS1-128 "recaudo" symbol when the merchant has a
-/// GLN (due date = the deadline's date in Bogotá), else plain Code 128 of the code.
+/// GLN (due date = the deadline's date in Bogotá), else plain Code 128 of the code; a QR
+/// of the CIP for PagoEfectivo.
 pub fn barcode(
     network: Network,
     code: &str,
@@ -30,7 +31,7 @@ pub fn barcode(
             efecty::gs1_barcode(gln, code, amount, due)
         }
         (Network::Efecty, None) => efecty::code128_barcode(code),
-        (Network::Pagoefectivo, _) => pagoefectivo::code128_barcode(code),
+        (Network::Pagoefectivo, _) => pagoefectivo::qr_barcode(code),
     };
     barcode.map_err(|e| ApiError::internal(format!("barcode: {e}")))
 }

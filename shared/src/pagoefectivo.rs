@@ -222,6 +222,30 @@ pub fn code128_barcode(cip: &str) -> Result<Barcode, BarcodeError> {
     })
 }
 
+/// A QR code of the CIP: what a PagoEfectivo voucher shows, for bank apps' and agents'
+/// readers (the contents of PagoEfectivo's own QR are unverified, so it carries the CIP,
+/// the one thing every channel asks for). Refuses anything that is not a valid CIP.
+///
+/// ```
+/// use vale_shared::barcode::{Symbology, symbol, Symbol};
+/// use vale_shared::pagoefectivo::qr_barcode;
+/// let barcode = qr_barcode("1234567890")?;
+/// assert_eq!(barcode.symbology, Symbology::Qr);
+/// assert!(matches!(symbol(&barcode)?, Symbol::Matrix { .. }));
+/// assert!(qr_barcode("12 34").is_err());
+/// # Ok::<(), vale_shared::barcode::BarcodeError>(())
+/// ```
+pub fn qr_barcode(cip: &str) -> Result<Barcode, BarcodeError> {
+    if !is_valid_cip(cip) {
+        return Err(BarcodeError::UnencodableCharacter);
+    }
+    Ok(Barcode {
+        symbology: Symbology::Qr,
+        data: cip.to_owned(),
+        text: format!("CIP {cip}"),
+    })
+}
+
 fn is_token(text: &str) -> bool {
     (1..=MAX_TOKEN_LEN).contains(&text.len())
         && text

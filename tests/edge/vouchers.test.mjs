@@ -50,13 +50,13 @@ describe('POST /v1/vouchers', () => {
     assert.deepEqual(v.metadata, { cart: '42' });
   });
 
-  test('issues a PagoEfectivo voucher in PEN with a CIP, due in 24 h, Lima time', async () => {
+  test('issues a PagoEfectivo voucher in PEN with a CIP and its QR, due in 24 h, Lima time', async () => {
     const { status, json: v } = await merchant.post('/v1/vouchers', peOrder());
     assert.equal(status, 201);
     assert.equal(v.network, 'pagoefectivo');
     assert.equal(v.currency, 'PEN');
     assert.match(v.payment_code, /^[1-9][0-9]{9}$/);
-    assert.equal(v.barcode.symbology, 'code128');
+    assert.equal(v.barcode.symbology, 'qr');
     assert.equal(v.barcode.data, v.payment_code);
     assert.equal(v.time_zone, 'America/Lima');
     assert.ok(Math.abs(hoursAhead(v.expires_at) - 24) < 0.1, v.expires_at);
