@@ -27,6 +27,23 @@ async function api(method, route) {
   return { status: response.status, body: await response.json() };
 }
 
+/** Records every `vale:*` event that reaches the document (they bubble and are composed). */
+function recordEvents(page) {
+  return page.addInitScript(() => {
+    window.valeEvents = [];
+    for (const name of ['vale:ready', 'vale:paid', 'vale:expired', 'vale:error']) {
+      document.addEventListener(name, (e) => window.valeEvents.push({ name, detail: e.detail }));
+    }
+  });
+}
+
+/** Waits for the first recorded `name` event and answers its detail. */
+async function eventDetail(page, name) {
+  const handle = await page.waitForFunction(
+    (n) => window.valeEvents.find((e) => e.name === n)?.detail, name, { timeout: 30_000 });
+  return handle.jsonValue();
+}
+
 /** Decodes a PNG with zbar, an independent decoder; answers its lines (`TYPE:data`). */
 function zbar(png) {
   try {
@@ -44,74 +61,73 @@ const CASES = [
 ];
 
 for (const c of CASES) {
-  test(`${c.label}: checkout, scan, pay in the sandbox, the widget shows paid`, async () => {
-    const page = await browser.newPage({ viewport: { width: 420, height: 1200 } });
-    const problems = [];
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+  test(`${c.label}: checkout, scan, pay in the sandbox, the widget shows paid`, { timeout: 120_000 }, async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 1200 } });
+    try {
+      const problems = [];
+      page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+      page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
 
-    await page.goto(`${edge.base}/`);
-    await page.locator(`input[name=network][value=${c.network}]`).check();
-    await page.getByRole('button', { name: 'Generar código de pago' }).click();
+      await recordEvents(page);
+      await page.goto(`${edge.base}/`);
+      await page.locator(`input[name=network][value=${c.network}]`).check();
+      await page.getByRole('button', { name: 'Generar código de pago' }).click();
 
-    const widget = page.locator('vale-voucher');
-    await widget.waitFor();
-    const ready = widget.evaluate((el) => new Promise((resolve) =>
-      el.addEventListener('vale:ready', (e) => resolve(e.detail), { once: true })));
-    const id = await widget.getAttribute('voucher');
-    assert.match(id, /^vch_/);
+      const widget = page.locator('vale-voucher');
+      await widget.waitFor();
+      const id = await widget.getAttribute('voucher');
+      assert.match(id, /^vch_/);
 
-    // The amount, formatted in Rust, equals what the browser's own Intl prints.
-    const [locale, currency, major] = c.intl;
-    const intl = await page.evaluate(([l, cur, v]) =>
-      new Intl.NumberFormat(l, { style: 'currency', currency: cur }).format(v), [locale, currency, major]);
-    assert.equal(intl.replace(/\u00a0/g, ' '), c.shown);
-    await widget.getByText(intl, { exact: false }).first().waitFor({ timeout: 20_000 });
+      // The amount, formatted in Rust, equals what the browser's own Intl prints.
+      const [locale, currency, major] = c.intl;
+      const intl = await page.evaluate(([l, cur, v]) =>
+        new Intl.NumberFormat(l, { style: 'currency', currency: cur }).format(v), [locale, currency, major]);
+      assert.equal(intl.replace(/\u00a0/g, ' '), c.shown);
+      await widget.getByText(intl, { exact: false }).first().waitFor({ timeout: 20_000 });
 
-    const { body: voucher } = await api('GET', `/v1/vouchers/${id}`);
-    assert.equal(voucher.status, 'pending');
-    assert.equal(voucher.network, c.network);
+      const { body: voucher } = await api('GET', `/v1/vouchers/${id}`);
+      assert.equal(voucher.status, 'pending');
+      assert.equal(voucher.network, c.network);
 
-    // The barcode on screen scans, and says what the API says it encodes.
-    const svg = widget.locator('svg').first();
-    await svg.waitFor();
-    const shot = artifact(`${c.network}-barcode.png`);
-    await svg.screenshot({ path: shot });
-    const decoded = zbar(shot);
-    assert.ok(decoded.length > 0, `zbar could not read the ${c.network} barcode`);
-    const digits = (s) => s.replace(/[^0-9A-Za-z]/g, '');
-    assert.ok(
-      decoded.some((line) => digits(line).includes(digits(voucher.barcode.data))),
-      `decoded ${JSON.stringify(decoded)} vs ${voucher.barcode.data}`,
-    );
-    await page.screenshot({ path: artifact(`${c.network}-voucher.png`), fullPage: true });
+      // The barcode on screen scans, and says what the API says it encodes.
+      const svg = widget.locator('figure.barcode svg');
+      await svg.waitFor();
+      const shot = artifact(`${c.network}-barcode.png`);
+      await svg.screenshot({ path: shot });
+      const decoded = zbar(shot);
+      assert.ok(decoded.length > 0, `zbar could not read the ${c.network} barcode`);
+      const digits = (s) => s.replace(/[^0-9A-Za-z]/g, '');
+      assert.ok(
+        decoded.some((line) => digits(line).includes(digits(voucher.barcode.data))),
+        `decoded ${JSON.stringify(decoded)} vs ${voucher.barcode.data}`,
+      );
+      await page.screenshot({ path: artifact(`${c.network}-voucher.png`), fullPage: true });
 
-    // The network pays (sandbox sends its own signed notification through the real route).
-    const paid = widget.evaluate((el) => new Promise((resolve) =>
-      el.addEventListener('vale:paid', (e) => resolve(e.detail), { once: true })));
-    if (c.via === 'button') {
-      await page.getByRole('button', { name: 'Simular el pago en efectivo' }).click();
-    } else {
-      const pay = await api('POST', `/v1/sandbox/vouchers/${id}/pay`);
-      assert.equal(pay.status, 200, JSON.stringify(pay.body));
-      assert.equal(pay.body.status, 'paid');
+      // The network pays (sandbox sends its own signed notification through the real route).
+      if (c.via === 'button') {
+        await page.getByRole('button', { name: 'Simular el pago en efectivo' }).click();
+      } else {
+        const pay = await api('POST', `/v1/sandbox/vouchers/${id}/pay`);
+        assert.equal(pay.status, 200, JSON.stringify(pay.body));
+        assert.equal(pay.body.status, 'paid');
+      }
+
+      assert.deepEqual(await eventDetail(page, 'vale:paid'), { voucher: id, status: 'paid' });
+      await page.locator('#order-status[data-state=paid]').waitFor();
+      await widget.getByText('Pago recibido', { exact: false }).first().waitFor();
+      await page.screenshot({ path: artifact(`${c.network}-paid.png`), fullPage: true });
+      const after = await api('GET', `/v1/vouchers/${id}`);
+      assert.equal(after.body.status, 'paid');
+      assert.ok(after.body.paid_at, 'paid_at is set');
+      assert.deepEqual(await eventDetail(page, 'vale:ready'), { voucher: id, status: 'pending' });
+      assert.deepEqual(problems, []);
+    } finally {
+      await page.close();
     }
-
-    const detail = await paid;
-    assert.deepEqual(detail, { voucher: id, status: 'paid' });
-    await page.locator('#order-status[data-state=paid]').waitFor();
-    await widget.getByText('Pago recibido', { exact: false }).first().waitFor();
-    await page.screenshot({ path: artifact(`${c.network}-paid.png`), fullPage: true });
-    const after = await api('GET', `/v1/vouchers/${id}`);
-    assert.equal(after.body.status, 'paid');
-    assert.ok(after.body.paid_at, 'paid_at is set');
-    assert.deepEqual(await ready, { voucher: id, status: 'pending' });
-    assert.deepEqual(problems, []);
-    await page.close();
   });
 }
 
-test('the hosted page shows the same voucher from its link alone', async () => {
+test('the hosted page shows the same voucher from its link alone', { timeout: 60_000 }, async () => {
   const created = await fetch(`${edge.base}/v1/vouchers`, {
     method: 'POST',
     headers: { authorization: `Bearer ${SECRET_KEY}`, 'content-type': 'application/json' },
