@@ -77,6 +77,28 @@ impl Drawing {
     }
 }
 
+impl Drawing {
+    /// The dark rectangles as one SVG path (`M x y h w v h h -w z` each): a single element
+    /// whatever the symbol, every coordinate a whole number.
+    ///
+    /// ```
+    /// use vale_widget::barcode::{Drawing, Rect, Shape};
+    /// let rects = vec![Rect { x: 20, y: 0, width: 4, height: 96 }];
+    /// let d = Drawing { shape: Shape::Linear, modules_across: 23, modules_down: 48,
+    ///                   module_px: 2, width: 46, height: 96, rects };
+    /// assert_eq!(d.path(), "M20 0h4v96h-4z");
+    /// ```
+    pub fn path(&self) -> String {
+        use std::fmt::Write;
+        let mut d = String::with_capacity(self.rects.len() * 16);
+        for r in &self.rects {
+            // Writing to a String cannot fail.
+            let _ = write!(d, "M{} {}h{}v{}h-{}z", r.x, r.y, r.width, r.height, r.width);
+        }
+        d
+    }
+}
+
 /// Modules across a symbol, quiet zones included.
 pub fn modules_across(symbol: &Symbol) -> u32 {
     match symbol {

@@ -265,13 +265,33 @@ async fn barcode_bars_are_whole_pixels_with_quiet_zones() {
     };
     let view_box = svg.get_attribute("viewBox").unwrap();
     let extent: u32 = view_box.split(' ').nth(extent).unwrap().parse().unwrap();
-    let bars = page.find_all(".barcode svg g rect");
+    // The bars are one path of rectangles, `M x y h w v h h -w z` each.
+    let d = page.find(".barcode svg path").get_attribute("d").unwrap();
+    let bars: Vec<[u32; 4]> = d
+        .split('M')
+        .filter(|s| !s.is_empty())
+        .map(|rect| {
+            let numbers: Vec<u32> = rect
+                .split(|c: char| !c.is_ascii_digit())
+                .filter(|n| !n.is_empty())
+                .map(|n| n.parse().unwrap())
+                .collect();
+            assert_eq!(numbers.len(), 5, "rectangle {rect:?}");
+            assert!(
+                rect.ends_with('z') && !rect.contains('.'),
+                "rectangle {rect:?}"
+            );
+            [numbers[0], numbers[1], numbers[2], numbers[3]]
+        })
+        .collect();
     assert!(bars.len() > 20);
-    let attr = |e: &web_sys::Element, name: &str| -> u32 {
-        let value = e.get_attribute(name).unwrap();
-        value
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={value} is not a whole number"))
+    let attr = |b: &[u32; 4], name: &str| -> u32 {
+        match name {
+            "x" => b[0],
+            "y" => b[1],
+            "width" => b[2],
+            _ => b[3],
+        }
     };
     let module = bars.iter().map(|b| attr(b, len)).min().unwrap();
     assert!(module >= 2, "narrowest bar {module}");

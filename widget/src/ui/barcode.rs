@@ -50,11 +50,7 @@ pub fn barcode(code: &Barcode) -> impl IntoView + use<> {
             (Shape::Linear, true) => "bars turned",
             (Shape::Matrix, _) => "qr",
         };
-        let rects = d
-            .rects
-            .iter()
-            .map(|r| view! { <rect x=r.x y=r.y width=r.width height=r.height></rect> })
-            .collect_view();
+        let path = d.path();
         view! {
             <svg
                 class=class
@@ -69,7 +65,7 @@ pub fn barcode(code: &Barcode) -> impl IntoView + use<> {
                 aria-label="Código de barras para escanear"
             >
                 <rect class="paper" x="0" y="0" width=d.width height=d.height fill="#fff"></rect>
-                <g fill="#000">{rects}</g>
+                <path fill="#000" d=path></path>
             </svg>
         }
     });
