@@ -126,7 +126,9 @@ impl Config {
         let mut merchants = Vec::with_capacity(raw.len());
         for (index, m) in raw.into_iter().enumerate() {
             let bad = |what: &str| format!("MERCHANTS[{index}]: {what}");
-            let id = MerchantId::parse(&m.id).map_err(|_| bad("id is not a mer_ id"))?;
+            let id =
+                m.id.parse::<MerchantId>()
+                    .map_err(|_| bad("id is not a mer_ id"))?;
             let hash = m.secret_key_sha256.expose();
             if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(bad("secret_key_sha256 is not 64 hex digits"));

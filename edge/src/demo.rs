@@ -1,13 +1,16 @@
-//! `POST /demo/checkout`: the local demo storefront's "backend". Enabled only when the
-//! `VALE_DEMO` variable is `"1"` (set in `.dev.vars`, never in production), else `404`.
+//! The local demo storefront's "backend", enabled only when the `VALE_DEMO` variable is
+//! `"1"` (set in `.dev.vars`, never in production), else `404`:
 //!
-//! It creates a voucher for `mer_local` through the same create path as the API and
-//! answers only `{id, client_secret, hosted_url}`, so the demo page never holds the
-//! secret key.
+//! - `POST /demo/checkout` creates a voucher for `mer_local` through the same create path
+//!   as the API and answers only `{id, client_secret, hosted_url}`, so the demo page never
+//!   holds the secret key.
+//! - `POST /demo/vouchers/{id}/pay` runs the sandbox's network simulator for one of
+//!   `mer_local`'s vouchers, so a person trying the demo can watch it turn paid.
 
 use crate::body;
-use crate::config::Config;
+use crate::config::{Config, Merchant};
 use crate::error::{ApiError, ApiResult, json_response};
+use crate::sandbox;
 use crate::vouchers::api::origin;
 use crate::vouchers::create;
 use serde_json::json;
@@ -19,12 +22,21 @@ pub fn enabled(env: &Env) -> bool {
     env.var("VALE_DEMO").is_ok_and(|v| v.to_string() == "1")
 }
 
-/// `POST /demo/checkout` with `{network, amount, currency, reference, description}`.
-pub async fn checkout(mut req: Request, env: &Env, config: &Config) -> ApiResult<Response> {
-    let merchant = config
+fn local_merchant(config: &Config) -> ApiResult<&Merchant> {
+    config
         .merchant(&MerchantId::local())
         .filter(|m| !m.livemode())
-        .ok_or_else(ApiError::not_found)?;
+        .ok_or_else(ApiError::not_found)
+}
+
+/// `POST /demo/vouchers/{id}/pay`.
+pub async fn pay(req: &Request, env: &Env, config: &Config, id: &str) -> ApiResult<Response> {
+    sandbox::simulate_payment(req, env, config, local_merchant(config)?, id).await
+}
+
+/// `POST /demo/checkout` with `{network, amount, currency, reference, description}`.
+pub async fn checkout(mut req: Request, env: &Env, config: &Config) -> ApiResult<Response> {
+    let merchant = local_merchant(config)?;
     let body = body::read(&mut req).await?;
     let origin = origin(&req, env)?;
     let created = create::create(env, merchant, &body, None, &origin).await?;

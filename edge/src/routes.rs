@@ -29,6 +29,9 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
         (Post, ["demo", "checkout"]) if demo::enabled(env) => {
             demo::checkout(req, env, &*config::load(env)?).await
         }
+        (Post, ["demo", "vouchers", id, "pay"]) if demo::enabled(env) => {
+            demo::pay(&req, env, &*config::load(env)?, id).await
+        }
         (Post, ["v1", "vouchers"]) => api::create(req, env, &*config::load(env)?).await,
         (Get, ["v1", "vouchers"]) => api::list(&req, env, &*config::load(env)?).await,
         (Get, ["v1", "vouchers", id]) => api::retrieve(&req, env, &*config::load(env)?, id).await,

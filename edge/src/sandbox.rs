@@ -35,6 +35,18 @@ fn parse_id(id: &str) -> ApiResult<VoucherId> {
 /// `POST /v1/sandbox/vouchers/{id}/pay`.
 pub async fn pay(req: &Request, env: &Env, config: &Config, id: &str) -> ApiResult<Response> {
     let merchant = test_merchant(req, config)?;
+    simulate_payment(req, env, config, merchant, id).await
+}
+
+/// The network simulator: pays `merchant`'s voucher `id` by sending the network's own
+/// signed notification through the real notification handler; answers the voucher.
+pub async fn simulate_payment(
+    req: &Request,
+    env: &Env,
+    config: &Config,
+    merchant: &Merchant,
+    id: &str,
+) -> ApiResult<Response> {
     let id = parse_id(id)?;
     let client = VoucherClient::of(env, &id)?;
     let voucher = client.voucher(Some(&merchant.id), Command::Get).await?;

@@ -42,6 +42,9 @@ pub struct IdError {
 
 macro_rules! prefixed_id {
     ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
+        prefixed_id!($(#[$doc])* $name, $prefix, []);
+    };
+    ($(#[$doc:meta])* $name:ident, $prefix:literal, [$($fixed:literal),*]) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(String);
@@ -67,6 +70,7 @@ macro_rules! prefixed_id {
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 match s.strip_prefix($prefix) {
                     Some(rest) if is_random_part(rest) => Ok($name(s.to_owned())),
+                    $(Some(_) if s == $fixed => Ok($name(s.to_owned())),)*
                     _ => Err(IdError { prefix: $prefix }),
                 }
             }
@@ -107,9 +111,17 @@ prefixed_id!(
     "vch_"
 );
 prefixed_id!(
-    /// A merchant's id, `mer_…`. The local development merchant is [`MerchantId::local`].
+    /// A merchant's id, `mer_…`. The local development merchant is [`MerchantId::local`],
+    /// the one id without a random part.
+    ///
+    /// ```
+    /// use vale_shared::MerchantId;
+    /// assert_eq!("mer_local".parse::<MerchantId>(), Ok(MerchantId::local()));
+    /// assert!("mer_".parse::<MerchantId>().is_err());
+    /// ```
     MerchantId,
-    "mer_"
+    "mer_",
+    ["mer_local"]
 );
 prefixed_id!(
     /// An outbound event's id, `evt_…`.
@@ -131,21 +143,6 @@ impl MerchantId {
     /// ```
     pub fn local() -> Self {
         MerchantId("mer_local".to_owned())
-    }
-
-    /// Parses a merchant id, accepting `mer_local` as well as random ids.
-    ///
-    /// ```
-    /// use vale_shared::MerchantId;
-    /// assert_eq!(MerchantId::parse("mer_local"), Ok(MerchantId::local()));
-    /// assert!(MerchantId::parse("mer_").is_err());
-    /// ```
-    pub fn parse(s: &str) -> Result<Self, IdError> {
-        if s == "mer_local" {
-            Ok(Self::local())
-        } else {
-            s.parse()
-        }
     }
 }
 
@@ -240,7 +237,7 @@ mod tests {
         fn parsing_never_panics(text in "\\PC{0,64}") {
             let _ = text.parse::<VoucherId>();
             let _ = ClientSecret::parse(&text);
-            let _ = MerchantId::parse(&text);
+            let _ = text.parse::<MerchantId>();
         }
     }
 }

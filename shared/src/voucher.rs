@@ -5,7 +5,7 @@
 
 use crate::barcode::Barcode;
 use crate::expiry::{self, ExpiryError};
-use crate::id::VoucherId;
+use crate::id::{ClientSecret, VoucherId};
 use crate::money::{Currency, Money};
 use crate::network::{Limits, Network};
 use crate::state::{Anomaly, VoucherStatus};
@@ -292,12 +292,7 @@ impl NewVoucher {
         let amount = parse_amount(fields.get("amount"), network, currency, &limits)?;
 
         let reference = required_str(&fields, "reference")?;
-        let reference_ok = !reference.is_empty()
-            && reference.len() <= MAX_REFERENCE
-            && reference
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        if !reference_ok {
+        if !is_valid_reference(reference) {
             return Err(invalid(
                 "reference",
                 "reference_invalid",
@@ -347,6 +342,89 @@ impl NewVoucher {
             metadata,
         })
     }
+}
+
+/// What the issuer adds to a checked request: identity, codes and where to see it.
+#[derive(Debug, Clone)]
+pub struct Issue {
+    /// The new voucher's id.
+    pub id: VoucherId,
+    /// Whether a live key asked for it.
+    pub livemode: bool,
+    /// The CIP or Efecty reference.
+    pub payment_code: String,
+    /// What the cashier scans.
+    pub barcode: Barcode,
+    /// The display-view bearer token.
+    pub client_secret: ClientSecret,
+    /// The hosted page's address.
+    pub hosted_url: String,
+}
+
+impl NewVoucher {
+    /// The pending voucher, issued at `now` (kept to the second, in the network's offset).
+    ///
+    /// ```
+    /// use time::macros::datetime;
+    /// use vale_shared::{Network, VoucherId, VoucherStatus, id::ClientSecret, efecty};
+    /// use vale_shared::voucher::{Issue, NewVoucher};
+    /// let now = datetime!(2026-11-22 12:00:00.5 UTC);
+    /// let body = br#"{"network":"efecty","amount":5000000,"currency":"COP","reference":"r-1"}"#;
+    /// let limits = |n: Network, c| n.default_limits(c).map(|(min, max)| vale_shared::network::Limits { min, max });
+    /// let id = VoucherId::from_random([1; 15]);
+    /// let code = efecty::reference_from_random(7);
+    /// let voucher = NewVoucher::from_json(body, now, limits)?.issue(Issue {
+    ///     barcode: efecty::code128_barcode(&code)?,
+    ///     client_secret: ClientSecret::new(&id, [2; 15]),
+    ///     hosted_url: format!("http://127.0.0.1:8787/v/{id}"),
+    ///     id,
+    ///     livemode: false,
+    ///     payment_code: code,
+    /// }, now);
+    /// assert_eq!(voucher.status, VoucherStatus::Pending);
+    /// assert_eq!(voucher.created_at, datetime!(2026-11-22 07:00 -5));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn issue(self, issue: Issue, now: OffsetDateTime) -> Voucher {
+        let local = now.to_offset(self.network.utc_offset());
+        Voucher {
+            id: issue.id,
+            object: Object::Voucher,
+            livemode: issue.livemode,
+            network: self.network,
+            status: VoucherStatus::Pending,
+            amount: self.amount,
+            reference: self.reference,
+            description: self.description,
+            payment_code: issue.payment_code,
+            barcode: issue.barcode,
+            expires_at: self.expires_at,
+            time_zone: self.network.time_zone().to_owned(),
+            created_at: local.replace_nanosecond(0).unwrap_or(local),
+            paid_at: None,
+            client_secret: issue.client_secret.expose().to_owned(),
+            hosted_url: issue.hosted_url,
+            customer: self.customer,
+            metadata: self.metadata,
+            unexpected_payments: Vec::new(),
+        }
+    }
+}
+
+/// Whether `reference` is a merchant order id the API takes: 1 to 64 of `[A-Za-z0-9_-]`.
+///
+/// ```
+/// use vale_shared::voucher::is_valid_reference;
+/// assert!(is_valid_reference("order-1001_b"));
+/// assert!(!is_valid_reference("order 1001"));
+/// assert!(!is_valid_reference(""));
+/// ```
+pub fn is_valid_reference(reference: &str) -> bool {
+    !reference.is_empty()
+        && reference.len() <= MAX_REFERENCE
+        && reference
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 fn required_str<'a>(fields: &'a Map<String, Value>, param: &str) -> Result<&'a str, InvalidParam> {

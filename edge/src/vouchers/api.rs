@@ -127,12 +127,7 @@ pub async fn list(req: &Request, env: &Env, config: &Config) -> ApiResult<Respon
     for (name, value) in req.url()?.query_pairs() {
         match name.as_ref() {
             "reference" => {
-                let ok = !value.is_empty()
-                    && value.len() <= vale_shared::voucher::MAX_REFERENCE
-                    && value
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-                if !ok {
+                if !vale_shared::voucher::is_valid_reference(&value) {
                     return Err(ApiError::invalid(
                         "reference",
                         "reference_invalid",

@@ -20,9 +20,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::ledger::{Begun, Command, Done, IdempotencyKey, LedgerClient};
 use crate::random;
 use sha2::{Digest, Sha256};
+use vale_shared::VoucherId;
 use vale_shared::id::ClientSecret;
-use vale_shared::voucher::{NewVoucher, Object, Voucher};
-use vale_shared::{VoucherId, VoucherStatus};
+use vale_shared::voucher::{Issue, NewVoucher};
 use worker::Env;
 
 /// Longest `Idempotency-Key`, in characters.
@@ -109,37 +109,24 @@ pub async fn create(
     };
 
     let client_secret = ClientSecret::new(&id, random::bytes()?);
-    let network = new.network;
-    let voucher = Voucher {
-        barcode: codes::barcode(
-            network,
-            &payment_code,
-            new.amount,
-            new.expires_at,
-            merchant.efecty_gln.as_deref(),
-        )?,
-        hosted_url: format!("{origin}/v/{id}?cs={}", client_secret.expose()),
-        client_secret: client_secret.expose().to_owned(),
-        id: id.clone(),
-        object: Object::Voucher,
-        livemode,
-        network,
-        status: VoucherStatus::Pending,
-        amount: new.amount,
-        reference: new.reference,
-        description: new.description,
-        payment_code,
-        expires_at: new.expires_at,
-        time_zone: network.time_zone().to_owned(),
-        created_at: now
-            .to_offset(network.utc_offset())
-            .replace_nanosecond(0)
-            .unwrap_or(now),
-        paid_at: None,
-        customer: new.customer,
-        metadata: new.metadata,
-        unexpected_payments: Vec::new(),
-    };
+    let barcode = codes::barcode(
+        new.network,
+        &payment_code,
+        new.amount,
+        new.expires_at,
+        merchant.efecty_gln.as_deref(),
+    )?;
+    let voucher = new.issue(
+        Issue {
+            hosted_url: format!("{origin}/v/{id}?cs={}", client_secret.expose()),
+            id: id.clone(),
+            livemode,
+            payment_code,
+            barcode,
+            client_secret,
+        },
+        now,
+    );
 
     let created = VoucherClient::of(env, &id)?
         .voucher(

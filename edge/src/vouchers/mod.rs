@@ -67,9 +67,8 @@ pub enum Command {
 /// the Worker checks it against the voucher).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Envelope {
-    /// The merchant that must own the voucher. (Text, not `MerchantId`: the shared type's
-    /// `Deserialize` refuses `mer_local`, which only `MerchantId::parse` accepts.)
-    pub merchant: Option<String>,
+    /// The merchant that must own the voucher.
+    pub merchant: Option<MerchantId>,
     /// What to do.
     pub command: Command,
 }
@@ -106,7 +105,7 @@ impl VoucherClient {
         command: Command,
     ) -> ApiResult<T> {
         let envelope = Envelope {
-            merchant: merchant.map(MerchantId::to_string),
+            merchant: merchant.cloned(),
             command,
         };
         rpc::call(&self.stub, &envelope).await

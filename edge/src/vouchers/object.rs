@@ -163,7 +163,10 @@ impl VoucherObject {
             return Ok(None);
         };
         Ok(Some(Stored {
-            merchant: MerchantId::parse(&row.merchant_id).map_err(ApiError::internal)?,
+            merchant: row
+                .merchant_id
+                .parse::<MerchantId>()
+                .map_err(ApiError::internal)?,
             version: row.version,
             synced_version: row.synced_version,
             voucher: serde_json::from_str(&row.json)?,
@@ -197,16 +200,7 @@ impl VoucherObject {
         } else if !self.has_schema()? {
             return Err(ApiError::no_such_voucher());
         }
-        let merchant = match envelope
-            .merchant
-            .as_deref()
-            .map(MerchantId::parse)
-            .transpose()
-        {
-            Ok(merchant) => merchant,
-            Err(_) => return Err(ApiError::no_such_voucher()),
-        };
-        let merchant = merchant.as_ref();
+        let merchant = envelope.merchant.as_ref();
         let voucher = match envelope.command {
             Command::Create { voucher } => return self.create(merchant, *voucher).await,
             Command::Get => self.owned(merchant)?.voucher,
