@@ -92,7 +92,8 @@ pub trait Source {
 #[derive(Debug, Clone)]
 pub struct Http {
     url: String,
-    authorization: String,
+    /// `Bearer …`; redacted when printed.
+    authorization: vale_shared::Secret,
 }
 
 impl Http {
@@ -106,7 +107,7 @@ impl Http {
                 api_base.trim_end_matches('/'),
                 id.as_str()
             ),
-            authorization: format!("Bearer {client_secret}"),
+            authorization: vale_shared::Secret::new(format!("Bearer {client_secret}")),
         })
     }
 }
@@ -115,7 +116,7 @@ impl Source for Http {
     fn fetch(&self) -> LocalFuture<Result<DisplayVoucher, FetchError>> {
         let (url, authorization) = (self.url.clone(), self.authorization.clone());
         Box::pin(async move {
-            let (status, body) = get(&url, &authorization)
+            let (status, body) = get(&url, authorization.expose())
                 .await
                 .map_err(|_| FetchError::Network)?;
             parse(status, &body)
