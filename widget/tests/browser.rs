@@ -418,3 +418,23 @@ async fn unmounting_removes_everything() {
     settle().await;
     assert_eq!(page.shadow.child_element_count(), 0);
 }
+
+#[wasm_bindgen_test]
+async fn copying_the_code_confirms_or_explains_how_to_copy_by_hand() {
+    let page = Page::new(Canned::new(vec![Ok(pagoefectivo())]), now);
+    settle().await;
+    let copy: web_sys::HtmlElement = page.find(".actions .primary").unchecked_into();
+    assert_eq!(copy.text_content().as_deref(), Some("Copiar código"));
+    copy.click();
+    settle().await;
+    let notice = page.text(".notice");
+    if notice == "Código copiado." {
+        assert_eq!(copy.text_content().as_deref(), Some("¡Copiado!"));
+    } else {
+        // Headless Chromium may refuse the clipboard to a synthetic click: the code is
+        // then selected for a manual copy, and the shopper is told how.
+        assert!(notice.contains("mantén presionado"), "{notice}");
+        let selection = web_sys::window().unwrap().get_selection().unwrap().unwrap();
+        assert_eq!(String::from(selection.to_string()), "2592254031");
+    }
+}
