@@ -17,9 +17,9 @@ const MAX_BAR_MODULE_CSS: f64 = 3.0;
 /// The widest QR module on screen, in CSS pixels.
 const MAX_QR_MODULE_CSS: f64 = 8.0;
 
-/// The barcode figure; a symbol that cannot be drawn leaves only its text, which the
-/// cashier can still type.
-pub fn barcode(code: &Barcode) -> impl IntoView + use<> {
+/// The barcode figure for a widget `host_width` CSS pixels wide (0 before layout); a
+/// symbol that cannot be drawn leaves only its text, which the cashier can still type.
+pub fn barcode(code: &Barcode, host_width: i32) -> impl IntoView + use<> {
     let text = code.text.clone();
     let drawing = symbol(code).ok().map(|symbol| {
         let dpr = browser::device_pixel_ratio();
@@ -27,7 +27,8 @@ pub fn barcode(code: &Barcode) -> impl IntoView + use<> {
             Symbol::Linear { .. } => (MAX_WIDTH_CSS, MAX_BAR_MODULE_CSS),
             Symbol::Matrix { .. } => (MAX_QR_CSS, MAX_QR_MODULE_CSS),
         };
-        let available = available_css();
+        // The card's padding and border take 34 px of the host's width.
+        let available = f64::from(host_width) - 34.0;
         let available = if available > 0.0 {
             available
         } else {
@@ -75,14 +76,6 @@ pub fn barcode(code: &Barcode) -> impl IntoView + use<> {
             <figcaption class="barcode-text">{text}</figcaption>
         </figure>
     }
-}
-
-/// The width the card gives a symbol, in CSS pixels (0 before layout).
-fn available_css() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.inner_width().ok())
-        .and_then(|w| w.as_f64())
-        .map_or(0.0, |w| w - 72.0)
 }
 
 /// `device_px / dpr` as a CSS length to the thousandth, without float formatting (which

@@ -141,6 +141,8 @@ struct Model {
     voucher: RwSignal<Option<DisplayVoucher>>,
     error: RwSignal<Option<FetchError>>,
     clock: Clock,
+    /// The `<vale-voucher>` element, whose width bounds the barcode.
+    host: StoredValue<web_sys::HtmlElement, LocalStorage>,
 }
 
 /// Keeps asking the source while the voucher is pending; one loop at a time.
@@ -238,6 +240,7 @@ pub fn Widget(env: Env) -> impl IntoView {
         voucher,
         error,
         clock,
+        host: StoredValue::new_local(host.clone()),
     };
 
     let poller = Rc::new(Poller {

@@ -38,7 +38,7 @@ pub fn pending(model: Model) -> impl IntoView {
             {payment_code(&v.payment_code, code_node)}
             {actions::actions(&v, code_node)}
         </section>
-        {barcode::barcode(&v.barcode)}
+        {barcode::barcode(&v.barcode, model.host.with_value(|h| h.client_width()))}
         <section class="block deadline" aria-labelledby="vale-deadline-h">
             <h3 id="vale-deadline-h" class="label">"Fecha límite"</h3>
             <p class="deadline-text">"Vence el " {deadline}</p>
