@@ -29,12 +29,13 @@ pub fn cargo(root: &Path, args: &[&str]) -> Command {
     command
 }
 
-/// The widget's files as served: the hand-written entry module, the wasm-bindgen glue and
-/// the optimised wasm.
-pub const WIDGET_FILES: [&str; 3] = ["vale.js", "vale_widget.js", "vale_widget_bg.wasm"];
+/// The widget's files as served: the entry module (the hand-written element bundled with
+/// the wasm-bindgen glue) and the optimised wasm.
+pub const WIDGET_FILES: [&str; 2] = ["vale.js", "vale_widget_bg.wasm"];
 
-/// Release-builds the widget, binds it for `--target web`, shrinks it with `wasm-opt -Oz`
-/// and puts it with its entry module in `www/widget/`.
+/// Release-builds the widget, binds it for `--target web`, shrinks it with `wasm-opt -Oz`,
+/// and bundles `widget/js/vale.js` with the glue into one minified `www/widget/vale.js`
+/// (one request fewer for a phone on 3G).
 pub fn build_widget(root: &Path, tools: &Tools) -> Result {
     run(&mut cargo(
         root,
@@ -62,22 +63,27 @@ pub fn build_widget(root: &Path, tools: &Tools) -> Result {
         .arg(&wasm))?;
     let bg = out.join("vale_widget_bg.wasm");
     run(Command::new(&tools.wasm_opt)
-        .args([
-            "-Oz",
-            "--enable-bulk-memory",
-            "--enable-nontrapping-float-to-int",
-        ])
-        .args([
-            "--enable-sign-ext",
-            "--enable-mutable-globals",
-            "--enable-reference-types",
-        ])
+        .args(["-Oz", "--strip-debug", "--strip-producers"])
         .arg(&bg)
         .arg("-o")
         .arg(&bg))?;
-    std::fs::copy(root.join("widget/js/vale.js"), out.join("vale.js"))
-        .map(drop)
-        .map_err(|e| format!("copying widget/js/vale.js: {e}"))
+    let entry = out.join("entry.js");
+    std::fs::copy(root.join("widget/js/vale.js"), &entry)
+        .map_err(|e| format!("copying widget/js/vale.js: {e}"))?;
+    run(Command::new(&tools.esbuild)
+        .arg(&entry)
+        .args([
+            "--bundle",
+            "--minify",
+            "--format=esm",
+            "--target=es2020",
+            "--log-level=warning",
+        ])
+        .arg(format!("--outfile={}", out.join("vale.js").display())))?;
+    for helper in [entry, out.join("vale_widget.js")] {
+        std::fs::remove_file(&helper).map_err(|e| format!("{}: {e}", helper.display()))?;
+    }
+    Ok(())
 }
 
 /// Builds the worker with `worker-build --release`, pointed at the local tools (the ones
