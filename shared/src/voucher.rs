@@ -164,7 +164,28 @@ pub struct DisplayVoucher {
 }
 
 impl Voucher {
-    /// The display view, stamped with the server's clock.
+    /// The display view, stamped with the server's clock: no customer, no metadata, no
+    /// client secret.
+    ///
+    /// ```
+    /// use time::macros::datetime;
+    /// use vale_shared::voucher::Voucher;
+    /// let voucher: Voucher = serde_json::from_str(r#"{
+    ///   "id": "vch_0123456789abcdefghjkmnpq", "livemode": false, "network": "pagoefectivo",
+    ///   "status": "pending", "amount": 2550, "currency": "PEN", "reference": "r-1",
+    ///   "description": null, "payment_code": "1234567890",
+    ///   "barcode": {"symbology": "qr", "data": "1234567890", "text": "CIP 1234567890"},
+    ///   "expires_at": "2026-11-23T07:00:00-05:00", "time_zone": "America/Lima",
+    ///   "created_at": "2026-11-22T07:00:00-05:00", "paid_at": null,
+    ///   "client_secret": "vch_0123456789abcdefghjkmnpq_secret_0123456789abcdefghjkmnpq",
+    ///   "hosted_url": "http://127.0.0.1:8787/v/vch_0123456789abcdefghjkmnpq",
+    ///   "customer": {"email": "ana@example.pe"}, "metadata": {"cart": "42"}
+    /// }"#)?;
+    /// let view = serde_json::to_value(voucher.display(datetime!(2026-11-22 12:00 UTC)))?;
+    /// assert!(view.get("customer").is_none() && view.get("client_secret").is_none());
+    /// assert_eq!(view["server_time"], "2026-11-22T12:00:00Z");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn display(&self, server_time: OffsetDateTime) -> DisplayVoucher {
         DisplayVoucher {
             id: self.id.clone(),

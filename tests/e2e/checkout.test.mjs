@@ -67,6 +67,7 @@ for (const c of CASES) {
       const problems = [];
       page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
       page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+      page.on('response', (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`));
 
       await recordEvents(page);
       await page.goto(`${edge.base}/`);

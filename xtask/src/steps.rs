@@ -157,8 +157,10 @@ fn stream(command: &mut Command) -> Result<(bool, Vec<String>)> {
     Ok((status.success(), receiver.into_iter().collect()))
 }
 
-/// The wasm tests run under wasm-bindgen's runner: in headless Chromium for the widget.
-fn wasm_test(root: &Path, tools: &Tools, package: &str) -> Command {
+/// The wasm tests run under wasm-bindgen's runner: in headless Chromium for the widget
+/// (`widget/webdriver.json` has the flags), in Node for the shared crate. `extra` narrows
+/// which test targets run.
+fn wasm_test(root: &Path, tools: &Tools, package: &str, extra: &[&str]) -> Command {
     let runner = tools
         .wasm_bindgen
         .with_file_name("wasm-bindgen-test-runner");
@@ -167,6 +169,7 @@ fn wasm_test(root: &Path, tools: &Tools, package: &str) -> Command {
         &["test", "--target", "wasm32-unknown-unknown", "-p", package],
     );
     command
+        .args(extra)
         .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
         .env("CHROMEDRIVER", "/usr/bin/chromedriver")
         .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
@@ -220,18 +223,15 @@ pub fn test(root: &Path) -> Result {
     clippy_wasm.args(["--", "-D", "warnings"]);
     step(t, "clippy (wasm32: shared, widget, edge)", &mut clippy_wasm);
 
-    let mut host_tests = cargo(root, &["test"]);
-    host_tests.args(host);
-    step(
-        t,
-        "native tests and doctests (shared, xtask)",
-        &mut host_tests,
-    );
-    step(
-        t,
-        "widget tests in headless Chromium",
-        &mut wasm_test(root, &tools, "vale-widget"),
-    );
+    // Every crate's native unit tests and doctests (the widget's and edge's pure logic too).
+    let mut host_tests = cargo(root, &["test", "--workspace"]);
+    step(t, "native tests and doctests (all crates)", &mut host_tests);
+    // The shared crate's unit tests again, compiled to wasm32 (the zbar test and the
+    // doctests need a process and a native host, so they run natively only).
+    let shared_wasm = &mut wasm_test(root, &tools, "vale-shared", &["--lib"]);
+    step(t, "shared unit tests on wasm32 (Node)", shared_wasm);
+    let widget_wasm = &mut wasm_test(root, &tools, "vale-widget", &[]);
+    step(t, "widget tests in headless Chromium", widget_wasm);
 
     let widget = check(t, "build widget (release)", || {
         build::build_widget(root, &tools)
