@@ -217,6 +217,72 @@ fn back_to_tab() {
     web_sys::window().unwrap().dispatch_event(&event).unwrap();
 }
 
+/// The answer is read by hand from `JSON.parse`: it must take what serde took and refuse
+/// what serde refused.
+#[wasm_bindgen_test]
+fn the_answer_is_read_field_by_field() {
+    let v = parse(200, &efecty("paid").to_string()).unwrap();
+    assert_eq!(v.id.as_str(), id());
+    assert_eq!(v.status, vale_shared::VoucherStatus::Paid);
+    assert_eq!(v.network, vale_shared::Network::Efecty);
+    assert_eq!(
+        v.amount,
+        vale_shared::Money::new(5_000_000, vale_shared::Currency::Cop).unwrap()
+    );
+    assert_eq!(v.description.as_deref(), Some("Pedido 1001"));
+    assert_eq!(
+        v.barcode.symbology,
+        vale_shared::barcode::Symbology::Gs1_128
+    );
+    assert_eq!(v.expires_at.unix_timestamp(), 1_795_669_199);
+    assert_eq!(v.paid_at.map(|p| p.unix_timestamp()), Some(1_795_539_900));
+    assert_eq!(v.server_time.unix_timestamp(), 1_795_539_600);
+
+    let mut lean = pagoefectivo();
+    let fields = lean.as_object_mut().unwrap();
+    fields.remove("object");
+    fields.remove("description");
+    fields.remove("paid_at");
+    fields.insert("extra".into(), json!({"ignored": true}));
+    let v = parse(200, &lean.to_string()).unwrap();
+    assert_eq!((v.description, v.paid_at), (None, None));
+
+    assert_eq!(parse(200, "not json").unwrap_err(), FetchError::Malformed);
+    assert_eq!(parse(200, "null").unwrap_err(), FetchError::Malformed);
+    for (field, value) in [
+        ("object", json!("refund")),
+        ("amount", json!(-100)),
+        ("amount", json!(2550.5)),
+        ("amount", json!("2550")),
+        ("currency", json!("EUR")),
+        ("status", json!("lost")),
+        ("livemode", json!("no")),
+        ("id", json!("vch_../../x")),
+        ("description", json!(7)),
+        ("expires_at", json!("2026-11-25")),
+        ("paid_at", json!(false)),
+        (
+            "barcode",
+            json!({"symbology": "ean13", "data": "1", "text": "1"}),
+        ),
+        ("barcode", Value::Null),
+    ] {
+        let mut bad = efecty("pending");
+        bad[field] = value;
+        assert_eq!(
+            parse(200, &bad.to_string()).unwrap_err(),
+            FetchError::Malformed,
+            "{field}: {bad}"
+        );
+    }
+    let mut missing = efecty("pending");
+    missing.as_object_mut().unwrap().remove("server_time");
+    assert_eq!(
+        parse(200, &missing.to_string()).unwrap_err(),
+        FetchError::Malformed
+    );
+}
+
 #[wasm_bindgen_test]
 async fn efecty_voucher_shows_amount_code_and_deadline_in_bogota_time() {
     let page = Page::new(Canned::new(vec![Ok(efecty("pending"))]), now);
