@@ -122,6 +122,25 @@ export async function startEdge({
     rmSync(persist, { recursive: true, force: true });
   };
 
+  // If the test process itself is stopped (a timeout, Ctrl-C) before `stop` runs, take the
+  // edge down with it rather than leave a workerd holding the port.
+  const orphanGuard = () => {
+    if (exited === null) {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+  };
+  process.once('exit', orphanGuard);
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, () => {
+      orphanGuard();
+      process.exit(130);
+    });
+  }
+
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (exited !== null || log.includes('Address already in use')) {
