@@ -4,7 +4,6 @@
 //! strings. Channels that cannot take the amount are left out (networks.md: some
 //! PagoEfectivo agents cap payments far below the per-voucher limit).
 
-use crate::code;
 use vale_shared::{Currency, Money, Network};
 
 /// A run of step text, stressed or not.
@@ -74,7 +73,7 @@ const PE_BODEGA_CAP: i64 = 50_000;
 /// # Ok::<(), vale_shared::MoneyError>(())
 /// ```
 pub fn channels(network: Network, amount: Money, payment_code: &str) -> Vec<Channel> {
-    let code = code::spoken(payment_code);
+    let code = vale_shared::voucher::group_for_reading(payment_code);
     let exact = amount.to_string();
     match network {
         Network::Efecty => efecty(&code, &exact),

@@ -53,7 +53,6 @@
 pub mod api;
 pub mod barcode;
 pub mod browser;
-pub mod code;
 pub mod guidance;
 pub mod poll;
 mod ui;

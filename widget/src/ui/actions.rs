@@ -18,7 +18,7 @@ pub fn actions(v: &DisplayVoucher, code_node: NodeRef<Span>) -> impl IntoView + 
     let share_text = format!(
         "Código {}: {}",
         v.network.brand(),
-        crate::code::spoken(&code)
+        vale_shared::voucher::group_for_reading(&code)
     );
 
     let copy = move |_| {

@@ -1,11 +1,11 @@
 //! The voucher while it waits for the cash: amount, code, barcode, deadline and how to pay.
 
 use super::{Model, actions, barcode};
-use crate::{code, guidance};
+use crate::guidance;
 use leptos::html::Span;
 use leptos::prelude::*;
 use vale_shared::expiry;
-use vale_shared::voucher::DisplayVoucher;
+use vale_shared::voucher::{DisplayVoucher, code_groups, group_for_reading};
 
 /// Under an hour left: the countdown turns urgent.
 const URGENT_SECONDS: i64 = 3600;
@@ -93,10 +93,10 @@ pub fn header(v: &DisplayVoucher, title: &'static str, amount: String) -> impl I
 /// The code in reading groups. Selecting it (or copying by hand) gives the bare code;
 /// screen readers get it spaced by groups.
 fn payment_code(raw: &str, node: NodeRef<Span>) -> impl IntoView + use<> {
-    let groups = code::groups(raw);
+    let groups = code_groups(raw);
     view! {
         <p class="code">
-            <span class="sr">{code::spoken(raw)}</span>
+            <span class="sr">{group_for_reading(raw)}</span>
             <span class="code-groups" aria-hidden="true" node_ref=node>
                 {groups.into_iter().map(|g| view! { <span class="group">{g}</span> }).collect_view()}
             </span>
