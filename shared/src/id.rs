@@ -53,7 +53,8 @@ macro_rules! prefixed_id {
             /// The prefix every id of this kind starts with.
             pub const PREFIX: &'static str = $prefix;
 
-            /// A new id from 15 random bytes (the caller owns the randomness).
+            /// A new id from 15 random bytes (the caller owns the randomness); see the
+            /// type's example.
             pub fn from_random(bytes: [u8; 15]) -> Self {
                 $name(format!("{}{}", $prefix, encode(&bytes)))
             }
@@ -183,13 +184,20 @@ impl ClientSecret {
         }
     }
 
-    /// The voucher this secret opens.
+    /// The voucher this secret opens; see [`ClientSecret::new`].
     pub fn voucher_id(&self) -> VoucherId {
         let voucher = self.0.split_once("_secret_").map_or("", |(v, _)| v);
         VoucherId(voucher.to_owned())
     }
 
     /// The secret's text, to store or to hand to the storefront page.
+    ///
+    /// ```
+    /// use vale_shared::{VoucherId, id::ClientSecret};
+    /// let secret = ClientSecret::new(&VoucherId::from_random([1; 15]), [2; 15]);
+    /// assert!(secret.expose().contains("_secret_"));
+    /// assert_eq!(format!("{secret:?}"), "ClientSecret([REDACTED])");
+    /// ```
     pub fn expose(&self) -> &str {
         &self.0
     }

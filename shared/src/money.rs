@@ -126,12 +126,18 @@ impl Money {
         Ok(Money { minor, currency })
     }
 
-    /// The amount in minor units.
+    /// The amount in minor units; see [`Money::new`].
     pub const fn minor(self) -> i64 {
         self.minor
     }
 
     /// The currency.
+    ///
+    /// ```
+    /// use vale_shared::{Currency, Money};
+    /// assert_eq!(Money::new(2550, Currency::Pen)?.currency(), Currency::Pen);
+    /// # Ok::<(), vale_shared::MoneyError>(())
+    /// ```
     pub const fn currency(self) -> Currency {
         self.currency
     }

@@ -22,7 +22,8 @@ impl Secret {
         Secret(value.into())
     }
 
-    /// The secret itself: the one way to read it, easy to find in review.
+    /// The secret itself: the one way to read it, easy to find in review (see
+    /// [`Secret::new`]).
     pub fn expose(&self) -> &str {
         &self.0
     }

@@ -117,6 +117,14 @@ pub struct Encoded {
 
 impl Encoded {
     /// The symbol values: start, data, check symbol, stop (106).
+    ///
+    /// ```
+    /// use vale_shared::barcode::code128::{encode, units_from_str};
+    /// let symbol = encode(&units_from_str("1234")?)?;
+    /// // Start C (105), "12", "34", check (105 + 12 + 2·34 = 185 ≡ 82 mod 103), stop.
+    /// assert_eq!(symbol.codewords(), [105, 12, 34, 82, 106]);
+    /// # Ok::<(), vale_shared::barcode::BarcodeError>(())
+    /// ```
     pub fn codewords(&self) -> &[u8] {
         &self.codewords
     }

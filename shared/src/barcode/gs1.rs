@@ -60,6 +60,12 @@ impl Ai {
     }
 
     /// Whether GS1's predefined-length table fixes this AI's length (so no FNC1 follows).
+    ///
+    /// ```
+    /// use vale_shared::barcode::gs1::Ai;
+    /// assert!(Ai::PayToGln.has_predefined_length());
+    /// assert!(!Ai::DueDate.has_predefined_length());
+    /// ```
     pub const fn has_predefined_length(self) -> bool {
         matches!(self, Ai::PayToGln)
     }
@@ -194,6 +200,14 @@ pub fn parse(text: &str) -> Result<ElementString, BarcodeError> {
 
 impl ElementString {
     /// The fields in order.
+    ///
+    /// ```
+    /// use vale_shared::barcode::gs1::{parse, Ai};
+    /// let element = parse("(415)7709998000018(8020)12345678903(3900)50000(96)20261125")?;
+    /// assert_eq!(element.fields().len(), 4);
+    /// assert_eq!(element.fields()[0].ai, Ai::PayToGln);
+    /// # Ok::<(), vale_shared::barcode::BarcodeError>(())
+    /// ```
     pub fn fields(&self) -> &[Field] {
         &self.fields
     }
