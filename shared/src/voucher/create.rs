@@ -1,15 +1,13 @@
-//! The voucher as the API speaks it: the merchant's create request, checked field by
-//! field; the whole voucher object; and the display view a storefront page may read.
-//!
-//! One model for both sides: the edge serialises these types and the widget reads them.
+//! The merchant's `POST /v1/vouchers` body, checked field by field so that a `400` names
+//! the parameter, and the pending voucher issued from it.
 
+use super::{Customer, Object, Voucher};
 use crate::barcode::Barcode;
 use crate::expiry::{self, ExpiryError};
 use crate::id::{ClientSecret, VoucherId};
 use crate::money::{Currency, Money};
 use crate::network::{Limits, Network};
-use crate::state::{Anomaly, VoucherStatus};
-use serde::{Deserialize, Serialize};
+use crate::state::VoucherStatus;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -23,190 +21,6 @@ pub const MAX_METADATA_KEYS: usize = 20;
 const MAX_METADATA_KEY: usize = 40;
 const MAX_METADATA_VALUE: usize = 500;
 const MAX_CUSTOMER_FIELD: usize = 200;
-
-/// The `object` field of a voucher.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Object {
-    /// `"voucher"`.
-    #[default]
-    Voucher,
-}
-
-/// Who pays, as far as the merchant tells; every field optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Customer {
-    /// Full name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// E-mail address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    /// Phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
-    /// Identity document kind, such as `CC` (Colombia) or `DNI` (Peru).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub document_type: Option<String>,
-    /// Identity document number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub document_number: Option<String>,
-}
-
-/// A payment the voucher could not take (see [`Anomaly`]), kept so it is never lost.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UnexpectedPayment {
-    /// Why the voucher could not take it.
-    pub reason: Anomaly,
-    /// What was paid.
-    #[serde(flatten)]
-    pub amount: Money,
-    /// When the network says it was paid.
-    #[serde(with = "time::serde::rfc3339")]
-    pub paid_at: OffsetDateTime,
-    /// The network's id for the notification that reported it.
-    pub notification_id: String,
-}
-
-/// The voucher object of the API, as the merchant's backend sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Voucher {
-    /// `vch_…`.
-    pub id: VoucherId,
-    /// Always `"voucher"`.
-    #[serde(default)]
-    pub object: Object,
-    /// Whether it was made with a live key.
-    pub livemode: bool,
-    /// The cash network.
-    pub network: Network,
-    /// Where it is in its life.
-    pub status: VoucherStatus,
-    /// What the shopper pays.
-    #[serde(flatten)]
-    pub amount: Money,
-    /// The merchant's order id.
-    pub reference: String,
-    /// Shown on the voucher.
-    pub description: Option<String>,
-    /// What the shopper reads out or types: the CIP or the Efecty reference.
-    pub payment_code: String,
-    /// What the cashier scans.
-    pub barcode: Barcode,
-    /// The deadline, in the network's offset.
-    #[serde(with = "time::serde::rfc3339")]
-    pub expires_at: OffsetDateTime,
-    /// The network's zone, such as `America/Bogota`.
-    pub time_zone: String,
-    /// When it was issued.
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    /// When the network says it was paid.
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub paid_at: Option<OffsetDateTime>,
-    /// The bearer token for the display view.
-    pub client_secret: String,
-    /// The hosted, printable page.
-    pub hosted_url: String,
-    /// Who pays.
-    #[serde(default)]
-    pub customer: Customer,
-    /// The merchant's own keys and values.
-    #[serde(default)]
-    pub metadata: BTreeMap<String, String>,
-    /// Payments that arrived when the voucher could no longer take them.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub unexpected_payments: Vec<UnexpectedPayment>,
-}
-
-/// What a storefront page may read with the client secret: no customer, no metadata, no
-/// client secret, plus the server's clock so the countdown can correct the device's.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DisplayVoucher {
-    /// `vch_…`.
-    pub id: VoucherId,
-    /// Always `"voucher"`.
-    #[serde(default)]
-    pub object: Object,
-    /// Whether it was made with a live key.
-    pub livemode: bool,
-    /// The cash network.
-    pub network: Network,
-    /// Where it is in its life.
-    pub status: VoucherStatus,
-    /// What the shopper pays.
-    #[serde(flatten)]
-    pub amount: Money,
-    /// The merchant's order id.
-    pub reference: String,
-    /// Shown on the voucher.
-    pub description: Option<String>,
-    /// What the shopper reads out or types.
-    pub payment_code: String,
-    /// What the cashier scans.
-    pub barcode: Barcode,
-    /// The deadline.
-    #[serde(with = "time::serde::rfc3339")]
-    pub expires_at: OffsetDateTime,
-    /// The network's zone.
-    pub time_zone: String,
-    /// When it was issued.
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    /// When it was paid.
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub paid_at: Option<OffsetDateTime>,
-    /// The hosted, printable page.
-    pub hosted_url: String,
-    /// The server's clock when it answered.
-    #[serde(with = "time::serde::rfc3339")]
-    pub server_time: OffsetDateTime,
-}
-
-impl Voucher {
-    /// The display view, stamped with the server's clock: no customer, no metadata, no
-    /// client secret.
-    ///
-    /// ```
-    /// use time::macros::datetime;
-    /// use vale_shared::voucher::Voucher;
-    /// let voucher: Voucher = serde_json::from_str(r#"{
-    ///   "id": "vch_0123456789abcdefghjkmnpq", "livemode": false, "network": "pagoefectivo",
-    ///   "status": "pending", "amount": 2550, "currency": "PEN", "reference": "r-1",
-    ///   "description": null, "payment_code": "1234567890",
-    ///   "barcode": {"symbology": "qr", "data": "1234567890", "text": "CIP 1234567890"},
-    ///   "expires_at": "2026-11-23T07:00:00-05:00", "time_zone": "America/Lima",
-    ///   "created_at": "2026-11-22T07:00:00-05:00", "paid_at": null,
-    ///   "client_secret": "vch_0123456789abcdefghjkmnpq_secret_0123456789abcdefghjkmnpq",
-    ///   "hosted_url": "http://127.0.0.1:8787/v/vch_0123456789abcdefghjkmnpq",
-    ///   "customer": {"email": "ana@example.pe"}, "metadata": {"cart": "42"}
-    /// }"#)?;
-    /// let view = serde_json::to_value(voucher.display(datetime!(2026-11-22 12:00 UTC)))?;
-    /// assert!(view.get("customer").is_none() && view.get("client_secret").is_none());
-    /// assert_eq!(view["server_time"], "2026-11-22T12:00:00Z");
-    /// # Ok::<(), serde_json::Error>(())
-    /// ```
-    pub fn display(&self, server_time: OffsetDateTime) -> DisplayVoucher {
-        DisplayVoucher {
-            id: self.id.clone(),
-            object: Object::Voucher,
-            livemode: self.livemode,
-            network: self.network,
-            status: self.status,
-            amount: self.amount,
-            reference: self.reference.clone(),
-            description: self.description.clone(),
-            payment_code: self.payment_code.clone(),
-            barcode: self.barcode.clone(),
-            expires_at: self.expires_at,
-            time_zone: self.time_zone.clone(),
-            created_at: self.created_at,
-            paid_at: self.paid_at,
-            hosted_url: self.hosted_url.clone(),
-            server_time,
-        }
-    }
-}
 
 /// A create request that passed every check; what remains is to give it an id and codes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -623,64 +437,6 @@ fn parse_metadata(value: Option<&Value>) -> Result<BTreeMap<String, String>, Inv
         .collect()
 }
 
-/// A payment code split into short groups for reading aloud at a counter or typing into a
-/// bank app, ignoring any spaces or dashes it came with: groups of four, or of three when
-/// that divides the code evenly and four does not; a remainder is spread over the last
-/// groups, so no group is a lone character.
-///
-/// ```
-/// use vale_shared::voucher::code_groups;
-/// assert_eq!(code_groups("12345678"), ["1234", "5678"]);
-/// assert_eq!(code_groups("123456789"), ["123", "456", "789"]);
-/// assert_eq!(code_groups("1234567890"), ["1234", "567", "890"]);
-/// assert_eq!(code_groups("1234 5678 9012 3"), ["1234", "5678", "901", "23"]);
-/// ```
-pub fn code_groups(code: &str) -> Vec<String> {
-    let chars: Vec<char> = code
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .collect();
-    let len = chars.len();
-    let sizes: Vec<usize> = if len <= 4 {
-        vec![len]
-    } else if len.is_multiple_of(4) {
-        vec![4; len / 4]
-    } else if len.is_multiple_of(3) {
-        vec![3; len / 3]
-    } else {
-        // Fours, then the tail as 3 + 2 (len % 4 == 1), 3 + 3 (== 2) or 3 (== 3).
-        let tail: &[usize] = match len % 4 {
-            1 => &[3, 2],
-            2 => &[3, 3],
-            _ => &[3],
-        };
-        let mut sizes = vec![4; (len - tail.iter().sum::<usize>()) / 4];
-        sizes.extend_from_slice(tail);
-        sizes
-    };
-    let mut rest = chars.as_slice();
-    let mut out = Vec::with_capacity(sizes.len());
-    for size in sizes {
-        let (head, tail) = rest.split_at(size.min(rest.len()));
-        if !head.is_empty() {
-            out.push(head.iter().collect());
-        }
-        rest = tail;
-    }
-    out
-}
-
-/// The code's [`code_groups`] separated by spaces: `1234567890` → `1234 567 890`.
-///
-/// ```
-/// use vale_shared::voucher::group_for_reading;
-/// assert_eq!(group_for_reading("1234567890"), "1234 567 890");
-/// assert_eq!(group_for_reading("AB-12cd-34"), "AB12 cd34");
-/// ```
-pub fn group_for_reading(code: &str) -> String {
-    code_groups(code).join(" ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -831,16 +587,6 @@ mod tests {
     }
 
     proptest! {
-        #[test]
-        fn grouping_keeps_every_character(code in "[0-9A-Z]{0,40}") {
-            let groups = code_groups(&code);
-            prop_assert_eq!(groups.concat(), code.clone());
-            prop_assert!(groups.iter().all(|g| g.len() <= 4));
-            if code.len() > 1 {
-                prop_assert!(groups.iter().all(|g| g.len() >= 2), "{:?}", groups);
-            }
-        }
-
         #[test]
         fn create_never_panics(body in prop::collection::vec(any::<u8>(), 0..256)) {
             let _ = NewVoucher::from_json(&body, NOW, limits);
