@@ -5,27 +5,22 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { startEdge } from '../support/edge.mjs';
 import { launchBrowser, artifact } from '../support/browser.mjs';
+import { api } from '../support/vale.mjs';
 
-const SECRET_KEY = 'sk_test_local';
 let edge;
 let browser;
+let merchant;
 
 before(async () => {
   edge = await startEdge();
   browser = await launchBrowser();
+  merchant = api(edge.base);
 });
 
 after(async () => {
   await browser?.close();
   await edge?.stop();
 });
-
-async function api(method, route) {
-  const response = await fetch(`${edge.base}${route}`, {
-    method, headers: { authorization: `Bearer ${SECRET_KEY}` },
-  });
-  return { status: response.status, body: await response.json() };
-}
 
 /** Records every `vale:*` event that reaches the document (they bubble and are composed). */
 function recordEvents(page) {
@@ -86,7 +81,7 @@ for (const c of CASES) {
       assert.equal(intl.replace(/\u00a0/g, ' '), c.shown);
       await widget.getByText(intl, { exact: false }).first().waitFor({ timeout: 20_000 });
 
-      const { body: voucher } = await api('GET', `/v1/vouchers/${id}`);
+      const { json: voucher } = await merchant.get(`/v1/vouchers/${id}`);
       assert.equal(voucher.status, 'pending');
       assert.equal(voucher.network, c.network);
 
@@ -108,18 +103,18 @@ for (const c of CASES) {
       if (c.via === 'button') {
         await page.getByRole('button', { name: 'Simular el pago en efectivo' }).click();
       } else {
-        const pay = await api('POST', `/v1/sandbox/vouchers/${id}/pay`);
-        assert.equal(pay.status, 200, JSON.stringify(pay.body));
-        assert.equal(pay.body.status, 'paid');
+        const pay = await merchant.post(`/v1/sandbox/vouchers/${id}/pay`);
+        assert.equal(pay.status, 200, pay.text);
+        assert.equal(pay.json.status, 'paid');
       }
 
       assert.deepEqual(await eventDetail(page, 'vale:paid'), { voucher: id, status: 'paid' });
       await page.locator('#order-status[data-state=paid]').waitFor();
       await widget.getByText('Pago recibido', { exact: false }).first().waitFor();
       await page.screenshot({ path: artifact(`${c.network}-paid.png`), fullPage: true });
-      const after = await api('GET', `/v1/vouchers/${id}`);
-      assert.equal(after.body.status, 'paid');
-      assert.ok(after.body.paid_at, 'paid_at is set');
+      const after = await merchant.get(`/v1/vouchers/${id}`);
+      assert.equal(after.json.status, 'paid');
+      assert.ok(after.json.paid_at, 'paid_at is set');
       assert.deepEqual(await eventDetail(page, 'vale:ready'), { voucher: id, status: 'pending' });
       assert.deepEqual(problems, []);
     } finally {
@@ -129,11 +124,9 @@ for (const c of CASES) {
 }
 
 test('the hosted page shows the same voucher from its link alone', { timeout: 60_000 }, async () => {
-  const created = await fetch(`${edge.base}/v1/vouchers`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${SECRET_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ network: 'pagoefectivo', amount: 2550, currency: 'PEN', reference: 'hosted-1' }),
-  }).then((r) => r.json());
+  const created = (await merchant.post('/v1/vouchers', {
+    network: 'pagoefectivo', amount: 2550, currency: 'PEN', reference: 'hosted-1',
+  })).json;
   assert.match(created.hosted_url, /\/v\/vch_.+\?cs=/);
   const page = await browser.newPage({ viewport: { width: 390, height: 1100 } });
   await page.goto(created.hosted_url);
