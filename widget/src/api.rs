@@ -1,7 +1,8 @@
 //! Reading the voucher's display view from the API, and what can go wrong doing it.
 //!
 //! The view asks a [`Source`]; the browser build uses [`Http`] (`fetch` with the client
-//! secret as bearer token) and tests hand in canned answers.
+//! secret as bearer token, given up after [`TIMEOUT_MS`]) and tests hand in canned
+//! answers.
 
 use js_sys::Reflect;
 use std::future::Future;
@@ -16,8 +17,10 @@ use wasm_bindgen_futures::JsFuture;
 /// Why the voucher could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FetchError {
-    /// No answer: offline, DNS, CORS, aborted.
+    /// No answer: offline, DNS, CORS.
     Network,
+    /// No whole answer within [`TIMEOUT_MS`] (a stalled connection, a hung server).
+    TimedOut,
     /// `401`/`403`: the client secret is wrong or belongs to another voucher.
     Unauthorized,
     /// `404`, or an id that is not a voucher id.
@@ -35,6 +38,9 @@ impl FetchError {
             FetchError::Network => {
                 "No hay conexión. Revisa tu internet; tu código sigue siendo válido."
             }
+            FetchError::TimedOut => {
+                "El servicio tarda en responder. Lo intentaremos de nuevo; tu código sigue siendo válido."
+            }
             FetchError::Unauthorized => {
                 "El enlace de este comprobante no es válido. Vuelve a abrirlo desde la tienda."
             }
@@ -50,6 +56,7 @@ impl FetchError {
     pub const fn code(self) -> &'static str {
         match self {
             FetchError::Network => "network",
+            FetchError::TimedOut => "timeout",
             FetchError::Unauthorized => "unauthorized",
             FetchError::NotFound => "not_found",
             FetchError::Unavailable => "unavailable",
@@ -57,11 +64,15 @@ impl FetchError {
         }
     }
 
-    /// Whether asking again may help (the shopper cannot fix a wrong link by waiting).
+    /// Whether asking again may help (the shopper cannot fix a wrong link by waiting): a
+    /// `401`, `403` or `404` is final, and the widget stops asking.
     pub const fn is_transient(self) -> bool {
         matches!(
             self,
-            FetchError::Network | FetchError::Unavailable | FetchError::Malformed
+            FetchError::Network
+                | FetchError::TimedOut
+                | FetchError::Unavailable
+                | FetchError::Malformed
         )
     }
 }
@@ -96,7 +107,9 @@ pub fn parse(status: u16, body: &str) -> Result<DisplayVoucher, FetchError> {
 /// format-description parser cost the widget's wasm about 34 KB gzip (161.6 → 127.0 KB
 /// measured), and the browser already has a JSON parser. Unknown fields are ignored and
 /// `object`, `description` and `paid_at` may be missing or `null`, as with the derived
-/// `Deserialize`.
+/// `Deserialize`. The display view's `merchant_name`, `convenio`, `return_url`,
+/// `expired_at` and `cancelled_at` are not read yet (nothing shows them): present, `null`
+/// or missing, they change nothing.
 pub fn display_voucher(json: &JsValue) -> Option<DisplayVoucher> {
     let field = |name: &str| Reflect::get(json, &JsValue::from_str(name)).ok();
     let string = |name: &str| field(name)?.as_string();
@@ -235,12 +248,17 @@ pub trait Source {
     fn fetch(&self) -> LocalFuture<Result<DisplayVoucher, FetchError>>;
 }
 
+/// How long one request may take, answer and body, before it is given up (and retried
+/// with the poller's back-off).
+pub const TIMEOUT_MS: u32 = 10_000;
+
 /// The API over `fetch`: `GET {api_base}/v1/vouchers/{id}` with the client secret.
 #[derive(Debug, Clone)]
 pub struct Http {
     url: String,
-    /// `Bearer …`; redacted when printed.
-    authorization: vale_shared::Secret,
+    /// Redacted when printed.
+    client_secret: vale_shared::Secret,
+    timeout_ms: u32,
 }
 
 impl Http {
@@ -254,26 +272,143 @@ impl Http {
                 api_base.trim_end_matches('/'),
                 id.as_str()
             ),
-            authorization: vale_shared::Secret::new(format!("Bearer {client_secret}")),
+            client_secret: vale_shared::Secret::new(client_secret),
+            timeout_ms: TIMEOUT_MS,
         })
+    }
+
+    /// The same source with another time limit per request (tests use a short one).
+    #[must_use]
+    pub fn with_timeout(mut self, ms: u32) -> Self {
+        self.timeout_ms = ms;
+        self
     }
 }
 
 impl Source for Http {
     fn fetch(&self) -> LocalFuture<Result<DisplayVoucher, FetchError>> {
-        let (url, authorization) = (self.url.clone(), self.authorization.clone());
+        let this = self.clone();
         Box::pin(async move {
-            let (status, body) = get(&url, authorization.expose())
-                .await
-                .map_err(|_| FetchError::Network)?;
-            parse(status, &body)
+            let secret = this.client_secret.expose();
+            let authorization = format!("Bearer {secret}");
+            let (status, body) = get(&this.url, &authorization, this.timeout_ms).await?;
+            let mut voucher = parse(status, &body)?;
+            // The display view's link may leave the secret out (the widget holds it); the
+            // link the shopper copies or shares must still open the voucher.
+            voucher.hosted_url = with_client_secret(&voucher.hosted_url, secret);
+            Ok(voucher)
         })
     }
 }
 
-/// One `GET` with an `Authorization` header, never from the HTTP cache.
-async fn get(url: &str, authorization: &str) -> Result<(u16, String), wasm_bindgen::JsValue> {
-    let window = web_sys::window().ok_or(wasm_bindgen::JsValue::NULL)?;
+/// `url` with `cs=<client_secret>` in its query, unless it already has a `cs` parameter
+/// (or there is no secret to add).
+///
+/// ```
+/// use vale_widget::api::with_client_secret;
+/// let secret = "vch_1_secret_a";
+/// assert_eq!(with_client_secret("https://e/v/vch_1", secret), "https://e/v/vch_1?cs=vch_1_secret_a");
+/// assert_eq!(with_client_secret("https://e/v/vch_1?cs=x", secret), "https://e/v/vch_1?cs=x");
+/// assert_eq!(with_client_secret("https://e/v/vch_1?l=es#top", secret),
+///     "https://e/v/vch_1?l=es&cs=vch_1_secret_a#top");
+/// ```
+pub fn with_client_secret(url: &str, client_secret: &str) -> String {
+    let (head, fragment) = url.split_at(url.find('#').unwrap_or(url.len()));
+    let query = head.split_once('?').map(|(_, q)| q);
+    let has_cs = query.is_some_and(|q| {
+        q.split('&')
+            .any(|pair| pair.split('=').next() == Some("cs"))
+    });
+    if has_cs || client_secret.is_empty() {
+        return url.to_owned();
+    }
+    let separator = match query {
+        None => "?",
+        Some(q) if q.is_empty() || q.ends_with('&') => "",
+        Some(_) => "&",
+    };
+    let mut out = String::with_capacity(url.len() + client_secret.len() + 4);
+    out.push_str(head);
+    out.push_str(separator);
+    out.push_str("cs=");
+    // Percent-encode all but the unreserved characters (a client secret has none other
+    // today; this keeps a future one from breaking the query).
+    for byte in client_secret.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            for nibble in [byte >> 4, byte & 0xf] {
+                out.push(HEX.get(usize::from(nibble)).map_or('0', |&h| char::from(h)));
+            }
+        }
+    }
+    out.push_str(fragment);
+    out
+}
+
+/// Clears a pending `setTimeout` when dropped: the request's deadline, once it is over.
+struct Deadline {
+    window: web_sys::Window,
+    handle: i32,
+}
+
+impl Deadline {
+    /// Aborts `controller` after `ms` milliseconds, unless dropped first.
+    fn arm(
+        window: &web_sys::Window,
+        controller: &web_sys::AbortController,
+        ms: u32,
+    ) -> Option<Self> {
+        // `controller.abort` bound to the controller: a timer callback with no closure to
+        // keep alive or free.
+        let abort: js_sys::Function = Reflect::get(controller, &JsValue::from_str("abort"))
+            .ok()?
+            .dyn_into()
+            .ok()?;
+        let abort = abort.bind0(controller);
+        let timeout = i32::try_from(ms).unwrap_or(i32::MAX);
+        let handle = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&abort, timeout)
+            .ok()?;
+        Some(Deadline {
+            window: window.clone(),
+            handle,
+        })
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        self.window.clear_timeout_with_handle(self.handle);
+    }
+}
+
+/// One `GET` with an `Authorization` header, never from the HTTP cache, given up after
+/// `timeout_ms` (headers and body both).
+async fn get(url: &str, authorization: &str, timeout_ms: u32) -> Result<(u16, String), FetchError> {
+    let window = web_sys::window().ok_or(FetchError::Network)?;
+    let controller = web_sys::AbortController::new().map_err(|_| FetchError::Network)?;
+    let signal = controller.signal();
+    let deadline = Deadline::arm(&window, &controller, timeout_ms);
+    let answer = request(&window, url, authorization, &signal).await;
+    drop(deadline);
+    answer.map_err(|_| {
+        if signal.aborted() {
+            FetchError::TimedOut
+        } else {
+            FetchError::Network
+        }
+    })
+}
+
+async fn request(
+    window: &web_sys::Window,
+    url: &str,
+    authorization: &str,
+    signal: &web_sys::AbortSignal,
+) -> Result<(u16, String), JsValue> {
     let headers = web_sys::Headers::new()?;
     headers.set("Authorization", authorization)?;
     headers.set("Accept", "application/json")?;
@@ -282,6 +417,7 @@ async fn get(url: &str, authorization: &str) -> Result<(u16, String), wasm_bindg
     init.set_mode(web_sys::RequestMode::Cors);
     init.set_cache(web_sys::RequestCache::NoStore);
     init.set_headers(&headers);
+    init.set_signal(Some(signal));
     let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
         .await?
         .dyn_into()?;
@@ -326,6 +462,71 @@ mod tests {
                 rfc3339(text),
                 Some(OffsetDateTime::parse(text, &Rfc3339).unwrap()),
                 "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_shared_link_carries_the_client_secret_once() {
+        let cs = "vch_7_secret_z";
+        for (url, expected) in [
+            (
+                "https://e.test/v/vch_7",
+                "https://e.test/v/vch_7?cs=vch_7_secret_z",
+            ),
+            (
+                "https://e.test/v/vch_7?",
+                "https://e.test/v/vch_7?cs=vch_7_secret_z",
+            ),
+            (
+                "https://e.test/v/vch_7?a=1&",
+                "https://e.test/v/vch_7?a=1&cs=vch_7_secret_z",
+            ),
+            (
+                "https://e.test/v/vch_7?cs=vch_7_secret_z",
+                "https://e.test/v/vch_7?cs=vch_7_secret_z",
+            ),
+            (
+                "https://e.test/v/vch_7?a=1&cs=q",
+                "https://e.test/v/vch_7?a=1&cs=q",
+            ),
+            (
+                "https://e.test/v/vch_7#x",
+                "https://e.test/v/vch_7?cs=vch_7_secret_z#x",
+            ),
+            // `ocs` is not `cs`.
+            (
+                "https://e.test/v/vch_7?ocs=1",
+                "https://e.test/v/vch_7?ocs=1&cs=vch_7_secret_z",
+            ),
+        ] {
+            assert_eq!(with_client_secret(url, cs), expected, "{url}");
+        }
+        assert_eq!(
+            with_client_secret("https://e.test/v/1", ""),
+            "https://e.test/v/1"
+        );
+        assert_eq!(
+            with_client_secret("https://e.test/v/1", "a b&c=d/é"),
+            "https://e.test/v/1?cs=a%20b%26c%3Dd%2F%C3%A9"
+        );
+    }
+
+    #[test]
+    fn only_a_wrong_link_is_final() {
+        use FetchError::*;
+        for error in [
+            Network,
+            TimedOut,
+            Unauthorized,
+            NotFound,
+            Unavailable,
+            Malformed,
+        ] {
+            assert_eq!(
+                error.is_transient(),
+                !matches!(error, Unauthorized | NotFound),
+                "{error:?}"
             );
         }
     }

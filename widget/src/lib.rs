@@ -9,7 +9,12 @@
 //! `js/vale.js` (the only hand-written JS) defines the element and calls [`mount`]; the
 //! element reads `GET {api-base}/v1/vouchers/{id}` with the client secret, keeps itself up
 //! to date and fires `vale:ready`, `vale:paid`, `vale:expired` and `vale:error` on the
-//! host (bubbling, composed, `detail: {voucher, status}`).
+//! host (bubbling, composed, `detail: {voucher, status}`). `vale:expired` comes only from
+//! the server's `status: "expired"`: past `expires_at` a voucher stays `pending` for the
+//! network's confirmation window, and the widget says so and keeps asking.
+//!
+//! The files are served with `Access-Control-Allow-Origin: *` (`www/_headers`), so any
+//! store's origin can load the script and its wasm.
 //!
 //! Theming, from the host page, only through these custom properties:
 //! `--vale-accent` (buttons, links; default a teal with AA contrast on white),

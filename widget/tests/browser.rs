@@ -16,12 +16,12 @@
 )]
 
 use serde_json::{Value, json};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 use vale_shared::VoucherId;
 use vale_shared::voucher::DisplayVoucher;
-use vale_widget::api::{FetchError, LocalFuture, Source, parse};
+use vale_widget::api::{FetchError, Http, LocalFuture, Source, parse};
 use vale_widget::{Env, Mounted, mount_with};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -76,18 +76,29 @@ fn pagoefectivo() -> Value {
     v
 }
 
-/// Answers in order; the last one repeats.
-struct Canned(RefCell<VecDeque<Result<Value, FetchError>>>);
+/// Answers in order; the last one repeats. Counts the requests.
+struct Canned {
+    answers: RefCell<VecDeque<Result<Value, FetchError>>>,
+    calls: Cell<u32>,
+}
 
 impl Canned {
     fn new(answers: Vec<Result<Value, FetchError>>) -> Rc<Self> {
-        Rc::new(Canned(RefCell::new(answers.into())))
+        Rc::new(Canned {
+            answers: RefCell::new(answers.into()),
+            calls: Cell::new(0),
+        })
+    }
+
+    fn calls(&self) -> u32 {
+        self.calls.get()
     }
 }
 
 impl Source for Canned {
     fn fetch(&self) -> LocalFuture<Result<DisplayVoucher, FetchError>> {
-        let mut answers = self.0.borrow_mut();
+        self.calls.set(self.calls.get() + 1);
+        let mut answers = self.answers.borrow_mut();
         let answer = if answers.len() > 1 {
             answers.pop_front()
         } else {
@@ -437,18 +448,174 @@ async fn the_countdown_follows_the_server_clock_not_the_device() {
     assert!(page.find_all(".outcome").is_empty());
 }
 
+/// The server's answer past the deadline: still `pending` during the network's
+/// confirmation window, `expired` after it.
+fn past_deadline(status: &str) -> Value {
+    let mut v = efecty(status);
+    v["server_time"] = json!("2026-11-26T00:00:00-05:00");
+    v
+}
+
+fn names(page: &Page) -> Vec<String> {
+    page.events().into_iter().map(|(n, _)| n).collect()
+}
+
+// Regression: the widget showed "venció" and fired `vale:expired` from the clock at the
+// deadline, while the network could still confirm a payment made in time.
 #[wasm_bindgen_test]
-async fn the_countdown_reaching_zero_shows_expired_and_fires_vale_expired() {
-    // The server answered a second after the deadline, before its own expiry ran.
-    let mut at_deadline = efecty("pending");
-    at_deadline["server_time"] = json!("2026-11-26T00:00:00-05:00");
-    let page = Page::new(Canned::new(vec![Ok(at_deadline)]), now);
+async fn past_the_deadline_a_pending_voucher_says_it_is_confirming_and_does_not_expire() {
+    let source = Canned::new(vec![
+        Ok(past_deadline("pending")),
+        Ok(past_deadline("pending")),
+        Ok(past_deadline("expired")),
+    ]);
+    let page = Page::new(source.clone(), now);
+    settle().await;
+    assert_eq!(
+        page.text(".outcome.waiting .title"),
+        "El plazo para pagar venció"
+    );
+    let body = page.text(".outcome.waiting");
+    assert!(
+        body.contains("Si ya pagaste, estamos confirmando tu pago")
+            && body.contains("se actualizará sola")
+            && body.contains("no lo hagas ahora"),
+        "{body}"
+    );
+    assert!(page.find_all(".barcode").is_empty(), "nothing to scan now");
+    assert_eq!(
+        page.text("[role=status]"),
+        "El plazo para pagar venció. Estamos confirmando tu pago."
+    );
+    assert_eq!(
+        page.events(),
+        [("vale:ready".to_owned(), "pending".to_owned())]
+    );
+
+    // Still pending at the next answer: still confirming, still no `vale:expired`.
+    back_to_tab();
+    settle().await;
+    assert_eq!(source.calls(), 2);
+    assert!(!page.find_all(".outcome.waiting").is_empty());
+    assert_eq!(names(&page), ["vale:ready"]);
+
+    // The server says expired: now it is, and the page hears it once.
+    back_to_tab();
     settle().await;
     assert_eq!(page.text(".outcome .title"), "Este código venció");
-    assert!(page.find_all(".barcode").is_empty());
     assert_eq!(page.text("[role=status]"), "Este código venció.");
-    let names: Vec<String> = page.events().into_iter().map(|(n, _)| n).collect();
-    assert_eq!(names, ["vale:ready", "vale:expired"]);
+    assert_eq!(
+        page.events(),
+        [
+            ("vale:ready".to_owned(), "pending".to_owned()),
+            ("vale:expired".to_owned(), "expired".to_owned())
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_payment_confirmed_in_the_window_is_paid_and_never_expired() {
+    let source = Canned::new(vec![
+        Ok(past_deadline("pending")),
+        Ok(past_deadline("paid")),
+    ]);
+    let page = Page::new(source, now);
+    settle().await;
+    assert!(!page.find_all(".outcome.waiting").is_empty());
+    back_to_tab();
+    settle().await;
+    assert_eq!(page.text(".outcome.paid .title"), "¡Pago recibido!");
+    assert_eq!(names(&page), ["vale:ready", "vale:paid"]);
+}
+
+thread_local! {
+    /// A device clock the test moves.
+    static CLOCK: Cell<f64> = const { Cell::new(NOW_MS) };
+}
+
+fn ticking() -> f64 {
+    CLOCK.with(Cell::get)
+}
+
+/// Waits `ms` of real time (the widget's countdown ticks once a second).
+async fn wait(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn the_countdown_reaching_zero_asks_the_server_and_does_not_fire_vale_expired() {
+    // Two seconds before the deadline by the server's clock.
+    let mut nearly = efecty("pending");
+    nearly["server_time"] = json!("2026-11-25T23:59:57-05:00");
+    // The server's next answer, three seconds later.
+    let source = Canned::new(vec![Ok(nearly), Ok(past_deadline("pending"))]);
+    CLOCK.with(|c| c.set(NOW_MS));
+    let page = Page::new(source.clone(), ticking);
+    settle().await;
+    assert_eq!(page.text(".countdown-value"), "00:00:02");
+    assert_eq!(source.calls(), 1);
+    CLOCK.with(|c| c.set(NOW_MS + 3_000.0));
+    // The next tick of the countdown (within a second) crosses the deadline.
+    wait(1_100).await;
+    settle().await;
+    assert!(!page.find_all(".outcome.waiting").is_empty());
+    assert!(page.find_all(".barcode").is_empty());
+    assert_eq!(source.calls(), 2, "asked the server at once");
+    assert_eq!(names(&page), ["vale:ready"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_wrong_link_is_final_until_the_shopper_retries() {
+    let source = Canned::new(vec![Err(FetchError::NotFound), Ok(efecty("pending"))]);
+    let page = Page::new(source.clone(), now);
+    settle().await;
+    assert!(page.text(".outcome.problem").contains("No encontramos"));
+    // Neither the poller nor a return to the tab asks again.
+    back_to_tab();
+    settle().await;
+    assert_eq!(source.calls(), 1);
+    let retry: web_sys::HtmlElement = page.find(".outcome.problem button").unchecked_into();
+    retry.click();
+    settle().await;
+    assert_eq!(source.calls(), 2);
+    assert_eq!(page.text(".amount"), "$\u{a0}50.000");
+}
+
+#[wasm_bindgen_test]
+async fn a_wrong_link_after_a_good_answer_takes_the_code_off_the_screen() {
+    let source = Canned::new(vec![Ok(efecty("pending")), Err(FetchError::Unauthorized)]);
+    let page = Page::new(source.clone(), now);
+    settle().await;
+    assert!(!page.find_all(".barcode").is_empty());
+    back_to_tab();
+    settle().await;
+    assert!(page.text(".outcome.problem").contains("no es válido"));
+    assert!(page.find_all(".barcode").is_empty());
+    back_to_tab();
+    settle().await;
+    assert_eq!(source.calls(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn failing_requests_are_retried_after_a_pause_not_in_a_loop() {
+    let source = Canned::new(vec![Err(FetchError::TimedOut)]);
+    let page = Page::new(source.clone(), now);
+    wait(500).await;
+    settle().await;
+    // The first retry waits 2 s (then 4 s, 8 s, … up to a minute).
+    assert_eq!(source.calls(), 1);
+    assert!(page.text(".outcome.problem").contains("tarda en responder"));
+    // The shopper's retry asks at once.
+    let retry: web_sys::HtmlElement = page.find(".outcome.problem button").unchecked_into();
+    retry.click();
+    settle().await;
+    assert_eq!(source.calls(), 2);
 }
 
 #[wasm_bindgen_test]
@@ -503,4 +670,152 @@ async fn copying_the_code_confirms_or_explains_how_to_copy_by_hand() {
         let selection = web_sys::window().unwrap().get_selection().unwrap().unwrap();
         assert_eq!(String::from(selection.to_string()), "2592254031");
     }
+}
+
+/// What a request carried: its URL, its `Authorization` header, whether it had a signal.
+type Seen = (String, Option<String>, bool);
+
+/// Replaces `window.fetch` for one test (the widget's [`Http`] calls it) and puts the
+/// browser's back when dropped. Records the URL and `Authorization` of each request.
+struct FakeFetch {
+    original: JsValue,
+    requests: Rc<RefCell<Vec<Seen>>>,
+    _answer: Closure<dyn FnMut(JsValue, JsValue) -> js_sys::Promise>,
+}
+
+enum Reply {
+    /// An HTTP answer with this status and body.
+    Status(u16, String),
+    /// No answer until the request is aborted.
+    Hang,
+}
+
+impl FakeFetch {
+    fn install(reply: fn() -> Reply) -> FakeFetch {
+        let window = web_sys::window().unwrap();
+        let original = js_sys::Reflect::get(&window, &"fetch".into()).unwrap();
+        let requests = Rc::new(RefCell::new(Vec::new()));
+        let log = Rc::clone(&requests);
+        let answer = Closure::<dyn FnMut(JsValue, JsValue) -> js_sys::Promise>::new(
+            move |url: JsValue, init: JsValue| {
+                let init: web_sys::RequestInit = init.unchecked_into();
+                let headers: web_sys::Headers = init.get_headers().unchecked_into();
+                let signal = init.get_signal();
+                log.borrow_mut().push((
+                    url.as_string().unwrap(),
+                    headers.get("authorization").unwrap(),
+                    signal.is_some(),
+                ));
+                match reply() {
+                    Reply::Status(status, body) => {
+                        let response_init = web_sys::ResponseInit::new();
+                        response_init.set_status(status);
+                        let response = web_sys::Response::new_with_opt_str_and_init(
+                            Some(&body),
+                            &response_init,
+                        )
+                        .unwrap();
+                        js_sys::Promise::resolve(&JsValue::from(response))
+                    }
+                    Reply::Hang => js_sys::Promise::new(&mut |_resolve, reject| {
+                        if let Some(signal) = &signal {
+                            signal.set_onabort(Some(&reject));
+                        }
+                    }),
+                }
+            },
+        );
+        js_sys::Reflect::set(&window, &"fetch".into(), answer.as_ref()).unwrap();
+        FakeFetch {
+            original,
+            requests,
+            _answer: answer,
+        }
+    }
+}
+
+impl Drop for FakeFetch {
+    fn drop(&mut self) {
+        let window = web_sys::window().unwrap();
+        js_sys::Reflect::set(&window, &"fetch".into(), &self.original).unwrap();
+    }
+}
+
+fn secret() -> String {
+    format!("{}_secret_abc", id())
+}
+
+/// The display view as the edge now writes it: no `cs` in `hosted_url`, and the fields
+/// the widget does not show yet.
+fn display_view() -> Value {
+    let mut v = efecty("pending");
+    v["hosted_url"] = json!(format!("https://vale.example/v/{}", id()));
+    v["merchant_name"] = json!("Tienda Local");
+    v["convenio"] = json!("112233");
+    v["return_url"] = Value::Null;
+    v["expired_at"] = Value::Null;
+    v["cancelled_at"] = Value::Null;
+    v
+}
+
+#[wasm_bindgen_test]
+async fn http_reads_the_display_view_and_puts_the_secret_back_in_the_link() {
+    let fake = FakeFetch::install(|| Reply::Status(200, display_view().to_string()));
+    let http = Http::new("https://vale.example/", &id(), &secret()).unwrap();
+    let v = http.fetch().await.unwrap();
+    assert_eq!(
+        v.hosted_url,
+        format!("https://vale.example/v/{}?cs={}", id(), secret())
+    );
+    let requests = fake.requests.borrow().clone();
+    assert_eq!(
+        requests,
+        [(
+            format!("https://vale.example/v1/vouchers/{}", id()),
+            Some(format!("Bearer {}", secret())),
+            true
+        )]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn http_keeps_a_link_that_already_has_its_secret() {
+    let _fake = FakeFetch::install(|| Reply::Status(200, efecty("pending").to_string()));
+    let v = Http::new("https://vale.example", &id(), &secret())
+        .unwrap()
+        .fetch()
+        .await
+        .unwrap();
+    assert_eq!(v.hosted_url, "https://vale.example/v/vch_x?cs=y");
+}
+
+#[wasm_bindgen_test]
+async fn http_gives_up_on_a_request_that_hangs() {
+    let _fake = FakeFetch::install(|| Reply::Hang);
+    let http = Http::new("https://vale.example", &id(), &secret())
+        .unwrap()
+        .with_timeout(50);
+    let started = js_sys::Date::now();
+    assert_eq!(http.fetch().await.unwrap_err(), FetchError::TimedOut);
+    let took = js_sys::Date::now() - started;
+    assert!((40.0..5_000.0).contains(&took), "gave up after {took} ms");
+}
+
+#[wasm_bindgen_test]
+async fn http_maps_statuses_to_errors() {
+    let _fake = FakeFetch::install(|| Reply::Status(404, r#"{"error":{}}"#.into()));
+    let http = Http::new("https://vale.example", &id(), &secret()).unwrap();
+    assert_eq!(http.fetch().await.unwrap_err(), FetchError::NotFound);
+}
+
+#[wasm_bindgen_test]
+fn the_new_display_fields_are_tolerated_with_values_or_null() {
+    assert!(parse(200, &display_view().to_string()).is_ok());
+    let mut ended = display_view();
+    ended["status"] = json!("expired");
+    ended["convenio"] = Value::Null;
+    ended["return_url"] = json!("https://tienda.example/pedido/1001");
+    ended["expired_at"] = json!("2026-11-26T11:59:59-05:00");
+    ended["cancelled_at"] = Value::Null;
+    assert!(parse(200, &ended.to_string()).is_ok());
 }

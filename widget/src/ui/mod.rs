@@ -54,10 +54,12 @@ enum Shown {
     Failed(FetchError),
     /// Waiting for the cash.
     Pending,
+    /// Past its deadline by the server's clock but still `pending`: the network may yet
+    /// confirm a payment made in time (the confirmation window). Not to be paid now.
+    Confirming,
     /// Paid.
     Paid,
-    /// Past its deadline (by the server, or by the corrected clock before the server
-    /// confirms).
+    /// Expired, as the server says (never by a clock alone).
     Expired,
     /// Cancelled by the merchant.
     Cancelled,
@@ -74,8 +76,13 @@ impl Shown {
         let Some(v) = voucher else {
             return error.map_or(Shown::Loading, Shown::Failed);
         };
+        // A wrong link (401, 403, 404) is final even over a voucher read before: its code
+        // must not be paid on the strength of an old answer.
+        if let Some(e) = error.filter(|e| !e.is_transient()) {
+            return Shown::Failed(e);
+        }
         match v.status {
-            VoucherStatus::Pending if now >= v.expires_at => Shown::Expired,
+            VoucherStatus::Pending if now >= v.expires_at => Shown::Confirming,
             VoucherStatus::Pending => Shown::Pending,
             VoucherStatus::Paid => Shown::Paid,
             VoucherStatus::Expired => Shown::Expired,
@@ -88,7 +95,7 @@ impl Shown {
     fn status(self) -> Option<&'static str> {
         match self {
             Shown::Loading | Shown::Failed(_) => None,
-            Shown::Pending => Some("pending"),
+            Shown::Pending | Shown::Confirming => Some("pending"),
             Shown::Paid => Some("paid"),
             Shown::Expired => Some("expired"),
             Shown::Cancelled => Some("cancelled"),
@@ -103,6 +110,7 @@ fn announce(shown: Shown) -> &'static str {
         Shown::Loading => "Cargando tu comprobante.",
         Shown::Failed(_) => "No pudimos mostrar tu comprobante.",
         Shown::Pending => "Comprobante listo para pagar.",
+        Shown::Confirming => "El plazo para pagar venció. Estamos confirmando tu pago.",
         Shown::Paid => "¡Pago recibido!",
         Shown::Expired => "Este código venció.",
         Shown::Cancelled => "Este código fue anulado.",
@@ -121,6 +129,10 @@ struct Clock {
 impl Clock {
     fn server_now(self) -> OffsetDateTime {
         to_datetime(self.device_ms.get() + self.skew_ms.get())
+    }
+
+    fn server_now_untracked(self) -> OffsetDateTime {
+        to_datetime(self.device_ms.get_untracked() + self.skew_ms.get_untracked())
     }
 }
 
@@ -202,13 +214,18 @@ impl Poller {
                     }
                 }
             }
-            let status = model
-                .voucher
-                .with_untracked(|v| v.as_ref().map(|v| v.status));
+            let (status, overdue) = model.voucher.with_untracked(|v| match v {
+                Some(v) => (
+                    Some(v.status),
+                    model.clock.server_now_untracked() >= v.expires_at,
+                ),
+                None => (None, false),
+            });
             let state = PollState {
                 status,
                 failures,
                 hidden: browser::page_hidden(),
+                overdue,
             };
             match next_delay(state) {
                 Some(ms) => self.sleeper.sleep(ms).await,
@@ -262,10 +279,12 @@ pub fn Widget(env: Env) -> impl IntoView {
         on_cleanup(move || tick.clear());
     }
 
-    // Back to the tab: ask at once instead of waiting out the hidden-tab pace.
+    // Back to the tab: ask at once instead of waiting out the hidden-tab pace (but not
+    // after a wrong link: only the shopper's "Reintentar" asks again then).
     let on_visible = Rc::clone(&poller);
     let visibility = window_event_listener_untyped("visibilitychange", move |_| {
-        if !browser::page_hidden() {
+        let is_final = error.with_untracked(|e| e.is_some_and(|e| !e.is_transient()));
+        if !browser::page_hidden() && !is_final {
             on_visible.poke(model);
         }
     });
@@ -285,12 +304,13 @@ pub fn Widget(env: Env) -> impl IntoView {
             }
             match current {
                 Shown::Paid => fire("vale:paid"),
-                Shown::Expired => {
-                    fire("vale:expired");
-                    // The countdown ran out: let the server confirm (or report a payment
-                    // that came in at the last minute).
-                    confirm.poke(model);
-                }
+                // Only the server expires a voucher: a device clock (even corrected) says
+                // only that the deadline passed, and a payment made in time may still
+                // be confirmed.
+                Shown::Expired => fire("vale:expired"),
+                // The countdown ran out on screen: ask the server now (a payment may have
+                // come in at the last minute), then keep asking at the overdue pace.
+                Shown::Confirming if was == Shown::Pending => confirm.poke(model),
                 _ => {}
             }
         }
@@ -334,5 +354,85 @@ pub fn Widget(env: Env) -> impl IntoView {
                 other => outcome::settled(other, model).into_any(),
             }}
         </article>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vale_shared::barcode::{Barcode, Symbology};
+    use vale_shared::voucher::Object;
+    use vale_shared::{Currency, Money, Network, VoucherId};
+
+    /// 2026-11-25T23:59:59-05:00.
+    const DEADLINE: i64 = 1_795_669_199;
+
+    fn at(unix: i64) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(unix).unwrap()
+    }
+
+    fn voucher(status: VoucherStatus) -> DisplayVoucher {
+        DisplayVoucher {
+            id: VoucherId::from_random([7; 15]),
+            object: Object::Voucher,
+            livemode: false,
+            network: Network::Efecty,
+            status,
+            amount: Money::new(5_000_000, Currency::Cop).unwrap(),
+            reference: "order-1001".into(),
+            description: None,
+            payment_code: "100000000420".into(),
+            barcode: Barcode {
+                symbology: Symbology::Code128,
+                data: "100000000420".into(),
+                text: "100000000420".into(),
+            },
+            expires_at: at(DEADLINE),
+            time_zone: "America/Bogota".into(),
+            created_at: at(DEADLINE - 3 * 86_400),
+            paid_at: None,
+            hosted_url: "https://e.test/v/vch_x".into(),
+            server_time: at(DEADLINE - 3_600),
+        }
+    }
+
+    #[test]
+    fn past_the_deadline_a_pending_voucher_waits_for_confirmation_not_expired() {
+        let v = voucher(VoucherStatus::Pending);
+        assert_eq!(Shown::of(Some(&v), None, at(DEADLINE - 1)), Shown::Pending);
+        assert_eq!(Shown::of(Some(&v), None, at(DEADLINE)), Shown::Confirming);
+        // Twelve hours later (Efecty's window) it is still the server's call.
+        let late = at(DEADLINE + 12 * 3_600);
+        assert_eq!(Shown::of(Some(&v), None, late), Shown::Confirming);
+        assert_eq!(Shown::Confirming.status(), Some("pending"));
+        // Only the server's `expired` is expired, whatever the clock.
+        let gone = voucher(VoucherStatus::Expired);
+        assert_eq!(
+            Shown::of(Some(&gone), None, at(DEADLINE - 1)),
+            Shown::Expired
+        );
+        assert_eq!(Shown::of(Some(&gone), None, late), Shown::Expired);
+        // A payment confirmed in the window is paid.
+        let paid = voucher(VoucherStatus::Paid);
+        assert_eq!(Shown::of(Some(&paid), None, late), Shown::Paid);
+    }
+
+    #[test]
+    fn a_wrong_link_is_final_but_a_failed_refresh_keeps_the_voucher() {
+        let v = voucher(VoucherStatus::Pending);
+        let now = at(DEADLINE - 60);
+        for error in [
+            FetchError::Network,
+            FetchError::TimedOut,
+            FetchError::Unavailable,
+            FetchError::Malformed,
+        ] {
+            assert_eq!(Shown::of(Some(&v), Some(error), now), Shown::Pending);
+            assert_eq!(Shown::of(None, Some(error), now), Shown::Failed(error));
+        }
+        for error in [FetchError::Unauthorized, FetchError::NotFound] {
+            assert_eq!(Shown::of(Some(&v), Some(error), now), Shown::Failed(error));
+        }
+        assert_eq!(Shown::of(None, None, now), Shown::Loading);
     }
 }

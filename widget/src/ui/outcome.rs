@@ -1,5 +1,6 @@
 //! Everything but the pending voucher: the loading skeleton, a voucher that could not be
-//! read, and the settled states (paid, expired, cancelled, refunded).
+//! read, one past its deadline that waits for a late confirmation, and the settled states
+//! (paid, expired, cancelled, refunded).
 
 use super::pending::header;
 use super::{Model, Shown};
@@ -36,7 +37,8 @@ pub fn failed(error: FetchError, retry: impl Fn() + Copy + 'static) -> impl Into
     }
 }
 
-/// A voucher that no longer waits for cash.
+/// A voucher that no longer waits for cash, or (`Confirming`) waits only to hear of a
+/// payment made before the deadline.
 pub fn settled(shown: Shown, model: Model) -> impl IntoView {
     let Some(v) = model.voucher.get_untracked() else {
         return ().into_any();
@@ -60,6 +62,17 @@ pub fn settled(shown: Shown, model: Model) -> impl IntoView {
             Icon::Back,
             "Pago devuelto",
             "La tienda devolvió este pago. Si tienes dudas, escríbele a la tienda.".into(),
+        ),
+        Shown::Confirming => (
+            "waiting",
+            Icon::Clock,
+            "El plazo para pagar venció",
+            format!(
+                "Venció el {}. Si ya pagaste, estamos confirmando tu pago; esta página se \
+                 actualizará sola. Si no has pagado, no lo hagas ahora: este código ya no \
+                 sirve. Vuelve a la tienda para generar uno nuevo.",
+                expiry::deadline_text(v.expires_at, v.network)
+            ),
         ),
         Shown::Cancelled => (
             "closed",
