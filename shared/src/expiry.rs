@@ -4,7 +4,7 @@
 //! the zone — "miércoles 25 de noviembre a las 23:59, hora de Bogotá" — whatever zone the
 //! shopper's device is set to.
 
-use crate::network::Network;
+use crate::network::{Deadlines, Network};
 use time::{Duration, OffsetDateTime};
 
 /// The earliest a voucher may expire, counted from its creation.
@@ -23,14 +23,21 @@ pub enum ExpiryError {
     TooLate,
 }
 
-/// The deadline of a voucher created at `now`: the requested one if within bounds, else the
-/// network's default lifetime; in the network's offset, to the whole second.
+/// The deadline of a voucher created at `now`, in the network's offset, to the second.
+///
+/// A requested time must be 15 minutes to 30 days ahead. On Efecty the deadline is then
+/// moved to 23:59:59 Bogotá time on its local day (the barcode's AI 96 carries the date
+/// only), and with none requested it is the end of the third day ahead; PagoEfectivo
+/// keeps the requested instant, or 24 hours ahead.
 ///
 /// ```
 /// use time::macros::datetime;
 /// use vale_shared::{Network, expiry::{deadline, ExpiryError}};
-/// let now = datetime!(2026-11-22 12:00 UTC);
-/// assert_eq!(deadline(Network::Efecty, None, now)?, datetime!(2026-11-25 07:00 -5));
+/// let now = datetime!(2026-11-22 12:00 UTC); // 07:00 in Bogotá
+/// assert_eq!(deadline(Network::Efecty, None, now)?, datetime!(2026-11-25 23:59:59 -5));
+/// let asked = datetime!(2026-11-23 15:00 UTC);
+/// assert_eq!(deadline(Network::Efecty, Some(asked), now)?, datetime!(2026-11-23 23:59:59 -5));
+/// assert_eq!(deadline(Network::Pagoefectivo, Some(asked), now)?, datetime!(2026-11-23 10:00 -5));
 /// assert_eq!(deadline(Network::Efecty, Some(now), now), Err(ExpiryError::TooSoon));
 /// # Ok::<(), ExpiryError>(())
 /// ```
@@ -39,16 +46,29 @@ pub fn deadline(
     requested: Option<OffsetDateTime>,
     now: OffsetDateTime,
 ) -> Result<OffsetDateTime, ExpiryError> {
-    let at = match requested {
-        None => now + network.default_lifetime(),
-        Some(at) if at - now < MIN_LIFETIME => return Err(ExpiryError::TooSoon),
-        Some(at) if at - now > MAX_LIFETIME => return Err(ExpiryError::TooLate),
-        Some(at) => at,
+    if let Some(at) = requested {
+        if at - now < MIN_LIFETIME {
+            return Err(ExpiryError::TooSoon);
+        }
+        if at - now > MAX_LIFETIME {
+            return Err(ExpiryError::TooLate);
+        }
+    }
+    let offset = network.utc_offset();
+    let at = match (network.deadlines(), requested) {
+        (Deadlines::EndOfLocalDay { .. }, Some(at)) => end_of_local_day(at.to_offset(offset)),
+        (Deadlines::EndOfLocalDay { default_days_ahead }, None) => {
+            end_of_local_day(now.to_offset(offset) + Duration::days(i64::from(default_days_ahead)))
+        }
+        (Deadlines::Exact { .. }, Some(at)) => at.to_offset(offset),
+        (Deadlines::Exact { default_lifetime }, None) => (now + default_lifetime).to_offset(offset),
     };
-    Ok(at
-        .to_offset(network.utc_offset())
-        .replace_nanosecond(0)
-        .unwrap_or(at))
+    Ok(at.replace_nanosecond(0).unwrap_or(at))
+}
+
+/// 23:59:59 of `at`'s own day, in `at`'s offset.
+fn end_of_local_day(at: OffsetDateTime) -> OffsetDateTime {
+    at.replace_time(time::macros::time!(23:59:59))
 }
 
 const WEEKDAYS: [&str; 7] = [
@@ -158,7 +178,39 @@ mod tests {
         );
     }
 
+    /// Regression: Efecty vouchers ended 72 h after creation (say 07:00), while their
+    /// GS1 (96) date told the cashier the whole day was valid.
+    #[test]
+    fn efecty_deadlines_end_with_their_day_in_bogota() {
+        // 23:30 in Bogotá on the 22nd is already the 23rd in UTC.
+        let now = datetime!(2026-11-23 04:30 UTC);
+        assert_eq!(
+            deadline(Network::Efecty, None, now),
+            Ok(datetime!(2026-11-25 23:59:59 -5))
+        );
+        // A time asked for late in the evening stays on its Bogotá day.
+        let asked = datetime!(2026-11-24 04:00 UTC); // 23:00 on the 23rd in Bogotá
+        assert_eq!(
+            deadline(Network::Efecty, Some(asked), now),
+            Ok(datetime!(2026-11-23 23:59:59 -5))
+        );
+        // The 15-minute minimum is about the time requested, not the moved one.
+        assert_eq!(
+            deadline(Network::Efecty, Some(now + Duration::minutes(14)), now),
+            Err(ExpiryError::TooSoon)
+        );
+    }
+
     proptest! {
+        #[test]
+        fn efecty_deadlines_are_always_the_end_of_a_bogota_day(secs in 0_i64..4_000_000_000, ahead in 900_i64..2_592_000) {
+            let now = OffsetDateTime::from_unix_timestamp(secs).unwrap();
+            let at = deadline(Network::Efecty, Some(now + Duration::seconds(ahead)), now).unwrap();
+            prop_assert_eq!((at.hour(), at.minute(), at.second()), (23, 59, 59));
+            prop_assert!(at >= now + Duration::seconds(ahead));
+            prop_assert!(at - (now + Duration::seconds(ahead)) < Duration::DAY);
+        }
+
         #[test]
         fn deadline_is_whole_seconds_in_the_network_offset(secs in 0_i64..4_000_000_000, nanos in 0_u32..1_000_000_000) {
             let now = OffsetDateTime::from_unix_timestamp(secs).unwrap().replace_nanosecond(nanos).unwrap();

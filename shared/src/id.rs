@@ -130,10 +130,53 @@ prefixed_id!(
     "evt_"
 );
 prefixed_id!(
+    /// A notification's id in a voucher's audit trail, `ntf_…`.
+    NotificationId,
+    "ntf_"
+);
+prefixed_id!(
     /// A webhook endpoint's id, `we_…`.
     WebhookEndpointId,
     "we_"
 );
+
+impl VoucherId {
+    /// The id of the voucher a create with this `Idempotency-Key` makes: derived under the
+    /// edge's key from the merchant, the mode and the key, so every retry of that create
+    /// reaches the same voucher (whose object then holds the idempotency record) without
+    /// any index lookup.
+    ///
+    /// ```
+    /// use vale_shared::{MerchantId, VoucherId};
+    /// let m = MerchantId::local();
+    /// let a = VoucherId::for_idempotency_key(b"server key", &m, false, "order-1001");
+    /// assert_eq!(a, VoucherId::for_idempotency_key(b"server key", &m, false, "order-1001"));
+    /// assert_ne!(a, VoucherId::for_idempotency_key(b"server key", &m, true, "order-1001"));
+    /// assert_ne!(a, VoucherId::for_idempotency_key(b"server key", &m, false, "order-1002"));
+    /// ```
+    pub fn for_idempotency_key(
+        server_key: &[u8],
+        merchant: &MerchantId,
+        livemode: bool,
+        key: &str,
+    ) -> VoucherId {
+        use hmac::{Hmac, Mac as _};
+        let mode = if livemode { "live" } else { "test" };
+        let tag = Hmac::<sha2::Sha256>::new_from_slice(server_key)
+            .map(|mac| {
+                mac.chain_update(format!("vale/idempotency/v1/{merchant}/{mode}/"))
+                    .chain_update(key.as_bytes())
+                    .finalize()
+                    .into_bytes()
+            })
+            .unwrap_or_default();
+        let mut bytes = [0_u8; 15];
+        for (to, from) in bytes.iter_mut().zip(tag.iter()) {
+            *to = *from;
+        }
+        VoucherId::from_random(bytes)
+    }
+}
 
 impl MerchantId {
     /// `mer_local`, the one merchant of local development and the test suite. It is the
@@ -148,25 +191,59 @@ impl MerchantId {
 }
 
 /// A voucher's client secret, `vch_…_secret_…`: the bearer token a storefront page uses to
-/// read that one voucher's display view. It names its voucher, so the edge finds the
-/// voucher without a lookup, then compares the whole secret in constant time.
+/// read that one voucher's display view.
+///
+/// It is not stored anywhere: it is derived from the voucher id under the edge's
+/// client-secret key (HMAC-SHA256, the first 120 bits), so the edge checks a presented
+/// secret with one HMAC and a constant-time comparison, without a lookup or a Durable
+/// Object, and a forged one costs nothing. It names its voucher. It cannot print itself
+/// (`Debug` is redacted, there is no `Display`); serialising it writes it, for the one
+/// place it belongs on the wire (the merchant's voucher object).
 #[derive(Clone, PartialEq, Eq)]
 pub struct ClientSecret(String);
 
+/// The HMAC input of a client secret: a domain tag, so no other HMAC under the same key
+/// can ever equal one.
+fn client_secret_tag(voucher: &VoucherId) -> String {
+    format!("vale/client-secret/v1/{voucher}")
+}
+
 impl ClientSecret {
-    /// A new client secret for `voucher` from 15 random bytes.
+    /// The client secret of `voucher` under `key`.
     ///
     /// ```
     /// use vale_shared::{VoucherId, id::ClientSecret};
     /// let voucher = VoucherId::from_random([1; 15]);
-    /// let secret = ClientSecret::new(&voucher, [2; 15]);
+    /// let secret = ClientSecret::derive(b"server key", &voucher);
     /// assert_eq!(secret.voucher_id(), voucher);
+    /// assert!(secret.verify(b"server key"));
+    /// assert!(!secret.verify(b"another key"));
     /// ```
-    pub fn new(voucher: &VoucherId, random: [u8; 15]) -> Self {
+    pub fn derive(key: &[u8], voucher: &VoucherId) -> Self {
+        use hmac::{Hmac, Mac as _};
+        let tag = Hmac::<sha2::Sha256>::new_from_slice(key)
+            .map(|mac| {
+                mac.chain_update(client_secret_tag(voucher))
+                    .finalize()
+                    .into_bytes()
+            })
+            .unwrap_or_default();
+        let mut random = [0_u8; 15];
+        for (to, from) in random.iter_mut().zip(tag.iter()) {
+            *to = *from;
+        }
         ClientSecret(format!("{voucher}_secret_{}", encode(&random)))
     }
 
-    /// Parses a client secret presented as a bearer token.
+    /// Whether this is the secret `key` derives for the voucher it names, compared in
+    /// constant time.
+    pub fn verify(&self, key: &[u8]) -> bool {
+        let expected = ClientSecret::derive(key, &self.voucher_id());
+        crate::secret::constant_time_eq(expected.0.as_bytes(), self.0.as_bytes())
+    }
+
+    /// Parses a client secret presented as a bearer token (its shape only; see
+    /// [`ClientSecret::verify`]).
     ///
     /// ```
     /// use vale_shared::id::ClientSecret;
@@ -184,22 +261,35 @@ impl ClientSecret {
         }
     }
 
-    /// The voucher this secret opens; see [`ClientSecret::new`].
+    /// The voucher this secret opens; see [`ClientSecret::derive`].
     pub fn voucher_id(&self) -> VoucherId {
         let voucher = self.0.split_once("_secret_").map_or("", |(v, _)| v);
         VoucherId(voucher.to_owned())
     }
 
-    /// The secret's text, to store or to hand to the storefront page.
+    /// The secret's text, to hand to the storefront page.
     ///
     /// ```
     /// use vale_shared::{VoucherId, id::ClientSecret};
-    /// let secret = ClientSecret::new(&VoucherId::from_random([1; 15]), [2; 15]);
+    /// let secret = ClientSecret::derive(b"k", &VoucherId::from_random([1; 15]));
     /// assert!(secret.expose().contains("_secret_"));
     /// assert_eq!(format!("{secret:?}"), "ClientSecret([REDACTED])");
     /// ```
     pub fn expose(&self) -> &str {
         &self.0
+    }
+}
+
+impl Serialize for ClientSecret {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for ClientSecret {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        ClientSecret::parse(&text).map_err(serde::de::Error::custom)
     }
 }
 
@@ -227,8 +317,26 @@ mod tests {
 
     #[test]
     fn client_secret_never_prints() {
-        let secret = ClientSecret::new(&VoucherId::from_random([3; 15]), [4; 15]);
+        let secret = ClientSecret::derive(b"k", &VoucherId::from_random([3; 15]));
         assert_eq!(format!("{secret:?}"), "ClientSecret([REDACTED])");
+    }
+
+    /// Regression: client secrets were random and stored, so checking one meant starting
+    /// the voucher's Durable Object. Derived ones are checked by the key alone.
+    #[test]
+    fn a_client_secret_is_checked_by_the_key_alone() {
+        let voucher = VoucherId::from_random([5; 15]);
+        let other = VoucherId::from_random([6; 15]);
+        let secret = ClientSecret::derive(b"key", &voucher);
+        assert_eq!(secret, ClientSecret::derive(b"key", &voucher));
+        assert_ne!(secret, ClientSecret::derive(b"key", &other));
+        assert!(secret.verify(b"key"));
+        assert!(!secret.verify(b"kez"));
+        // The random part of another voucher's secret does not open this voucher.
+        let theirs = ClientSecret::derive(b"key", &other);
+        let (_, random) = theirs.expose().split_once("_secret_").unwrap();
+        let forged = format!("{voucher}_secret_{random}");
+        assert!(!ClientSecret::parse(&forged).unwrap().verify(b"key"));
     }
 
     proptest! {
@@ -244,7 +352,9 @@ mod tests {
         #[test]
         fn parsing_never_panics(text in "\\PC{0,64}") {
             let _ = text.parse::<VoucherId>();
-            let _ = ClientSecret::parse(&text);
+            if let Ok(secret) = ClientSecret::parse(&text) {
+                prop_assert!(!secret.verify(b"key") || secret == ClientSecret::derive(b"key", &secret.voucher_id()));
+            }
             let _ = text.parse::<MerchantId>();
         }
     }

@@ -16,7 +16,7 @@ pub mod state;
 pub mod voucher;
 pub mod webhook;
 
-pub use id::{EventId, IdError, MerchantId, VoucherId};
+pub use id::{EventId, IdError, MerchantId, NotificationId, VoucherId};
 pub use money::{Currency, Money, MoneyError};
 pub use network::Network;
 pub use secret::Secret;

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, UtcOffset};
 
 /// A cash payment network.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Network {
     /// Efecty, Colombia: cash at over 40,000 points, COP only.
@@ -93,15 +93,36 @@ impl Network {
         }
     }
 
-    /// How long a voucher lives when the merchant does not say.
+    /// How a voucher's deadline is set on this network (see [`crate::expiry::deadline`]).
     ///
     /// ```
-    /// assert_eq!(vale_shared::Network::Efecty.default_lifetime().whole_hours(), 72);
+    /// use vale_shared::network::{Deadlines, Network};
+    /// assert_eq!(Network::Efecty.deadlines(), Deadlines::EndOfLocalDay { default_days_ahead: 3 });
     /// ```
-    pub const fn default_lifetime(self) -> Duration {
+    pub const fn deadlines(self) -> Deadlines {
         match self {
-            Network::Efecty => Duration::hours(72),
-            Network::Pagoefectivo => Duration::hours(24),
+            // The GS1-128 recaudo barcode carries a date only (AI 96): the voucher must
+            // hold until the end of that day, or a cashier scans a code that looks valid.
+            Network::Efecty => Deadlines::EndOfLocalDay {
+                default_days_ahead: 3,
+            },
+            Network::Pagoefectivo => Deadlines::Exact {
+                default_lifetime: Duration::hours(24),
+            },
+        }
+    }
+
+    /// How long after `expires_at` a voucher waits for the network to confirm a payment
+    /// made before it, when the merchant configures nothing: PagoEfectivo confirms within
+    /// minutes (1 h), Efecty within hours (12 h).
+    ///
+    /// ```
+    /// assert_eq!(vale_shared::Network::Efecty.default_confirmation_window().whole_hours(), 12);
+    /// ```
+    pub const fn default_confirmation_window(self) -> Duration {
+        match self {
+            Network::Efecty => Duration::hours(12),
+            Network::Pagoefectivo => Duration::hours(1),
         }
     }
 
@@ -123,6 +144,21 @@ impl Network {
             Network::Pagoefectivo => (100, 500_000),
         })
     }
+}
+
+/// How a network's deadlines work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deadlines {
+    /// A voucher ends at 23:59:59 local time on its last day (the barcode says a date).
+    EndOfLocalDay {
+        /// The last day when the merchant names none: today plus this many days.
+        default_days_ahead: u8,
+    },
+    /// A voucher ends at the instant asked for.
+    Exact {
+        /// The lifetime when the merchant names none.
+        default_lifetime: Duration,
+    },
 }
 
 /// Per-network amount limits in minor units, inclusive; configuration, not code.

@@ -157,6 +157,9 @@ pub enum Anomaly {
     PaidAfterCancel,
     /// A second, different payment for a voucher already paid.
     PaidTwice,
+    /// Paid under a payment code the voucher does not have (PagoEfectivo named this
+    /// voucher in `transactionCode`, but with a CIP the edge never issued for it).
+    CodeMismatch,
 }
 
 /// An event that does not apply to the voucher's status.

@@ -1,13 +1,10 @@
 //! The merchant's `POST /v1/vouchers` body, checked field by field so that a `400` names
 //! the parameter, and the pending voucher issued from it.
 
-use super::{Customer, Object, Voucher};
-use crate::barcode::Barcode;
+use super::Customer;
 use crate::expiry::{self, ExpiryError};
-use crate::id::{ClientSecret, VoucherId};
 use crate::money::{Currency, Money};
 use crate::network::{Limits, Network};
-use crate::state::VoucherStatus;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -16,6 +13,8 @@ use time::OffsetDateTime;
 pub const MAX_REFERENCE: usize = 64;
 /// Longest `description`, in characters.
 pub const MAX_DESCRIPTION: usize = 120;
+/// Longest `return_url`, in bytes.
+pub const MAX_RETURN_URL: usize = 2048;
 /// Most `metadata` keys.
 pub const MAX_METADATA_KEYS: usize = 20;
 const MAX_METADATA_KEY: usize = 40;
@@ -39,6 +38,8 @@ pub struct NewVoucher {
     pub customer: Customer,
     /// The merchant's own keys and values.
     pub metadata: BTreeMap<String, String>,
+    /// Where the voucher's "back to the store" button leads.
+    pub return_url: Option<String>,
 }
 
 /// A request field that was refused: the API answers `400` naming `param`.
@@ -62,8 +63,9 @@ fn invalid(param: &str, code: &'static str, message: impl Into<String>) -> Inval
 }
 
 impl NewVoucher {
-    /// Checks a `POST /v1/vouchers` body field by field. `limits` gives the merchant's
-    /// amount limits for a network and currency (`None` when it takes none).
+    /// Checks a `POST /v1/vouchers` body field by field. `livemode` is the key's mode
+    /// (live vouchers need an `https://` return URL); `limits` gives the merchant's amount
+    /// limits for a network and currency (`None` when it takes none).
     ///
     /// ```
     /// use time::macros::datetime;
@@ -71,21 +73,22 @@ impl NewVoucher {
     /// let body = br#"{"network": "efecty", "amount": 5000000, "currency": "COP", "reference": "order-1001"}"#;
     /// let now = datetime!(2026-11-22 12:00 UTC);
     /// let limits = |n: Network, c| n.default_limits(c).map(|(min, max)| vale_shared::network::Limits { min, max });
-    /// let voucher = NewVoucher::from_json(body, now, limits)?;
+    /// let voucher = NewVoucher::from_json(body, now, false, limits)?;
     /// assert_eq!(voucher.amount.minor(), 5_000_000);
     ///
     /// let bad = br#"{"network": "efecty", "amount": 5000050, "currency": "COP", "reference": "order-1001"}"#;
-    /// assert_eq!(NewVoucher::from_json(bad, now, limits).unwrap_err().param, "amount");
+    /// assert_eq!(NewVoucher::from_json(bad, now, false, limits).unwrap_err().param, "amount");
     /// # Ok::<(), vale_shared::voucher::InvalidParam>(())
     /// ```
     pub fn from_json(
         body: &[u8],
         now: OffsetDateTime,
+        livemode: bool,
         limits: impl Fn(Network, Currency) -> Option<Limits>,
     ) -> Result<NewVoucher, InvalidParam> {
         let fields: Map<String, Value> = serde_json::from_slice(body)
             .map_err(|_| invalid("body", "body_invalid", "The body must be a JSON object."))?;
-        const KNOWN: [&str; 8] = [
+        const KNOWN: [&str; 9] = [
             "network",
             "amount",
             "currency",
@@ -94,6 +97,7 @@ impl NewVoucher {
             "expires_at",
             "customer",
             "metadata",
+            "return_url",
         ];
         if let Some(unknown) = fields.keys().find(|k| !KNOWN.contains(&k.as_str())) {
             return Err(invalid(
@@ -167,6 +171,10 @@ impl NewVoucher {
 
         let customer = parse_customer(fields.get("customer"))?;
         let metadata = parse_metadata(fields.get("metadata"))?;
+        let return_url = optional_str(&fields, "return_url")?;
+        if let Some(url) = return_url {
+            check_return_url(url, livemode)?;
+        }
         Ok(NewVoucher {
             network,
             amount,
@@ -175,75 +183,29 @@ impl NewVoucher {
             expires_at,
             customer,
             metadata,
+            return_url: return_url.map(str::to_owned),
         })
     }
 }
 
-/// What the issuer adds to a checked request: identity, codes and where to see it.
-#[derive(Debug, Clone)]
-pub struct Issue {
-    /// The new voucher's id.
-    pub id: VoucherId,
-    /// Whether a live key asked for it.
-    pub livemode: bool,
-    /// The CIP or Efecty reference.
-    pub payment_code: String,
-    /// What the cashier scans.
-    pub barcode: Barcode,
-    /// The display-view bearer token.
-    pub client_secret: ClientSecret,
-    /// The hosted page's address.
-    pub hosted_url: String,
-}
-
-impl NewVoucher {
-    /// The pending voucher, issued at `now` (kept to the second, in the network's offset).
-    ///
-    /// ```
-    /// use time::macros::datetime;
-    /// use vale_shared::{Network, VoucherId, VoucherStatus, id::ClientSecret, efecty};
-    /// use vale_shared::voucher::{Issue, NewVoucher};
-    /// let now = datetime!(2026-11-22 12:00:00.5 UTC);
-    /// let body = br#"{"network":"efecty","amount":5000000,"currency":"COP","reference":"r-1"}"#;
-    /// let limits = |n: Network, c| n.default_limits(c).map(|(min, max)| vale_shared::network::Limits { min, max });
-    /// let id = VoucherId::from_random([1; 15]);
-    /// let code = efecty::reference_from_random(7);
-    /// let voucher = NewVoucher::from_json(body, now, limits)?.issue(Issue {
-    ///     barcode: efecty::code128_barcode(&code)?,
-    ///     client_secret: ClientSecret::new(&id, [2; 15]),
-    ///     hosted_url: format!("http://127.0.0.1:8787/v/{id}"),
-    ///     id,
-    ///     livemode: false,
-    ///     payment_code: code,
-    /// }, now);
-    /// assert_eq!(voucher.status, VoucherStatus::Pending);
-    /// assert_eq!(voucher.created_at, datetime!(2026-11-22 07:00 -5));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn issue(self, issue: Issue, now: OffsetDateTime) -> Voucher {
-        let local = now.to_offset(self.network.utc_offset());
-        Voucher {
-            id: issue.id,
-            object: Object::Voucher,
-            livemode: issue.livemode,
-            network: self.network,
-            status: VoucherStatus::Pending,
-            amount: self.amount,
-            reference: self.reference,
-            description: self.description,
-            payment_code: issue.payment_code,
-            barcode: issue.barcode,
-            expires_at: self.expires_at,
-            time_zone: self.network.time_zone().to_owned(),
-            created_at: local.replace_nanosecond(0).unwrap_or(local),
-            paid_at: None,
-            client_secret: issue.client_secret.expose().to_owned(),
-            hosted_url: issue.hosted_url,
-            customer: self.customer,
-            metadata: self.metadata,
-            unexpected_payments: Vec::new(),
-        }
+/// A return URL is an absolute `https://` URL (`http://` too in test mode) with a host,
+/// at most 2,048 bytes, with no spaces or control characters.
+fn check_return_url(url: &str, livemode: bool) -> Result<(), InvalidParam> {
+    let bad = |message: &str| Err(invalid("return_url", "return_url_invalid", message));
+    if url.len() > MAX_RETURN_URL {
+        return bad("return_url must be at most 2,048 characters.");
     }
+    let rest = match (url.strip_prefix("https://"), url.strip_prefix("http://")) {
+        (Some(rest), _) => rest,
+        (None, Some(rest)) if !livemode => rest,
+        (None, Some(_)) => return bad("return_url must be https:// in live mode."),
+        (None, None) => return bad("return_url must be an absolute http(s):// URL."),
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return bad("return_url must be an absolute URL with a host and no spaces.");
+    }
+    Ok(())
 }
 
 /// Whether `reference` is a merchant order id the API takes: 1 to 64 of `[A-Za-z0-9_-]`.
@@ -454,7 +416,7 @@ mod tests {
     }
 
     fn check(body: &str) -> Result<NewVoucher, InvalidParam> {
-        NewVoucher::from_json(body.as_bytes(), NOW, limits)
+        NewVoucher::from_json(body.as_bytes(), NOW, false, limits)
     }
 
     fn param_of(body: &str) -> (String, &'static str) {
@@ -473,6 +435,7 @@ mod tests {
         .unwrap();
         assert_eq!(v.amount, Money::new(2550, Currency::Pen).unwrap());
         assert_eq!(v.expires_at, datetime!(2026-11-23 07:00 -5));
+        assert_eq!(v.return_url, None);
         assert_eq!(v.customer.document_type.as_deref(), Some("DNI"));
         assert_eq!(v.metadata.get("order").map(String::as_str), Some("1"));
     }
@@ -576,6 +539,35 @@ mod tests {
     }
 
     #[test]
+    fn return_urls_are_absolute_and_https_when_live() {
+        let body = |url: &str| {
+            format!(
+                r#"{{"network":"efecty","amount":5000000,"currency":"COP","reference":"r","return_url":"{url}"}}"#
+            )
+        };
+        let live = |url: &str| NewVoucher::from_json(body(url).as_bytes(), NOW, true, limits);
+        let test = |url: &str| NewVoucher::from_json(body(url).as_bytes(), NOW, false, limits);
+        assert_eq!(
+            live("https://tienda.example/pedido/1")
+                .unwrap()
+                .return_url
+                .as_deref(),
+            Some("https://tienda.example/pedido/1")
+        );
+        assert!(test("http://127.0.0.1:3000/pedido").is_ok());
+        for bad in [
+            "http://tienda.example/",
+            "/pedido",
+            "https://",
+            "javascript:alert(1)",
+            "https://a b",
+        ] {
+            assert_eq!(live(bad).unwrap_err().param, "return_url", "{bad}");
+        }
+        assert!(test(&format!("https://t.example/{}", "a".repeat(2048))).is_err());
+    }
+
+    #[test]
     fn voucher_json_carries_amount_and_currency_side_by_side() {
         let v = check(r#"{"network":"efecty","amount":5000000,"currency":"COP","reference":"r"}"#)
             .unwrap();
@@ -589,7 +581,7 @@ mod tests {
     proptest! {
         #[test]
         fn create_never_panics(body in prop::collection::vec(any::<u8>(), 0..256)) {
-            let _ = NewVoucher::from_json(&body, NOW, limits);
+            let _ = NewVoucher::from_json(&body, NOW, true, limits);
         }
     }
 }

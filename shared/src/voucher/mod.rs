@@ -6,15 +6,19 @@
 
 mod code;
 mod create;
+mod life;
 
 pub use code::{code_groups, group_for_reading};
 pub use create::{
-    InvalidParam, Issue, MAX_DESCRIPTION, MAX_METADATA_KEYS, MAX_REFERENCE, NewVoucher,
+    InvalidParam, MAX_DESCRIPTION, MAX_METADATA_KEYS, MAX_REFERENCE, MAX_RETURN_URL, NewVoucher,
     is_valid_reference,
+};
+pub use life::{
+    Decision, Life, NotificationOutcome, Payment, PaymentOutcome, Report, UnknownOutcome,
 };
 
 use crate::barcode::Barcode;
-use crate::id::VoucherId;
+use crate::id::{ClientSecret, VoucherId};
 use crate::money::Money;
 use crate::network::Network;
 use crate::state::{Anomaly, VoucherStatus};
@@ -62,7 +66,8 @@ pub struct UnexpectedPayment {
     /// When the network says it was paid.
     #[serde(with = "time::serde::rfc3339")]
     pub paid_at: OffsetDateTime,
-    /// The network's id for the notification that reported it.
+    /// The id of the message that reported it (the network's message id when it sends
+    /// one, else Vale's `ntf_` id of the notification in the audit trail).
     pub notification_id: String,
 }
 
@@ -102,10 +107,25 @@ pub struct Voucher {
     /// When the network says it was paid.
     #[serde(with = "time::serde::rfc3339::option")]
     pub paid_at: Option<OffsetDateTime>,
+    /// When it expired (the end of its confirmation window, or the network's expiry).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub expired_at: Option<OffsetDateTime>,
+    /// When the merchant cancelled it.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub cancelled_at: Option<OffsetDateTime>,
+    /// What refunds that succeeded gave back (paid vouchers only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_refunded: Option<i64>,
+    /// What may still be refunded (paid vouchers only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_refundable: Option<i64>,
     /// The bearer token for the display view.
-    pub client_secret: String,
-    /// The hosted, printable page.
+    pub client_secret: ClientSecret,
+    /// The hosted, printable page (with the client secret: this object is the merchant's).
     pub hosted_url: String,
+    /// Where the voucher's "back to the store" button leads.
+    #[serde(default)]
+    pub return_url: Option<String>,
     /// Who pays.
     #[serde(default)]
     pub customer: Customer,
@@ -163,7 +183,7 @@ pub struct DisplayVoucher {
 
 impl Voucher {
     /// The display view, stamped with the server's clock: no customer, no metadata, no
-    /// client secret.
+    /// client secret, and `hosted_url` without its `?cs=` (the page already holds it).
     ///
     /// ```
     /// use time::macros::datetime;
@@ -176,11 +196,13 @@ impl Voucher {
     ///   "expires_at": "2026-11-23T07:00:00-05:00", "time_zone": "America/Lima",
     ///   "created_at": "2026-11-22T07:00:00-05:00", "paid_at": null,
     ///   "client_secret": "vch_0123456789abcdefghjkmnpq_secret_0123456789abcdefghjkmnpq",
-    ///   "hosted_url": "http://127.0.0.1:8787/v/vch_0123456789abcdefghjkmnpq",
+    ///   "hosted_url": "http://127.0.0.1:8787/v/vch_0123456789abcdefghjkmnpq?cs=vch_0123456789abcdefghjkmnpq_secret_0123456789abcdefghjkmnpq",
     ///   "customer": {"email": "ana@example.pe"}, "metadata": {"cart": "42"}
     /// }"#)?;
     /// let view = serde_json::to_value(voucher.display(datetime!(2026-11-22 12:00 UTC)))?;
     /// assert!(view.get("customer").is_none() && view.get("client_secret").is_none());
+    /// assert!(!view.to_string().contains("_secret_"), "no secret anywhere, hosted_url included");
+    /// assert_eq!(view["hosted_url"], "http://127.0.0.1:8787/v/vch_0123456789abcdefghjkmnpq");
     /// assert_eq!(view["server_time"], "2026-11-22T12:00:00Z");
     /// # Ok::<(), serde_json::Error>(())
     /// ```
@@ -200,7 +222,11 @@ impl Voucher {
             time_zone: self.time_zone.clone(),
             created_at: self.created_at,
             paid_at: self.paid_at,
-            hosted_url: self.hosted_url.clone(),
+            hosted_url: self
+                .hosted_url
+                .split_once("?cs=")
+                .map_or(self.hosted_url.as_str(), |(url, _)| url)
+                .to_owned(),
             server_time,
         }
     }
