@@ -1,25 +1,62 @@
-//! Who is calling: a merchant with its secret key, or a storefront page with one voucher's
-//! client secret.
+//! Who is calling: a merchant's key (secret `sk_` or restricted `rk_`, test or live), or a
+//! storefront page with one voucher's client secret.
 //!
-//! Secret keys are never stored: configuration holds their SHA-256, and the presented key
-//! is hashed and compared (in constant time) against each merchant's hash.
+//! Keys are never stored: configuration holds their SHA-256, and the presented key is
+//! hashed and looked up. Its prefix must agree with the configured mode and role. A
+//! client secret is checked by the server key alone (see `ClientSecret::verify`): a forged
+//! one is refused without starting any Durable Object.
 
-use crate::config::{Config, Merchant};
+use crate::config::{Config, Merchant, Mode, Role};
 use crate::error::{ApiError, ApiResult};
 use sha2::{Digest, Sha256};
 use vale_shared::id::ClientSecret;
 use worker::Request;
 
+/// A merchant's key, recognised.
+#[derive(Debug, Clone, Copy)]
+pub struct Access<'a> {
+    /// Whose key it is.
+    pub merchant: &'a Merchant,
+    /// Test or live: the key sees only objects of its own mode.
+    pub mode: Mode,
+    /// What it may do.
+    pub role: Role,
+}
+
+impl Access<'_> {
+    /// `livemode` of the objects this key sees.
+    pub fn livemode(&self) -> bool {
+        self.mode.livemode()
+    }
+}
+
 /// A caller the edge recognised.
 #[derive(Debug)]
 pub enum Caller<'a> {
-    /// A merchant's backend, by its secret key.
-    Merchant(&'a Merchant),
-    /// A storefront page holding one voucher's client secret.
+    /// A merchant's backend, by one of its keys.
+    Key(Access<'a>),
+    /// A storefront page holding one voucher's client secret (verified).
     Client(ClientSecret),
 }
 
-/// Recognises the bearer token of `req`: `401` when it is missing or unknown.
+/// The mode and role a token's prefix claims (`sk_test_…` → test, secret).
+fn claimed(token: &str) -> Option<(Mode, Role)> {
+    let (role, rest) = if let Some(rest) = token.strip_prefix("sk_") {
+        (Role::Secret, rest)
+    } else {
+        (Role::Restricted, token.strip_prefix("rk_")?)
+    };
+    let mode = if rest.starts_with("test_") {
+        Mode::Test
+    } else if rest.starts_with("live_") {
+        Mode::Live
+    } else {
+        return None;
+    };
+    Some((mode, role))
+}
+
+/// Recognises the bearer token of `req`: `401` when it is missing, unknown or forged.
 pub fn caller<'a>(req: &Request, config: &'a Config) -> ApiResult<Caller<'a>> {
     let header = req
         .headers()
@@ -32,45 +69,55 @@ pub fn caller<'a>(req: &Request, config: &'a Config) -> ApiResult<Caller<'a>> {
         .or_else(|| header.strip_prefix("bearer "))
         .map(str::trim)
         .ok_or_else(ApiError::unauthenticated)?;
-    let live = token.starts_with("sk_live_");
-    if live || token.starts_with("sk_test_") {
+    if let Some((mode, role)) = claimed(token) {
         let digest = hex::encode(Sha256::digest(token.as_bytes()));
-        return config
-            .merchants
-            .iter()
-            .find(|m| {
-                m.livemode() == live
-                    && same(m.secret_key_sha256.expose().as_bytes(), digest.as_bytes())
-            })
-            .map(Caller::Merchant)
-            .ok_or_else(ApiError::unauthenticated);
+        return match config.key(&digest) {
+            Some((merchant, key)) if key.mode == mode && key.role == role => {
+                Ok(Caller::Key(Access {
+                    merchant,
+                    mode,
+                    role,
+                }))
+            }
+            _ => Err(ApiError::unauthenticated()),
+        };
     }
-    ClientSecret::parse(token)
-        .map(Caller::Client)
-        .map_err(|_| ApiError::unauthenticated())
+    match ClientSecret::parse(token) {
+        Ok(secret) if secret.verify(config.server_key.expose().as_bytes()) => {
+            Ok(Caller::Client(secret))
+        }
+        _ => Err(ApiError::unauthenticated()),
+    }
 }
 
-/// Only a merchant may call this route: `403` for a client secret.
-pub fn merchant<'a>(req: &Request, config: &'a Config) -> ApiResult<&'a Merchant> {
+/// Routes that create, cancel or move money: the secret key only (`403` otherwise).
+pub fn secret<'a>(req: &Request, config: &'a Config) -> ApiResult<Access<'a>> {
     match caller(req, config)? {
-        Caller::Merchant(m) => Ok(m),
-        Caller::Client(_) => Err(ApiError::client_secret_forbidden()),
+        Caller::Key(access) if access.role == Role::Secret => Ok(access),
+        _ => Err(ApiError::permission_denied()),
     }
 }
 
-/// Constant-time equality of two byte strings (the length is not secret).
-pub fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0_u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// Routes that read: a secret or a restricted key (`403` for a client secret).
+pub fn reader<'a>(req: &Request, config: &'a Config) -> ApiResult<Access<'a>> {
+    match caller(req, config)? {
+        Caller::Key(access) => Ok(access),
+        Caller::Client(_) => Err(ApiError::permission_denied()),
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::same;
+    use super::*;
 
     #[test]
-    fn same_compares_whole_strings() {
-        assert!(same(b"abc", b"abc"));
-        assert!(!same(b"abc", b"abd"));
-        assert!(!same(b"abc", b"ab"));
+    fn prefixes_claim_a_mode_and_a_role() {
+        assert_eq!(claimed("sk_test_local"), Some((Mode::Test, Role::Secret)));
+        assert_eq!(claimed("rk_live_x"), Some((Mode::Live, Role::Restricted)));
+        assert_eq!(claimed("sk_prod_x"), None);
+        assert_eq!(
+            claimed("vch_0123456789abcdefghjkmnpq_secret_0123456789abcdefghjkmnpq"),
+            None
+        );
     }
 }

@@ -1,33 +1,90 @@
-//! Merchants are configuration: the `MERCHANTS` secret holds a JSON array, parsed once per
-//! isolate and kept (re-parsed only if the text changes).
+//! Merchants are configuration: the `MERCHANTS` secret holds a JSON array, and
+//! `VALE_SERVER_KEY` the edge's own key (client secrets and idempotent ids are derived
+//! under it). Both are parsed once per isolate and kept (re-parsed only if the text
+//! changes).
 //!
 //! ```json
-//! [{"id": "mer_local", "secret_key_sha256": "<hex SHA-256 of sk_test_local>",
-//!   "mode": "test", "pagoefectivo_secret": "pe_local_secret",
-//!   "efecty_secret": "whsec_…", "efecty_gln": "7709998000017",
-//!   "limits": {"efecty": {"min": 500000, "max": 400000000}}}]
+//! [{"id": "mer_local", "name": "Tienda Local",
+//!   "keys": [{"sha256": "<hex SHA-256 of sk_test_local>", "mode": "test", "role": "secret"},
+//!            {"sha256": "<hex SHA-256 of rk_test_local>", "mode": "test", "role": "restricted"}],
+//!   "test": {"pagoefectivo_secret": "pe_local_secret", "efecty_secret": "whsec_…"},
+//!   "live": {"pagoefectivo_secret": "…", "efecty_secret": "whsec_…"},
+//!   "efecty_gln": "7709998000018", "efecty_convenio": "112233",
+//!   "limits": {"efecty": {"COP": {"min": 500000, "max": 400000000}}},
+//!   "confirmation_window_minutes": {"efecty": 720, "pagoefectivo": 60}}]
 //! ```
 //!
+//! A configuration that could break a create is refused at load, naming the merchant and
+//! the field (never a value): duplicate merchant ids or keys, a GLN whose check digit is
+//! wrong, limits that are not `0 < min <= max`, a currency the network does not take.
 //! Every secret is wrapped the moment it is read (`Secret`, `WebhookSecret`), and parse
 //! errors are logged by position only: serde's messages may quote the offending value.
 
 use crate::error::{ApiError, ApiResult};
 use serde::Deserialize;
 use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
+use time::Duration;
+use vale_shared::barcode::gs1;
 use vale_shared::network::Limits;
 use vale_shared::webhook::WebhookSecret;
 use vale_shared::{Currency, MerchantId, Network, Secret};
 use worker::Env;
 
-/// Whether a merchant's keys move real money.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// Test or live: which money a key, an object and a notification secret belong to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
-    /// `sk_test_…`: the sandbox works, nothing is real.
+    /// `…_test_…`: the sandbox works, nothing is real.
     Test,
-    /// `sk_live_…`.
+    /// `…_live_…`.
     Live,
+}
+
+impl Mode {
+    /// Both modes.
+    pub const ALL: [Mode; 2] = [Mode::Test, Mode::Live];
+
+    /// `livemode` as the API writes it.
+    pub const fn livemode(self) -> bool {
+        matches!(self, Mode::Live)
+    }
+
+    /// The mode of `livemode`.
+    pub const fn of(livemode: bool) -> Mode {
+        if livemode { Mode::Live } else { Mode::Test }
+    }
+}
+
+/// What a key may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// `sk_…`: everything.
+    Secret,
+    /// `rk_…`: read, and approve or reject what waits for a second pair of eyes.
+    Restricted,
+}
+
+/// One configured API key (its hash only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    /// Index of its merchant in [`Config::merchants`].
+    pub merchant: usize,
+    /// Its mode.
+    pub mode: Mode,
+    /// Its role.
+    pub role: Role,
+}
+
+/// A merchant's notification secrets for one mode.
+#[derive(Debug, Default)]
+pub struct NetworkSecrets {
+    /// PagoEfectivo's HMAC key for `PE-Signature`.
+    pub pagoefectivo: Option<Secret>,
+    /// Efecty's Standard Webhooks secret.
+    pub efecty: Option<WebhookSecret>,
 }
 
 /// One merchant, as configured.
@@ -35,77 +92,101 @@ pub enum Mode {
 pub struct Merchant {
     /// `mer_…`.
     pub id: MerchantId,
-    /// SHA-256 of the secret key, 32 bytes.
-    pub secret_key_sha256: Secret,
-    /// Test or live.
-    pub mode: Mode,
-    /// PagoEfectivo's HMAC key for `PE-Signature`.
-    pub pagoefectivo_secret: Option<Secret>,
-    /// Efecty's Standard Webhooks secret.
-    pub efecty_secret: Option<WebhookSecret>,
-    /// The biller's 13-digit GLN for Efecty's GS1-128 barcode; plain Code 128 without it.
+    /// The display name shoppers see ("Tienda Local").
+    pub name: String,
+    /// Test-mode notification secrets.
+    pub test: NetworkSecrets,
+    /// Live-mode notification secrets.
+    pub live: NetworkSecrets,
+    /// The biller's 13-digit GLN for Efecty's GS1-128 barcode (check digit verified);
+    /// plain Code 128 without it.
     pub efecty_gln: Option<String>,
-    /// Per-network amount limits; the network's defaults where absent.
-    pub limits: NetworkLimits,
-}
-
-/// Amount limits per network, in minor units; each optional.
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NetworkLimits {
-    /// Efecty (COP).
-    #[serde(default)]
-    pub efecty: Option<Limits>,
-    /// PagoEfectivo (PEN, USD).
-    #[serde(default)]
-    pub pagoefectivo: Option<Limits>,
-}
-
-impl NetworkLimits {
-    fn get(&self, network: Network) -> Option<Limits> {
-        match network {
-            Network::Efecty => self.efecty,
-            Network::Pagoefectivo => self.pagoefectivo,
-        }
-    }
+    /// The Efecty agreement number ("convenio") shoppers give at the counter.
+    pub efecty_convenio: Option<String>,
+    limits: BTreeMap<(Network, Currency), Limits>,
+    windows: BTreeMap<Network, Duration>,
 }
 
 impl Merchant {
-    /// Whether this merchant's keys are live keys.
-    pub fn livemode(&self) -> bool {
-        self.mode == Mode::Live
+    /// The notification secrets of `mode`.
+    pub fn secrets(&self, mode: Mode) -> &NetworkSecrets {
+        match mode {
+            Mode::Test => &self.test,
+            Mode::Live => &self.live,
+        }
     }
 
     /// The amount limits for `network` and `currency`, or `None` if the network does not
     /// take the currency.
     pub fn limits(&self, network: Network, currency: Currency) -> Option<Limits> {
         let (min, max) = network.default_limits(currency)?;
-        Some(self.limits.get(network).unwrap_or(Limits { min, max }))
+        Some(
+            self.limits
+                .get(&(network, currency))
+                .copied()
+                .unwrap_or(Limits { min, max }),
+        )
     }
+
+    /// How long a voucher of `network` waits after its deadline for a payment made in time.
+    pub fn confirmation_window(&self, network: Network) -> Duration {
+        self.windows
+            .get(&network)
+            .copied()
+            .unwrap_or_else(|| network.default_confirmation_window())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKey {
+    sha256: Secret,
+    mode: Mode,
+    role: Role,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSecrets {
+    #[serde(default)]
+    pagoefectivo_secret: Option<Secret>,
+    #[serde(default)]
+    efecty_secret: Option<Secret>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawMerchant {
     id: String,
-    secret_key_sha256: Secret,
-    mode: Mode,
+    name: String,
+    keys: Vec<RawKey>,
     #[serde(default)]
-    pagoefectivo_secret: Option<Secret>,
+    test: RawSecrets,
     #[serde(default)]
-    efecty_secret: Option<Secret>,
+    live: RawSecrets,
     #[serde(default)]
     efecty_gln: Option<String>,
     #[serde(default)]
-    limits: NetworkLimits,
+    efecty_convenio: Option<String>,
+    #[serde(default)]
+    limits: BTreeMap<Network, BTreeMap<String, Limits>>,
+    #[serde(default)]
+    confirmation_window_minutes: BTreeMap<Network, u32>,
 }
 
-/// Every configured merchant.
-#[derive(Debug, Default)]
+/// Every configured merchant and key.
+#[derive(Debug)]
 pub struct Config {
     /// In configuration order.
     pub merchants: Vec<Merchant>,
+    /// By the hex SHA-256 of the key.
+    keys: HashMap<String, Key>,
+    /// The edge's own key: client secrets and idempotent voucher ids are derived under it.
+    pub server_key: Secret,
 }
+
+/// The longest confirmation window a merchant may configure: 7 days.
+const MAX_WINDOW_MINUTES: u32 = 7 * 24 * 60;
 
 impl Config {
     /// The merchant with this id.
@@ -113,8 +194,18 @@ impl Config {
         self.merchants.iter().find(|m| &m.id == id)
     }
 
-    /// Parses the `MERCHANTS` text. The error names the merchant index and position only.
-    pub fn parse(text: &str) -> Result<Config, String> {
+    /// The key whose SHA-256 (lowercase hex) is `digest`, with its merchant.
+    pub fn key(&self, digest: &str) -> Option<(&Merchant, Key)> {
+        let key = *self.keys.get(digest)?;
+        Some((self.merchants.get(key.merchant)?, key))
+    }
+
+    /// Parses the `MERCHANTS` text and the server key. The error names the merchant
+    /// index, the field and at most a position, never a value.
+    pub fn parse(text: &str, server_key: Secret) -> Result<Config, String> {
+        if server_key.expose().len() < 32 {
+            return Err("VALE_SERVER_KEY must be at least 32 characters".to_owned());
+        }
         let raw: Vec<RawMerchant> = serde_json::from_str(text).map_err(|e| {
             format!(
                 "MERCHANTS is not valid ({:?} at {}:{})",
@@ -123,74 +214,147 @@ impl Config {
                 e.column()
             )
         })?;
-        let mut merchants = Vec::with_capacity(raw.len());
+        let mut merchants: Vec<Merchant> = Vec::with_capacity(raw.len());
+        let mut keys = HashMap::new();
         for (index, m) in raw.into_iter().enumerate() {
             let bad = |what: &str| format!("MERCHANTS[{index}]: {what}");
             let id =
                 m.id.parse::<MerchantId>()
                     .map_err(|_| bad("id is not a mer_ id"))?;
-            let hash = m.secret_key_sha256.expose();
-            if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(bad("secret_key_sha256 is not 64 hex digits"));
+            if merchants.iter().any(|other| other.id == id) {
+                return Err(bad("id is already used by another merchant"));
             }
-            let secret_key_sha256 = Secret::new(hash.to_ascii_lowercase());
-            let efecty_secret = m
-                .efecty_secret
-                .map(|s| WebhookSecret::parse(s.expose()))
-                .transpose()
-                .map_err(|_| bad("efecty_secret is not a whsec_ secret"))?;
-            if m.pagoefectivo_secret
-                .as_ref()
-                .is_some_and(|s| s.expose().is_empty())
+            if m.name.trim().is_empty() || m.name.chars().count() > 80 {
+                return Err(bad("name must be 1 to 80 characters"));
+            }
+            if m.keys.is_empty() {
+                return Err(bad("keys is empty"));
+            }
+            for key in m.keys {
+                let hash = key.sha256.expose().to_ascii_lowercase();
+                if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(bad("a key's sha256 is not 64 hex digits"));
+                }
+                let key = Key {
+                    merchant: index,
+                    mode: key.mode,
+                    role: key.role,
+                };
+                if keys.insert(hash, key).is_some() {
+                    return Err(bad("a key is configured twice"));
+                }
+            }
+            let secrets = |raw: RawSecrets, mode: &str| -> Result<NetworkSecrets, String> {
+                if raw
+                    .pagoefectivo_secret
+                    .as_ref()
+                    .is_some_and(|s| s.expose().is_empty())
+                {
+                    return Err(bad(&format!("{mode}.pagoefectivo_secret is empty")));
+                }
+                let efecty = raw
+                    .efecty_secret
+                    .map(|s| WebhookSecret::parse(s.expose()))
+                    .transpose()
+                    .map_err(|_| bad(&format!("{mode}.efecty_secret is not a whsec_ secret")))?;
+                Ok(NetworkSecrets {
+                    pagoefectivo: raw.pagoefectivo_secret,
+                    efecty,
+                })
+            };
+            let test = secrets(m.test, "test")?;
+            let live = secrets(m.live, "live")?;
+            if let Some(gln) = &m.efecty_gln
+                && (gln.len() != 13
+                    || !gln.bytes().all(|b| b.is_ascii_digit())
+                    || !gs1::is_valid_check_digit(gln))
             {
-                return Err(bad("pagoefectivo_secret is empty"));
+                return Err(bad(
+                    "efecty_gln is not 13 digits with a valid GS1 check digit",
+                ));
             }
-            if m.efecty_gln
-                .as_ref()
-                .is_some_and(|g| g.len() != 13 || !g.bytes().all(|b| b.is_ascii_digit()))
-            {
-                return Err(bad("efecty_gln is not 13 digits"));
+            if m.efecty_convenio.as_ref().is_some_and(|c| {
+                c.is_empty() || c.len() > 20 || !c.bytes().all(|b| b.is_ascii_digit())
+            }) {
+                return Err(bad("efecty_convenio is not 1 to 20 digits"));
             }
-            let limits = [m.limits.efecty, m.limits.pagoefectivo];
-            if limits.iter().flatten().any(|l| l.min < 0 || l.min > l.max) {
-                return Err(bad("limits need 0 <= min <= max"));
+            let mut limits = BTreeMap::new();
+            for (network, by_currency) in m.limits {
+                for (code, l) in by_currency {
+                    let currency: Currency = code.parse().map_err(|_| {
+                        bad(&format!("limits.{}: unknown currency", network.as_str()))
+                    })?;
+                    if !network.accepts(currency) {
+                        return Err(bad(&format!(
+                            "limits.{}.{}: the network does not take this currency",
+                            network.as_str(),
+                            currency.code()
+                        )));
+                    }
+                    if l.min <= 0 || l.min > l.max {
+                        return Err(bad(&format!(
+                            "limits.{}.{} need 0 < min <= max",
+                            network.as_str(),
+                            currency.code()
+                        )));
+                    }
+                    limits.insert((network, currency), l);
+                }
+            }
+            let mut windows = BTreeMap::new();
+            for (network, minutes) in m.confirmation_window_minutes {
+                if minutes > MAX_WINDOW_MINUTES {
+                    return Err(bad("confirmation_window_minutes is over 7 days"));
+                }
+                windows.insert(network, Duration::minutes(i64::from(minutes)));
             }
             merchants.push(Merchant {
                 id,
-                secret_key_sha256,
-                mode: m.mode,
-                pagoefectivo_secret: m.pagoefectivo_secret,
-                efecty_secret,
+                name: m.name,
+                test,
+                live,
                 efecty_gln: m.efecty_gln,
-                limits: m.limits,
+                efecty_convenio: m.efecty_convenio,
+                limits,
+                windows,
             });
         }
-        Ok(Config { merchants })
+        Ok(Config {
+            merchants,
+            keys,
+            server_key,
+        })
     }
 }
 
 thread_local! {
-    /// The parsed configuration and the text it came from. Workers run one request at a
+    /// The parsed configuration and the texts it came from. Workers run one request at a
     /// time per thread, and an isolate lives for many requests: parsing once keeps the
     /// per-request CPU to a string comparison.
-    static CACHE: RefCell<Option<(String, Rc<Config>)>> = const { RefCell::new(None) };
+    static CACHE: RefCell<Option<(String, String, Rc<Config>)>> = const { RefCell::new(None) };
+}
+
+fn secret_text(env: &Env, name: &str) -> ApiResult<String> {
+    env.secret(name)
+        .map(|s| s.to_string())
+        .map_err(|_| ApiError::internal(format!("the {name} secret is not set")))
 }
 
 /// The configuration for this request.
 pub fn load(env: &Env) -> ApiResult<Rc<Config>> {
-    let text = env
-        .secret("MERCHANTS")
-        .map(|s| s.to_string())
-        .map_err(|_| ApiError::internal("the MERCHANTS secret is not set"))?;
+    let text = secret_text(env, "MERCHANTS")?;
+    let key = secret_text(env, "VALE_SERVER_KEY")?;
     CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
-        if let Some((cached, config)) = cache.as_ref()
+        if let Some((cached, cached_key, config)) = cache.as_ref()
             && *cached == text
+            && *cached_key == key
         {
             return Ok(Rc::clone(config));
         }
-        let config = Rc::new(Config::parse(&text).map_err(ApiError::internal)?);
-        *cache = Some((text, Rc::clone(&config)));
+        let config =
+            Rc::new(Config::parse(&text, Secret::new(key.clone())).map_err(ApiError::internal)?);
+        *cache = Some((text, key, Rc::clone(&config)));
         Ok(config)
     })
 }
@@ -199,13 +363,29 @@ pub fn load(env: &Env) -> ApiResult<Rc<Config>> {
 mod tests {
     use super::*;
 
-    const LOCAL: &str = r#"[{"id":"mer_local","secret_key_sha256":"9764d1a16fda9333fdd8773f915805644041c3464b2a45163678f104c6bd6789","mode":"test","pagoefectivo_secret":"pe_local_secret","efecty_secret":"whsec_ZWZlY3R5X2xvY2FsX3NlY3JldF9rZXk=","efecty_gln":"7709998000018","limits":{"pagoefectivo":{"min":1000,"max":2000}}}]"#;
+    const SK: &str = "9764d1a16fda9333fdd8773f915805644041c3464b2a45163678f104c6bd6789";
+    const RK: &str = "e77bed58f9a92dfbcde1cee0ceb37cfd19e534c8625e5da78b073ff17fc59b95";
+
+    fn local() -> String {
+        format!(
+            r#"[{{"id":"mer_local","name":"Tienda Local",
+              "keys":[{{"sha256":"{SK}","mode":"test","role":"secret"}},{{"sha256":"{RK}","mode":"test","role":"restricted"}}],
+              "test":{{"pagoefectivo_secret":"pe_local_secret","efecty_secret":"whsec_ZWZlY3R5X2xvY2FsX3NlY3JldF9rZXk="}},
+              "efecty_gln":"7709998000018","efecty_convenio":"112233",
+              "limits":{{"pagoefectivo":{{"PEN":{{"min":1000,"max":2000}}}}}},
+              "confirmation_window_minutes":{{"efecty":30}}}}]"#
+        )
+    }
+
+    fn parse(text: &str) -> Result<Config, String> {
+        Config::parse(text, Secret::new("a local server key of 32+ characters"))
+    }
 
     #[test]
-    fn parses_the_local_merchant_and_its_limits() {
-        let config = Config::parse(LOCAL).unwrap();
+    fn parses_the_local_merchant_its_keys_limits_and_windows() {
+        let config = parse(&local()).unwrap();
         let m = config.merchant(&MerchantId::local()).unwrap();
-        assert!(!m.livemode());
+        assert_eq!(m.name, "Tienda Local");
         assert_eq!(
             m.limits(Network::Pagoefectivo, Currency::Pen),
             Some(Limits {
@@ -218,27 +398,90 @@ mod tests {
             m.limits(Network::Efecty, Currency::Cop),
             Some(Limits { min, max })
         );
+        assert_eq!(
+            m.limits(Network::Pagoefectivo, Currency::Usd)
+                .map(|l| l.min),
+            Some(100)
+        );
         assert_eq!(m.limits(Network::Efecty, Currency::Pen), None);
+        assert_eq!(
+            m.confirmation_window(Network::Efecty),
+            Duration::minutes(30)
+        );
+        assert_eq!(
+            m.confirmation_window(Network::Pagoefectivo),
+            Duration::hours(1)
+        );
+        let (_, sk) = config.key(SK).unwrap();
+        assert_eq!((sk.mode, sk.role), (Mode::Test, Role::Secret));
+        let (_, rk) = config.key(RK).unwrap();
+        assert_eq!((rk.mode, rk.role), (Mode::Test, Role::Restricted));
+        assert!(m.live.pagoefectivo.is_none());
         assert!(!format!("{m:?}").contains("pe_local_secret"));
+    }
+
+    /// Regression: a configuration that made every create fail (a bad GLN, a zero
+    /// minimum) or made two merchants share a key loaded fine.
+    #[test]
+    fn configuration_that_would_break_creates_is_refused_at_load() {
+        let second = local()
+            .replace(SK, &"a".repeat(64))
+            .replace(RK, &"b".repeat(64));
+        let two = |other: &str| {
+            format!(
+                "[{},{}]",
+                &local()[1..local().len() - 1],
+                &other[1..other.len() - 1]
+            )
+        };
+        let cases = [
+            (
+                local().replace("7709998000018", "7709998000017"),
+                "efecty_gln",
+            ),
+            (local().replace(r#""min":1000"#, r#""min":0"#), "0 < min"),
+            (local().replace(r#""PEN":{"#, r#""COP":{"#), "does not take"),
+            (two(&second), "id is already used"),
+            (
+                two(&second
+                    .replace("mer_local", "mer_000000000000000000000001")
+                    .replace(&"a".repeat(64), SK)),
+                "configured twice",
+            ),
+            (local().replace(RK, SK), "configured twice"),
+            (
+                local().replace(r#""efecty":30"#, r#""efecty":999999"#),
+                "over 7 days",
+            ),
+            (
+                local().replace(r#""name":"Tienda Local","#, r#""name":" ","#),
+                "name",
+            ),
+        ];
+        for (text, why) in cases {
+            let error = parse(&text).map(|_| ()).unwrap_err();
+            assert!(error.contains(why), "{why}: {error}");
+        }
+        assert!(Config::parse(&local(), Secret::new("short")).is_err());
     }
 
     #[test]
     fn errors_never_quote_a_secret() {
         let cases = [
-            LOCAL.replace(r#""mode":"test""#, r#""mode":"pe_local_secret""#),
-            LOCAL.replace(
+            local().replace(r#""mode":"test""#, r#""mode":"pe_local_secret""#),
+            local().replace(
                 "whsec_ZWZlY3R5X2xvY2FsX3NlY3JldF9rZXk=",
                 "whsec_not-base64-pe_local_secret",
             ),
-            LOCAL.replace("9764d1a1", "pe_local_secret"),
-            LOCAL.replace(
+            local().replace("9764d1a1", "pe_local_secret"),
+            local().replace(
                 r#""pagoefectivo_secret":"pe_local_secret""#,
                 r#""pagoefectivo_secret":7"#,
             ),
-            LOCAL.replace(r#""mode""#, r#""pe_local_secret""#),
+            local().replace(r#""keys""#, r#""pe_local_secret""#),
         ];
         for text in cases {
-            let error = Config::parse(&text).unwrap_err();
+            let error = parse(&text).map(|_| ()).unwrap_err();
             assert!(!error.contains("pe_local_secret"), "{error}");
             assert!(
                 !error.contains("ZWZl") && !error.contains("not-base64"),

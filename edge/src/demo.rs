@@ -1,20 +1,23 @@
-//! The local demo storefront's "backend", enabled only when the `VALE_DEMO` variable is
-//! `"1"` (set in `.dev.vars`, never in production), else `404`:
+//! The local demo storefront, enabled only when the `VALE_DEMO` variable is `"1"` (set in
+//! `.dev.vars`, never in production), else `404`:
 //!
-//! - `POST /demo/checkout` creates a voucher for `mer_local` through the same create path
-//!   as the API and answers only `{id, client_secret, hosted_url}`, so the demo page never
-//!   holds the secret key.
+//! - `GET /` serves the demo store (`www/index.html`); in production `/` is no store.
+//! - `POST /demo/checkout` creates a voucher for `mer_local` (test mode) through the same
+//!   create path as the API and answers only `{id, client_secret, hosted_url}`, so the
+//!   demo page never holds the secret key.
 //! - `POST /demo/vouchers/{id}/pay` runs the sandbox's network simulator for one of
 //!   `mer_local`'s vouchers, so a person trying the demo can watch it turn paid.
 
+use crate::auth::Access;
 use crate::body;
-use crate::config::{Config, Merchant};
+use crate::config::{Config, Mode, Role};
 use crate::error::{ApiError, ApiResult, json_response};
 use crate::sandbox;
 use crate::vouchers::api::origin;
 use crate::vouchers::create;
 use serde_json::json;
 use vale_shared::MerchantId;
+use vale_shared::voucher::Voucher;
 use worker::{Env, Request, Response};
 
 /// Whether the demo routes are on.
@@ -22,25 +25,37 @@ pub fn enabled(env: &Env) -> bool {
     env.var("VALE_DEMO").is_ok_and(|v| v.to_string() == "1")
 }
 
-fn local_merchant(config: &Config) -> ApiResult<&Merchant> {
-    config
+/// `mer_local` as if its test secret key had called.
+fn local(config: &Config) -> ApiResult<Access<'_>> {
+    let merchant = config
         .merchant(&MerchantId::local())
-        .filter(|m| !m.livemode())
-        .ok_or_else(ApiError::not_found)
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Access {
+        merchant,
+        mode: Mode::Test,
+        role: Role::Secret,
+    })
+}
+
+/// `GET /`: the demo store page.
+pub async fn store(req: &Request, env: &Env) -> ApiResult<Response> {
+    let mut url = req.url()?;
+    url.set_path("/");
+    Ok(env.assets("ASSETS")?.fetch(url.as_str(), None).await?)
 }
 
 /// `POST /demo/vouchers/{id}/pay`.
 pub async fn pay(req: &Request, env: &Env, config: &Config, id: &str) -> ApiResult<Response> {
-    sandbox::simulate_payment(req, env, config, local_merchant(config)?, id).await
+    sandbox::simulate_payment(req, env, config, &local(config)?, id).await
 }
 
 /// `POST /demo/checkout` with `{network, amount, currency, reference, description}`.
 pub async fn checkout(mut req: Request, env: &Env, config: &Config) -> ApiResult<Response> {
-    let merchant = local_merchant(config)?;
+    let access = local(config)?;
     let body = body::read(&mut req).await?;
     let origin = origin(&req, env)?;
-    let created = create::create(env, merchant, &body, None, &origin).await?;
-    let voucher: vale_shared::voucher::Voucher = serde_json::from_str(&created.body)?;
+    let created = create::create(env, config, &access, &body, None, &origin).await?;
+    let voucher: Voucher = serde_json::from_str(created.voucher.get())?;
     let answer = json!({
         "id": voucher.id,
         "client_secret": voucher.client_secret,

@@ -90,13 +90,26 @@ impl ApiError {
         )
     }
 
-    /// `403`: a client secret used where only the secret key may go.
-    pub fn client_secret_forbidden() -> Self {
+    /// `403`: a client secret or a restricted key on a route it may not use.
+    pub fn permission_denied() -> Self {
         Self::new(
             403,
             ErrorType::AuthenticationError,
-            "client_secret_not_allowed",
-            "A client secret can only read its own voucher; use the secret key here.",
+            "permission_denied",
+            "This key may not use this route: a client secret reads its own voucher only, a restricted key reads and approves; use the secret key.",
+        )
+    }
+
+    /// `409`: the voucher is not pending, so it cannot be `verb`.
+    pub fn not_pending(status: vale_shared::VoucherStatus, verb: &str) -> Self {
+        Self::new(
+            409,
+            ErrorType::InvalidRequestError,
+            "voucher_not_pending",
+            format!(
+                "This voucher is {}; only a pending voucher can be {verb}.",
+                status.as_str()
+            ),
         )
     }
 

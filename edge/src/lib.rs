@@ -16,14 +16,26 @@ mod random;
 mod routes;
 mod rpc;
 mod sandbox;
+mod storage;
+mod sweep;
 mod vouchers;
 
 pub use ledger::Ledger;
 pub use vouchers::VoucherObject;
 
-use worker::{Context, Env, Request, Response, Result, event};
+use worker::{Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent, event};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     Ok(routes::handle(req, &env).await)
+}
+
+/// The cron trigger (every minute): wake vouchers whose alarms are overdue.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    match sweep::run(&env).await {
+        Ok(0) => {}
+        Ok(n) => worker::console_log!("sweep: woke {n} voucher objects"),
+        Err(e) => worker::console_error!("sweep failed ({})", e.code),
+    }
 }

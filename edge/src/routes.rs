@@ -14,10 +14,14 @@ use worker::{Env, Method, Request, Response};
 pub async fn handle(req: Request, env: &Env) -> Response {
     let path = req.path();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let cors = matches!(segments.as_slice(), ["v1", "vouchers", _]);
+    let cors = matches!(segments.as_slice(), ["v1", "vouchers", _]) && api::wants_cors(&req);
     let result = route(req, env, &segments).await;
     let resp = result.unwrap_or_else(ApiError::into_response);
     if cors { api::with_cors(resp) } else { resp }
+}
+
+fn network(name: &str) -> Option<Network> {
+    name.parse().ok()
 }
 
 async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response> {
@@ -26,6 +30,7 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
     match (method, segments) {
         (Options, ["v1", "vouchers", _]) => Ok(api::preflight()),
         (Get | Head, ["v", _]) => hosted::page(&req, env).await,
+        (Get | Head, [""] | ["index.html"]) if demo::enabled(env) => demo::store(&req, env).await,
         (Post, ["demo", "checkout"]) if demo::enabled(env) => {
             demo::checkout(req, env, &*config::load(env)?).await
         }
@@ -38,11 +43,17 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
         (Post, ["v1", "vouchers", id, "cancel"]) => {
             api::cancel(&req, env, &*config::load(env)?, id).await
         }
-        (Post, ["v1", "notifications", "pagoefectivo"]) => {
-            notifications::handle(Network::Pagoefectivo, req, env, &*config::load(env)?).await
+        (Get, ["v1", "vouchers", id, "notifications"]) => {
+            api::notifications(&req, env, &*config::load(env)?, id).await
         }
-        (Post, ["v1", "notifications", "efecty"]) => {
-            notifications::handle(Network::Efecty, req, env, &*config::load(env)?).await
+        (Post, ["v1", "notifications", name]) if network(name).is_some() => {
+            let network = network(name).ok_or_else(ApiError::not_found)?;
+            notifications::handle(network, None, req, env, &*config::load(env)?).await
+        }
+        (Post, ["v1", "notifications", name, merchant]) if network(name).is_some() => {
+            let network = network(name).ok_or_else(ApiError::not_found)?;
+            let merchant = (*merchant).to_owned();
+            notifications::handle(network, Some(&merchant), req, env, &*config::load(env)?).await
         }
         (Post, ["v1", "sandbox", "vouchers", id, "pay"]) => {
             sandbox::pay(&req, env, &*config::load(env)?, id).await
@@ -50,13 +61,18 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
         (Post, ["v1", "sandbox", "vouchers", id, "expire"]) => {
             sandbox::expire(&req, env, &*config::load(env)?, id).await
         }
+        (Post, ["v1", "sandbox", "vouchers", id, "advance"]) => {
+            let id = (*id).to_owned();
+            sandbox::advance(req, env, &*config::load(env)?, &id).await
+        }
         (
             _,
             ["v1", "vouchers"]
             | ["v1", "vouchers", _]
-            | ["v1", "vouchers", _, "cancel"]
+            | ["v1", "vouchers", _, "cancel" | "notifications"]
             | ["v1", "notifications", "pagoefectivo" | "efecty"]
-            | ["v1", "sandbox", "vouchers", _, "pay" | "expire"],
+            | ["v1", "notifications", "pagoefectivo" | "efecty", _]
+            | ["v1", "sandbox", "vouchers", _, "pay" | "expire" | "advance"],
         ) => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::not_found()),
     }

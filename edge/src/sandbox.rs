@@ -1,71 +1,82 @@
-//! The sandbox, for test keys only (`404` with a live key):
+//! The sandbox, for test keys only (`404` with a live key, and the voucher object itself
+//! refuses sandbox commands on a live voucher):
 //!
 //! - `POST /v1/sandbox/vouchers/{id}/pay`: builds the network's own signed notification
 //!   (PagoEfectivo `PE-Signature`, or Efecty's Standard Webhooks headers) with the
-//!   merchant's configured network secret and sends it through the real notification
-//!   handler, then answers the voucher.
-//! - `POST /v1/sandbox/vouchers/{id}/expire`: expires a pending voucher now, with the
-//!   same step the alarm takes. `?via=alarm` (an addition to the contract, test mode only)
-//!   instead marks the voucher due and fires its real alarm, so tests can watch a voucher
-//!   expire "by itself" without waiting the 15-minute minimum lifetime.
+//!   merchant's test-mode network secret and sends it through the real notification
+//!   handler, at the merchant's own notification address; then answers the voucher.
+//! - `POST /v1/sandbox/vouchers/{id}/expire`: expires a pending voucher now, as if its
+//!   deadline and confirmation window had passed. `?via=alarm` (an addition to the
+//!   contract) instead marks the voucher due and fires its real alarm, so tests can watch
+//!   a voucher expire "by itself".
+//! - `POST /v1/sandbox/vouchers/{id}/advance {"seconds": N}` (an addition): moves this
+//!   voucher's clock N seconds ahead (at most 6 years at a time), like a test clock: past
+//!   the deadline it stays pending through the confirmation window, the display view's
+//!   `server_time` moves with it, and so do the purges of the audit trail (180 days) and
+//!   of the voucher itself (5 years).
 
-use crate::auth;
+use crate::auth::{self, Access};
+use crate::body;
 use crate::clock;
-use crate::config::{Config, Merchant};
+use crate::config::{Config, Mode};
 use crate::error::{ApiError, ApiResult, json_response};
 use crate::notifications;
 use crate::random;
-use crate::vouchers::api::origin;
-use crate::vouchers::{Command, VoucherClient};
-use vale_shared::{Network, VoucherId};
+use crate::vouchers::api::{origin, parse_id};
+use crate::vouchers::{Command, Scope, VoucherClient};
+use vale_shared::Network;
+use vale_shared::voucher::Voucher;
 use worker::{Env, Request, Response};
 
-fn test_merchant<'a>(req: &Request, config: &'a Config) -> ApiResult<&'a Merchant> {
-    let merchant = auth::merchant(req, config)?;
-    if merchant.livemode() {
+/// The furthest a sandbox voucher's clock may move in one step: past its retention.
+const MAX_ADVANCE_SECONDS: i64 = 6 * 366 * 86_400;
+
+fn test_key<'a>(req: &Request, config: &'a Config) -> ApiResult<Access<'a>> {
+    let access = auth::secret(req, config)?;
+    if access.mode != Mode::Test {
         return Err(ApiError::not_found());
     }
-    Ok(merchant)
-}
-
-fn parse_id(id: &str) -> ApiResult<VoucherId> {
-    id.parse().map_err(|_| ApiError::no_such_voucher())
+    Ok(access)
 }
 
 /// `POST /v1/sandbox/vouchers/{id}/pay`.
 pub async fn pay(req: &Request, env: &Env, config: &Config, id: &str) -> ApiResult<Response> {
-    let merchant = test_merchant(req, config)?;
-    simulate_payment(req, env, config, merchant, id).await
+    let access = test_key(req, config)?;
+    simulate_payment(req, env, config, &access, id).await
 }
 
-/// The network simulator: pays `merchant`'s voucher `id` by sending the network's own
-/// signed notification through the real notification handler; answers the voucher.
+/// The network simulator: pays a test voucher by sending the network's own signed
+/// notification through the real notification handler; answers the voucher.
 pub async fn simulate_payment(
     req: &Request,
     env: &Env,
     config: &Config,
-    merchant: &Merchant,
+    access: &Access<'_>,
     id: &str,
 ) -> ApiResult<Response> {
     let id = parse_id(id)?;
     let client = VoucherClient::of(env, &id)?;
-    let voucher = client.voucher(Some(&merchant.id), Command::Get).await?;
+    let scope = Scope::merchant(&access.merchant.id, access.mode);
+    let voucher: Voucher = client.call(scope.clone(), Command::Get).await?;
     let network = voucher.network;
     let now = clock::now();
     let paid_at = now
         .to_offset(network.utc_offset())
         .replace_nanosecond(0)
         .unwrap_or(now);
+    let merchant = access.merchant;
     let url = format!(
-        "{}/v1/notifications/{}",
+        "{}/v1/notifications/{}/{}",
         origin(req, env)?,
-        network.as_str()
+        network.as_str(),
+        merchant.id
     );
     let notification = match network {
         Network::Pagoefectivo => {
             let operation = u64::from_le_bytes(random::bytes()?) % 1_000_000_000_000;
             notifications::pagoefectivo_request(
                 merchant,
+                Mode::Test,
                 &url,
                 format!("{operation:012}"),
                 &voucher.payment_code,
@@ -78,6 +89,7 @@ pub async fn simulate_payment(
             let webhook_id = format!("msg_{}", hex::encode(random::bytes::<12>()?));
             notifications::efecty_request(
                 merchant,
+                Mode::Test,
                 &url,
                 &webhook_id,
                 &voucher.payment_code,
@@ -86,28 +98,58 @@ pub async fn simulate_payment(
             )?
         }
     };
-    notifications::handle(network, notification, env, config).await?;
-    let voucher = client.voucher(Some(&merchant.id), Command::Get).await?;
-    Ok(json_response(200, serde_json::to_string(&voucher)?))
+    let merchant_id = merchant.id.to_string();
+    notifications::handle(network, Some(&merchant_id), notification, env, config).await?;
+    let body = client.text(scope, Command::Get).await?;
+    Ok(json_response(200, body))
 }
 
 /// `POST /v1/sandbox/vouchers/{id}/expire`; with `?via=alarm`, answers `202` with the
 /// voucher still pending and lets the voucher's own alarm expire it moments later.
 pub async fn expire(req: &Request, env: &Env, config: &Config, id: &str) -> ApiResult<Response> {
-    let merchant = test_merchant(req, config)?;
+    let access = test_key(req, config)?;
     let id = parse_id(id)?;
     let via_alarm = req
         .url()?
         .query_pairs()
         .any(|(k, v)| k == "via" && v == "alarm");
-    if via_alarm {
-        let voucher = VoucherClient::of(env, &id)?
-            .voucher(Some(&merchant.id), Command::ExpireByAlarm)
-            .await?;
-        return Ok(json_response(202, serde_json::to_string(&voucher)?));
-    }
-    let voucher = VoucherClient::of(env, &id)?
-        .voucher(Some(&merchant.id), Command::Expire)
+    let (status, command) = if via_alarm {
+        (202, Command::SandboxExpireByAlarm)
+    } else {
+        (200, Command::SandboxExpire)
+    };
+    let body = VoucherClient::of(env, &id)?
+        .text(Scope::merchant(&access.merchant.id, access.mode), command)
         .await?;
-    Ok(json_response(200, serde_json::to_string(&voucher)?))
+    Ok(json_response(status, body))
+}
+
+/// `POST /v1/sandbox/vouchers/{id}/advance {"seconds": N}`.
+pub async fn advance(
+    mut req: Request,
+    env: &Env,
+    config: &Config,
+    id: &str,
+) -> ApiResult<Response> {
+    let access = test_key(&req, config)?;
+    let id = parse_id(id)?;
+    let raw = body::read(&mut req).await?;
+    let seconds = serde_json::from_slice::<serde_json::Value>(&raw)
+        .ok()
+        .and_then(|v| v.get("seconds").and_then(serde_json::Value::as_i64))
+        .filter(|s| (1..=MAX_ADVANCE_SECONDS).contains(s))
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "seconds",
+                "seconds_invalid",
+                "seconds must be a whole number from 1 to 189734400 (6 years).",
+            )
+        })?;
+    let body = VoucherClient::of(env, &id)?
+        .text(
+            Scope::merchant(&access.merchant.id, access.mode),
+            Command::SandboxAdvance { seconds },
+        )
+        .await?;
+    Ok(json_response(200, body))
 }

@@ -13,11 +13,12 @@ const LIVE_PE_SECRET = 'pe_other_secret';
 const LIVE_EFECTY_SECRET = 'whsec_b3RoZXJfc2VjcmV0X2tleV9mb3JfdGVzdHM=';
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 const MERCHANTS = [
-  { id: 'mer_local', secret_key_sha256: sha256('sk_test_local'), mode: 'test',
-    pagoefectivo_secret: PE_SECRET, efecty_secret: EFECTY_SECRET },
-  { id: 'mer_000000000000000000000001', secret_key_sha256: sha256(LIVE_KEY), mode: 'live',
-    pagoefectivo_secret: LIVE_PE_SECRET, efecty_secret: LIVE_EFECTY_SECRET,
-    limits: { pagoefectivo: { min: 1000, max: 100000 } } },
+  { id: 'mer_local', name: 'Tienda Local', keys: [{ sha256: sha256('sk_test_local'), mode: 'test', role: 'secret' }],
+    test: { pagoefectivo_secret: PE_SECRET, efecty_secret: EFECTY_SECRET } },
+  { id: 'mer_000000000000000000000001', name: 'Otra Tienda',
+    keys: [{ sha256: sha256(LIVE_KEY), mode: 'live', role: 'secret' }],
+    live: { pagoefectivo_secret: LIVE_PE_SECRET, efecty_secret: LIVE_EFECTY_SECRET },
+    limits: { pagoefectivo: { PEN: { min: 1000, max: 100000 } } } },
 ];
 
 let edge;

@@ -244,7 +244,7 @@ describe('payments that arrive too late', () => {
     assert.equal(late.unexpected_payments.length, 1);
     assert.equal(late.unexpected_payments[0].reason, 'paid_after_expiry');
     assert.equal(late.unexpected_payments[0].amount, 5_000_000);
-    assert.equal(late.unexpected_payments[0].notification_id, `efecty:msg_late_${v.id}`);
+    assert.equal(late.unexpected_payments[0].notification_id, `msg_late_${v.id}`);
     // Delivered again: still one record.
     const again = await postEfecty(edge.base, efectyBody({ code: v.payment_code }), { id: `msg_late_${v.id}` });
     assert.equal(again.status, 200);

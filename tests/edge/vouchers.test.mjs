@@ -20,7 +20,7 @@ const inMinutes = (m) => new Date(Date.now() + m * 60_000).toISOString();
 const hoursAhead = (iso) => (Date.parse(iso) - Date.now()) / 3_600_000;
 
 describe('POST /v1/vouchers', () => {
-  test('issues an Efecty voucher in COP with a GS1-128 barcode, due in 72 h, Bogotá time', async () => {
+  test('issues an Efecty voucher in COP with a GS1-128 barcode, due at the end of the 3rd day, Bogotá time', async () => {
     const order = efectyOrder({ description: 'Pedido 1001', customer: { name: 'Ana', email: 'ana@example.co' },
       metadata: { cart: '42' } });
     const { status, json: v } = await merchant.post('/v1/vouchers', order);
@@ -38,8 +38,10 @@ describe('POST /v1/vouchers', () => {
     assert.equal(v.barcode.symbology, 'gs1-128');
     assert.match(v.barcode.data, new RegExp(`^\\(415\\)7709998000018\\(8020\\)${v.payment_code}\\(3900\\)50000\\(96\\)\\d{8}$`));
     assert.equal(v.time_zone, 'America/Bogota');
-    assert.match(v.expires_at, /-05:00$/);
-    assert.ok(Math.abs(hoursAhead(v.expires_at) - 72) < 0.1, v.expires_at);
+    // The 3rd day ahead in Bogotá, to its last second (the barcode's (96) is that date).
+    const bogota = new Date(Date.now() - 5 * 3_600_000 + 3 * 86_400_000).toISOString().slice(0, 10);
+    assert.equal(v.expires_at, `${bogota}T23:59:59-05:00`);
+    assert.ok(v.barcode.data.endsWith(`(96)${bogota.replaceAll('-', '')}`), v.barcode.data);
     assert.match(v.created_at, /-05:00$/);
     assert.equal(v.paid_at, null);
     assert.match(v.client_secret, new RegExp(`^${v.id}_secret_[0-9a-z]{24}$`));
@@ -125,12 +127,11 @@ describe('Idempotency-Key', () => {
     assert.equal(again.status, 201);
     assert.equal(again.headers.get('idempotent-replayed'), 'true');
     assert.equal(again.text, first.text);
-    // The same JSON spelled differently is the same request.
+    // The raw bytes are compared: the same JSON spelled differently is another request.
     const spaced = await merchant.call('POST', '/v1/vouchers', {
       raw: JSON.stringify(order, null, 2), headers: { 'idempotency-key': key },
     });
-    assert.equal(spaced.status, 201);
-    assert.equal(spaced.json.id, first.json.id);
+    assert.equal(spaced.status, 422);
     const list = await merchant.get(`/v1/vouchers?reference=${order.reference}`);
     assert.equal(list.json.data.length, 1, 'one voucher for one key');
   });
@@ -193,6 +194,12 @@ describe('GET /v1/vouchers/{id}', () => {
     assert.equal(r.status, 200);
     assert.equal(r.headers.get('access-control-allow-origin'), '*');
     for (const hidden of ['customer', 'metadata', 'client_secret']) assert.ok(!(hidden in r.json), hidden);
+    // Regression: the client secret rode along inside hosted_url.
+    assert.ok(!r.text.includes('_secret_'), r.text);
+    assert.equal(r.json.hosted_url, `${edge.base}/v/${voucher.id}`);
+    assert.equal(r.json.merchant_name, 'Tienda Local');
+    assert.equal(r.json.convenio, '112233');
+    assert.equal(r.json.return_url, null);
     assert.equal(r.json.id, voucher.id);
     assert.equal(r.json.payment_code, voucher.payment_code);
     assert.equal(r.json.amount, voucher.amount);

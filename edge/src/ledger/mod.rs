@@ -1,15 +1,16 @@
 //! The per-merchant index: one SQLite-backed Durable Object per merchant (`LEDGER`, named
-//! by the merchant id) holding what must be looked up across vouchers:
+//! by the merchant id) holding what must be looked up across vouchers, and nothing else:
 //!
-//! - idempotency records of `POST /v1/vouchers` (kept 48 h);
-//! - the payment code → voucher id map, unique per network (the notification routes find
-//!   vouchers through it);
-//! - a copy of each voucher's listing row (reference, status, JSON), written by the
-//!   voucher's own object after every change, so a filtered, paginated listing is one
-//!   query here.
+//! - the payment code → voucher id map, unique per (mode, network): a create claims its
+//!   code here, the notification routes find vouchers through it;
+//! - each voucher's listing row (mode, reference, status, creation time), so a filtered,
+//!   paginated listing is one query here;
+//! - each voucher's next wake-up, so the cron's sweep can wake objects whose alarms a
+//!   restart held back.
 //!
-//! The voucher object is the source of truth; rows here carry its `version` and an older
-//! version never overwrites a newer one.
+//! No PII and no client secret: the rows carry ids, codes, references and statuses. The
+//! voucher object is the source of truth; rows carry its `version`, an older version never
+//! overwrites a newer one, and a lagging row is repaired by the object's alarm.
 
 mod object;
 
@@ -21,42 +22,17 @@ use serde::{Deserialize, Serialize};
 use vale_shared::{MerchantId, Network, VoucherId};
 use worker::{Env, Stub};
 
-/// How long a create that holds an `Idempotency-Key` keeps it locked against a concurrent
-/// retry (`409`); after that, a retry resumes the same voucher.
-pub const IDEMPOTENCY_LOCK_MS: i64 = 30_000;
-/// How long idempotency records are kept (the contract promises at least 24 h).
-pub const IDEMPOTENCY_KEEP_MS: i64 = 48 * 3_600_000;
-
-/// An idempotency key and what the request said.
+/// A voucher's row in the index.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct IdempotencyKey {
-    /// The client's key.
-    pub key: String,
-    /// SHA-256 (hex) of the request, to tell a replay from a reuse.
-    pub request_hash: String,
-}
-
-/// The voucher's row in the listing.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ListingRow {
+pub struct IndexRow {
     /// `vch_…`.
     pub id: VoucherId,
     /// The voucher object's version of this row.
     pub version: i64,
-    /// Live or test.
-    pub livemode: bool,
-    /// The network.
-    pub network: Network,
-    /// Its payment code.
-    pub payment_code: String,
-    /// The merchant's reference.
-    pub reference: String,
     /// The status name.
     pub status: String,
-    /// RFC 3339.
-    pub created_at: String,
-    /// The whole voucher as the API shows it.
-    pub json: String,
+    /// When the object next needs to run (runtime clock, Unix ms).
+    pub wake_at_ms: i64,
 }
 
 /// A listing request, already validated.
@@ -78,46 +54,36 @@ pub struct ListQuery {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Command {
-    /// Starts a create: checks the idempotency key and reserves a payment code.
-    Begin {
+    /// Takes the first free payment code among `candidates` for a new voucher and writes
+    /// its row; a voucher that claimed before gets its own code back.
+    Claim {
         /// Live or test.
         livemode: bool,
-        /// The request's key, if it sent one.
-        idempotency: Option<IdempotencyKey>,
-        /// The id the new voucher will take.
-        voucher_id: VoucherId,
         /// Its network.
         network: Network,
-        /// Payment codes to try, in order; the first free one is taken.
+        /// Codes to try, in order.
         candidates: Vec<String>,
-        /// The Worker's clock.
-        now_ms: i64,
+        /// The merchant's reference.
+        reference: String,
+        /// Unix seconds.
+        created_at: i64,
+        /// Its first row.
+        row: IndexRow,
     },
-    /// Stores the response of a finished create.
-    Complete {
-        /// Live or test.
-        livemode: bool,
-        /// The key.
-        key: String,
-        /// HTTP status.
-        status: u16,
-        /// Response body.
-        body: String,
-    },
-    /// Unlocks a create that failed, so a retry resumes it at once.
-    Release {
-        /// Live or test.
-        livemode: bool,
-        /// The key.
-        key: String,
-    },
-    /// Writes a voucher's listing row (if newer).
-    Upsert {
+    /// Writes a voucher's row, if newer (or the same version with a new wake-up).
+    Update {
         /// The row.
-        row: ListingRow,
+        row: IndexRow,
+    },
+    /// Forgets a voucher (its retention ended).
+    Remove {
+        /// The voucher.
+        id: VoucherId,
     },
     /// Finds a voucher by payment code.
     Lookup {
+        /// Live or test.
+        livemode: bool,
         /// The network.
         network: Network,
         /// The code.
@@ -125,26 +91,20 @@ pub enum Command {
     },
     /// Lists vouchers, newest first.
     List(ListQuery),
+    /// Vouchers whose wake-up is at or before `now_ms`.
+    Overdue {
+        /// The runtime clock, Unix ms.
+        now_ms: i64,
+        /// At most this many.
+        limit: u32,
+    },
 }
 
-/// What `Begin` decided.
+/// The answer to `Claim`.
 #[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum Begun {
-    /// Go on and create this voucher with this code (a new one, or one resumed).
-    Proceed {
-        /// The voucher id to create.
-        voucher_id: VoucherId,
-        /// The reserved payment code.
-        payment_code: String,
-    },
-    /// The key's request already finished: answer this again.
-    Replay {
-        /// HTTP status.
-        status: u16,
-        /// Response body.
-        body: String,
-    },
+pub struct Claimed {
+    /// The code the voucher holds.
+    pub payment_code: String,
 }
 
 /// The answer to `Lookup`.
@@ -152,6 +112,31 @@ pub enum Begun {
 pub struct Found {
     /// The voucher with that code.
     pub voucher_id: VoucherId,
+}
+
+/// A voucher whose wake-up is due, from `Overdue`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Due {
+    /// The voucher.
+    pub id: VoucherId,
+    /// Its mode.
+    pub livemode: bool,
+}
+
+/// The answer to `Overdue`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Overdue {
+    /// The vouchers, most overdue first.
+    pub due: Vec<Due>,
+}
+
+/// The answer to `List`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Ids {
+    /// Voucher ids, in order.
+    pub ids: Vec<VoucherId>,
+    /// Whether more follow.
+    pub has_more: bool,
 }
 
 /// The answer to commands with nothing to say.
@@ -180,10 +165,5 @@ impl LedgerClient {
     /// Sends a command and reads the answer.
     pub async fn call<T: serde::de::DeserializeOwned>(&self, command: &Command) -> ApiResult<T> {
         rpc::call(&self.stub, command).await
-    }
-
-    /// Sends a command and answers the body as text.
-    pub async fn call_text(&self, command: &Command) -> ApiResult<String> {
-        rpc::call_text(&self.stub, command).await
     }
 }

@@ -1,54 +1,44 @@
 //! The `Ledger` Durable Object: its SQL schema and the commands of [`super::Command`].
 //!
-//! Each command runs synchronously against SQLite (no `await` between its reads and
-//! writes), so it is atomic: the object's storage commits all writes made without an
-//! intervening `await` together.
+//! Each command runs synchronously against SQLite with no `await` between its reads and
+//! writes, inside one transaction: all of it commits, or none.
 
-use super::{
-    Begun, Command, Done, Found, IDEMPOTENCY_KEEP_MS, IDEMPOTENCY_LOCK_MS, ListQuery, ListingRow,
-};
+use super::{Claimed, Command, Done, Due, Found, Ids, IndexRow, ListQuery, Overdue};
 use crate::error::{ApiError, ApiResult, ErrorType};
 use crate::rpc;
+use crate::storage::{self, flag, int, text};
 use serde::Deserialize;
 use std::cell::Cell;
-use vale_shared::VoucherId;
+use vale_shared::{Network, VoucherId};
 use worker::{
     DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State,
     durable_object,
 };
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS voucher (
+/// The schema, one step per version. Never edit a step that has shipped: add one.
+const MIGRATIONS: &[&str] = &["
+CREATE TABLE voucher (
   seq          INTEGER PRIMARY KEY AUTOINCREMENT,
   id           TEXT NOT NULL UNIQUE,
+  livemode     INTEGER NOT NULL,
   network      TEXT NOT NULL,
   payment_code TEXT NOT NULL,
-  livemode     INTEGER NOT NULL,
-  reference    TEXT,
-  status       TEXT,
-  created_at   TEXT,
-  version      INTEGER NOT NULL DEFAULT 0,
-  json         TEXT,
-  UNIQUE (network, payment_code)
+  reference    TEXT NOT NULL,
+  status       TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  version      INTEGER NOT NULL,
+  wake_at_ms   INTEGER,
+  UNIQUE (livemode, network, payment_code)
 );
-CREATE INDEX IF NOT EXISTS voucher_by_reference ON voucher (livemode, reference, seq);
-CREATE INDEX IF NOT EXISTS voucher_by_status ON voucher (livemode, status, seq);
-CREATE TABLE IF NOT EXISTS idempotency (
-  key             TEXT PRIMARY KEY,
-  request_hash    TEXT NOT NULL,
-  voucher_id      TEXT NOT NULL,
-  payment_code    TEXT NOT NULL,
-  created_ms      INTEGER NOT NULL,
-  locked_until_ms INTEGER NOT NULL,
-  status          INTEGER,
-  response        TEXT
-);
-CREATE INDEX IF NOT EXISTS idempotency_by_age ON idempotency (created_ms);
-";
+CREATE INDEX voucher_by_reference ON voucher (livemode, reference, seq);
+CREATE INDEX voucher_by_status ON voucher (livemode, status, seq);
+CREATE INDEX voucher_by_wake ON voucher (wake_at_ms);
+"];
 
-/// A merchant's index of vouchers, idempotency keys and payment codes.
+/// A merchant's index of payment codes, listing rows and wake-ups.
 #[durable_object]
 pub struct Ledger {
+    state: State,
     sql: SqlStorage,
     ready: Cell<bool>,
 }
@@ -61,8 +51,10 @@ impl std::fmt::Debug for Ledger {
 
 impl DurableObject for Ledger {
     fn new(state: State, _env: Env) -> Self {
+        let sql = state.storage().sql();
         Ledger {
-            sql: state.storage().sql(),
+            state,
+            sql,
             ready: Cell::new(false),
         }
     }
@@ -73,147 +65,90 @@ impl DurableObject for Ledger {
             Err(e) => Err(e),
         };
         Ok(match result {
-            Ok(Reply::Json(body)) => crate::error::json_response(200, body),
+            Ok(body) => crate::error::json_response(200, body),
             Err(e) => e.into_response(),
         })
     }
 }
 
-enum Reply {
-    Json(String),
-}
-
-fn json<T: serde::Serialize>(value: &T) -> ApiResult<Reply> {
-    Ok(Reply::Json(serde_json::to_string(value)?))
-}
-
-fn text(s: &str) -> SqlStorageValue {
-    SqlStorageValue::String(s.to_owned())
-}
-
-fn flag(b: bool) -> SqlStorageValue {
-    SqlStorageValue::Integer(i64::from(b))
-}
-
-fn idempotency_row_key(livemode: bool, key: &str) -> String {
-    format!("{}:{key}", if livemode { "live" } else { "test" })
+fn json<T: serde::Serialize>(value: &T) -> ApiResult<String> {
+    Ok(serde_json::to_string(value)?)
 }
 
 #[derive(Deserialize)]
-struct IdempotencyRow {
-    request_hash: String,
-    voucher_id: String,
-    payment_code: String,
-    locked_until_ms: i64,
-    status: Option<i64>,
-    response: Option<String>,
+struct IdRow {
+    id: String,
+}
+
+fn ids(rows: Vec<IdRow>) -> ApiResult<Vec<VoucherId>> {
+    rows.into_iter()
+        .map(|r| {
+            r.id.parse()
+                .map_err(|_| ApiError::internal("ledger: bad voucher id"))
+        })
+        .collect()
 }
 
 impl Ledger {
-    fn schema(&self) -> ApiResult<()> {
+    fn run(&self, command: Command) -> ApiResult<String> {
         if !self.ready.get() {
-            self.sql.exec(SCHEMA, None)?;
+            storage::migrate(&self.state.storage(), &self.sql, MIGRATIONS)?;
             self.ready.set(true);
         }
-        Ok(())
-    }
-
-    fn run(&self, command: Command) -> ApiResult<Reply> {
-        self.schema()?;
         match command {
-            Command::Begin {
+            Command::Claim {
                 livemode,
-                idempotency,
-                voucher_id,
                 network,
                 candidates,
-                now_ms,
+                reference,
+                created_at,
+                row,
             } => {
-                if let Some(idem) = &idempotency {
-                    self.sql.exec(
-                        "DELETE FROM idempotency WHERE created_ms < ?",
-                        vec![SqlStorageValue::Integer(now_ms - IDEMPOTENCY_KEEP_MS)],
-                    )?;
-                    let row_key = idempotency_row_key(livemode, &idem.key);
-                    let rows: Vec<IdempotencyRow> = self
-                        .sql
-                        .exec(
-                            "SELECT request_hash, voucher_id, payment_code, locked_until_ms, status, response
-                             FROM idempotency WHERE key = ?",
-                            vec![text(&row_key)],
-                        )?
-                        .to_array()?;
-                    if let Some(row) = rows.into_iter().next() {
-                        return json(&self.resume(&row_key, row, &idem.request_hash, now_ms)?);
-                    }
-                }
-                let code = self.reserve(livemode, &voucher_id, network.as_str(), &candidates)?;
-                if let Some(idem) = &idempotency {
-                    self.sql.exec(
-                        "INSERT INTO idempotency (key, request_hash, voucher_id, payment_code, created_ms, locked_until_ms)
-                         VALUES (?, ?, ?, ?, ?, ?)",
-                        vec![
-                            text(&idempotency_row_key(livemode, &idem.key)),
-                            text(&idem.request_hash),
-                            text(voucher_id.as_str()),
-                            text(&code),
-                            SqlStorageValue::Integer(now_ms),
-                            SqlStorageValue::Integer(now_ms + IDEMPOTENCY_LOCK_MS),
-                        ],
-                    )?;
-                }
-                json(&Begun::Proceed {
-                    voucher_id,
-                    payment_code: code,
-                })
+                let code = storage::atomically(&self.state.storage(), &self.sql, move |sql| {
+                    claim(
+                        sql,
+                        livemode,
+                        network,
+                        &candidates,
+                        &reference,
+                        created_at,
+                        &row,
+                    )
+                })?;
+                json(&Claimed { payment_code: code })
             }
-            Command::Complete {
-                livemode,
-                key,
-                status,
-                body,
-            } => {
+            Command::Update { row } => {
                 self.sql.exec(
-                    "UPDATE idempotency SET status = ?, response = ?, locked_until_ms = 0 WHERE key = ?",
+                    "UPDATE voucher SET status = ?, version = ?, wake_at_ms = ?
+                     WHERE id = ? AND version <= ?",
                     vec![
-                        SqlStorageValue::Integer(i64::from(status)),
-                        SqlStorageValue::String(body),
-                        text(&idempotency_row_key(livemode, &key)),
+                        text(&row.status),
+                        int(row.version),
+                        int(row.wake_at_ms),
+                        text(row.id.as_str()),
+                        int(row.version),
                     ],
                 )?;
                 json(&Done { ok: true })
             }
-            Command::Release { livemode, key } => {
-                self.sql.exec(
-                    "UPDATE idempotency SET locked_until_ms = 0 WHERE key = ? AND status IS NULL",
-                    vec![text(&idempotency_row_key(livemode, &key))],
-                )?;
-                json(&Done { ok: true })
-            }
-            Command::Upsert { row } => {
-                self.upsert(row)?;
+            Command::Remove { id } => {
+                self.sql
+                    .exec("DELETE FROM voucher WHERE id = ?", vec![text(id.as_str())])?;
                 json(&Done { ok: true })
             }
             Command::Lookup {
+                livemode,
                 network,
                 payment_code,
             } => {
-                #[derive(Deserialize)]
-                struct IdRow {
-                    id: String,
-                }
                 let rows: Vec<IdRow> = self
                     .sql
                     .exec(
-                        "SELECT id FROM voucher WHERE network = ? AND payment_code = ?",
-                        vec![text(network.as_str()), text(&payment_code)],
+                        "SELECT id FROM voucher WHERE livemode = ? AND network = ? AND payment_code = ?",
+                        vec![flag(livemode), text(network.as_str()), text(&payment_code)],
                     )?
                     .to_array()?;
-                let id = rows
-                    .into_iter()
-                    .next()
-                    .and_then(|r| r.id.parse::<VoucherId>().ok());
-                match id {
+                match ids(rows)?.into_iter().next() {
                     Some(voucher_id) => json(&Found { voucher_id }),
                     None => Err(ApiError::new(
                         404,
@@ -223,117 +158,39 @@ impl Ledger {
                     )),
                 }
             }
-            Command::List(query) => Ok(Reply::Json(self.list(&query)?)),
-        }
-    }
-
-    /// A key seen before: replay, refuse, or resume.
-    fn resume(
-        &self,
-        row_key: &str,
-        row: IdempotencyRow,
-        request_hash: &str,
-        now_ms: i64,
-    ) -> ApiResult<Begun> {
-        if !crate::auth::same(row.request_hash.as_bytes(), request_hash.as_bytes()) {
-            return Err(ApiError::new(
-                422,
-                ErrorType::IdempotencyError,
-                "idempotency_key_reused",
-                "This Idempotency-Key was used with another request body; use a new key.",
-            ));
-        }
-        if let (Some(status), Some(body)) = (row.status, row.response) {
-            let status = u16::try_from(status).map_err(ApiError::internal)?;
-            return Ok(Begun::Replay { status, body });
-        }
-        if row.locked_until_ms > now_ms {
-            return Err(ApiError::new(
-                409,
-                ErrorType::IdempotencyError,
-                "idempotency_request_in_progress",
-                "A request with this Idempotency-Key is still running; retry in a moment.",
-            ));
-        }
-        // The first attempt stopped before answering: resume it with the same voucher id
-        // and code (creating a voucher is idempotent by id in its object).
-        self.sql.exec(
-            "UPDATE idempotency SET locked_until_ms = ? WHERE key = ?",
-            vec![
-                SqlStorageValue::Integer(now_ms + IDEMPOTENCY_LOCK_MS),
-                text(row_key),
-            ],
-        )?;
-        let voucher_id = row
-            .voucher_id
-            .parse::<VoucherId>()
-            .map_err(ApiError::internal)?;
-        Ok(Begun::Proceed {
-            voucher_id,
-            payment_code: row.payment_code,
-        })
-    }
-
-    /// Takes the first free payment code among `candidates` for a new voucher.
-    fn reserve(
-        &self,
-        livemode: bool,
-        voucher_id: &VoucherId,
-        network: &str,
-        candidates: &[String],
-    ) -> ApiResult<String> {
-        for code in candidates {
-            let taken = self
-                .sql
-                .exec(
-                    "SELECT 1 AS taken FROM voucher WHERE network = ? AND payment_code = ?",
-                    vec![text(network), text(code)],
-                )?
-                .to_array::<serde_json::Value>()?;
-            if taken.is_empty() {
-                self.sql.exec(
-                    "INSERT INTO voucher (id, network, payment_code, livemode) VALUES (?, ?, ?, ?)",
-                    vec![
-                        text(voucher_id.as_str()),
-                        text(network),
-                        text(code),
-                        flag(livemode),
-                    ],
-                )?;
-                return Ok(code.clone());
+            Command::List(query) => json(&self.list(&query)?),
+            Command::Overdue { now_ms, limit } => {
+                #[derive(Deserialize)]
+                struct DueRow {
+                    id: String,
+                    livemode: i64,
+                }
+                let rows: Vec<DueRow> = self
+                    .sql
+                    .exec(
+                        "SELECT id, livemode FROM voucher WHERE wake_at_ms <= ? ORDER BY wake_at_ms LIMIT ?",
+                        vec![int(now_ms), int(i64::from(limit))],
+                    )?
+                    .to_array()?;
+                let mut due = Vec::with_capacity(rows.len());
+                for row in rows {
+                    let id = row
+                        .id
+                        .parse()
+                        .map_err(|_| ApiError::internal("ledger: bad voucher id"))?;
+                    due.push(Due {
+                        id,
+                        livemode: row.livemode != 0,
+                    });
+                }
+                json(&Overdue { due })
             }
         }
-        Err(ApiError::internal("every candidate payment code was taken"))
     }
 
-    /// Writes a listing row unless a newer version is already there.
-    fn upsert(&self, row: ListingRow) -> ApiResult<()> {
-        self.sql.exec(
-            "INSERT INTO voucher (id, network, payment_code, livemode, reference, status, created_at, version, json)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (id) DO UPDATE SET
-               reference = excluded.reference, status = excluded.status,
-               created_at = excluded.created_at, version = excluded.version, json = excluded.json
-             WHERE excluded.version > voucher.version",
-            vec![
-                text(row.id.as_str()),
-                text(row.network.as_str()),
-                text(&row.payment_code),
-                flag(row.livemode),
-                SqlStorageValue::String(row.reference),
-                SqlStorageValue::String(row.status),
-                SqlStorageValue::String(row.created_at),
-                SqlStorageValue::Integer(row.version),
-                SqlStorageValue::String(row.json),
-            ],
-        )?;
-        Ok(())
-    }
-
-    /// The list body, newest first, built from the stored JSON without re-parsing it.
-    fn list(&self, query: &ListQuery) -> ApiResult<String> {
-        let mut sql =
-            String::from("SELECT json FROM voucher WHERE json IS NOT NULL AND livemode = ?");
+    /// One page of ids, newest first.
+    fn list(&self, query: &ListQuery) -> ApiResult<Ids> {
+        let mut sql = String::from("SELECT id FROM voucher WHERE livemode = ?");
         let mut bindings = vec![flag(query.livemode)];
         if let Some(reference) = &query.reference {
             sql.push_str(" AND reference = ?");
@@ -351,7 +208,7 @@ impl Ledger {
             let rows: Vec<SeqRow> = self
                 .sql
                 .exec(
-                    "SELECT seq FROM voucher WHERE id = ? AND livemode = ? AND json IS NOT NULL",
+                    "SELECT seq FROM voucher WHERE id = ? AND livemode = ?",
                     vec![text(after.as_str()), flag(query.livemode)],
                 )?
                 .to_array()?;
@@ -366,25 +223,66 @@ impl Ledger {
             bindings.push(SqlStorageValue::Integer(seq));
         }
         sql.push_str(" ORDER BY seq DESC LIMIT ?");
-        bindings.push(SqlStorageValue::Integer(i64::from(query.limit) + 1));
-
-        #[derive(Deserialize)]
-        struct JsonRow {
-            json: String,
-        }
-        let rows: Vec<JsonRow> = self.sql.exec(&sql, bindings)?.to_array()?;
+        bindings.push(int(i64::from(query.limit) + 1));
+        let mut found = ids(self.sql.exec(&sql, bindings)?.to_array()?)?;
         let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
-        let has_more = rows.len() > limit;
-        let mut body = String::from(r#"{"object":"list","data":["#);
-        for (i, row) in rows.iter().take(limit).enumerate() {
-            if i > 0 {
-                body.push(',');
-            }
-            body.push_str(&row.json);
-        }
-        body.push_str(r#"],"has_more":"#);
-        body.push_str(if has_more { "true" } else { "false" });
-        body.push('}');
-        Ok(body)
+        let has_more = found.len() > limit;
+        found.truncate(limit);
+        Ok(Ids {
+            ids: found,
+            has_more,
+        })
     }
+}
+
+/// Takes the first free code for `row.id` (or answers the one it already holds).
+fn claim(
+    sql: &SqlStorage,
+    livemode: bool,
+    network: Network,
+    candidates: &[String],
+    reference: &str,
+    created_at: i64,
+    row: &IndexRow,
+) -> ApiResult<String> {
+    #[derive(Deserialize)]
+    struct CodeRow {
+        payment_code: String,
+    }
+    let held: Vec<CodeRow> = sql
+        .exec(
+            "SELECT payment_code FROM voucher WHERE id = ?",
+            vec![text(row.id.as_str())],
+        )?
+        .to_array()?;
+    if let Some(held) = held.into_iter().next() {
+        return Ok(held.payment_code);
+    }
+    for code in candidates {
+        let taken = sql
+            .exec(
+                "SELECT 1 AS taken FROM voucher WHERE livemode = ? AND network = ? AND payment_code = ?",
+                vec![flag(livemode), text(network.as_str()), text(code)],
+            )?
+            .to_array::<serde_json::Value>()?;
+        if taken.is_empty() {
+            sql.exec(
+                "INSERT INTO voucher (id, livemode, network, payment_code, reference, status, created_at, version, wake_at_ms)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                vec![
+                    text(row.id.as_str()),
+                    flag(livemode),
+                    text(network.as_str()),
+                    text(code),
+                    text(reference),
+                    text(&row.status),
+                    int(created_at),
+                    int(row.version),
+                    int(row.wake_at_ms),
+                ],
+            )?;
+            return Ok(code.clone());
+        }
+    }
+    Err(ApiError::internal("every candidate payment code was taken"))
 }

@@ -1,16 +1,16 @@
 //! Efecty's notification: a Standard Webhooks v1 signed body, verified against each
-//! merchant's `whsec_` secret with the request's clock, then parsed. Also builds the
-//! signed request the sandbox sends.
+//! candidate merchant's `whsec_` secrets (test and live) with the request's clock, then
+//! parsed. Also builds the signed request the sandbox sends.
 
 use super::{Verified, bad_signature, malformed};
 use crate::clock;
-use crate::config::{Config, Merchant};
+use crate::config::{Merchant, Mode};
 use crate::error::{ApiError, ApiResult};
 use crate::vouchers::{Notice, Reported};
 use time::OffsetDateTime;
-use vale_shared::Money;
 use vale_shared::efecty::{self, EventType, Notification};
 use vale_shared::webhook::{self, SignatureError};
+use vale_shared::{Money, Network};
 use worker::{Headers, Method, Request, RequestInit};
 
 fn header(req: &Request, name: &str) -> String {
@@ -18,7 +18,11 @@ fn header(req: &Request, name: &str) -> String {
 }
 
 /// Verifies and parses an Efecty notification.
-pub fn verify<'a>(req: &Request, body: &[u8], config: &'a Config) -> ApiResult<Verified<'a>> {
+pub fn verify<'a>(
+    req: &Request,
+    body: &[u8],
+    merchants: &[&'a Merchant],
+) -> ApiResult<Verified<'a>> {
     let id = header(req, "webhook-id");
     let timestamp = header(req, "webhook-timestamp");
     let signature = header(req, "webhook-signature");
@@ -32,13 +36,16 @@ pub fn verify<'a>(req: &Request, body: &[u8], config: &'a Config) -> ApiResult<V
     // The most telling refusal across merchants: a bad timestamp or id is the same for all.
     let mut refusal = SignatureError::NoMatch;
     let mut merchant = None;
-    for m in &config.merchants {
-        let Some(secret) = &m.efecty_secret else {
+    for (m, mode) in merchants
+        .iter()
+        .flat_map(|m| Mode::ALL.map(|mode| (*m, mode)))
+    {
+        let Some(secret) = &m.secrets(mode).efecty else {
             continue;
         };
         match webhook::verify(secret, &id, &timestamp, &signature, body, now_secs) {
             Ok(()) => {
-                merchant = Some(m);
+                merchant = Some((m, mode));
                 break;
             }
             Err(e) => {
@@ -48,7 +55,7 @@ pub fn verify<'a>(req: &Request, body: &[u8], config: &'a Config) -> ApiResult<V
             }
         }
     }
-    let Some(merchant) = merchant else {
+    let Some((merchant, mode)) = merchant else {
         let (code, message) = match refusal {
             SignatureError::TimestampTooOld => (
                 "timestamp_too_old",
@@ -66,23 +73,30 @@ pub fn verify<'a>(req: &Request, body: &[u8], config: &'a Config) -> ApiResult<V
             SignatureError::BodyTooLarge => ("body_too_large", "The body is larger than 64 KiB."),
             _ => (
                 "signature_invalid",
-                "webhook-signature does not match under any merchant's secret.",
+                "webhook-signature does not match under this merchant's secrets.",
             ),
         };
         return Err(bad_signature(code, message));
     };
-    let n = efecty::parse_notification(body).map_err(|e| malformed(e.to_string()))?;
+    let n = efecty::parse_notification(body).map_err(|_| malformed(Network::Efecty))?;
     Ok(Verified {
         merchant,
-        payment_code: n.payment_code,
+        mode,
         voucher_id: None,
         notice: Notice {
-            notification_id: format!("efecty:{id}"),
-            reported: match n.event_type {
-                EventType::PaymentSucceeded => Reported::Paid,
+            // One payment is one payment: Efecty's authorisation names it, whatever the
+            // message id.
+            network_key: format!("efecty:{}", n.authorization),
+            message_id: Some(id),
+            payment_code: n.payment_code,
+            accept_other_code: false,
+            report: match n.event_type {
+                EventType::PaymentSucceeded => Reported::Paid {
+                    amount: n.amount,
+                    paid_at: Some(n.paid_at),
+                },
             },
-            amount: n.amount,
-            paid_at: Some(n.paid_at),
+            body: String::from_utf8_lossy(body).into_owned(),
         },
     })
 }
@@ -90,17 +104,18 @@ pub fn verify<'a>(req: &Request, body: &[u8], config: &'a Config) -> ApiResult<V
 /// The request Efecty would send to report `payment_code` paid: the sandbox's simulator.
 pub fn signed_request(
     merchant: &Merchant,
+    mode: Mode,
     url: &str,
     webhook_id: &str,
     payment_code: &str,
     amount: Money,
     paid_at: OffsetDateTime,
 ) -> ApiResult<Request> {
-    let secret = merchant.efecty_secret.as_ref().ok_or_else(|| {
+    let secret = merchant.secrets(mode).efecty.as_ref().ok_or_else(|| {
         ApiError::invalid(
             "network",
             "network_not_configured",
-            "This merchant has no Efecty secret.",
+            "This merchant has no Efecty secret in this mode.",
         )
     })?;
     let notification = Notification {

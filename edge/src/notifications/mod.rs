@@ -1,19 +1,23 @@
 //! The networks' inbound notifications:
 //!
-//! - `POST /v1/notifications/pagoefectivo`: `PE-Signature` = hex HMAC-SHA256 of the raw body.
-//! - `POST /v1/notifications/efecty`: Standard Webhooks v1 (`webhook-id`,
+//! - `POST /v1/notifications/pagoefectivo[/{merchant_id}]`: `PE-Signature` = hex
+//!   HMAC-SHA256 of the raw body.
+//! - `POST /v1/notifications/efecty[/{merchant_id}]`: Standard Webhooks v1 (`webhook-id`,
 //!   `webhook-timestamp`, `webhook-signature`).
 //!
 //! Every notification goes the same way: read the raw bytes (at most 64 KiB), verify the
-//! signature before parsing anything, then parse, find the voucher by its payment code in
-//! the merchant's ledger, and hand the voucher object a [`Notice`] that it applies at most
-//! once (checking amount and currency).
+//! signature before parsing anything, then parse, find the voucher, and hand its object a
+//! [`Notice`] that it decides and records (audit trail included) in one atomic step.
 //!
-//! **Finding the merchant.** A notification does not name the merchant, and a network
-//! signs with that merchant's secret; so the edge tries each configured merchant's secret
-//! for that network, in configuration order, and the first that verifies the raw body is
-//! the merchant. With a handful of merchants this is a few HMACs per notification; with
-//! many, give each merchant its own notification URL instead (a later change).
+//! **Finding the merchant and the mode.** The per-merchant address checks only that
+//! merchant's secrets (test and live); the address without a merchant tries each
+//! merchant's in configuration order. The secret that verifies says the mode, and the
+//! voucher is looked for in that mode only.
+//!
+//! **Finding the voucher.** PagoEfectivo echoes the voucher id (`transactionCode`): the
+//! notice goes straight to that object, which refuses it if the CIP is not its own; then,
+//! as for Efecty, the code is looked up in the merchant's index. A CIP nobody has, sent
+//! for a voucher of this merchant, is kept on that voucher as an unexpected payment.
 
 mod efecty;
 mod pagoefectivo;
@@ -22,12 +26,12 @@ pub use efecty::signed_request as efecty_request;
 pub use pagoefectivo::signed_request as pagoefectivo_request;
 
 use crate::body;
-use crate::config::{Config, Merchant};
+use crate::config::{Config, Merchant, Mode};
 use crate::error::{ApiError, ApiResult, ErrorType, json_response};
 use crate::ledger::{self, Found, LedgerClient};
-use crate::vouchers::{Applied, Command, Notice, VoucherClient};
+use crate::vouchers::{Applied, Command, Notice, Scope, VoucherClient};
 use serde_json::json;
-use vale_shared::{Network, VoucherId};
+use vale_shared::{MerchantId, Network, VoucherId};
 use worker::{Env, Request, Response};
 
 /// A notification that passed its signature and parsed.
@@ -35,65 +39,131 @@ use worker::{Env, Request, Response};
 pub struct Verified<'a> {
     /// Whose secret signed it.
     pub merchant: &'a Merchant,
-    /// The payment code it is about.
-    pub payment_code: String,
+    /// The mode of that secret.
+    pub mode: Mode,
     /// The voucher id the network echoes back, if it does.
-    pub voucher_id: Option<String>,
+    pub voucher_id: Option<VoucherId>,
     /// What to apply.
     pub notice: Notice,
 }
 
-/// `401`: the signature did not verify under any merchant's secret.
+/// `401`: the signature did not verify under any candidate secret.
 pub fn bad_signature(code: &str, message: &str) -> ApiError {
     ApiError::new(401, ErrorType::AuthenticationError, code, message)
 }
 
-/// `400`: the (authentic) body is not the network's notification.
-pub fn malformed(message: impl Into<String>) -> ApiError {
+/// `400`: the (authentic) body is not the network's notification. The parser's own
+/// message is not echoed.
+pub fn malformed(network: Network) -> ApiError {
     ApiError::new(
         400,
         ErrorType::InvalidRequestError,
         "notification_invalid",
-        message,
+        format!(
+            "The body is not a valid {} notification; see the contract for its fields.",
+            network.brand()
+        ),
     )
 }
 
-/// Handles a notification from `network` and answers `200` once it is applied (or was
-/// already).
+/// The merchants whose secrets may have signed a notification sent to `merchant_id`'s
+/// address (or to the address without one: all of them).
+fn candidates<'a>(config: &'a Config, merchant_id: Option<&str>) -> ApiResult<Vec<&'a Merchant>> {
+    match merchant_id {
+        None => Ok(config.merchants.iter().collect()),
+        Some(id) => id
+            .parse::<MerchantId>()
+            .ok()
+            .and_then(|id| config.merchant(&id))
+            .map(|m| vec![m])
+            .ok_or_else(ApiError::not_found),
+    }
+}
+
+/// Handles a notification from `network` sent to `merchant_id`'s address (or the shared
+/// one) and answers `200` once it is applied (or was already).
 pub async fn handle(
     network: Network,
+    merchant_id: Option<&str>,
     mut req: Request,
     env: &Env,
     config: &Config,
 ) -> ApiResult<Response> {
+    let merchants = candidates(config, merchant_id)?;
     let body = body::read(&mut req).await?;
     let verified = match network {
-        Network::Pagoefectivo => pagoefectivo::verify(&req, &body, config)?,
-        Network::Efecty => efecty::verify(&req, &body, config)?,
+        Network::Pagoefectivo => pagoefectivo::verify(&req, &body, &merchants)?,
+        Network::Efecty => efecty::verify(&req, &body, &merchants)?,
     };
-    let merchant = verified.merchant;
-    let lookup = ledger::Command::Lookup {
-        network,
-        payment_code: verified.payment_code,
-    };
-    let found: Found = LedgerClient::of(env, &merchant.id)?.call(&lookup).await?;
-    if let Some(echoed) = &verified.voucher_id
-        && echoed
-            .parse::<VoucherId>()
-            .is_ok_and(|id| id != found.voucher_id)
-    {
-        return Err(malformed(
-            "transactionCode names another voucher than the CIP.",
-        ));
-    }
-    let applied: Applied = VoucherClient::of(env, &found.voucher_id)?
-        .call(Some(&merchant.id), Command::Notify(verified.notice))
-        .await?;
+    let (id, applied) = deliver(env, network, verified).await?;
     let answer = json!({
         "received": true,
-        "duplicate": !applied.changed,
-        "voucher": applied.voucher.id,
-        "status": applied.voucher.status,
+        "duplicate": applied.duplicate,
+        "voucher": id,
+        "status": applied.status,
     });
     Ok(json_response(200, answer.to_string()))
+}
+
+/// Finds the voucher of a verified notice and applies it there.
+async fn deliver(
+    env: &Env,
+    network: Network,
+    verified: Verified<'_>,
+) -> ApiResult<(VoucherId, Applied)> {
+    let Verified {
+        merchant,
+        mode,
+        voucher_id,
+        mut notice,
+    } = verified;
+    let scope = Scope::merchant(&merchant.id, mode);
+    let notify = |id: &VoucherId, notice: Notice| {
+        let scope = scope.clone();
+        let id = id.clone();
+        async move {
+            let applied: Applied = VoucherClient::of(env, &id)?
+                .call(scope, Command::Notify(notice))
+                .await?;
+            Ok::<_, ApiError>((id, applied))
+        }
+    };
+    if let Some(id) = &voucher_id {
+        match notify(id, notice.clone()).await {
+            Err(e) if e.status == 404 || e.code == crate::vouchers::CODE_MISMATCH => {}
+            done => return done,
+        }
+    }
+    let lookup = ledger::Command::Lookup {
+        livemode: mode.livemode(),
+        network,
+        payment_code: notice.payment_code.clone(),
+    };
+    match LedgerClient::of(env, &merchant.id)?
+        .call::<Found>(&lookup)
+        .await
+    {
+        Ok(found) => {
+            if voucher_id
+                .as_ref()
+                .is_some_and(|id| *id != found.voucher_id)
+            {
+                return Err(ApiError::new(
+                    400,
+                    ErrorType::InvalidRequestError,
+                    "notification_invalid",
+                    "transactionCode names another voucher than the CIP.",
+                ));
+            }
+            notify(&found.voucher_id, notice).await
+        }
+        Err(e) if e.status == 404 => match &voucher_id {
+            Some(id) => {
+                notice.accept_other_code = true;
+                notify(id, notice).await
+            }
+            None => Err(e),
+        },
+        Err(e) => Err(e),
+    }
 }

@@ -1,20 +1,25 @@
-//! PagoEfectivo's notification: verify `PE-Signature` against each merchant's secret,
-//! then parse with the shared parser. Also builds the signed request the sandbox sends.
+//! PagoEfectivo's notification: verify `PE-Signature` against each candidate merchant's
+//! secrets (test and live), then parse with the shared parser. Also builds the signed
+//! request the sandbox sends.
 
 use super::{Verified, bad_signature, malformed};
-use crate::config::{Config, Merchant};
+use crate::config::{Merchant, Mode};
 use crate::error::{ApiError, ApiResult};
 use crate::vouchers::{Notice, Reported};
 use time::OffsetDateTime;
-use vale_shared::Money;
 use vale_shared::pagoefectivo::{self, EventType, Notification};
+use vale_shared::{Money, Network};
 use worker::{Headers, Method, Request, RequestInit};
 
 /// The header PagoEfectivo signs with.
 const HEADER: &str = "pe-signature";
 
 /// Verifies and parses a PagoEfectivo notification.
-pub fn verify<'a>(req: &Request, body: &[u8], config: &'a Config) -> ApiResult<Verified<'a>> {
+pub fn verify<'a>(
+    req: &Request,
+    body: &[u8],
+    merchants: &[&'a Merchant],
+) -> ApiResult<Verified<'a>> {
     let header = req.headers().get(HEADER).ok().flatten().unwrap_or_default();
     if header.is_empty() {
         return Err(bad_signature(
@@ -22,40 +27,52 @@ pub fn verify<'a>(req: &Request, body: &[u8], config: &'a Config) -> ApiResult<V
             "The PE-Signature header is missing.",
         ));
     }
-    let merchant = config
-        .merchants
+    let (merchant, mode) = merchants
         .iter()
-        .find(|m| {
-            m.pagoefectivo_secret
+        .flat_map(|m| Mode::ALL.map(|mode| (*m, mode)))
+        .find(|(m, mode)| {
+            m.secrets(*mode)
+                .pagoefectivo
                 .as_ref()
                 .is_some_and(|secret| pagoefectivo::verify(secret, &header, body).is_ok())
         })
         .ok_or_else(|| {
             bad_signature(
                 "signature_invalid",
-                "PE-Signature does not match the body under any merchant's key.",
+                "PE-Signature does not match the body under this merchant's keys.",
             )
         })?;
-    let n = pagoefectivo::parse_notification(body).map_err(|e| malformed(e.to_string()))?;
+    let n = pagoefectivo::parse_notification(body).map_err(|_| malformed(Network::Pagoefectivo))?;
     Ok(Verified {
         merchant,
-        payment_code: n.cip,
-        voucher_id: n.transaction_code,
+        mode,
+        voucher_id: n.transaction_code.as_deref().and_then(|t| t.parse().ok()),
         notice: Notice {
-            notification_id: format!("pagoefectivo:{}", n.operation_number),
-            reported: match n.event_type {
-                EventType::CipPaid => Reported::Paid,
+            network_key: format!(
+                "pagoefectivo:{}:{}",
+                n.event_type.as_str(),
+                n.operation_number
+            ),
+            message_id: None,
+            payment_code: n.cip,
+            accept_other_code: false,
+            report: match n.event_type {
+                EventType::CipPaid => Reported::Paid {
+                    amount: n.amount,
+                    paid_at: n.payment_date,
+                },
                 EventType::CipExpired => Reported::Expired,
             },
-            amount: n.amount,
-            paid_at: n.payment_date,
+            body: String::from_utf8_lossy(body).into_owned(),
         },
     })
 }
 
 /// The request PagoEfectivo would send to report `cip` paid: the sandbox's simulator.
+#[allow(clippy::too_many_arguments)]
 pub fn signed_request(
     merchant: &Merchant,
+    mode: Mode,
     url: &str,
     operation_number: String,
     cip: &str,
@@ -63,13 +80,17 @@ pub fn signed_request(
     amount: Money,
     paid_at: OffsetDateTime,
 ) -> ApiResult<Request> {
-    let secret = merchant.pagoefectivo_secret.as_ref().ok_or_else(|| {
-        ApiError::invalid(
-            "network",
-            "network_not_configured",
-            "This merchant has no PagoEfectivo key.",
-        )
-    })?;
+    let secret = merchant
+        .secrets(mode)
+        .pagoefectivo
+        .as_ref()
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "network",
+                "network_not_configured",
+                "This merchant has no PagoEfectivo key in this mode.",
+            )
+        })?;
     let notification = Notification {
         event_type: EventType::CipPaid,
         operation_number,

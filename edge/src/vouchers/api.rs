@@ -1,19 +1,20 @@
 //! The voucher routes of the contract:
 //!
 //! - `POST /v1/vouchers` (secret key, optional `Idempotency-Key`)
-//! - `GET /v1/vouchers/{id}` (secret key: the voucher; client secret: the display view,
-//!   CORS-enabled with its `OPTIONS` preflight)
-//! - `POST /v1/vouchers/{id}/cancel`
+//! - `GET /v1/vouchers/{id}` (a key of the voucher's merchant and mode: the voucher; its
+//!   client secret: the display view, CORS-enabled with its `OPTIONS` preflight)
+//! - `POST /v1/vouchers/{id}/cancel` (secret key)
 //! - `GET /v1/vouchers?reference=&status=&limit=&starting_after=`
+//! - `GET /v1/vouchers/{id}/notifications?limit=&starting_after=` (the audit trail)
 
-use super::create::{self, Created};
-use super::{Command, VoucherClient};
-use crate::auth::{self, Caller};
+use super::create;
+use super::{Command, Scope, VoucherClient};
+use crate::auth::{self, Access, Caller};
 use crate::body;
-use crate::clock;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult, json_response};
-use crate::ledger::{self, LedgerClient, ListQuery};
+use crate::ledger::{self, Ids, LedgerClient, ListQuery};
+use futures_util::future::join_all;
 use vale_shared::{VoucherId, VoucherStatus};
 use worker::{Env, Request, Response};
 
@@ -36,49 +37,51 @@ pub fn origin(req: &Request, env: &Env) -> ApiResult<String> {
 
 /// `POST /v1/vouchers`.
 pub async fn create(mut req: Request, env: &Env, config: &Config) -> ApiResult<Response> {
-    let merchant = auth::merchant(&req, config)?;
+    let access = auth::secret(&req, config)?;
     let key = create::idempotency_key(req.headers().get("idempotency-key").ok().flatten())?;
     let body = body::read(&mut req).await?;
     let origin = origin(&req, env)?;
-    let Created {
-        status,
-        body,
-        replayed,
-    } = create::create(env, merchant, &body, key, &origin).await?;
-    let resp = json_response(status, body);
-    if replayed {
+    let created = create::create(env, config, &access, &body, key, &origin).await?;
+    let resp = json_response(201, created.voucher.get().to_owned());
+    if created.replayed {
         resp.headers().set("idempotent-replayed", "true")?;
     }
     Ok(resp)
 }
 
-fn parse_id(id: &str) -> ApiResult<VoucherId> {
+/// A voucher id from the path: anything else is an unknown voucher.
+pub fn parse_id(id: &str) -> ApiResult<VoucherId> {
     id.parse().map_err(|_| ApiError::no_such_voucher())
 }
 
-/// `GET /v1/vouchers/{id}`: the whole voucher for its merchant, the display view for its
-/// client secret.
+/// `GET /v1/vouchers/{id}`: the whole voucher for a key of its merchant and mode, the
+/// display view for its client secret (checked by the server key: a forged one never
+/// reaches the object).
 pub async fn retrieve(req: &Request, env: &Env, config: &Config, id: &str) -> ApiResult<Response> {
     let caller = auth::caller(req, config)?;
     let id = parse_id(id)?;
-    let client = VoucherClient::of(env, &id)?;
-    let body = match caller {
-        Caller::Merchant(merchant) => {
-            let voucher = client.voucher(Some(&merchant.id), Command::Get).await?;
-            serde_json::to_string(&voucher)?
-        }
-        Caller::Client(secret) => {
-            if secret.voucher_id() != id {
-                return Err(ApiError::client_secret_forbidden());
-            }
-            let voucher = client.voucher(None, Command::Get).await?;
-            if !auth::same(voucher.client_secret.as_bytes(), secret.expose().as_bytes()) {
-                return Err(ApiError::unauthenticated());
-            }
-            serde_json::to_string(&voucher.display(clock::now()))?
-        }
+    let scope = match caller {
+        Caller::Key(access) => Scope::merchant(&access.merchant.id, access.mode),
+        Caller::Client(secret) if secret.voucher_id() == id => Scope::Client,
+        Caller::Client(_) => return Err(ApiError::permission_denied()),
     };
+    let body = VoucherClient::of(env, &id)?
+        .text(scope, Command::Get)
+        .await?;
     Ok(json_response(200, body))
+}
+
+/// Whether an answer to `req` carries CORS headers: a request with a client secret (or no
+/// key at all, such as a preflight) does; one with a secret or restricted key never.
+pub fn wants_cors(req: &Request) -> bool {
+    let header = req
+        .headers()
+        .get("authorization")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let token = header.get(7..).unwrap_or_default().trim_start();
+    !(token.starts_with("sk_") || token.starts_with("rk_"))
 }
 
 /// CORS for the display view: any origin may read it with the client secret (no cookies
@@ -106,25 +109,79 @@ pub fn preflight() -> Response {
 
 /// `POST /v1/vouchers/{id}/cancel`.
 pub async fn cancel(req: &Request, env: &Env, config: &Config, id: &str) -> ApiResult<Response> {
-    let merchant = auth::merchant(req, config)?;
+    let access = auth::secret(req, config)?;
     let id = parse_id(id)?;
-    let voucher = VoucherClient::of(env, &id)?
-        .voucher(Some(&merchant.id), Command::Cancel)
+    let body = VoucherClient::of(env, &id)?
+        .text(
+            Scope::merchant(&access.merchant.id, access.mode),
+            Command::Cancel,
+        )
         .await?;
-    Ok(json_response(200, serde_json::to_string(&voucher)?))
+    Ok(json_response(200, body))
 }
 
-/// `GET /v1/vouchers`.
+/// `limit` and `starting_after` of a list, with the cursor parsed by `parse`.
+fn page_params<T>(
+    name: &str,
+    value: &str,
+    limit: &mut u32,
+    after: &mut Option<T>,
+    parse: impl Fn(&str) -> Option<T>,
+) -> ApiResult<bool> {
+    match name {
+        "limit" => {
+            *limit = value
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=MAX_LIMIT).contains(n))
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "limit",
+                        "limit_invalid",
+                        "limit must be a whole number from 1 to 100.",
+                    )
+                })?;
+            Ok(true)
+        }
+        "starting_after" => {
+            *after = Some(parse(value).ok_or_else(|| {
+                ApiError::invalid(
+                    "starting_after",
+                    "starting_after_invalid",
+                    "starting_after is not an id of this list.",
+                )
+            })?);
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
+fn unknown_param(name: &str) -> ApiError {
+    ApiError::invalid(name, "parameter_unknown", "This parameter is not known.")
+}
+
+/// `GET /v1/vouchers`: ids from the merchant's index, each voucher read from its own
+/// object (the index holds no PII), in parallel.
 pub async fn list(req: &Request, env: &Env, config: &Config) -> ApiResult<Response> {
-    let merchant = auth::merchant(req, config)?;
+    let access = auth::reader(req, config)?;
     let mut query = ListQuery {
-        livemode: merchant.livemode(),
+        livemode: access.livemode(),
         reference: None,
         status: None,
         limit: DEFAULT_LIMIT,
         starting_after: None,
     };
     for (name, value) in req.url()?.query_pairs() {
+        if page_params(
+            &name,
+            &value,
+            &mut query.limit,
+            &mut query.starting_after,
+            |v| v.parse::<VoucherId>().ok(),
+        )? {
+            continue;
+        }
         match name.as_ref() {
             "reference" => {
                 if !vale_shared::voucher::is_valid_reference(&value) {
@@ -146,40 +203,82 @@ pub async fn list(req: &Request, env: &Env, config: &Config) -> ApiResult<Respon
                 })?;
                 query.status = Some(status.as_str().to_owned());
             }
-            "limit" => {
-                query.limit = value
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|n| (1..=MAX_LIMIT).contains(n))
-                    .ok_or_else(|| {
-                        ApiError::invalid(
-                            "limit",
-                            "limit_invalid",
-                            "limit must be a whole number from 1 to 100.",
-                        )
-                    })?;
-            }
-            "starting_after" => {
-                let id = value.parse::<VoucherId>().map_err(|_| {
-                    ApiError::invalid(
-                        "starting_after",
-                        "starting_after_invalid",
-                        "starting_after must be a vch_ id.",
-                    )
-                })?;
-                query.starting_after = Some(id);
-            }
-            other => {
-                return Err(ApiError::invalid(
-                    other,
-                    "parameter_unknown",
-                    "This parameter is not known.",
-                ));
-            }
+            other => return Err(unknown_param(other)),
         }
     }
-    let body = LedgerClient::of(env, &merchant.id)?
-        .call_text(&ledger::Command::List(query))
+    let wanted = query.status.clone();
+    let Ids { ids, has_more } = LedgerClient::of(env, &access.merchant.id)?
+        .call(&ledger::Command::List(query))
+        .await?;
+    let body = list_body(env, &access, &ids, wanted.as_deref()).await?;
+    Ok(json_response(
+        200,
+        format!(r#"{{"object":"list","data":[{body}],"has_more":{has_more}}}"#),
+    ))
+}
+
+/// The vouchers `ids`, rendered by their objects, joined with commas. A voucher that is
+/// gone (retention) or whose status moved past the filter since the index was written is
+/// left out.
+async fn list_body(
+    env: &Env,
+    access: &Access<'_>,
+    ids: &[VoucherId],
+    status: Option<&str>,
+) -> ApiResult<String> {
+    let reads = ids.iter().map(|id| async move {
+        let scope = Scope::merchant(&access.merchant.id, access.mode);
+        VoucherClient::of(env, id)?.text(scope, Command::Get).await
+    });
+    let mut body = String::new();
+    for read in join_all(reads).await {
+        let json = match read {
+            Ok(json) => json,
+            Err(e) if e.status == 404 => continue,
+            Err(e) => return Err(e),
+        };
+        if let Some(status) = status {
+            let needle = format!(r#""status":"{status}""#);
+            if !json.contains(&needle) {
+                continue;
+            }
+        }
+        if !body.is_empty() {
+            body.push(',');
+        }
+        body.push_str(&json);
+    }
+    Ok(body)
+}
+
+/// `GET /v1/vouchers/{id}/notifications`: the voucher's audit trail, oldest first.
+pub async fn notifications(
+    req: &Request,
+    env: &Env,
+    config: &Config,
+    id: &str,
+) -> ApiResult<Response> {
+    let access = auth::reader(req, config)?;
+    let id = parse_id(id)?;
+    let mut limit = MAX_LIMIT;
+    let mut starting_after = None;
+    for (name, value) in req.url()?.query_pairs() {
+        if !page_params(&name, &value, &mut limit, &mut starting_after, |v| {
+            v.parse::<vale_shared::NotificationId>()
+                .ok()
+                .map(|id| id.to_string())
+        })? {
+            return Err(unknown_param(&name));
+        }
+    }
+    let body = VoucherClient::of(env, &id)?
+        .text(
+            Scope::merchant(&access.merchant.id, access.mode),
+            Command::Notifications {
+                limit,
+                starting_after,
+            },
+        )
         .await?;
     Ok(json_response(200, body))
 }

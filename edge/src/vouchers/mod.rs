@@ -1,85 +1,164 @@
 //! Vouchers: the HTTP routes (`api`), the create path shared by the API and the demo
-//! (`create`), and the Durable Object that holds each voucher (`object`), with the
-//! commands it takes.
+//! (`create`), and the Durable Object that holds each voucher (`object`): its storage
+//! (`record`), its schedule (`schedule`) and the commands it takes (here).
 
 pub mod api;
 pub mod create;
 mod object;
+pub mod record;
+pub mod schedule;
 
-pub use object::VoucherObject;
+pub use object::{CODE_MISMATCH, VoucherObject};
 
+use crate::config::Mode;
 use crate::error::ApiResult;
 use crate::rpc;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use vale_shared::voucher::Voucher;
+use vale_shared::voucher::Report;
 use vale_shared::{MerchantId, Money, VoucherId};
 use worker::{Env, Stub};
 
-/// What a network reported about a voucher.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// Who a command is for. Every command names the merchant and the mode, and the object
+/// refuses (`404`) a voucher of another merchant or the other mode; only the display
+/// view is read for a client secret, which the Worker already verified.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "as", rename_all = "snake_case")]
+pub enum Scope {
+    /// A merchant's key of one mode.
+    Merchant {
+        /// The merchant.
+        merchant: MerchantId,
+        /// Test or live.
+        livemode: bool,
+    },
+    /// The voucher's own client secret (display view only).
+    Client,
+}
+
+impl Scope {
+    /// A merchant's key in `mode`.
+    pub fn merchant(merchant: &MerchantId, mode: Mode) -> Self {
+        Scope::Merchant {
+            merchant: merchant.clone(),
+            livemode: mode.livemode(),
+        }
+    }
+}
+
+/// What a network reported, verified and parsed, for one voucher.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Notice {
+    /// The network key of the payment or expiry it reports: `efecty:<authorization>`,
+    /// `pagoefectivo:<eventType>:<operationNumber>`. One payment is one payment however
+    /// many messages report it.
+    pub network_key: String,
+    /// The network's own message id, when it sends one (Efecty's `webhook-id`).
+    pub message_id: Option<String>,
+    /// The payment code the report is about.
+    pub payment_code: String,
+    /// Whether a code that is not the voucher's is kept as an unexpected payment
+    /// (`code_mismatch`) rather than refused: set once the Worker knows no voucher of the
+    /// merchant has that code.
+    pub accept_other_code: bool,
+    /// What happened.
+    pub report: Reported,
+    /// The raw body, for the audit trail.
+    pub body: String,
+}
+
+/// [`Report`] on the wire between the Worker and the object.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Reported {
-    /// The shopper paid.
-    Paid,
-    /// The network let the code lapse.
+    /// Paid.
+    Paid {
+        /// What moved.
+        amount: Money,
+        /// When, by the network.
+        #[serde(with = "time::serde::rfc3339::option")]
+        paid_at: Option<OffsetDateTime>,
+    },
+    /// The code lapsed at the network.
     Expired,
 }
 
-/// A verified, parsed notification, ready to apply.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Notice {
-    /// Unique per network notification: `pagoefectivo:<operationNumber>` or
-    /// `efecty:<webhook-id>`. Applied at most once per voucher.
-    pub notification_id: String,
-    /// What happened.
-    pub reported: Reported,
-    /// The amount the network says moved (checked against the voucher).
-    pub amount: Money,
-    /// When the network says it was paid.
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub paid_at: Option<OffsetDateTime>,
+impl Reported {
+    /// The report the pure core decides on; `under_another_code` when the code is not
+    /// this voucher's.
+    pub fn report(self, under_another_code: bool) -> Report {
+        match self {
+            Reported::Paid { amount, paid_at } if under_another_code => {
+                Report::PaidUnderAnotherCode { amount, paid_at }
+            }
+            Reported::Paid { amount, paid_at } => Report::Paid { amount, paid_at },
+            Reported::Expired => Report::Expired,
+        }
+    }
+}
+
+/// A create, as the object receives it: the raw body (checked inside, after the
+/// idempotency record), its hash, and where the hosted page lives.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CreateRequest {
+    /// The id this object is named by (the new voucher's).
+    pub id: VoucherId,
+    /// The body as text (`None` when it is not UTF-8: then it is refused).
+    pub body: Option<String>,
+    /// SHA-256 (hex) of the raw body.
+    pub request_hash: String,
+    /// The edge's public origin for `hosted_url`.
+    pub origin: String,
 }
 
 /// Commands a voucher object takes.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Command {
-    /// Stores a new voucher (or answers the one already stored under this id).
-    Create {
-        /// The voucher, fully formed.
-        voucher: Box<Voucher>,
-    },
-    /// Reads it.
+    /// Creates the voucher, or answers the response of the create that already did.
+    Create(CreateRequest),
+    /// Reads it (the display view for [`Scope::Client`]).
     Get,
     /// `pending` → `cancelled`, else `409`.
     Cancel,
-    /// `pending` → `expired` now (sandbox), else `409`.
-    Expire,
-    /// Sandbox only (test-mode vouchers): treat the deadline as reached and let the real
-    /// alarm expire the voucher, moments later, through the runtime's alarm delivery.
-    ExpireByAlarm,
-    /// Applies a network's notification, at most once.
+    /// Applies a network's report.
     Notify(Notice),
+    /// The audit trail, oldest first.
+    Notifications {
+        /// Page size.
+        limit: u32,
+        /// The last `ntf_` id of the previous page.
+        starting_after: Option<String>,
+    },
+    /// Sandbox: expire now, as if the time and the window had passed.
+    SandboxExpire,
+    /// Sandbox: let the real alarm expire it, moments from now.
+    SandboxExpireByAlarm,
+    /// Sandbox: move this voucher's clock ahead.
+    SandboxAdvance {
+        /// How far, in seconds.
+        seconds: i64,
+    },
+    /// Do whatever is due (the cron's sweep after a restart, an alarm that was missed).
+    Wake,
 }
 
-/// A command, for one merchant's voucher (`None`: the caller holds a client secret and
-/// the Worker checks it against the voucher).
+/// A command for one voucher.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Envelope {
-    /// The merchant that must own the voucher.
-    pub merchant: Option<MerchantId>,
+    /// Whose command it is.
+    pub scope: Scope,
     /// What to do.
     pub command: Command,
 }
 
-/// The answer to a notification.
+/// What a notification did, for the network's answer.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Applied {
-    /// False when this notification had been applied before.
-    pub changed: bool,
-    /// The voucher after it.
-    pub voucher: Voucher,
+    /// Whether it was a duplicate of a report accepted before.
+    pub duplicate: bool,
+    /// The voucher's status after it.
+    pub status: vale_shared::VoucherStatus,
 }
 
 /// The voucher object for one id.
@@ -98,25 +177,17 @@ impl VoucherClient {
         Ok(VoucherClient { stub })
     }
 
+    /// Sends a command and answers the body as text (rendered JSON, passed on as-is).
+    pub async fn text(&self, scope: Scope, command: Command) -> ApiResult<String> {
+        rpc::call_text(&self.stub, &Envelope { scope, command }).await
+    }
+
     /// Sends a command and reads the answer.
     pub async fn call<T: serde::de::DeserializeOwned>(
         &self,
-        merchant: Option<&MerchantId>,
+        scope: Scope,
         command: Command,
     ) -> ApiResult<T> {
-        let envelope = Envelope {
-            merchant: merchant.cloned(),
-            command,
-        };
-        rpc::call(&self.stub, &envelope).await
-    }
-
-    /// A command that answers the voucher.
-    pub async fn voucher(
-        &self,
-        merchant: Option<&MerchantId>,
-        command: Command,
-    ) -> ApiResult<Voucher> {
-        self.call(merchant, command).await
+        rpc::call(&self.stub, &Envelope { scope, command }).await
     }
 }

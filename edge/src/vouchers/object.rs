@@ -1,52 +1,47 @@
 //! `VoucherObject`: one SQLite-backed Durable Object per voucher (named by its id), the
-//! source of truth for that voucher.
+//! source of truth for that voucher: its money state, its payments, its audit trail and
+//! its idempotency record.
 //!
-//! It holds the voucher, the notifications applied to it (so each applies once), and an
-//! alarm: at `expires_at` a pending voucher expires with no request, and after a failed
-//! index update the alarm retries it.
+//! A thin shell. Every command loads the stored voucher, asks the pure core
+//! (`vale_shared::voucher::Life`, `schedule::Facts`) what to write, writes it in one
+//! SQLite transaction (`storage::atomically`: the notification, the payment row and the
+//! state change commit together or not at all), and only then awaits anything. After any
+//! await it reloads before deciding again. The alarm is always computed from storage.
 //!
-//! Order of writes on every change: the voucher row (and the applied notification) in one
-//! synchronous step, which the runtime commits atomically; then the merchant's ledger row,
-//! tagged with the voucher's version so a late, older update cannot overwrite a newer one.
-//! `synced_version` records what the ledger has; the alarm repairs any gap.
+//! The merchant's index (the ledger) is updated after the answer, by a task started with
+//! the change; if that fails the alarm retries it with back-off, so a change is never
+//! lost between the object and the index.
 
-use super::{Applied, Command, Envelope, Notice, Reported};
+use super::record::{self, MIGRATIONS, PaymentRow, Stored};
+use super::schedule::Facts;
+use super::{Applied, Command, CreateRequest, Envelope, Notice, Scope};
 use crate::clock;
+use crate::codes;
+use crate::config::{self, Config, Merchant, Mode};
 use crate::error::{ApiError, ApiResult, ErrorType};
-use crate::ledger::{self, LedgerClient, ListingRow};
+use crate::ledger::{self, Claimed, Done, IndexRow, LedgerClient};
+use crate::random;
 use crate::rpc;
-use serde::Deserialize;
+use crate::storage::{self, int, opt_text, text};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use std::cell::Cell;
-use time::OffsetDateTime;
-use vale_shared::state::Outcome;
-use vale_shared::voucher::{UnexpectedPayment, Voucher};
-use vale_shared::{MerchantId, VoucherEvent, VoucherStatus};
+use time::{Duration, OffsetDateTime};
+use vale_shared::VoucherStatus;
+use vale_shared::voucher::{Decision, Life, NewVoucher, NotificationOutcome};
 use worker::{
-    DurableObject, Env, Request, Response, Result, ScheduledTime, SqlStorage, SqlStorageValue,
-    State, durable_object,
+    DurableObject, Env, Request, Response, Result, ScheduledTime, SqlStorage, State, Storage,
+    durable_object,
 };
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS voucher (
-  singleton      INTEGER PRIMARY KEY CHECK (singleton = 1),
-  merchant_id    TEXT NOT NULL,
-  version        INTEGER NOT NULL,
-  synced_version INTEGER NOT NULL DEFAULT 0,
-  json           TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS notification (
-  id          TEXT PRIMARY KEY,
-  received_ms INTEGER NOT NULL,
-  outcome     TEXT NOT NULL
-);
--- Sandbox only: a test-mode voucher whose next alarm must act as if its deadline came.
-CREATE TABLE IF NOT EXISTS sandbox_due (
-  singleton INTEGER PRIMARY KEY CHECK (singleton = 1)
-);
-";
-
-/// How soon the alarm retries an index update that failed.
-const SYNC_RETRY_MS: i64 = 15_000;
+/// How long a create that holds an `Idempotency-Key` keeps it against a concurrent retry
+/// (`409`); after that a retry resumes the same voucher.
+pub const IDEMPOTENCY_LEASE_MS: i64 = 30_000;
+/// The refusal of a report whose code is not the voucher's (the Worker then looks the
+/// code up).
+pub const CODE_MISMATCH: &str = "payment_code_mismatch";
+/// How many payment codes to offer the ledger; with random codes one is nearly always free.
+const CANDIDATES: usize = 3;
 
 /// One voucher and everything that happened to it.
 #[durable_object]
@@ -63,19 +58,13 @@ impl std::fmt::Debug for VoucherObject {
     }
 }
 
-struct Stored {
-    merchant: MerchantId,
-    version: i64,
-    synced_version: i64,
-    voucher: Voucher,
-}
-
-#[derive(Deserialize)]
-struct Row {
-    merchant_id: String,
-    version: i64,
-    synced_version: i64,
-    json: String,
+/// The answer to a create.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Created {
+    /// Whether this is the stored answer of an earlier request with the same key.
+    pub replayed: bool,
+    /// The voucher as first answered.
+    pub voucher: Box<RawValue>,
 }
 
 impl DurableObject for VoucherObject {
@@ -100,9 +89,9 @@ impl DurableObject for VoucherObject {
         })
     }
 
-    /// The expiry alarm (and the retry of a failed index update).
+    /// Whatever is due: the window's end, a lagging index, purges.
     async fn alarm(&self) -> Result<Response> {
-        if let Err(e) = self.on_alarm().await {
+        if let Err(e) = self.wake(false).await {
             // Let the runtime retry the alarm: it does so with back-off.
             return Err(worker::Error::RustError(format!(
                 "alarm failed: {}",
@@ -113,369 +102,601 @@ impl DurableObject for VoucherObject {
     }
 }
 
-fn not_pending(status: VoucherStatus, verb: &str) -> ApiError {
-    ApiError::new(
-        409,
-        ErrorType::InvalidRequestError,
-        "voucher_not_pending",
-        format!(
-            "This voucher is {}; only a pending voucher can be {verb}.",
-            status.as_str()
-        ),
-    )
+fn json<T: Serialize>(value: &T) -> ApiResult<String> {
+    Ok(serde_json::to_string(value)?)
+}
+
+/// `404` for a sandbox command on a live voucher: the sandbox does not exist there.
+fn sandbox_only(stored: &Stored) -> ApiResult<()> {
+    if stored.livemode {
+        Err(ApiError::not_found())
+    } else {
+        Ok(())
+    }
 }
 
 impl VoucherObject {
-    /// Creates the tables (only a create does this).
-    fn schema(&self) -> ApiResult<()> {
-        if !self.ready.get() {
-            self.sql.exec(SCHEMA, None)?;
-            self.ready.set(true);
-        }
-        Ok(())
+    fn storage(&self) -> Storage {
+        self.state.storage()
     }
 
-    /// Whether this object holds a voucher's tables. Reads only, so probing unknown ids
-    /// leaves no storage behind.
+    /// Whether this object holds a voucher (reads only: probing unknown ids leaves no
+    /// storage behind), with its schema brought up to date.
     fn has_schema(&self) -> ApiResult<bool> {
-        if !self.ready.get() {
-            let found = self
-                .sql
-                .exec(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'voucher'",
-                    None,
-                )?
-                .to_array::<serde_json::Value>()?;
-            self.ready.set(!found.is_empty());
+        if !self.ready.get() && storage::has_table(&self.sql, "voucher")? {
+            storage::migrate(&self.storage(), &self.sql, MIGRATIONS)?;
+            self.ready.set(true);
         }
         Ok(self.ready.get())
     }
 
-    fn load(&self) -> ApiResult<Option<Stored>> {
-        let rows: Vec<Row> = self
-            .sql
-            .exec(
-                "SELECT merchant_id, version, synced_version, json FROM voucher",
-                None,
-            )?
-            .to_array()?;
-        let Some(row) = rows.into_iter().next() else {
-            return Ok(None);
+    /// The voucher, if it exists and `scope` may see it: another merchant's or the other
+    /// mode's voucher is `404`, as if it did not exist.
+    fn loaded(&self, scope: &Scope) -> ApiResult<Stored> {
+        let stored = if self.has_schema()? {
+            Stored::load(&self.sql)?
+        } else {
+            None
         };
-        Ok(Some(Stored {
-            merchant: row
-                .merchant_id
-                .parse::<MerchantId>()
-                .map_err(ApiError::internal)?,
-            version: row.version,
-            synced_version: row.synced_version,
-            voucher: serde_json::from_str(&row.json)?,
-        }))
-    }
-
-    /// The voucher, if it exists and belongs to `merchant` (when one is named).
-    fn owned(&self, merchant: Option<&MerchantId>) -> ApiResult<Stored> {
-        match self.load()? {
-            Some(stored) if merchant.is_none_or(|m| *m == stored.merchant) => Ok(stored),
+        match (stored, scope) {
+            (Some(stored), Scope::Client) => Ok(stored),
+            (Some(stored), Scope::Merchant { merchant, livemode })
+                if stored.merchant == *merchant && stored.livemode == *livemode =>
+            {
+                Ok(stored)
+            }
             _ => Err(ApiError::no_such_voucher()),
         }
     }
 
-    /// Writes a changed voucher under the next version.
-    fn save(&self, stored: &mut Stored) -> ApiResult<()> {
-        stored.version += 1;
-        self.sql.exec(
-            "UPDATE voucher SET version = ?, json = ? WHERE singleton = 1",
-            vec![
-                SqlStorageValue::Integer(stored.version),
-                SqlStorageValue::String(serde_json::to_string(&stored.voucher)?),
-            ],
-        )?;
-        Ok(())
+    fn config(&self) -> ApiResult<std::rc::Rc<Config>> {
+        config::load(&self.env)
     }
 
     async fn run(&self, envelope: Envelope) -> ApiResult<String> {
-        if matches!(envelope.command, Command::Create { .. }) {
-            self.schema()?;
-        } else if !self.has_schema()? {
-            return Err(ApiError::no_such_voucher());
+        let Envelope { scope, command } = envelope;
+        if let Command::Create(request) = command {
+            return json(&self.create(&scope, request).await?);
         }
-        let merchant = envelope.merchant.as_ref();
-        let voucher = match envelope.command {
-            Command::Create { voucher } => return self.create(merchant, *voucher).await,
-            Command::Get => self.owned(merchant)?.voucher,
+        if matches!(scope, Scope::Client) && !matches!(command, Command::Get) {
+            return Err(ApiError::permission_denied());
+        }
+        let mut stored = self.loaded(&scope)?;
+        let real = clock::now();
+        match command {
+            Command::Create(_) => Err(ApiError::internal("unreachable")),
+            Command::Get => {
+                let life = stored.life.at(stored.now(real));
+                if life != stored.life {
+                    stored = self.change(stored, life).await?;
+                }
+                self.render(&stored, &scope, real)
+            }
             Command::Cancel => {
-                self.change(merchant, VoucherEvent::Cancel, "cancelled")
-                    .await?
+                let life = stored
+                    .life
+                    .cancel(stored.now(real))
+                    .map_err(|e| ApiError::not_pending(e.from, "cancelled"))?;
+                let stored = self.change(stored, life).await?;
+                self.render(&stored, &scope, real)
             }
-            Command::Expire => {
-                // The sandbox's "as if the time had come": the alarm's own step.
-                let mut stored = self.owned(merchant)?;
-                self.expire(&mut stored)?;
-                self.after_change(&mut stored).await;
-                stored.voucher
+            Command::Notify(notice) => self.notify(stored, notice, real).await,
+            Command::Notifications {
+                limit,
+                starting_after,
+            } => {
+                let (data, has_more) = record::audit_page(
+                    &self.sql,
+                    stored.network,
+                    limit,
+                    starting_after.as_deref(),
+                )?;
+                json(&serde_json::json!({"object": "list", "data": data, "has_more": has_more}))
             }
-            Command::ExpireByAlarm => self.expire_by_alarm(merchant).await?,
-            Command::Notify(notice) => {
-                return Ok(serde_json::to_string(
-                    &self.notify(merchant, notice).await?,
-                )?);
+            Command::SandboxExpire => {
+                sandbox_only(&stored)?;
+                let life = stored
+                    .life
+                    .expire_now(stored.now(real))
+                    .map_err(|e| ApiError::not_pending(e.from, "expired"))?;
+                let stored = self.change(stored, life).await?;
+                self.render(&stored, &scope, real)
             }
-        };
-        Ok(serde_json::to_string(&voucher)?)
-    }
-
-    async fn create(&self, merchant: Option<&MerchantId>, voucher: Voucher) -> ApiResult<String> {
-        let merchant = merchant.ok_or_else(|| ApiError::internal("create without a merchant"))?;
-        if let Some(stored) = self.load()? {
-            // A resumed create (same idempotency key): the first attempt got this far.
-            return if stored.merchant == *merchant {
-                Ok(serde_json::to_string(&stored.voucher)?)
-            } else {
-                Err(ApiError::internal(
-                    "voucher id already taken by another merchant",
-                ))
-            };
-        }
-        // The alarm first: an alarm with no voucher does nothing, a voucher with no alarm
-        // would never expire.
-        self.set_alarm_at(clock::millis(voucher.expires_at)).await?;
-        let json = serde_json::to_string(&voucher)?;
-        self.sql.exec(
-            "INSERT INTO voucher (singleton, merchant_id, version, synced_version, json) VALUES (1, ?, 1, 0, ?)",
-            vec![SqlStorageValue::String(merchant.to_string()), SqlStorageValue::String(json.clone())],
-        )?;
-        let mut stored = Stored {
-            merchant: merchant.clone(),
-            version: 1,
-            synced_version: 0,
-            voucher,
-        };
-        self.after_change(&mut stored).await;
-        Ok(json)
-    }
-
-    /// The one expiry step, taken by the alarm at `expires_at` and by the sandbox on
-    /// request: `pending` → `expired`, saved; anything else is `409` and unchanged.
-    fn expire(&self, stored: &mut Stored) -> ApiResult<()> {
-        match stored.voucher.status.apply(VoucherEvent::Expire) {
-            Ok(Outcome::Moved(to)) => stored.voucher.status = to,
-            Ok(Outcome::Flagged(_)) | Err(_) => {
-                return Err(not_pending(stored.voucher.status, "expired"));
+            Command::SandboxExpireByAlarm => {
+                sandbox_only(&stored)?;
+                let life = stored.life.at(stored.now(real));
+                if life.status != VoucherStatus::Pending {
+                    return Err(ApiError::not_pending(life.status, "expired"));
+                }
+                self.sql.exec(
+                    "INSERT OR IGNORE INTO sandbox_due (singleton) VALUES (1)",
+                    None,
+                )?;
+                set_alarm(&self.storage(), real).await?;
+                self.render(&stored, &scope, real)
             }
-        }
-        self.save(stored)
-    }
-
-    /// Cancel on request: only from `pending`.
-    async fn change(
-        &self,
-        merchant: Option<&MerchantId>,
-        event: VoucherEvent,
-        verb: &str,
-    ) -> ApiResult<Voucher> {
-        let mut stored = self.owned(merchant)?;
-        match stored.voucher.status.apply(event) {
-            Ok(Outcome::Moved(to)) => stored.voucher.status = to,
-            Ok(Outcome::Flagged(_)) | Err(_) => {
-                return Err(not_pending(stored.voucher.status, verb));
+            Command::SandboxAdvance { seconds } => {
+                sandbox_only(&stored)?;
+                let ahead = stored.clock_offset + Duration::seconds(seconds);
+                let life = stored.life.at(real + ahead);
+                let mut next = stored.clone();
+                let changed = life != stored.life;
+                let stored = storage::atomically(&self.storage(), &self.sql, move |sql| {
+                    // A new clock is a change: the index learns the new wake-up.
+                    next.clock_offset = ahead;
+                    next.version += 1;
+                    sql.exec(
+                        "UPDATE voucher SET clock_offset_s = ?, version = ?",
+                        vec![int(ahead.whole_seconds()), int(next.version)],
+                    )?;
+                    if changed {
+                        next.save_life(sql, life)?;
+                    }
+                    Ok(next)
+                })?;
+                self.after_write(&stored).await?;
+                self.render(&stored, &scope, real)
+            }
+            Command::Wake => {
+                self.wake(true).await?;
+                json(&Done { ok: true })
             }
         }
-        self.save(&mut stored)?;
-        self.after_change(&mut stored).await;
-        Ok(stored.voucher)
     }
 
-    async fn notify(&self, merchant: Option<&MerchantId>, notice: Notice) -> ApiResult<Applied> {
-        let mut stored = self.owned(merchant)?;
-        let seen = self
-            .sql
-            .exec(
-                "SELECT 1 AS seen FROM notification WHERE id = ?",
-                vec![SqlStorageValue::String(notice.notification_id.clone())],
-            )?
-            .to_array::<serde_json::Value>()?;
-        if !seen.is_empty() {
-            return Ok(Applied {
-                changed: false,
-                voucher: stored.voucher,
+    /// The answer for `scope`: the merchant's whole voucher, or the display view.
+    fn render(&self, stored: &Stored, scope: &Scope, real: OffsetDateTime) -> ApiResult<String> {
+        let config = self.config()?;
+        let key = config.server_key.expose().as_bytes();
+        let payments = PaymentRow::load_all(&self.sql)?;
+        let voucher = stored.render(key, &payments);
+        match scope {
+            Scope::Merchant { .. } => json(&voucher),
+            Scope::Client => {
+                let merchant = config.merchant(&stored.merchant);
+                let server_time = stored.now(real).to_offset(stored.network.utc_offset());
+                json(&record::DisplayView {
+                    voucher: voucher
+                        .display(server_time.replace_millisecond(0).unwrap_or(server_time)),
+                    merchant_name: merchant.map_or("", |m| m.name.as_str()),
+                    convenio: merchant
+                        .filter(|_| stored.network == vale_shared::Network::Efecty)
+                        .and_then(|m| m.efecty_convenio.as_deref()),
+                    return_url: voucher.return_url.clone(),
+                    expired_at: voucher.expired_at,
+                    cancelled_at: voucher.cancelled_at,
+                })
+            }
+        }
+    }
+
+    /// Writes a new money state, then schedules and indexes it.
+    async fn change(&self, stored: Stored, life: Life) -> ApiResult<Stored> {
+        let mut next = stored;
+        let stored = storage::atomically(&self.storage(), &self.sql, move |sql| {
+            next.save_life(sql, life)?;
+            Ok(next)
+        })?;
+        self.after_write(&stored).await?;
+        Ok(stored)
+    }
+
+    /// After a write: the alarm from what is stored, and the index update as its own task
+    /// (the answer does not wait for it; the alarm retries it if it fails).
+    async fn after_write(&self, stored: &Stored) -> ApiResult<()> {
+        let facts = facts(&self.sql, stored)?;
+        set_alarm(&self.storage(), facts.next_wake(clock::now())).await?;
+        if stored.indexed_version < stored.version {
+            let (env, storage, sql) = (self.env.clone(), self.storage(), self.sql.clone());
+            worker::wasm_bindgen_futures::spawn_local(async move {
+                if let Err(e) = sync_index(&env, &storage, &sql).await {
+                    worker::console_error!("index update failed ({}); the alarm retries", e.code);
+                }
             });
         }
-        let expected = stored.voucher.amount;
-        if notice.amount.currency() != expected.currency() {
-            return Err(ApiError::invalid(
-                "currency",
-                "currency_mismatch",
-                "The notification's currency is not the voucher's.",
-            ));
-        }
-        if notice.amount != expected {
-            return Err(ApiError::invalid(
-                "amount",
-                "amount_mismatch",
-                "The notification's amount is not the voucher's.",
-            ));
-        }
-        let now = clock::now();
-        let event = match notice.reported {
-            Reported::Paid => VoucherEvent::Pay,
-            Reported::Expired => VoucherEvent::Expire,
+        Ok(())
+    }
+
+    async fn create(&self, scope: &Scope, request: CreateRequest) -> ApiResult<Created> {
+        let Scope::Merchant { merchant, livemode } = scope else {
+            return Err(ApiError::permission_denied());
         };
-        let outcome = match stored.voucher.status.apply(event) {
-            Ok(Outcome::Moved(to)) => {
-                stored.voucher.status = to;
-                if to == VoucherStatus::Paid {
-                    stored.voucher.paid_at = Some(notice.paid_at.unwrap_or(now));
-                }
-                format!("moved:{}", to.as_str())
+        storage::migrate(&self.storage(), &self.sql, MIGRATIONS)?;
+        self.ready.set(true);
+        let real = clock::now();
+        let now_ms = clock::millis(real);
+        if let Some(replay) = self.replay(scope, &request, now_ms)? {
+            return Ok(replay);
+        }
+        let config = self.config()?;
+        let merchant = config
+            .merchant(merchant)
+            .ok_or_else(|| ApiError::internal("create for an unknown merchant"))?;
+        let release = |this: &Self| {
+            // Any error after the key was taken releases it: a retry starts afresh.
+            if let Err(e) = this.sql.exec("DELETE FROM idempotency", None) {
+                worker::console_error!("idempotency release failed ({e})");
             }
-            Ok(Outcome::Flagged(reason)) => {
-                stored.voucher.unexpected_payments.push(UnexpectedPayment {
-                    reason,
-                    amount: notice.amount,
-                    paid_at: notice.paid_at.unwrap_or(now),
-                    notification_id: notice.notification_id.clone(),
-                });
-                format!(
-                    "flagged:{}",
-                    serde_json::to_string(&reason)?.trim_matches('"')
-                )
-            }
-            // A lapse reported for a voucher already settled: nothing to change.
-            Err(_) => "ignored".to_owned(),
         };
-        let changed = outcome != "ignored";
-        // One synchronous step: the notification and the voucher commit together.
+        let body = request.body.as_deref().unwrap_or("\u{0}");
+        let new = match NewVoucher::from_json(body.as_bytes(), real, *livemode, |n, c| {
+            merchant.limits(n, c)
+        }) {
+            Ok(new) => new,
+            Err(e) => {
+                release(self);
+                return Err(e.into());
+            }
+        };
         self.sql.exec(
-            "INSERT INTO notification (id, received_ms, outcome) VALUES (?, ?, ?)",
-            vec![
-                SqlStorageValue::String(notice.notification_id),
-                SqlStorageValue::Integer(clock::millis(now)),
-                SqlStorageValue::String(outcome),
-            ],
+            "INSERT OR REPLACE INTO idempotency (singleton, request_hash, lease_until_ms) VALUES (1, ?, ?)",
+            vec![text(&request.request_hash), int(now_ms + IDEMPOTENCY_LEASE_MS)],
         )?;
-        if changed {
-            self.save(&mut stored)?;
-            self.after_change(&mut stored).await;
+        match self.issue(merchant, *livemode, new, &request, real).await {
+            Ok(created) => Ok(created),
+            Err(e) => {
+                release(self);
+                Err(e)
+            }
         }
-        Ok(Applied {
-            changed: true,
-            voucher: stored.voucher,
+    }
+
+    /// The stored answer when this object already holds the create (same key), or the
+    /// refusal of a reuse (`422`) or of a concurrent retry (`409`). Runs before any
+    /// validation, so a replay succeeds after the clock or the limits moved.
+    fn replay(
+        &self,
+        scope: &Scope,
+        request: &CreateRequest,
+        now_ms: i64,
+    ) -> ApiResult<Option<Created>> {
+        #[derive(Deserialize)]
+        struct Idem {
+            request_hash: String,
+            lease_until_ms: i64,
+        }
+        let idem: Option<Idem> = self
+            .sql
+            .exec("SELECT request_hash, lease_until_ms FROM idempotency", None)?
+            .to_array()?
+            .into_iter()
+            .next();
+        let Some(idem) = idem else {
+            return Ok(None);
+        };
+        if !vale_shared::secret::constant_time_eq(
+            idem.request_hash.as_bytes(),
+            request.request_hash.as_bytes(),
+        ) {
+            return Err(ApiError::new(
+                422,
+                ErrorType::IdempotencyError,
+                "idempotency_key_reused",
+                "This Idempotency-Key was used with another request body; use a new key.",
+            ));
+        }
+        #[derive(Deserialize)]
+        struct Answer {
+            response: Option<String>,
+        }
+        let answer: Option<Answer> = self
+            .sql
+            .exec("SELECT response FROM voucher", None)?
+            .to_array()?
+            .into_iter()
+            .next();
+        if let Some(response) = answer.and_then(|a| a.response) {
+            // The voucher exists: it is this scope's (the key was this merchant's and mode's).
+            self.loaded(scope)?;
+            return Ok(Some(Created {
+                replayed: true,
+                voucher: RawValue::from_string(response)?,
+            }));
+        }
+        if idem.lease_until_ms > now_ms {
+            return Err(ApiError::new(
+                409,
+                ErrorType::IdempotencyError,
+                "idempotency_request_in_progress",
+                "A request with this Idempotency-Key is still running; retry in a moment.",
+            ));
+        }
+        // The first attempt stopped before answering: resume it.
+        Ok(None)
+    }
+
+    /// Claims a payment code in the merchant's index and stores the voucher.
+    async fn issue(
+        &self,
+        merchant: &Merchant,
+        livemode: bool,
+        new: NewVoucher,
+        request: &CreateRequest,
+        real: OffsetDateTime,
+    ) -> ApiResult<Created> {
+        let id = request.id.clone();
+        let mut candidates = Vec::with_capacity(CANDIDATES);
+        for _ in 0..CANDIDATES {
+            candidates.push(codes::payment_code(new.network, random::bytes()?));
+        }
+        let window = merchant.confirmation_window(new.network);
+        let life = Life::pending(new.expires_at, window);
+        let created_at = real.replace_nanosecond(0).unwrap_or(real);
+        let wake = life.window_ends_at();
+        let claim = ledger::Command::Claim {
+            livemode,
+            network: new.network,
+            candidates,
+            reference: new.reference.clone(),
+            created_at: created_at.unix_timestamp(),
+            row: IndexRow {
+                id: id.clone(),
+                version: 1,
+                status: VoucherStatus::Pending.as_str().to_owned(),
+                wake_at_ms: clock::millis(wake),
+            },
+        };
+        let claimed: Claimed = LedgerClient::of(&self.env, &merchant.id)?
+            .call(&claim)
+            .await?;
+        // Reload after the await: a resumed attempt may have finished meanwhile.
+        if Stored::load(&self.sql)?.is_some() {
+            return self
+                .replay(
+                    &Scope::merchant(&merchant.id, Mode::of(livemode)),
+                    request,
+                    clock::millis(real),
+                )?
+                .ok_or_else(|| ApiError::internal("voucher without its response"));
+        }
+        let barcode = codes::barcode(
+            new.network,
+            &claimed.payment_code,
+            new.amount,
+            new.expires_at,
+            merchant.efecty_gln.as_deref(),
+        )?;
+        let stored = Stored {
+            id,
+            merchant: merchant.id.clone(),
+            livemode,
+            network: new.network,
+            amount: new.amount,
+            payment_code: claimed.payment_code,
+            issued: record::Issued {
+                reference: new.reference,
+                description: new.description,
+                barcode,
+                customer: new.customer,
+                metadata: new.metadata,
+                return_url: new.return_url,
+                origin: request.origin.clone(),
+            },
+            created_at,
+            life,
+            clock_offset: Duration::ZERO,
+            version: 1,
+            indexed_version: 1,
+            index_failures: 0,
+        };
+        let config = self.config()?;
+        let response = json(&stored.render(config.server_key.expose().as_bytes(), &[]))?;
+        let (row, answer) = (stored.clone(), response.clone());
+        storage::atomically(&self.storage(), &self.sql, move |sql| {
+            row.insert(sql)?;
+            sql.exec("UPDATE voucher SET response = ?", vec![text(&answer)])?;
+            sql.exec("UPDATE idempotency SET lease_until_ms = 0", None)?;
+            Ok(())
+        })?;
+        self.after_write(&stored).await?;
+        Ok(Created {
+            replayed: false,
+            voucher: RawValue::from_string(response)?,
         })
     }
 
-    async fn on_alarm(&self) -> ApiResult<()> {
+    /// Applies a network's report: the audit row, the payment row and the state change in
+    /// one transaction; a refusal (amount or currency) is kept in the audit trail too.
+    async fn notify(
+        &self,
+        stored: Stored,
+        notice: Notice,
+        real: OffsetDateTime,
+    ) -> ApiResult<String> {
+        let seen = self
+            .sql
+            .exec(
+                "SELECT 1 AS seen FROM notification WHERE network_key = ? AND outcome IN ('applied', 'unexpected_payment', 'ignored') LIMIT 1",
+                vec![text(&notice.network_key)],
+            )?
+            .to_array::<serde_json::Value>()?;
+        let under_another_code = notice.payment_code != stored.payment_code;
+        if under_another_code && !notice.accept_other_code {
+            return Err(ApiError::new(
+                409,
+                ErrorType::InvalidRequestError,
+                CODE_MISMATCH,
+                "This voucher does not have that payment code.",
+            ));
+        }
+        let decision: Decision = stored.life.decide(
+            stored.amount,
+            !seen.is_empty(),
+            notice.report.report(under_another_code),
+            stored.now(real),
+        );
+        let notification_id =
+            vale_shared::NotificationId::from_random(random::bytes()?).to_string();
+        let changed = decision.life != stored.life;
+        let mut next = stored;
+        let received_ms = clock::millis(real);
+        let id = notification_id.clone();
+        let stored = storage::atomically(&self.storage(), &self.sql, move |sql| {
+            sql.exec(
+                "INSERT INTO notification (id, message_id, network_key, received_ms, outcome, body) VALUES (?, ?, ?, ?, ?, ?)",
+                vec![
+                    text(&id),
+                    opt_text(notice.message_id.as_deref()),
+                    text(&notice.network_key),
+                    int(received_ms),
+                    text(decision.outcome.as_str()),
+                    text(&notice.body),
+                ],
+            )?;
+            if let Some(payment) = &decision.payment {
+                let reported_by = notice.message_id.as_deref().unwrap_or(&id);
+                PaymentRow::insert(
+                    sql,
+                    &notice.network_key,
+                    &notice.payment_code,
+                    payment,
+                    reported_by,
+                )?;
+            }
+            if changed {
+                next.save_life(sql, decision.life)?;
+            }
+            Ok(next)
+        })?;
+        self.after_write(&stored).await?;
+        match decision.outcome {
+            NotificationOutcome::AmountMismatch => Err(ApiError::invalid(
+                "amount",
+                "amount_mismatch",
+                "The notification's amount is not the voucher's.",
+            )),
+            NotificationOutcome::CurrencyMismatch => Err(ApiError::invalid(
+                "currency",
+                "currency_mismatch",
+                "The notification's currency is not the voucher's.",
+            )),
+            outcome => json(&Applied {
+                duplicate: outcome == NotificationOutcome::Duplicate,
+                status: stored.life.status,
+            }),
+        }
+    }
+
+    /// Does what is due: a sandbox-requested expiry, the window's end, body and voucher
+    /// purges, the index. `sweep`: called by the cron's sweep, so the index's wake-up is
+    /// refreshed even when nothing changed.
+    async fn wake(&self, sweep: bool) -> ApiResult<()> {
         if !self.has_schema()? {
             return Ok(());
         }
-        let Some(mut stored) = self.load()? else {
+        let Some(stored) = Stored::load(&self.sql)? else {
             return Ok(());
         };
-        let now = clock::now();
-        let forced = !stored.voucher.livemode && self.take_sandbox_due()?;
-        if (forced || is_due(&stored.voucher, now))
-            && stored.voucher.status == VoucherStatus::Pending
-        {
-            self.expire(&mut stored)?;
-        }
-        self.after_change(&mut stored).await;
-        Ok(())
-    }
-
-    /// Whether the sandbox asked this alarm to act as if due (and clears the request).
-    fn take_sandbox_due(&self) -> ApiResult<bool> {
-        let cursor = self
-            .sql
-            .exec("DELETE FROM sandbox_due RETURNING singleton", None)?;
-        Ok(!cursor.to_array::<serde_json::Value>()?.is_empty())
-    }
-
-    /// The sandbox's `expire?via=alarm`: mark the voucher due and fire the alarm now.
-    async fn expire_by_alarm(&self, merchant: Option<&MerchantId>) -> ApiResult<Voucher> {
-        let stored = self.owned(merchant)?;
-        if stored.voucher.livemode {
-            return Err(ApiError::not_found());
-        }
-        if stored.voucher.status != VoucherStatus::Pending {
-            return Err(not_pending(stored.voucher.status, "expired"));
-        }
-        self.sql.exec(
-            "INSERT OR IGNORE INTO sandbox_due (singleton) VALUES (1)",
-            None,
-        )?;
-        self.set_alarm_at(clock::millis(clock::now())).await?;
-        Ok(stored.voucher)
-    }
-
-    /// Brings the ledger up to date, then sets the alarm for what remains to do.
-    async fn after_change(&self, stored: &mut Stored) {
-        if stored.synced_version < stored.version {
-            match self.sync(stored).await {
-                Ok(()) => stored.synced_version = stored.version,
-                Err(e) => {
-                    worker::console_error!("ledger update failed ({}); retrying by alarm", e.code)
-                }
-            }
-        }
-        if let Err(e) = self.schedule(stored).await {
-            worker::console_error!("alarm could not be set ({})", e.code);
-        }
-    }
-
-    async fn sync(&self, stored: &Stored) -> ApiResult<()> {
-        let voucher = &stored.voucher;
-        let row = ListingRow {
-            id: voucher.id.clone(),
-            version: stored.version,
-            livemode: voucher.livemode,
-            network: voucher.network,
-            payment_code: voucher.payment_code.clone(),
-            reference: voucher.reference.clone(),
-            status: voucher.status.as_str().to_owned(),
-            created_at: voucher
-                .created_at
-                .format(&time::format_description::well_known::Rfc3339)
-                .map_err(ApiError::internal)?,
-            json: serde_json::to_string(voucher)?,
+        let real = clock::now();
+        let now = stored.now(real);
+        let forced = !stored.livemode
+            && !self
+                .sql
+                .exec("DELETE FROM sandbox_due RETURNING singleton", None)?
+                .to_array::<serde_json::Value>()?
+                .is_empty();
+        let life = if forced {
+            stored.life.expire_now(now).unwrap_or(stored.life)
+        } else {
+            stored.life.at(now)
         };
-        LedgerClient::of(&self.env, &stored.merchant)?
-            .call::<ledger::Done>(&ledger::Command::Upsert { row })
-            .await?;
-        self.sql.exec(
-            "UPDATE voucher SET synced_version = max(synced_version, ?) WHERE singleton = 1",
-            vec![SqlStorageValue::Integer(stored.version)],
-        )?;
-        Ok(())
-    }
-
-    /// The alarm: at `expires_at` while pending, sooner while the ledger lags, else none.
-    async fn schedule(&self, stored: &Stored) -> ApiResult<()> {
-        let mut next: Option<i64> = None;
-        if stored.voucher.status == VoucherStatus::Pending {
-            next = Some(clock::millis(stored.voucher.expires_at));
+        let changed = life != stored.life;
+        let purge_before = clock::millis(now - record::BODY_RETENTION);
+        let mut next = stored;
+        let stored = storage::atomically(&self.storage(), &self.sql, move |sql| {
+            sql.exec(
+                "UPDATE notification SET body = NULL WHERE body IS NOT NULL AND received_ms < ?",
+                vec![int(purge_before)],
+            )?;
+            if changed {
+                next.save_life(sql, life)?;
+            }
+            Ok(next)
+        })?;
+        let facts = facts(&self.sql, &stored)?;
+        if facts.is_purgeable(real) {
+            let remove = ledger::Command::Remove {
+                id: stored.id.clone(),
+            };
+            LedgerClient::of(&self.env, &stored.merchant)?
+                .call::<Done>(&remove)
+                .await?;
+            self.storage().delete_alarm().await?;
+            self.storage().delete_all().await?;
+            self.ready.set(false);
+            return Ok(());
         }
-        if stored.synced_version < stored.version {
-            let retry = clock::millis(clock::now()) + SYNC_RETRY_MS;
-            next = Some(next.map_or(retry, |at| at.min(retry)));
+        if sweep || stored.indexed_version < stored.version {
+            // Inline here: the alarm (or the sweep) is the retry.
+            if let Err(e) = sync_index(&self.env, &self.storage(), &self.sql).await {
+                worker::console_error!("index update failed ({}); retrying later", e.code);
+            }
+            return Ok(());
         }
-        match next {
-            Some(at) => self.set_alarm_at(at).await,
-            None => Ok(self.state.storage().delete_alarm().await?),
-        }
-    }
-
-    async fn set_alarm_at(&self, at_ms: i64) -> ApiResult<()> {
-        #[allow(clippy::cast_precision_loss)] // Unix milliseconds fit an f64 exactly.
-        let date = worker::js_sys::Date::new(&(at_ms as f64).into());
-        self.state
-            .storage()
-            .set_alarm(ScheduledTime::new(date))
-            .await?;
-        Ok(())
+        set_alarm(&self.storage(), facts.next_wake(real)).await
     }
 }
 
-/// Whether the alarm must expire this voucher now: pending and past its deadline.
-fn is_due(voucher: &Voucher, now: OffsetDateTime) -> bool {
-    voucher.status == VoucherStatus::Pending && now >= voucher.expires_at
+/// What the schedule is computed from, read from storage.
+fn facts(sql: &SqlStorage, stored: &Stored) -> ApiResult<Facts> {
+    #[derive(Deserialize)]
+    struct Oldest {
+        oldest: Option<i64>,
+    }
+    let oldest = sql
+        .exec(
+            "SELECT MIN(received_ms) AS oldest FROM notification WHERE body IS NOT NULL",
+            None,
+        )?
+        .to_array::<Oldest>()?
+        .into_iter()
+        .next()
+        .and_then(|o| o.oldest);
+    Ok(Facts {
+        life: stored.life,
+        created_at: stored.created_at,
+        clock_offset: stored.clock_offset,
+        indexed: stored.indexed_version >= stored.version,
+        index_failures: stored.index_failures,
+        oldest_body: oldest.map(|ms| clock::from_millis(u64::try_from(ms).unwrap_or(0))),
+    })
+}
+
+/// Sends the stored voucher's index row to the merchant's ledger, then records how that
+/// went and sets the alarm from storage (reloaded after the await).
+async fn sync_index(env: &Env, storage: &Storage, sql: &SqlStorage) -> ApiResult<()> {
+    let Some(stored) = Stored::load(sql)? else {
+        return Ok(());
+    };
+    let now = clock::now();
+    let row = IndexRow {
+        id: stored.id.clone(),
+        version: stored.version,
+        status: stored.life.status.as_str().to_owned(),
+        wake_at_ms: clock::millis(facts(sql, &stored)?.next_wake(now)),
+    };
+    let sent = LedgerClient::of(env, &stored.merchant)?
+        .call::<Done>(&ledger::Command::Update { row })
+        .await;
+    match &sent {
+        Ok(_) => sql.exec(
+            "UPDATE voucher SET indexed_version = max(indexed_version, ?), index_failures = 0",
+            vec![int(stored.version)],
+        )?,
+        Err(_) => sql.exec(
+            "UPDATE voucher SET index_failures = index_failures + 1",
+            None,
+        )?,
+    };
+    if let Some(stored) = Stored::load(sql)? {
+        set_alarm(storage, facts(sql, &stored)?.next_wake(clock::now())).await?;
+    }
+    sent.map(|_| ())
+}
+
+async fn set_alarm(storage: &Storage, at: OffsetDateTime) -> ApiResult<()> {
+    #[allow(clippy::cast_precision_loss)] // Unix milliseconds fit an f64 exactly.
+    let date = worker::js_sys::Date::new(&(clock::millis(at) as f64).into());
+    storage.set_alarm(ScheduledTime::new(date)).await?;
+    Ok(())
 }

@@ -1,0 +1,138 @@
+//! SQLite storage for the Durable Objects: small helpers over `worker`'s `SqlStorage`, and
+//! the one piece of raw JS glue they need, `storage.transactionSync`, which `worker` 0.8
+//! does not bind. It runs a closure as one SQLite transaction: every statement commits
+//! together or, when the closure fails, none does. Bound by hand because no crate has it.
+
+use crate::error::{ApiError, ApiResult};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::JsCast as _;
+use wasm_bindgen::prelude::{Closure, JsValue, wasm_bindgen};
+use worker::{SqlStorage, SqlStorageValue, Storage};
+
+#[wasm_bindgen]
+extern "C" {
+    /// The runtime's `DurableObjectStorage`, seen only for `transactionSync`.
+    #[wasm_bindgen(extends = js_sys::Object)]
+    type SyncStorage;
+
+    #[wasm_bindgen(method, catch, js_name = transactionSync)]
+    fn transaction_sync(this: &SyncStorage, body: &js_sys::Function) -> Result<JsValue, JsValue>;
+}
+
+/// Runs `body` against `sql` as one transaction: all its writes or none.
+pub fn atomically<T: 'static>(
+    storage: &Storage,
+    sql: &SqlStorage,
+    body: impl FnOnce(&SqlStorage) -> ApiResult<T> + 'static,
+) -> ApiResult<T> {
+    let outcome: Rc<RefCell<Option<ApiResult<T>>>> = Rc::new(RefCell::new(None));
+    let slot = Rc::clone(&outcome);
+    let sql = sql.clone();
+    let closure = Closure::once(move || -> Result<JsValue, JsValue> {
+        let result = body(&sql);
+        let failed = result.is_err();
+        *slot.borrow_mut() = Some(result);
+        // Throwing is how the runtime learns to roll back.
+        if failed {
+            Err(JsValue::from_str("rolled back"))
+        } else {
+            Ok(JsValue::UNDEFINED)
+        }
+    });
+    let raw: &SyncStorage = storage.as_raw().unchecked_ref();
+    let thrown = raw
+        .transaction_sync(closure.as_ref().unchecked_ref())
+        .is_err();
+    let result = outcome.borrow_mut().take();
+    match result {
+        Some(result) => result,
+        None if thrown => Err(ApiError::internal(
+            "transactionSync failed before its body ran",
+        )),
+        None => Err(ApiError::internal("transactionSync did not run its body")),
+    }
+}
+
+/// A text binding.
+pub fn text(s: &str) -> SqlStorageValue {
+    SqlStorageValue::String(s.to_owned())
+}
+
+/// An integer binding.
+pub fn int(n: i64) -> SqlStorageValue {
+    SqlStorageValue::Integer(n)
+}
+
+/// A boolean binding (SQLite has none: 0 or 1).
+pub fn flag(b: bool) -> SqlStorageValue {
+    SqlStorageValue::Integer(i64::from(b))
+}
+
+/// An optional text binding.
+pub fn opt_text(s: Option<&str>) -> SqlStorageValue {
+    s.map_or(SqlStorageValue::Null, text)
+}
+
+/// An optional integer binding.
+pub fn opt_int(n: Option<i64>) -> SqlStorageValue {
+    n.map_or(SqlStorageValue::Null, int)
+}
+
+/// Whether a table of this name exists: reads only, so probing an unknown object's
+/// storage leaves nothing behind.
+pub fn has_table(sql: &SqlStorage, name: &str) -> ApiResult<bool> {
+    let found = sql
+        .exec(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?",
+            vec![text(name)],
+        )?
+        .to_array::<serde_json::Value>()?;
+    Ok(!found.is_empty())
+}
+
+/// Brings an object's schema to the newest version: `steps[i]` takes it from version `i`
+/// to `i + 1`, each in its own transaction with the version bump.
+pub fn migrate(
+    storage: &Storage,
+    sql: &SqlStorage,
+    steps: &'static [&'static str],
+) -> ApiResult<()> {
+    #[derive(serde::Deserialize)]
+    struct Version {
+        version: i64,
+    }
+    let current = if has_table(sql, "schema_version")? {
+        sql.exec("SELECT version FROM schema_version", None)?
+            .to_array::<Version>()?
+            .first()
+            .map_or(0, |v| v.version)
+    } else {
+        0
+    };
+    let newest = i64::try_from(steps.len()).unwrap_or(i64::MAX);
+    if current > newest {
+        return Err(ApiError::internal("storage is newer than this code"));
+    }
+    for (from, step) in steps
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(current).unwrap_or(0))
+    {
+        let to = i64::try_from(from).unwrap_or(i64::MAX) + 1;
+        atomically(storage, sql, move |sql| {
+            sql.exec(step, None)?;
+            sql.exec(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+                None,
+            )?;
+            sql.exec("DELETE FROM schema_version", None)?;
+            sql.exec(
+                "INSERT INTO schema_version (version) VALUES (?)",
+                vec![int(to)],
+            )?;
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
