@@ -140,12 +140,24 @@ pub fn dev(root: &Path) -> Result {
     run(&mut wrangler_dev(root, &tools, 8787, &persist))
 }
 
-/// `cargo xtask bench`: what the shopper downloads and what the edge deploys, then the
-/// shared crate's micro-benchmarks.
-pub fn bench(root: &Path) -> Result {
+/// `cargo xtask bench [edge]`: what the shopper downloads and what the edge deploys, the
+/// shared crate's micro-benchmarks, then the edge's speed from the outside
+/// (`tests/bench/edge.mjs`). `edge` alone builds the edge and runs only the last part.
+pub fn bench(root: &Path, only: Option<&str>) -> Result {
     let tools = tools::ensure_build_tools(root)?;
-    build_widget(root, &tools)?;
-    build_edge(root, &tools)?;
+    match only {
+        None => {
+            build_widget(root, &tools)?;
+            build_edge(root, &tools)?;
+            sizes_and_micro(root)?;
+        }
+        Some("edge") => build_edge(root, &tools)?,
+        Some(other) => return Err(format!("unknown bench `{other}` (try `edge`)")),
+    }
+    edge_bench(root, &tools)
+}
+
+fn sizes_and_micro(root: &Path) -> Result {
     println!("{:<36} {:>10} {:>10}", "file", "raw B", "gzip B");
     let mut total = (0, 0);
     for name in WIDGET_FILES {
@@ -166,6 +178,23 @@ pub fn bench(root: &Path) -> Result {
         }
     }
     run(&mut cargo(root, &["bench", "-p", "vale-shared"]))
+}
+
+/// The release edge under `wrangler dev`, measured from the outside by
+/// `tests/bench/edge.mjs` (latency of the cheapest route, a create and a notification, and
+/// creates/s under load), which prints its table and starts and stops its own edge. The
+/// figures are also kept as JSON in `<target>/bench/edge.json`.
+fn edge_bench(root: &Path, tools: &Tools) -> Result {
+    let out = target_dir(root).join("bench/edge.json");
+    println!();
+    run(Command::new(tools.node())
+        .arg(root.join("tests/bench/edge.mjs"))
+        .arg("--out")
+        .arg(&out)
+        .current_dir(root)
+        .env("PATH", tools.path_env())
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false"))
 }
 
 fn sizes(path: &Path) -> Result<(usize, usize)> {

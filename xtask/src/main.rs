@@ -4,7 +4,8 @@
 //!   `http://127.0.0.1:8787` with local state. Ctrl-C stops it.
 //! - `test`: install what is missing, then every check and test; the last line is
 //!   `N passed, N failed` and the exit code is non-zero on any failure.
-//! - `bench`: sizes of the widget and the edge, and the shared crate's benchmarks.
+//! - `bench`: sizes of the widget and the edge, the shared crate's benchmarks, and the
+//!   edge's latency and throughput under `wrangler dev` (`bench edge`: only that last part).
 
 mod build;
 mod steps;
@@ -24,9 +25,9 @@ fn main() -> ExitCode {
     let result = match command.as_str() {
         "dev" => build::dev(&root()),
         "test" => steps::test(&root()),
-        "bench" => build::bench(&root()),
+        "bench" => build::bench(&root(), std::env::args().nth(2).as_deref()),
         _ => {
-            eprintln!("usage: cargo xtask <dev|test|bench>");
+            eprintln!("usage: cargo xtask <dev|test|bench [edge]>");
             return ExitCode::from(2);
         }
     };
