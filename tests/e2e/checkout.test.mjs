@@ -2,9 +2,8 @@
 // network reports the payment (sandbox) → the widget flips to paid by itself.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { startEdge } from '../support/edge.mjs';
-import { launchBrowser, artifact } from '../support/browser.mjs';
+import { launchBrowser, artifact, recordEvents, eventDetail, zbar } from '../support/browser.mjs';
 import { api } from '../support/vale.mjs';
 
 let edge;
@@ -21,32 +20,6 @@ after(async () => {
   await browser?.close();
   await edge?.stop();
 });
-
-/** Records every `vale:*` event that reaches the document (they bubble and are composed). */
-function recordEvents(page) {
-  return page.addInitScript(() => {
-    window.valeEvents = [];
-    for (const name of ['vale:ready', 'vale:paid', 'vale:expired', 'vale:error']) {
-      document.addEventListener(name, (e) => window.valeEvents.push({ name, detail: e.detail }));
-    }
-  });
-}
-
-/** Waits for the first recorded `name` event and answers its detail. */
-async function eventDetail(page, name) {
-  const handle = await page.waitForFunction(
-    (n) => window.valeEvents.find((e) => e.name === n)?.detail, name, { timeout: 30_000 });
-  return handle.jsonValue();
-}
-
-/** Decodes a PNG with zbar, an independent decoder; answers its lines (`TYPE:data`). */
-function zbar(png) {
-  try {
-    return execFileSync('zbarimg', ['--quiet', png], { encoding: 'utf8' }).trim().split('\n');
-  } catch (e) {
-    return [];
-  }
-}
 
 const CASES = [
   // Efecty is paid the way a person tries the demo (its button); PagoEfectivo the way a

@@ -1,0 +1,244 @@
+// A store on ANOTHER origin pastes the README's snippet, on a phone, under a stylesheet
+// that tries to break everything, and the voucher still renders and its barcode scans.
+//
+// Regression: `/widget/*` had no `Access-Control-Allow-Origin`, so a module script from
+// the edge was "blocked by CORS policy" on every page but the edge's own (www/_headers).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { startEdge } from '../support/edge.mjs';
+import { launchBrowser, artifact, recordEvents, eventDetail, zbar } from '../support/browser.mjs';
+import { api, efectyOrder, peOrder } from '../support/vale.mjs';
+
+let edge;
+let store;
+let browser;
+let merchant;
+
+/** Rules a careless or hostile store might have; none may reach inside the widget. */
+const HOSTILE_CSS = `
+* { font-size: 40px !important }
+svg { display: none !important }
+* { line-height: 3 !important; letter-spacing: 6px !important; word-spacing: 20px !important;
+    text-align: right !important; text-transform: uppercase !important;
+    color: #c0f !important; font-family: serif !important; font-style: italic !important }
+`;
+
+const escape = (s) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The store's checkout page, with the README's snippet exactly. */
+function storePage(edgeBase, voucher, clientSecret) {
+  return `<!doctype html>
+<html lang="es">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Otra tienda · pago</title>
+<style>${HOSTILE_CSS}</style>
+</head>
+<body>
+<h1>Gracias por tu pedido</h1>
+<script type="module" src="${escape(edgeBase)}/widget/vale.js"></script>
+<vale-voucher voucher="${escape(voucher)}" client-secret="${escape(clientSecret)}"></vale-voucher>
+<p>Tienda de otra persona, en otro origen.</p>
+</body>
+</html>`;
+}
+
+/** A second server on another 127.0.0.1 port: `/?voucher=…&cs=…` is the store page. */
+function startStore(edgeBase) {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, 'http://store.invalid');
+    if (url.pathname !== '/') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    const page = storePage(edgeBase, url.searchParams.get('voucher') ?? '',
+      url.searchParams.get('cs') ?? '');
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(page);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      resolve({
+        base: `http://127.0.0.1:${port}`,
+        stop: () => new Promise((done) => {
+          server.closeAllConnections();
+          server.close(() => done());
+        }),
+      });
+    });
+  });
+}
+
+before(async () => {
+  edge = await startEdge();
+  store = await startStore(edge.base);
+  browser = await launchBrowser();
+  merchant = api(edge.base);
+});
+
+after(async () => {
+  await browser?.close();
+  await store?.stop();
+  await edge?.stop();
+});
+
+/** A phone: 360 CSS px wide, 2 device pixels per CSS pixel, touch. */
+const PHONE = { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+
+/** Collects what goes wrong on `page`: page errors, console errors, failed requests. */
+function watch(page) {
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+  page.on('requestfailed', (r) => problems.push(`failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.on('response', (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`));
+  return problems;
+}
+
+test('the widget files allow any origin and are cached briefly, never as immutable', async () => {
+  for (const [file, type] of [['vale.js', /javascript/], ['vale_widget_bg.wasm', /^application\/wasm/]]) {
+    const resp = await fetch(`${edge.base}/widget/${file}`, { headers: { origin: store.base } });
+    await resp.arrayBuffer();
+    assert.equal(resp.status, 200, file);
+    assert.match(resp.headers.get('content-type') ?? '', type, file);
+    assert.equal(resp.headers.get('access-control-allow-origin'), '*', file);
+    const cache = resp.headers.get('cache-control') ?? '';
+    assert.match(cache, /max-age=300\b/, `${file}: ${cache}`);
+    assert.doesNotMatch(cache, /immutable/, `${file}: ${cache}`);
+  }
+  // The rules file itself is configuration, not an asset.
+  const rules = await fetch(`${edge.base}/_headers`);
+  assert.doesNotMatch(await rules.text(), /Access-Control-Allow-Origin/);
+});
+
+test('this set-up really enforces CORS: an edge file without the header is blocked', async () => {
+  // Guards the test below against passing for the wrong reason (same origin, or a browser
+  // that does not check): the favicon has no CORS header, and must be refused.
+  const page = await browser.newPage(PHONE);
+  try {
+    const problems = watch(page);
+    await page.goto(`${store.base}/?voucher=none&cs=none`);
+    assert.notEqual(new URL(store.base).origin, new URL(edge.base).origin);
+    const logged = page.waitForEvent('console',
+      { predicate: (m) => m.type() === 'error' && /CORS/.test(m.text()), timeout: 10_000 });
+    const outcome = await page.evaluate((url) =>
+      fetch(url).then(() => 'loaded', () => 'blocked'), `${edge.base}/favicon.svg`);
+    assert.equal(outcome, 'blocked');
+    // The console shows it, where the embedding test looks for it.
+    await logged;
+    assert.ok(problems.some((p) => /console: .*CORS/.test(p)), JSON.stringify(problems));
+  } finally {
+    await page.close();
+  }
+});
+
+const CASES = [
+  { network: 'efecty', label: 'Efecty', order: efectyOrder, intl: ['es-CO', 'COP'] },
+  { network: 'pagoefectivo', label: 'PagoEfectivo', order: peOrder, intl: ['es-PE', 'PEN'] },
+];
+
+for (const c of CASES) {
+  test(`${c.label}: the README snippet on another origin renders on a phone and scans under hostile CSS`,
+    { timeout: 90_000 }, async () => {
+      const created = await merchant.post('/v1/vouchers', c.order());
+      assert.equal(created.status, 201, created.text);
+      const voucher = created.json;
+
+      const page = await browser.newPage(PHONE);
+      try {
+        const problems = watch(page);
+        const widgetFiles = [];
+        page.on('response', (r) => {
+          if (r.url().startsWith(`${edge.base}/widget/`)) {
+            widgetFiles.push({ url: r.url(), acao: r.headers()['access-control-allow-origin'] });
+          }
+        });
+        await recordEvents(page);
+        // A console error (a CORS refusal is one) fails the test at once, saying what it was.
+        const consoleError = page.waitForEvent('console',
+          { predicate: (m) => m.type() === 'error', timeout: 30_000 });
+        consoleError.catch(() => {});
+        const url = new URL(store.base);
+        url.searchParams.set('voucher', voucher.id);
+        url.searchParams.set('cs', voucher.client_secret);
+        await page.goto(url.href);
+
+        const ready = await Promise.race([
+          eventDetail(page, 'vale:ready', 30_000),
+          consoleError.then((m) => {
+            throw new Error(`the page logged an error before vale:ready: ${m.text()}`);
+          }),
+        ]);
+        assert.deepEqual(ready, { voucher: voucher.id, status: 'pending' });
+
+        const widget = page.locator('vale-voucher');
+        // The amount, as the browser's own Intl writes it.
+        const [locale, currency] = c.intl;
+        const amountText = await page.evaluate(([l, cur, minor]) =>
+          new Intl.NumberFormat(l, { style: 'currency', currency: cur }).format(minor / 100),
+        [locale, currency, voucher.amount]);
+        const amount = widget.locator('.amount');
+        await amount.waitFor({ state: 'visible', timeout: 10_000 });
+        assert.equal(await amount.textContent(), amountText);
+        const code = widget.locator('.code-groups');
+        assert.ok(await code.isVisible(), 'payment code visible');
+        assert.equal((await code.textContent()).replace(/\s/g, ''), voucher.payment_code);
+
+        // Nothing of the page's text styles got in (sizes are the widget's own).
+        const styles = await widget.evaluate((host) => {
+          const root = host.shadowRoot;
+          const css = (sel) => getComputedStyle(root.querySelector(sel));
+          const svg = root.querySelector('figure.barcode svg');
+          return {
+            host: getComputedStyle(host).fontSize,
+            root: css('.vale-root').fontSize,
+            amount: css('.amount').fontSize,
+            lineHeight: css('.amount').lineHeight,
+            letterSpacing: css('.deadline-text').letterSpacing,
+            wordSpacing: css('.deadline-text').wordSpacing,
+            textTransform: css('.deadline-text').textTransform,
+            textAlign: css('.deadline-text').textAlign,
+            fontStyle: css('.deadline-text').fontStyle,
+            svgDisplay: getComputedStyle(svg).display,
+            svgWidth: svg.getBoundingClientRect().width,
+            hostWidth: host.getBoundingClientRect().width,
+            scrollWidth: document.documentElement.scrollWidth,
+          };
+        });
+        assert.equal(styles.host, '40px', 'the hostile rule does reach the host');
+        assert.equal(styles.root, '16px');
+        assert.equal(styles.amount, '30px', 'the ≤360 px amount size');
+        assert.equal(styles.lineHeight, `${30 * 1.15}px`);
+        assert.equal(styles.letterSpacing, 'normal');
+        assert.equal(styles.wordSpacing, '0px');
+        assert.equal(styles.textTransform, 'none');
+        assert.equal(styles.textAlign, 'center');
+        assert.equal(styles.fontStyle, 'normal');
+        assert.equal(styles.svgDisplay, 'block');
+        assert.ok(styles.svgWidth > 100, `barcode ${styles.svgWidth} px wide`);
+        assert.ok(styles.scrollWidth <= 360, `the page scrolls sideways: ${styles.scrollWidth} px`);
+
+        // The barcode on screen scans, and says what the API says it encodes.
+        const shot = artifact(`embed-${c.network}.png`);
+        await widget.screenshot({ path: shot });
+        const decoded = zbar(shot);
+        assert.ok(decoded.length > 0, `zbar could not read the ${c.network} barcode in ${shot}`);
+        const bare = (s) => s.replace(/[^0-9A-Za-z]/g, '');
+        assert.ok(decoded.some((line) => bare(line).includes(bare(voucher.barcode.data))),
+          `decoded ${JSON.stringify(decoded)} vs ${voucher.barcode.data}`);
+
+        // The script and its wasm came cross-origin with CORS, and nothing complained.
+        const files = widgetFiles.map((f) => new URL(f.url).pathname).sort();
+        assert.deepEqual(files, ['/widget/vale.js', '/widget/vale_widget_bg.wasm']);
+        assert.ok(widgetFiles.every((f) => f.acao === '*'), JSON.stringify(widgetFiles));
+        assert.deepEqual(problems.filter((p) => /CORS/i.test(p)), [], 'no CORS error');
+        assert.deepEqual(problems, []);
+      } finally {
+        await page.close();
+      }
+    });
+}
