@@ -1,0 +1,74 @@
+// The edge restarted in the middle of work, on the same storage: idempotency keys replay
+// their first answer even though the limits moved, a notification seen before is still a
+// duplicate, and a voucher whose window ended while the edge was down expires by itself
+// (its alarm, or the cron's sweep that wakes overdue objects) with no request touching it.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEdge } from '../support/edge.mjs';
+import { EFECTY_SECRET, PE_SECRET, api, peBody, peOrder, postPe } from '../support/vale.mjs';
+
+const sha256 = (text) => createHash('sha256').update(text).digest('hex');
+const merchants = (limits) => JSON.stringify([{
+  id: 'mer_local', name: 'Tienda Local',
+  keys: [{ sha256: sha256('sk_test_local'), mode: 'test', role: 'secret' }],
+  test: { pagoefectivo_secret: PE_SECRET, efecty_secret: EFECTY_SECRET }, limits,
+}]);
+
+const persist = mkdtempSync(join(tmpdir(), 'vale-restart-'));
+let edge;
+after(async () => {
+  await edge?.stop();
+  rmSync(persist, { recursive: true, force: true });
+});
+
+test('after a restart: keys replay, duplicates stay duplicates, overdue vouchers expire by themselves', { timeout: 180_000 }, async () => {
+  edge = await startEdge({ persist, vars: { MERCHANTS: merchants({}) } });
+  let merchant = api(edge.base);
+  const key = `restart-${Date.now()}`;
+  const order = peOrder();
+  const first = await merchant.post('/v1/vouchers', order, { headers: { 'idempotency-key': key } });
+  assert.equal(first.status, 201, first.text);
+
+  const paid = (await merchant.post('/v1/vouchers', peOrder())).json;
+  const payment = peBody({ cip: paid.payment_code, operation: `restart-op-${Date.now()}` });
+  assert.equal((await postPe(edge.base, payment)).status, 200);
+
+  // Due 20 s from now: its window ends while the edge is down.
+  const due = (await merchant.post('/v1/vouchers', peOrder({ expires_at: new Date(Date.now() + 20 * 60_000).toISOString() }))).json;
+  const lead = 20;
+  const moved = await merchant.post(`/v1/sandbox/vouchers/${due.id}/advance`, { seconds: 80 * 60 - lead });
+  assert.equal(moved.json.status, 'pending');
+  const dueAt = Date.now() + lead * 1000;
+  await edge.stop();
+
+  // Past the due time and the sweep's 10 s grace, with the edge down.
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, dueAt + 11_000 - Date.now())));
+  // The limits moved: PEN 25.00 is now over the maximum.
+  edge = await startEdge({ persist, vars: { MERCHANTS: merchants({ pagoefectivo: { PEN: { min: 100, max: 2000 } } }) } });
+  merchant = api(edge.base);
+
+  const replay = await merchant.post('/v1/vouchers', order, { headers: { 'idempotency-key': key } });
+  assert.equal(replay.status, 201, replay.text);
+  assert.equal(replay.headers.get('idempotent-replayed'), 'true');
+  assert.equal(replay.text, first.text);
+  assert.equal((await merchant.post('/v1/vouchers', peOrder())).status, 400, 'the new limits hold for new creates');
+
+  const again = await postPe(edge.base, payment);
+  assert.equal(again.status, 200);
+  assert.equal(again.json.duplicate, true);
+
+  // Nothing reads `due` itself: the index says expired only once its object woke up.
+  await edge.scheduled();
+  const expired = async () =>
+    (await merchant.get(`/v1/vouchers?reference=${due.reference}&status=expired`)).json.data.map((v) => v.id);
+  let ids = [];
+  for (const stop = Date.now() + 15_000; Date.now() < stop && ids.length === 0;) {
+    ids = await expired();
+    if (ids.length === 0) await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.deepEqual(ids, [due.id]);
+});
