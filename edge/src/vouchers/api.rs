@@ -238,8 +238,15 @@ async fn list_body(
             Err(e) => return Err(e),
         };
         if let Some(status) = status {
-            let needle = format!(r#""status":"{status}""#);
-            if !json.contains(&needle) {
+            #[derive(serde::Deserialize)]
+            struct Status<'a> {
+                status: &'a str,
+            }
+            if serde_json::from_str::<Status<'_>>(&json)
+                .ok()
+                .map(|s| s.status)
+                != Some(status)
+            {
                 continue;
             }
         }
