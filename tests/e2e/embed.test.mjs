@@ -158,6 +158,10 @@ for (const c of CASES) {
           }
         });
         await recordEvents(page);
+        // What "Compartir" hands to the system share sheet.
+        await page.addInitScript(() => {
+          navigator.share = async (data) => { window.valeShared = data; };
+        });
         // A console error (a CORS refusal is one) fails the test at once, saying what it was.
         const consoleError = page.waitForEvent('console',
           { predicate: (m) => m.type() === 'error', timeout: 30_000 });
@@ -230,6 +234,23 @@ for (const c of CASES) {
         const bare = (s) => s.replace(/[^0-9A-Za-z]/g, '');
         assert.ok(decoded.some((line) => bare(line).includes(bare(voucher.barcode.data))),
           `decoded ${JSON.stringify(decoded)} vs ${voucher.barcode.data}`);
+
+        // The shared link opens the voucher by itself: the display view's hosted_url has no
+        // client secret, so the widget puts its own back.
+        await widget.getByRole('button', { name: 'Compartir' }).click();
+        const shared = await page.waitForFunction(() => window.valeShared, null, { timeout: 5_000 })
+          .then((h) => h.jsonValue());
+        const link = new URL(shared.url);
+        assert.equal(link.origin + link.pathname, `${edge.base}/v/${voucher.id}`);
+        assert.equal(link.searchParams.get('cs'), voucher.client_secret);
+        const hosted = await browser.newPage(PHONE);
+        try {
+          await hosted.goto(link.href);
+          await hosted.locator('vale-voucher .amount').filter({ hasText: amountText })
+            .waitFor({ timeout: 15_000 });
+        } finally {
+          await hosted.close();
+        }
 
         // The script and its wasm came cross-origin with CORS, and nothing complained.
         const files = widgetFiles.map((f) => new URL(f.url).pathname).sort();
