@@ -25,7 +25,7 @@ use crate::rpc;
 use crate::storage::{self, int, opt_text, text};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use time::{Duration, OffsetDateTime};
 use vale_shared::VoucherStatus;
 use vale_shared::voucher::{Decision, Life, NewVoucher, NotificationOutcome};
@@ -34,9 +34,6 @@ use worker::{
     durable_object,
 };
 
-/// How long a create that holds an `Idempotency-Key` keeps it against a concurrent retry
-/// (`409`); after that a retry resumes the same voucher.
-pub const IDEMPOTENCY_LEASE_MS: i64 = 30_000;
 /// The refusal of a report whose code is not the voucher's (the Worker then looks the
 /// code up).
 pub const CODE_MISMATCH: &str = "payment_code_mismatch";
@@ -50,6 +47,8 @@ pub struct VoucherObject {
     env: Env,
     sql: SqlStorage,
     ready: Cell<bool>,
+    /// The request hash of a create running in this object right now.
+    running: RefCell<Option<String>>,
 }
 
 impl std::fmt::Debug for VoucherObject {
@@ -75,6 +74,7 @@ impl DurableObject for VoucherObject {
             env,
             sql,
             ready: Cell::new(false),
+            running: RefCell::new(None),
         }
     }
 
@@ -100,6 +100,21 @@ impl DurableObject for VoucherObject {
         }
         Response::ok("")
     }
+}
+
+/// Whether two request hashes are the same request (constant time).
+fn same_request(a: &str, b: &str) -> bool {
+    vale_shared::secret::constant_time_eq(a.as_bytes(), b.as_bytes())
+}
+
+/// `422`: the key was used with another body.
+fn key_reused() -> ApiError {
+    ApiError::new(
+        422,
+        ErrorType::IdempotencyError,
+        "idempotency_key_reused",
+        "This Idempotency-Key was used with another request body; use a new key.",
+    )
 }
 
 fn json<T: Serialize>(value: &T) -> ApiResult<String> {
@@ -297,112 +312,76 @@ impl VoucherObject {
         Ok(())
     }
 
+    /// A create: answered from the stored response when this object already holds the
+    /// voucher (checked before any validation, so a replay succeeds after the clock or the
+    /// limits moved), `409` while another attempt with the same key runs here, else
+    /// validated and issued. Nothing is written before the payment code is claimed, so any
+    /// error leaves nothing behind and the key free.
     async fn create(&self, scope: &Scope, request: CreateRequest) -> ApiResult<Created> {
         let Scope::Merchant { merchant, livemode } = scope else {
             return Err(ApiError::permission_denied());
         };
-        storage::migrate(&self.storage(), &self.sql, MIGRATIONS)?;
-        self.ready.set(true);
-        let real = clock::now();
-        let now_ms = clock::millis(real);
-        if let Some(replay) = self.replay(scope, &request, now_ms)? {
+        if let Some(replay) = self.replay(scope, &request)? {
             return Ok(replay);
+        }
+        if let Some(running) = self.running.borrow().as_deref() {
+            return Err(if same_request(running, &request.request_hash) {
+                ApiError::new(
+                    409,
+                    ErrorType::IdempotencyError,
+                    "idempotency_request_in_progress",
+                    "A request with this Idempotency-Key is still running; retry in a moment.",
+                )
+            } else {
+                key_reused()
+            });
         }
         let config = self.config()?;
         let merchant = config
             .merchant(merchant)
             .ok_or_else(|| ApiError::internal("create for an unknown merchant"))?;
-        let release = |this: &Self| {
-            // Any error after the key was taken releases it: a retry starts afresh.
-            if let Err(e) = this.sql.exec("DELETE FROM idempotency", None) {
-                worker::console_error!("idempotency release failed ({e})");
-            }
-        };
+        let real = clock::now();
         let body = request.body.as_deref().unwrap_or("\u{0}");
-        let new = match NewVoucher::from_json(body.as_bytes(), real, *livemode, |n, c| {
+        let new = NewVoucher::from_json(body.as_bytes(), real, *livemode, |n, c| {
             merchant.limits(n, c)
-        }) {
-            Ok(new) => new,
-            Err(e) => {
-                release(self);
-                return Err(e.into());
-            }
-        };
-        self.sql.exec(
-            "INSERT OR REPLACE INTO idempotency (singleton, request_hash, lease_until_ms) VALUES (1, ?, ?)",
-            vec![text(&request.request_hash), int(now_ms + IDEMPOTENCY_LEASE_MS)],
-        )?;
-        match self.issue(merchant, *livemode, new, &request, real).await {
-            Ok(created) => Ok(created),
-            Err(e) => {
-                release(self);
-                Err(e)
-            }
-        }
+        })?;
+        // The lease lives in memory: an attempt that dies with the object leaves no lock,
+        // and its retry resumes the same voucher (the ledger gives back the claimed code).
+        *self.running.borrow_mut() = Some(request.request_hash.clone());
+        let issued = self.issue(merchant, *livemode, new, &request, real).await;
+        *self.running.borrow_mut() = None;
+        issued
     }
 
-    /// The stored answer when this object already holds the create (same key), or the
-    /// refusal of a reuse (`422`) or of a concurrent retry (`409`). Runs before any
-    /// validation, so a replay succeeds after the clock or the limits moved.
-    fn replay(
-        &self,
-        scope: &Scope,
-        request: &CreateRequest,
-        now_ms: i64,
-    ) -> ApiResult<Option<Created>> {
-        #[derive(Deserialize)]
-        struct Idem {
-            request_hash: String,
-            lease_until_ms: i64,
-        }
-        let idem: Option<Idem> = self
-            .sql
-            .exec("SELECT request_hash, lease_until_ms FROM idempotency", None)?
-            .to_array()?
-            .into_iter()
-            .next();
-        let Some(idem) = idem else {
+    /// The stored answer when this object already holds the create (same key and body),
+    /// or the refusal of a reuse with another body (`422`).
+    fn replay(&self, scope: &Scope, request: &CreateRequest) -> ApiResult<Option<Created>> {
+        if !self.has_schema()? {
             return Ok(None);
-        };
-        if !vale_shared::secret::constant_time_eq(
-            idem.request_hash.as_bytes(),
-            request.request_hash.as_bytes(),
-        ) {
-            return Err(ApiError::new(
-                422,
-                ErrorType::IdempotencyError,
-                "idempotency_key_reused",
-                "This Idempotency-Key was used with another request body; use a new key.",
-            ));
         }
         #[derive(Deserialize)]
         struct Answer {
-            response: Option<String>,
+            request_hash: String,
+            response: String,
         }
         let answer: Option<Answer> = self
             .sql
-            .exec("SELECT response FROM voucher", None)?
+            .exec("SELECT request_hash, response FROM voucher", None)?
             .to_array()?
             .into_iter()
             .next();
-        if let Some(response) = answer.and_then(|a| a.response) {
-            // The voucher exists: it is this scope's (the key was this merchant's and mode's).
-            self.loaded(scope)?;
-            return Ok(Some(Created {
-                replayed: true,
-                voucher: RawValue::from_string(response)?,
-            }));
+        let Some(answer) = answer else {
+            return Ok(None);
+        };
+        // The voucher exists: it must be this scope's (the key was this merchant's and mode's).
+        self.loaded(scope)?;
+        if !same_request(&answer.request_hash, &request.request_hash) {
+            return Err(key_reused());
         }
-        if idem.lease_until_ms > now_ms {
-            return Err(ApiError::new(
-                409,
-                ErrorType::IdempotencyError,
-                "idempotency_request_in_progress",
-                "A request with this Idempotency-Key is still running; retry in a moment.",
-            ));
-        }
-        // The first attempt stopped before answering: resume it.
-        Ok(None)
+        Ok(Some(Created {
+            replayed: true,
+            voucher: RawValue::from_string(answer.response)?,
+        }))
     }
 
     /// Claims a payment code in the merchant's index and stores the voucher.
@@ -440,14 +419,9 @@ impl VoucherObject {
             .call(&claim)
             .await?;
         // Reload after the await: a resumed attempt may have finished meanwhile.
-        if Stored::load(&self.sql)?.is_some() {
-            return self
-                .replay(
-                    &Scope::merchant(&merchant.id, Mode::of(livemode)),
-                    request,
-                    clock::millis(real),
-                )?
-                .ok_or_else(|| ApiError::internal("voucher without its response"));
+        let scope = Scope::merchant(&merchant.id, Mode::of(livemode));
+        if let Some(replay) = self.replay(&scope, request)? {
+            return Ok(replay);
         }
         let barcode = codes::barcode(
             new.network,
@@ -481,11 +455,20 @@ impl VoucherObject {
         };
         let config = self.config()?;
         let response = json(&stored.render(config.server_key.expose().as_bytes(), &[]))?;
-        let (row, answer) = (stored.clone(), response.clone());
+        // The schema, the voucher and its first answer: one write, after the only await.
+        storage::migrate(&self.storage(), &self.sql, MIGRATIONS)?;
+        self.ready.set(true);
+        let (row, answer, hash) = (
+            stored.clone(),
+            response.clone(),
+            request.request_hash.clone(),
+        );
         storage::atomically(&self.storage(), &self.sql, move |sql| {
             row.insert(sql)?;
-            sql.exec("UPDATE voucher SET response = ?", vec![text(&answer)])?;
-            sql.exec("UPDATE idempotency SET lease_until_ms = 0", None)?;
+            sql.exec(
+                "UPDATE voucher SET response = ?, request_hash = ?",
+                vec![text(&answer), text(&hash)],
+            )?;
             Ok(())
         })?;
         self.after_write(&stored).await?;

@@ -44,12 +44,8 @@ CREATE TABLE voucher (
   version         INTEGER NOT NULL,
   indexed_version INTEGER NOT NULL DEFAULT 0,
   index_failures  INTEGER NOT NULL DEFAULT 0,
+  request_hash    TEXT,
   response        TEXT
-);
-CREATE TABLE idempotency (
-  singleton      INTEGER PRIMARY KEY CHECK (singleton = 1),
-  request_hash   TEXT NOT NULL,
-  lease_until_ms INTEGER NOT NULL
 );
 CREATE TABLE payment (
   seq             INTEGER PRIMARY KEY AUTOINCREMENT,
