@@ -115,6 +115,8 @@ pub fn wrangler_dev(root: &Path, tools: &Tools, port: u16, persist: &Path) -> Co
         ])
         .arg(persist)
         .arg("--show-interactive-dev-session=false")
+        // Crons never fire by themselves in `wrangler dev`: this exposes `/__scheduled`.
+        .arg("--test-scheduled")
         .env("PATH", tools.path_env())
         .env("WRANGLER_SEND_METRICS", "false")
         .env("CLOUDFLARE_CF_FETCH_ENABLED", "false");
@@ -137,7 +139,38 @@ pub fn dev(root: &Path) -> Result {
     println!("  Ctrl-C stops everything.");
     println!();
     let persist = root.join(".wrangler/state");
-    run(&mut wrangler_dev(root, &tools, 8787, &persist))
+    let mut edge = wrangler_dev(root, &tools, 8787, &persist)
+        .spawn()
+        .map_err(|e| format!("wrangler dev: {e}"))?;
+    cron_every_minute(8787);
+    let status = edge.wait().map_err(|e| format!("wrangler dev: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("wrangler dev stopped: {status}"))
+    }
+}
+
+/// Calls the edge's cron trigger (`/__scheduled`) once a minute, as Cloudflare would,
+/// from a background thread that ends with the process. A plain HTTP/1.0 GET: xtask has
+/// no HTTP client, and this is all it needs.
+fn cron_every_minute(port: u16) {
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(60));
+            let request = "GET /__scheduled?cron=*+*+*+*+* HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+            let sent = std::net::TcpStream::connect(("127.0.0.1", port)).and_then(|mut stream| {
+                use std::io::{Read as _, Write as _};
+                stream.set_read_timeout(Some(std::time::Duration::from_secs(30)))?;
+                stream.write_all(request.as_bytes())?;
+                let mut answer = Vec::new();
+                stream.read_to_end(&mut answer).map(|_| ())
+            });
+            if let Err(e) = sent {
+                eprintln!("xtask dev: the minute's cron call failed ({e})");
+            }
+        }
+    });
 }
 
 /// `cargo xtask bench [edge]`: what the shopper downloads and what the edge deploys, the
