@@ -5,7 +5,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEdge } from '../support/edge.mjs';
@@ -33,7 +33,9 @@ test('after a restart: keys replay, duplicates stay duplicates, overdue vouchers
   const first = await merchant.post('/v1/vouchers', order, { headers: { 'idempotency-key': key } });
   assert.equal(first.status, 201, first.text);
 
-  const paid = (await merchant.post('/v1/vouchers', peOrder())).json;
+  const customer = { name: 'Ana Pérez', email: 'ana.pii@example.pe', phone: '+51987654321',
+    document_type: 'DNI', document_number: '44556677' };
+  const paid = (await merchant.post('/v1/vouchers', peOrder({ customer }))).json;
   const payment = peBody({ cip: paid.payment_code, operation: `restart-op-${Date.now()}` });
   assert.equal((await postPe(edge.base, payment)).status, 200);
 
@@ -44,6 +46,17 @@ test('after a restart: keys replay, duplicates stay duplicates, overdue vouchers
   assert.equal(moved.json.status, 'pending');
   const dueAt = Date.now() + lead * 1000;
   await edge.stop();
+
+  // Regression: the index kept each voucher's whole JSON, customer and client secret
+  // included. Its files (all of them: database and write-ahead log) hold ids, not PII.
+  const files = (folder) => readdirSync(folder).map((f) => readFileSync(join(folder, f)).toString('latin1')).join('');
+  const index = files(join(persist, 'v3', 'do', 'vale-edge-Ledger'));
+  assert.ok(index.includes(paid.id), 'the index files were found and hold the voucher ids');
+  for (const secret of [customer.email, customer.phone, customer.document_number, 'Ana', '_secret_']) {
+    assert.ok(!index.includes(secret), `the index holds ${secret}`);
+  }
+  assert.ok(files(join(persist, 'v3', 'do', 'vale-edge-VoucherObject')).includes(customer.email),
+    'the voucher object does hold it (so the search above can find such text)');
 
   // Past the due time and the sweep's 10 s grace, with the edge down.
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, dueAt + 11_000 - Date.now())));
