@@ -56,19 +56,25 @@ fn claimed(token: &str) -> Option<(Mode, Role)> {
     Some((mode, role))
 }
 
-/// Recognises the bearer token of `req`: `401` when it is missing, unknown or forged.
-pub fn caller<'a>(req: &Request, config: &'a Config) -> ApiResult<Caller<'a>> {
-    let header = req
-        .headers()
-        .get("authorization")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
+/// The bearer token of `req`, if it sends one.
+fn bearer(req: &Request) -> Option<String> {
+    let header = req.headers().get("authorization").ok().flatten()?;
     let token = header
         .strip_prefix("Bearer ")
-        .or_else(|| header.strip_prefix("bearer "))
-        .map(str::trim)
-        .ok_or_else(ApiError::unauthenticated)?;
+        .or_else(|| header.strip_prefix("bearer "))?;
+    Some(token.trim().to_owned())
+}
+
+/// Whether `req` presents a merchant's key (`sk_…` or `rk_…`, known or not): answers to
+/// those never carry CORS headers, since keys belong on servers.
+pub fn presents_key(req: &Request) -> bool {
+    bearer(req).is_some_and(|t| t.starts_with("sk_") || t.starts_with("rk_"))
+}
+
+/// Recognises the bearer token of `req`: `401` when it is missing, unknown or forged.
+pub fn caller<'a>(req: &Request, config: &'a Config) -> ApiResult<Caller<'a>> {
+    let token = bearer(req).ok_or_else(ApiError::unauthenticated)?;
+    let token = token.as_str();
     if let Some((mode, role)) = claimed(token) {
         let digest = hex::encode(Sha256::digest(token.as_bytes()));
         return match config.key(&digest) {

@@ -246,17 +246,34 @@ fn claim(
     row: &IndexRow,
 ) -> ApiResult<String> {
     #[derive(Deserialize)]
-    struct CodeRow {
+    struct Held {
         payment_code: String,
+        network: String,
+        livemode: i64,
     }
-    let held: Vec<CodeRow> = sql
+    let held: Option<Held> = sql
         .exec(
-            "SELECT payment_code FROM voucher WHERE id = ?",
+            "SELECT payment_code, network, livemode FROM voucher WHERE id = ?",
             vec![text(row.id.as_str())],
         )?
-        .to_array()?;
-    if let Some(held) = held.into_iter().next() {
-        return Ok(held.payment_code);
+        .to_array()?
+        .into_iter()
+        .next();
+    if let Some(held) = held {
+        // A create resumed after its first attempt claimed this code and died: the same
+        // code, with the retry's reference. A retry for another network (the first
+        // attempt's body was never stored, so its key was free) claims afresh.
+        if held.network == network.as_str() && (held.livemode != 0) == livemode {
+            sql.exec(
+                "UPDATE voucher SET reference = ?, created_at = ? WHERE id = ?",
+                vec![text(reference), int(created_at), text(row.id.as_str())],
+            )?;
+            return Ok(held.payment_code);
+        }
+        sql.exec(
+            "DELETE FROM voucher WHERE id = ?",
+            vec![text(row.id.as_str())],
+        )?;
     }
     for code in candidates {
         let taken = sql

@@ -74,14 +74,7 @@ pub async fn retrieve(req: &Request, env: &Env, config: &Config, id: &str) -> Ap
 /// Whether an answer to `req` carries CORS headers: a request with a client secret (or no
 /// key at all, such as a preflight) does; one with a secret or restricted key never.
 pub fn wants_cors(req: &Request) -> bool {
-    let header = req
-        .headers()
-        .get("authorization")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    let token = header.get(7..).unwrap_or_default().trim_start();
-    !(token.starts_with("sk_") || token.starts_with("rk_"))
+    !auth::presents_key(req)
 }
 
 /// CORS for the display view: any origin may read it with the client secret (no cookies
