@@ -120,17 +120,16 @@ pub fn migrate(
         .skip(usize::try_from(current).unwrap_or(0))
     {
         let to = i64::try_from(from).unwrap_or(i64::MAX) + 1;
+        // The step and the version it reaches, as one script in one transaction.
+        let step = step.trim().trim_end_matches(';');
+        let script = format!(
+            "{step};
+             CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+             DELETE FROM schema_version;
+             INSERT INTO schema_version (version) VALUES ({to});"
+        );
         atomically(storage, sql, move |sql| {
-            sql.exec(step, None)?;
-            sql.exec(
-                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
-                None,
-            )?;
-            sql.exec("DELETE FROM schema_version", None)?;
-            sql.exec(
-                "INSERT INTO schema_version (version) VALUES (?)",
-                vec![int(to)],
-            )?;
+            sql.exec(&script, None)?;
             Ok(())
         })?;
     }

@@ -223,10 +223,7 @@ impl VoucherObject {
                 if life.status != VoucherStatus::Pending {
                     return Err(ApiError::not_pending(life.status, "expired"));
                 }
-                self.sql.exec(
-                    "INSERT OR IGNORE INTO sandbox_due (singleton) VALUES (1)",
-                    None,
-                )?;
+                self.sql.exec("UPDATE voucher SET sandbox_due = 1", None)?;
                 set_alarm(&self.storage(), real).await?;
                 self.render(&stored, &scope, real)
             }
@@ -575,7 +572,10 @@ impl VoucherObject {
         let forced = !stored.livemode
             && !self
                 .sql
-                .exec("DELETE FROM sandbox_due RETURNING singleton", None)?
+                .exec(
+                    "UPDATE voucher SET sandbox_due = 0 WHERE sandbox_due = 1 RETURNING id",
+                    None,
+                )?
                 .to_array::<serde_json::Value>()?
                 .is_empty();
         let life = if forced {

@@ -44,6 +44,7 @@ CREATE TABLE voucher (
   version         INTEGER NOT NULL,
   indexed_version INTEGER NOT NULL DEFAULT 0,
   index_failures  INTEGER NOT NULL DEFAULT 0,
+  sandbox_due     INTEGER NOT NULL DEFAULT 0,
   request_hash    TEXT,
   response        TEXT
 );
@@ -68,8 +69,6 @@ CREATE TABLE notification (
   outcome     TEXT NOT NULL,
   body        TEXT
 );
-CREATE INDEX notification_by_key ON notification (network_key);
-CREATE TABLE sandbox_due (singleton INTEGER PRIMARY KEY CHECK (singleton = 1));
 "];
 
 /// How long raw notification bodies are kept in the audit trail.
