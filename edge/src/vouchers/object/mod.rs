@@ -12,14 +12,15 @@
 //! the change; if that fails the alarm retries it with back-off, so a change is never
 //! lost between the object and the index.
 
+mod create;
+
 use super::record::{self, MIGRATIONS, PaymentRow, Stored};
 use super::schedule::Facts;
-use super::{Applied, Command, CreateRequest, Envelope, Notice, Scope};
+use super::{Applied, Command, Envelope, Notice, Scope};
 use crate::clock;
-use crate::codes;
-use crate::config::{self, Config, Merchant, Mode};
+use crate::config::{self, Config};
 use crate::error::{ApiError, ApiResult, ErrorType};
-use crate::ledger::{self, Claimed, Done, IndexRow, LedgerClient};
+use crate::ledger::{self, Done, IndexRow, LedgerClient};
 use crate::random;
 use crate::rpc;
 use crate::storage::{self, int, opt_text, text};
@@ -28,7 +29,7 @@ use serde_json::value::RawValue;
 use std::cell::{Cell, RefCell};
 use time::{Duration, OffsetDateTime};
 use vale_shared::VoucherStatus;
-use vale_shared::voucher::{Decision, Life, NewVoucher, NotificationOutcome};
+use vale_shared::voucher::{Decision, Life, NotificationOutcome};
 use worker::{
     DurableObject, Env, Request, Response, Result, ScheduledTime, SqlStorage, State, Storage,
     durable_object,
@@ -37,8 +38,6 @@ use worker::{
 /// The refusal of a report whose code is not the voucher's (the Worker then looks the
 /// code up).
 pub const CODE_MISMATCH: &str = "payment_code_mismatch";
-/// How many payment codes to offer the ledger; with random codes one is nearly always free.
-const CANDIDATES: usize = 3;
 
 /// One voucher and everything that happened to it.
 #[durable_object]
@@ -100,21 +99,6 @@ impl DurableObject for VoucherObject {
         }
         Response::ok("")
     }
-}
-
-/// Whether two request hashes are the same request (constant time).
-fn same_request(a: &str, b: &str) -> bool {
-    vale_shared::secret::constant_time_eq(a.as_bytes(), b.as_bytes())
-}
-
-/// `422`: the key was used with another body.
-fn key_reused() -> ApiError {
-    ApiError::new(
-        422,
-        ErrorType::IdempotencyError,
-        "idempotency_key_reused",
-        "This Idempotency-Key was used with another request body; use a new key.",
-    )
 }
 
 fn json<T: Serialize>(value: &T) -> ApiResult<String> {
@@ -307,172 +291,6 @@ impl VoucherObject {
             });
         }
         Ok(())
-    }
-
-    /// A create: answered from the stored response when this object already holds the
-    /// voucher (checked before any validation, so a replay succeeds after the clock or the
-    /// limits moved), `409` while another attempt with the same key runs here, else
-    /// validated and issued. Nothing is written before the payment code is claimed, so any
-    /// error leaves nothing behind and the key free.
-    async fn create(&self, scope: &Scope, request: CreateRequest) -> ApiResult<Created> {
-        let Scope::Merchant { merchant, livemode } = scope else {
-            return Err(ApiError::permission_denied());
-        };
-        if let Some(replay) = self.replay(scope, &request)? {
-            return Ok(replay);
-        }
-        if let Some(running) = self.running.borrow().as_deref() {
-            return Err(if same_request(running, &request.request_hash) {
-                ApiError::new(
-                    409,
-                    ErrorType::IdempotencyError,
-                    "idempotency_request_in_progress",
-                    "A request with this Idempotency-Key is still running; retry in a moment.",
-                )
-            } else {
-                key_reused()
-            });
-        }
-        let config = self.config()?;
-        let merchant = config
-            .merchant(merchant)
-            .ok_or_else(|| ApiError::internal("create for an unknown merchant"))?;
-        let real = clock::now();
-        let body = request.body.as_deref().unwrap_or("\u{0}");
-        let new = NewVoucher::from_json(body.as_bytes(), real, *livemode, |n, c| {
-            merchant.limits(n, c)
-        })?;
-        // The lease lives in memory: an attempt that dies with the object leaves no lock,
-        // and its retry resumes the same voucher (the ledger gives back the claimed code).
-        *self.running.borrow_mut() = Some(request.request_hash.clone());
-        let issued = self.issue(merchant, *livemode, new, &request, real).await;
-        *self.running.borrow_mut() = None;
-        issued
-    }
-
-    /// The stored answer when this object already holds the create (same key and body),
-    /// or the refusal of a reuse with another body (`422`).
-    fn replay(&self, scope: &Scope, request: &CreateRequest) -> ApiResult<Option<Created>> {
-        if !self.has_schema()? {
-            return Ok(None);
-        }
-        #[derive(Deserialize)]
-        struct Answer {
-            request_hash: String,
-            response: String,
-        }
-        let answer: Option<Answer> = self
-            .sql
-            .exec("SELECT request_hash, response FROM voucher", None)?
-            .to_array()?
-            .into_iter()
-            .next();
-        let Some(answer) = answer else {
-            return Ok(None);
-        };
-        // The voucher exists: it must be this scope's (the key was this merchant's and mode's).
-        self.loaded(scope)?;
-        if !same_request(&answer.request_hash, &request.request_hash) {
-            return Err(key_reused());
-        }
-        Ok(Some(Created {
-            replayed: true,
-            voucher: RawValue::from_string(answer.response)?,
-        }))
-    }
-
-    /// Claims a payment code in the merchant's index and stores the voucher.
-    async fn issue(
-        &self,
-        merchant: &Merchant,
-        livemode: bool,
-        new: NewVoucher,
-        request: &CreateRequest,
-        real: OffsetDateTime,
-    ) -> ApiResult<Created> {
-        let id = request.id.clone();
-        let mut candidates = Vec::with_capacity(CANDIDATES);
-        for _ in 0..CANDIDATES {
-            candidates.push(codes::payment_code(new.network, random::bytes()?));
-        }
-        let window = merchant.confirmation_window(new.network);
-        let life = Life::pending(new.expires_at, window);
-        let created_at = real.replace_nanosecond(0).unwrap_or(real);
-        let wake = life.window_ends_at();
-        let claim = ledger::Command::Claim {
-            livemode,
-            network: new.network,
-            candidates,
-            reference: new.reference.clone(),
-            created_at: created_at.unix_timestamp(),
-            row: IndexRow {
-                id: id.clone(),
-                version: 1,
-                status: VoucherStatus::Pending.as_str().to_owned(),
-                wake_at_ms: clock::millis(wake),
-            },
-        };
-        let claimed: Claimed = LedgerClient::of(&self.env, &merchant.id)?
-            .call(&claim)
-            .await?;
-        // Reload after the await: a resumed attempt may have finished meanwhile.
-        let scope = Scope::merchant(&merchant.id, Mode::of(livemode));
-        if let Some(replay) = self.replay(&scope, request)? {
-            return Ok(replay);
-        }
-        let barcode = codes::barcode(
-            new.network,
-            &claimed.payment_code,
-            new.amount,
-            new.expires_at,
-            merchant.efecty_gln.as_deref(),
-        )?;
-        let stored = Stored {
-            id,
-            merchant: merchant.id.clone(),
-            livemode,
-            network: new.network,
-            amount: new.amount,
-            payment_code: claimed.payment_code,
-            issued: record::Issued {
-                reference: new.reference,
-                description: new.description,
-                barcode,
-                customer: new.customer,
-                metadata: new.metadata,
-                return_url: new.return_url,
-                origin: request.origin.clone(),
-            },
-            created_at,
-            life,
-            clock_offset: Duration::ZERO,
-            version: 1,
-            indexed_version: 1,
-            index_failures: 0,
-        };
-        let config = self.config()?;
-        let response = json(&stored.render(config.server_key.expose().as_bytes(), &[]))?;
-        // The schema, the voucher and its first answer: one write, after the only await.
-        storage::migrate(&self.storage(), &self.sql, MIGRATIONS)?;
-        self.ready.set(true);
-        let (row, answer, hash) = (
-            stored.clone(),
-            response.clone(),
-            request.request_hash.clone(),
-        );
-        storage::atomically(&self.storage(), &self.sql, move |sql| {
-            row.insert(sql)?;
-            sql.exec(
-                "UPDATE voucher SET response = ?, request_hash = ?",
-                vec![text(&answer), text(&hash)],
-            )?;
-            Ok(())
-        })?;
-        self.after_write(&stored).await?;
-        Ok(Created {
-            replayed: false,
-            voucher: RawValue::from_string(response)?,
-        })
     }
 
     /// Applies a network's report: the audit row, the payment row and the state change in
