@@ -9,6 +9,7 @@ mod codes;
 mod config;
 mod demo;
 mod error;
+mod events;
 mod hosted;
 mod ledger;
 mod notifications;
@@ -20,6 +21,7 @@ mod storage;
 mod sweep;
 mod vouchers;
 
+pub use events::Events;
 pub use ledger::Ledger;
 pub use vouchers::VoucherObject;
 

@@ -3,6 +3,7 @@
 use crate::config;
 use crate::demo;
 use crate::error::{ApiError, ApiResult};
+use crate::events;
 use crate::hosted;
 use crate::notifications;
 use crate::sandbox;
@@ -46,6 +47,10 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
         (Get, ["v1", "vouchers", id, "notifications"]) => {
             api::notifications(&req, env, &*config::load(env)?, id).await
         }
+        (Get, ["v1", "events"]) => events::api::list(&req, env, &*config::load(env)?).await,
+        (Get, ["v1", "events", id]) => {
+            events::api::retrieve(&req, env, &*config::load(env)?, id).await
+        }
         (Post, ["v1", "notifications", name]) if network(name).is_some() => {
             let network = network(name).ok_or_else(ApiError::not_found)?;
             notifications::handle(network, None, req, env, &*config::load(env)?).await
@@ -70,6 +75,8 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
             ["v1", "vouchers"]
             | ["v1", "vouchers", _]
             | ["v1", "vouchers", _, "cancel" | "notifications"]
+            | ["v1", "events"]
+            | ["v1", "events", _]
             | ["v1", "notifications", "pagoefectivo" | "efecty"]
             | ["v1", "notifications", "pagoefectivo" | "efecty", _]
             | ["v1", "sandbox", "vouchers", _, "pay" | "expire" | "advance"],

@@ -6,6 +6,7 @@
 
 pub mod barcode;
 pub mod efecty;
+pub mod event;
 pub mod expiry;
 pub mod id;
 pub mod money;

@@ -84,4 +84,16 @@ test('after a restart: keys replay, duplicates stay duplicates, overdue vouchers
     if (ids.length === 0) await new Promise((resolve) => setTimeout(resolve, 200));
   }
   assert.deepEqual(ids, [due.id]);
+
+  // Each change is one event, across the restart: the payment before it, the expiry
+  // during it.
+  const types = async (id) => (await merchant.get('/v1/events?limit=100')).json.data
+    .filter((e) => e.data.id === id).map((e) => e.type);
+  let seen = [];
+  for (const stop = Date.now() + 15_000; Date.now() < stop && seen.length === 0;) {
+    seen = await types(due.id);
+    if (seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.deepEqual(seen, ['voucher.expired']);
+  assert.deepEqual(await types(paid.id), ['voucher.paid']);
 });

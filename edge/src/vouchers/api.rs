@@ -113,8 +113,9 @@ pub async fn cancel(req: &Request, env: &Env, config: &Config, id: &str) -> ApiR
     Ok(json_response(200, body))
 }
 
-/// `limit` and `starting_after` of a list, with the cursor parsed by `parse`.
-fn page_params<T>(
+/// `limit` and `starting_after` of a list, with the cursor parsed by `parse`; answers
+/// whether `name` was one of them.
+pub fn page_params<T>(
     name: &str,
     value: &str,
     limit: &mut u32,
@@ -150,7 +151,8 @@ fn page_params<T>(
     }
 }
 
-fn unknown_param(name: &str) -> ApiError {
+/// `400` for a query parameter the route does not take.
+pub fn unknown_param(name: &str) -> ApiError {
     ApiError::invalid(name, "parameter_unknown", "This parameter is not known.")
 }
 

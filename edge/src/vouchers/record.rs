@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use time::{Duration, OffsetDateTime};
 use vale_shared::barcode::Barcode;
+use vale_shared::event::{EventType, event_id};
 use vale_shared::id::ClientSecret;
 use vale_shared::state::Anomaly;
 use vale_shared::voucher::{
@@ -22,7 +23,8 @@ use vale_shared::{Currency, MerchantId, Money, Network, VoucherId, VoucherStatus
 use worker::SqlStorage;
 
 /// The schema, one step per version. Never edit a step that has shipped: add one.
-pub const MIGRATIONS: &[&str] = &["
+pub const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE voucher (
   singleton       INTEGER PRIMARY KEY CHECK (singleton = 1),
   id              TEXT NOT NULL,
@@ -69,7 +71,18 @@ CREATE TABLE notification (
   outcome     TEXT NOT NULL,
   body        TEXT
 );
-"];
+",
+    "
+CREATE TABLE outbox (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id   TEXT NOT NULL UNIQUE,
+  type       TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  data       TEXT NOT NULL,
+  forwarded  INTEGER NOT NULL DEFAULT 0
+);
+",
+];
 
 /// How long raw notification bodies are kept in the audit trail.
 pub const BODY_RETENTION: Duration = Duration::days(180);
@@ -227,6 +240,47 @@ impl Stored {
                 text(self.life.status.as_str()),
                 int(self.version),
                 int(self.indexed_version),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Writes a changed money state under the next version, and the event of the move
+    /// (if it emits one) into the outbox, in the same transaction as the caller's.
+    pub fn record_move(
+        &mut self,
+        sql: &SqlStorage,
+        life: Life,
+        server_key: &[u8],
+        now_ms: i64,
+    ) -> ApiResult<()> {
+        let before = self.life.status;
+        self.save_life(sql, life)?;
+        if let Some(kind) = EventType::of_move(before, life.status) {
+            self.emit(sql, kind, &self.version.to_string(), server_key, now_ms)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the event `kind` of the change named `change` into the outbox, with the
+    /// voucher as it now is. The id is derived from the change: writing it twice is one event.
+    pub fn emit(
+        &self,
+        sql: &SqlStorage,
+        kind: EventType,
+        change: &str,
+        server_key: &[u8],
+        now_ms: i64,
+    ) -> ApiResult<()> {
+        let payments = PaymentRow::load_all(sql)?;
+        let data = serde_json::to_string(&self.render(server_key, &payments))?;
+        sql.exec(
+            "INSERT OR IGNORE INTO outbox (event_id, type, created_ms, data) VALUES (?, ?, ?, ?)",
+            vec![
+                text(event_id(&self.id, kind, change).as_str()),
+                text(kind.as_str()),
+                int(now_ms),
+                text(&data),
             ],
         )?;
         Ok(())

@@ -18,8 +18,9 @@ use super::record::{self, MIGRATIONS, PaymentRow, Stored};
 use super::schedule::Facts;
 use super::{Applied, Command, Envelope, Notice, Scope};
 use crate::clock;
-use crate::config::{self, Config};
+use crate::config::{self, Config, Mode};
 use crate::error::{ApiError, ApiResult, ErrorType};
+use crate::events::{self, EventsClient, Forwarded};
 use crate::ledger::{self, Done, IndexRow, LedgerClient};
 use crate::random;
 use crate::rpc;
@@ -29,6 +30,7 @@ use serde_json::value::RawValue;
 use std::cell::{Cell, RefCell};
 use time::{Duration, OffsetDateTime};
 use vale_shared::VoucherStatus;
+use vale_shared::event::EventType;
 use vale_shared::voucher::{Decision, Life, NotificationOutcome};
 use worker::{
     DurableObject, Env, Request, Response, Result, ScheduledTime, SqlStorage, State, Storage,
@@ -152,6 +154,11 @@ impl VoucherObject {
         config::load(&self.env)
     }
 
+    /// The server key's bytes, to render client secrets inside a transaction.
+    fn server_key(&self) -> ApiResult<Vec<u8>> {
+        Ok(self.config()?.server_key.expose().as_bytes().to_vec())
+    }
+
     async fn run(&self, envelope: Envelope) -> ApiResult<String> {
         let Envelope { scope, command } = envelope;
         if let Command::Create(request) = command {
@@ -217,6 +224,8 @@ impl VoucherObject {
                 let life = stored.life.at(real + ahead);
                 let mut next = stored.clone();
                 let changed = life != stored.life;
+                let key = self.server_key()?;
+                let now_ms = clock::millis(real);
                 let stored = storage::atomically(&self.storage(), &self.sql, move |sql| {
                     // A new clock is a change: the index learns the new wake-up.
                     next.clock_offset = ahead;
@@ -226,7 +235,7 @@ impl VoucherObject {
                         vec![int(ahead.whole_seconds()), int(next.version)],
                     )?;
                     if changed {
-                        next.save_life(sql, life)?;
+                        next.record_move(sql, life, &key, now_ms)?;
                     }
                     Ok(next)
                 })?;
@@ -269,24 +278,29 @@ impl VoucherObject {
     /// Writes a new money state, then schedules and indexes it.
     async fn change(&self, stored: Stored, life: Life) -> ApiResult<Stored> {
         let mut next = stored;
+        let key = self.server_key()?;
+        let now_ms = clock::millis(clock::now());
         let stored = storage::atomically(&self.storage(), &self.sql, move |sql| {
-            next.save_life(sql, life)?;
+            next.record_move(sql, life, &key, now_ms)?;
             Ok(next)
         })?;
         self.after_write(&stored).await?;
         Ok(stored)
     }
 
-    /// After a write: the alarm from what is stored, and the index update as its own task
-    /// (the answer does not wait for it; the alarm retries it if it fails).
+    /// After a write: the alarm from what is stored, and the index row and outbox drained
+    /// by a task of their own (the answer does not wait; the alarm retries what fails).
     async fn after_write(&self, stored: &Stored) -> ApiResult<()> {
         let facts = facts(&self.sql, stored)?;
         set_alarm(&self.storage(), facts.next_wake(clock::now())).await?;
-        if stored.indexed_version < stored.version {
+        if !facts.indexed {
             let (env, storage, sql) = (self.env.clone(), self.storage(), self.sql.clone());
             worker::wasm_bindgen_futures::spawn_local(async move {
                 if let Err(e) = sync_index(&env, &storage, &sql).await {
-                    worker::console_error!("index update failed ({}); the alarm retries", e.code);
+                    worker::console_error!(
+                        "index or outbox drain failed ({}); the alarm retries",
+                        e.code
+                    );
                 }
             });
         }
@@ -329,6 +343,7 @@ impl VoucherObject {
         let mut next = stored;
         let received_ms = clock::millis(real);
         let id = notification_id.clone();
+        let key = self.server_key()?;
         let stored = storage::atomically(&self.storage(), &self.sql, move |sql| {
             sql.exec(
                 "INSERT INTO notification (id, message_id, network_key, received_ms, outcome, body) VALUES (?, ?, ?, ?, ?, ?)",
@@ -352,7 +367,11 @@ impl VoucherObject {
                 )?;
             }
             if changed {
-                next.save_life(sql, decision.life)?;
+                next.record_move(sql, decision.life, &key, received_ms)?;
+            }
+            if decision.outcome == NotificationOutcome::UnexpectedPayment {
+                let kind = EventType::VoucherPaymentUnexpected;
+                next.emit(sql, kind, &notice.network_key, &key, received_ms)?;
             }
             Ok(next)
         })?;
@@ -404,13 +423,15 @@ impl VoucherObject {
         let changed = life != stored.life;
         let purge_before = clock::millis(now - record::BODY_RETENTION);
         let mut next = stored;
+        let key = self.server_key()?;
+        let now_ms = clock::millis(real);
         let stored = storage::atomically(&self.storage(), &self.sql, move |sql| {
             sql.exec(
                 "UPDATE notification SET body = NULL WHERE body IS NOT NULL AND received_ms < ?",
                 vec![int(purge_before)],
             )?;
             if changed {
-                next.save_life(sql, life)?;
+                next.record_move(sql, life, &key, now_ms)?;
             }
             Ok(next)
         })?;
@@ -427,7 +448,7 @@ impl VoucherObject {
             self.ready.set(false);
             return Ok(());
         }
-        if sweep || stored.indexed_version < stored.version {
+        if sweep || !facts.indexed {
             // Inline here: the alarm (or the sweep) is the retry.
             if let Err(e) = sync_index(&self.env, &self.storage(), &self.sql).await {
                 worker::console_error!("index update failed ({}); retrying later", e.code);
@@ -441,34 +462,39 @@ impl VoucherObject {
 /// What the schedule is computed from, read from storage.
 fn facts(sql: &SqlStorage, stored: &Stored) -> ApiResult<Facts> {
     #[derive(Deserialize)]
-    struct Oldest {
+    struct Pending {
         oldest: Option<i64>,
+        unforwarded: i64,
     }
-    let oldest = sql
+    let pending = sql
         .exec(
-            "SELECT MIN(received_ms) AS oldest FROM notification WHERE body IS NOT NULL",
+            "SELECT (SELECT MIN(received_ms) FROM notification WHERE body IS NOT NULL) AS oldest,
+                    (SELECT COUNT(*) FROM outbox WHERE forwarded = 0) AS unforwarded",
             None,
         )?
-        .to_array::<Oldest>()?
+        .to_array::<Pending>()?
         .into_iter()
-        .next()
-        .and_then(|o| o.oldest);
+        .next();
+    let oldest = pending.as_ref().and_then(|p| p.oldest);
+    let unforwarded = pending.map_or(0, |p| p.unforwarded);
     Ok(Facts {
         life: stored.life,
         created_at: stored.created_at,
         clock_offset: stored.clock_offset,
-        indexed: stored.indexed_version >= stored.version,
+        indexed: stored.indexed_version >= stored.version && unforwarded == 0,
         index_failures: stored.index_failures,
         oldest_body: oldest.map(|ms| clock::from_millis(u64::try_from(ms).unwrap_or(0))),
     })
 }
 
-/// Sends the stored voucher's index row to the merchant's ledger, then records how that
-/// went and sets the alarm from storage (reloaded after the await).
+/// Drains what must reach the outside: the voucher's index row to the merchant's ledger
+/// and its outbox's events to the merchant's events object. Then records how that went
+/// and sets the alarm from storage (reloaded after the awaits).
 async fn sync_index(env: &Env, storage: &Storage, sql: &SqlStorage) -> ApiResult<()> {
     let Some(stored) = Stored::load(sql)? else {
         return Ok(());
     };
+    let forwarded = forward_outbox(env, sql, &stored).await;
     let now = clock::now();
     let row = IndexRow {
         id: stored.id.clone(),
@@ -489,10 +515,67 @@ async fn sync_index(env: &Env, storage: &Storage, sql: &SqlStorage) -> ApiResult
             None,
         )?,
     };
+    if forwarded.is_err() {
+        sql.exec(
+            "UPDATE voucher SET index_failures = index_failures + 1",
+            None,
+        )?;
+    }
     if let Some(stored) = Stored::load(sql)? {
         set_alarm(storage, facts(sql, &stored)?.next_wake(clock::now())).await?;
     }
-    sent.map(|_| ())
+    sent.and(forwarded).map(|_| ())
+}
+
+/// Forwards the outbox's events not yet taken (oldest first, a batch at a time) and marks
+/// them forwarded once the events object has them.
+async fn forward_outbox(env: &Env, sql: &SqlStorage, stored: &Stored) -> ApiResult<()> {
+    #[derive(Deserialize)]
+    struct Row {
+        seq: i64,
+        event_id: String,
+        #[serde(rename = "type")]
+        kind: String,
+        created_ms: i64,
+        data: String,
+    }
+    let rows: Vec<Row> = sql
+        .exec(
+            "SELECT seq, event_id, type, created_ms, data FROM outbox WHERE forwarded = 0 ORDER BY seq LIMIT 50",
+            None,
+        )?
+        .to_array()?;
+    let Some(last) = rows.last().map(|r| r.seq) else {
+        return Ok(());
+    };
+    let mut events = Vec::with_capacity(rows.len());
+    for row in rows {
+        events.push(Forwarded {
+            id: row
+                .event_id
+                .parse()
+                .map_err(|_| ApiError::internal("outbox: bad event id"))?,
+            kind: row
+                .kind
+                .parse()
+                .map_err(|_| ApiError::internal("outbox: bad event type"))?,
+            created_ms: row.created_ms,
+            data: row.data,
+        });
+    }
+    let record = events::Command::Record {
+        livemode: stored.livemode,
+        events,
+    };
+    EventsClient::of(env, &stored.merchant, Mode::of(stored.livemode))?
+        .text(&record)
+        .await?;
+    // Reloaded after the await: only the rows sent are marked.
+    sql.exec(
+        "UPDATE outbox SET forwarded = 1 WHERE forwarded = 0 AND seq <= ?",
+        vec![int(last)],
+    )?;
+    Ok(())
 }
 
 async fn set_alarm(storage: &Storage, at: OffsetDateTime) -> ApiResult<()> {

@@ -1,0 +1,91 @@
+//! Events to the merchant: one SQLite-backed Durable Object per merchant and mode
+//! (`EVENTS`, named `{merchant}/{mode}`) keeps the events that voucher objects forward
+//! from their outboxes, and answers the events API:
+//!
+//! - `GET /v1/events?type=&limit=&starting_after=` (newest first)
+//! - `GET /v1/events/{id}`
+//!
+//! A voucher object writes each event into its own outbox in the same transaction as the
+//! change that causes it, with an id derived from the change, then forwards it here (the
+//! alarm retries until it is taken); this object keeps each id once. So one change is one
+//! event, however many notifications reported it and however often it was forwarded.
+
+pub mod api;
+mod object;
+
+pub use object::Events;
+
+use crate::config::Mode;
+use crate::error::ApiResult;
+use crate::rpc;
+use serde::{Deserialize, Serialize};
+use vale_shared::event::EventType;
+use vale_shared::{EventId, MerchantId};
+use worker::{Env, Stub};
+
+/// An event as forwarded from an outbox.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Forwarded {
+    /// `evt_…`, derived from the change.
+    pub id: EventId,
+    /// What happened.
+    #[serde(rename = "type")]
+    pub kind: EventType,
+    /// When the change happened (Unix ms).
+    pub created_ms: i64,
+    /// The object it is about, as the API renders it (JSON).
+    pub data: String,
+}
+
+/// Commands the events object takes.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Command {
+    /// Keeps these events (each id once).
+    Record {
+        /// Live or test.
+        livemode: bool,
+        /// The events.
+        events: Vec<Forwarded>,
+    },
+    /// A page of events, newest first.
+    List {
+        /// Only this type.
+        kind: Option<EventType>,
+        /// 1 to 100.
+        limit: u32,
+        /// The last id of the previous page.
+        starting_after: Option<EventId>,
+    },
+    /// One event.
+    Get {
+        /// Its id.
+        id: EventId,
+    },
+}
+
+/// The events object of a merchant and mode.
+#[derive(Debug)]
+pub struct EventsClient {
+    stub: Stub,
+}
+
+impl EventsClient {
+    /// The events of `merchant` in `mode`.
+    pub fn of(env: &Env, merchant: &MerchantId, mode: Mode) -> ApiResult<Self> {
+        let name = format!(
+            "{merchant}/{}",
+            if mode.livemode() { "live" } else { "test" }
+        );
+        let stub = env
+            .durable_object("EVENTS")?
+            .id_from_name(&name)?
+            .get_stub()?;
+        Ok(EventsClient { stub })
+    }
+
+    /// Sends a command and answers the body as text.
+    pub async fn text(&self, command: &Command) -> ApiResult<String> {
+        rpc::call_text(&self.stub, command).await
+    }
+}

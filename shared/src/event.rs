@@ -1,0 +1,207 @@
+//! Events to the merchant: their types, which change of a voucher emits which event, and
+//! the event id derived from the change, so that one change is one event however many
+//! times it is recorded or forwarded.
+
+use crate::id::{EventId, VoucherId};
+use crate::state::VoucherStatus;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// What happened, as the merchant's backend is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventType {
+    /// The shopper paid: ship the order.
+    VoucherPaid,
+    /// The voucher expired unpaid: release the order's stock.
+    VoucherExpired,
+    /// The merchant cancelled the voucher.
+    VoucherCancelled,
+    /// Money arrived that the voucher could not take (after expiry or cancel, or twice).
+    VoucherPaymentUnexpected,
+    /// The whole payment went back.
+    VoucherRefunded,
+    /// Part of the payment went back.
+    VoucherPartiallyRefunded,
+    /// A refund was created.
+    RefundCreated,
+    /// A refund changed.
+    RefundUpdated,
+    /// A refund was paid out.
+    RefundSucceeded,
+    /// A refund failed.
+    RefundFailed,
+    /// A settlement file was reconciled.
+    SettlementReconciled,
+}
+
+impl EventType {
+    /// Every event type, for iteration.
+    pub const ALL: [EventType; 11] = [
+        EventType::VoucherPaid,
+        EventType::VoucherExpired,
+        EventType::VoucherCancelled,
+        EventType::VoucherPaymentUnexpected,
+        EventType::VoucherRefunded,
+        EventType::VoucherPartiallyRefunded,
+        EventType::RefundCreated,
+        EventType::RefundUpdated,
+        EventType::RefundSucceeded,
+        EventType::RefundFailed,
+        EventType::SettlementReconciled,
+    ];
+
+    /// The name on the wire (`"voucher.paid"`).
+    ///
+    /// ```
+    /// use vale_shared::event::EventType;
+    /// assert_eq!(EventType::VoucherPaymentUnexpected.as_str(), "voucher.payment_unexpected");
+    /// assert_eq!("voucher.paid".parse(), Ok(EventType::VoucherPaid));
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            EventType::VoucherPaid => "voucher.paid",
+            EventType::VoucherExpired => "voucher.expired",
+            EventType::VoucherCancelled => "voucher.cancelled",
+            EventType::VoucherPaymentUnexpected => "voucher.payment_unexpected",
+            EventType::VoucherRefunded => "voucher.refunded",
+            EventType::VoucherPartiallyRefunded => "voucher.partially_refunded",
+            EventType::RefundCreated => "refund.created",
+            EventType::RefundUpdated => "refund.updated",
+            EventType::RefundSucceeded => "refund.succeeded",
+            EventType::RefundFailed => "refund.failed",
+            EventType::SettlementReconciled => "settlement.reconciled",
+        }
+    }
+
+    /// The event a voucher's move from `before` to `after` emits, if any.
+    ///
+    /// ```
+    /// use vale_shared::VoucherStatus as S;
+    /// use vale_shared::event::EventType;
+    /// assert_eq!(EventType::of_move(S::Pending, S::Paid), Some(EventType::VoucherPaid));
+    /// assert_eq!(EventType::of_move(S::Paid, S::Paid), None);
+    /// ```
+    pub const fn of_move(before: VoucherStatus, after: VoucherStatus) -> Option<EventType> {
+        use VoucherStatus as S;
+        match (before, after) {
+            (S::Pending, S::Paid) => Some(EventType::VoucherPaid),
+            (S::Pending, S::Expired) => Some(EventType::VoucherExpired),
+            (S::Pending, S::Cancelled) => Some(EventType::VoucherCancelled),
+            (S::Paid | S::PartiallyRefunded, S::Refunded) => Some(EventType::VoucherRefunded),
+            (S::Paid | S::PartiallyRefunded, S::PartiallyRefunded) => {
+                Some(EventType::VoucherPartiallyRefunded)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl std::str::FromStr for EventType {
+    type Err = UnknownEventType;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        EventType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or(UnknownEventType)
+    }
+}
+
+impl Serialize for EventType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for EventType {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// An event type name the API does not know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("unknown event type")]
+pub struct UnknownEventType;
+
+/// The id of the event of one change: the same change (the voucher, what changed, and the
+/// change's own key: the voucher's version for a move, the payment's network key for an
+/// unexpected payment) always gets the same id, so recording or forwarding it twice
+/// makes one event.
+///
+/// ```
+/// use vale_shared::VoucherId;
+/// use vale_shared::event::{EventType, event_id};
+/// let v = VoucherId::from_random([1; 15]);
+/// let a = event_id(&v, EventType::VoucherPaid, "2");
+/// assert_eq!(a, event_id(&v, EventType::VoucherPaid, "2"));
+/// assert_ne!(a, event_id(&v, EventType::VoucherPaid, "3"));
+/// assert!(a.as_str().starts_with("evt_"));
+/// ```
+pub fn event_id(voucher: &VoucherId, kind: EventType, change: &str) -> EventId {
+    let digest = Sha256::new()
+        .chain_update(b"vale/event/v1/")
+        .chain_update(voucher.as_str())
+        .chain_update(b"/")
+        .chain_update(kind.as_str())
+        .chain_update(b"/")
+        .chain_update(change.as_bytes())
+        .finalize();
+    let mut bytes = [0_u8; 15];
+    for (to, from) in bytes.iter_mut().zip(digest.iter()) {
+        *to = *from;
+    }
+    EventId::from_random(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn names_round_trip() {
+        for t in EventType::ALL {
+            assert_eq!(t.as_str().parse(), Ok(t));
+            let json = serde_json::to_string(&t).unwrap();
+            assert_eq!(serde_json::from_str::<EventType>(&json).unwrap(), t);
+        }
+        assert!("voucher.lost".parse::<EventType>().is_err());
+    }
+
+    #[test]
+    fn only_moves_the_merchant_acts_on_emit_events() {
+        use VoucherStatus as S;
+        for before in S::ALL {
+            for after in S::ALL {
+                let emitted = EventType::of_move(before, after);
+                if before == after && after != S::PartiallyRefunded {
+                    assert_eq!(emitted, None, "{before:?}");
+                }
+                if emitted.is_some() {
+                    use crate::state::{Outcome, VoucherEvent as E};
+                    let events = [
+                        E::Pay,
+                        E::Expire,
+                        E::Cancel,
+                        E::Refund { whole: true },
+                        E::Refund { whole: false },
+                    ];
+                    assert!(
+                        events
+                            .iter()
+                            .any(|&e| before.apply(e) == Ok(Outcome::Moved(after))),
+                        "{before:?} -> {after:?} emits an event but is no move"
+                    );
+                }
+            }
+        }
+        assert_eq!(
+            EventType::of_move(S::Pending, S::Expired),
+            Some(EventType::VoucherExpired)
+        );
+        assert_eq!(EventType::of_move(S::Expired, S::Cancelled), None);
+    }
+}
