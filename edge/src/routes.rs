@@ -4,6 +4,7 @@ use crate::config;
 use crate::demo;
 use crate::error::{ApiError, ApiResult};
 use crate::events;
+use crate::events::api::EndpointAction;
 use crate::hosted;
 use crate::notifications;
 use crate::sandbox;
@@ -26,7 +27,7 @@ fn network(name: &str) -> Option<Network> {
 }
 
 async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response> {
-    use Method::{Get, Head, Options, Post};
+    use Method::{Delete, Get, Head, Options, Post};
     let method = req.method();
     match (method, segments) {
         (Options, ["v1", "vouchers", _]) => Ok(api::preflight()),
@@ -50,6 +51,30 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
         (Get, ["v1", "events"]) => events::api::list(&req, env, &*config::load(env)?).await,
         (Get, ["v1", "events", id]) => {
             events::api::retrieve(&req, env, &*config::load(env)?, id).await
+        }
+        (Post, ["v1", "events", id, "retry"]) => {
+            events::api::retry(&req, env, &*config::load(env)?, id).await
+        }
+        (Post, ["v1", "webhook_endpoints"]) => {
+            events::api::create_endpoint(req, env, &*config::load(env)?).await
+        }
+        (Get, ["v1", "webhook_endpoints"]) => {
+            events::api::read_endpoints(&req, env, &*config::load(env)?, None).await
+        }
+        (Get, ["v1", "webhook_endpoints", id]) => {
+            events::api::read_endpoints(&req, env, &*config::load(env)?, Some(id)).await
+        }
+        (Delete, ["v1", "webhook_endpoints", id]) => {
+            let action = EndpointAction::Delete;
+            events::api::change_endpoint(&req, env, &*config::load(env)?, id, action).await
+        }
+        (Post, ["v1", "webhook_endpoints", id, "enable"]) => {
+            let action = EndpointAction::Enable;
+            events::api::change_endpoint(&req, env, &*config::load(env)?, id, action).await
+        }
+        (Post, ["v1", "webhook_endpoints", id, "rotate_secret"]) => {
+            let action = EndpointAction::RotateSecret;
+            events::api::change_endpoint(&req, env, &*config::load(env)?, id, action).await
         }
         (Post, ["v1", "notifications", name]) if network(name).is_some() => {
             let network = network(name).ok_or_else(ApiError::not_found)?;
@@ -77,6 +102,10 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
             | ["v1", "vouchers", _, "cancel" | "notifications"]
             | ["v1", "events"]
             | ["v1", "events", _]
+            | ["v1", "events", _, "retry"]
+            | ["v1", "webhook_endpoints"]
+            | ["v1", "webhook_endpoints", _]
+            | ["v1", "webhook_endpoints", _, "enable" | "rotate_secret"]
             | ["v1", "notifications", "pagoefectivo" | "efecty"]
             | ["v1", "notifications", "pagoefectivo" | "efecty", _]
             | ["v1", "sandbox", "vouchers", _, "pay" | "expire" | "advance"],

@@ -2,11 +2,13 @@
 //! their merchant's index. Alarms normally do this; but an alarm that fell due while the
 //! runtime was down may wait until its object is touched (a workerd behaviour), and an
 //! object whose index update failed is retried here too. Each woken object does only what
-//! is due, so waking one too many is harmless.
+//! is due, so waking one too many is harmless. Each merchant's events objects are woken
+//! too, for deliveries due while the runtime was down.
 
 use crate::clock;
-use crate::config;
+use crate::config::{self, Mode};
 use crate::error::ApiResult;
+use crate::events::{self, EventsClient};
 use crate::ledger::{self, LedgerClient, Overdue};
 use crate::vouchers::{Command, Scope, VoucherClient};
 use futures_util::future::join_all;
@@ -23,6 +25,15 @@ pub async fn run(env: &Env) -> ApiResult<usize> {
     let now_ms = clock::millis(clock::now());
     let mut woken = 0;
     for merchant in &config.merchants {
+        // Deliveries that fell due while the runtime was down.
+        for mode in Mode::ALL {
+            if let Err(e) = EventsClient::of(env, &merchant.id, mode)?
+                .text(&events::Command::Wake)
+                .await
+            {
+                worker::console_error!("sweep: events wake failed ({})", e.code);
+            }
+        }
         let overdue: Overdue = LedgerClient::of(env, &merchant.id)?
             .call(&ledger::Command::Overdue {
                 now_ms: now_ms - GRACE_MS,

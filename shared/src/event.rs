@@ -120,6 +120,37 @@ impl<'de> Deserialize<'de> for EventType {
     }
 }
 
+/// When each delivery attempt of an event to an endpoint is made, counted from the
+/// previous one: at once, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h (over 24 h in
+/// all). Any 2xx ends it.
+pub const RETRY_SCHEDULE: [time::Duration; 8] = [
+    time::Duration::ZERO,
+    time::Duration::seconds(5),
+    time::Duration::minutes(5),
+    time::Duration::minutes(30),
+    time::Duration::hours(2),
+    time::Duration::hours(5),
+    time::Duration::hours(10),
+    time::Duration::hours(10),
+];
+
+/// An endpoint whose every delivery has failed for this long is disabled.
+pub const DISABLE_AFTER: time::Duration = time::Duration::days(5);
+
+/// How long after attempt number `attempts` (1 = the first) the next one is due, or
+/// `None` when the schedule is spent.
+///
+/// ```
+/// use time::Duration;
+/// use vale_shared::event::retry_after;
+/// assert_eq!(retry_after(1), Some(Duration::seconds(5)));
+/// assert_eq!(retry_after(7), Some(Duration::hours(10)));
+/// assert_eq!(retry_after(8), None);
+/// ```
+pub fn retry_after(attempts: u32) -> Option<time::Duration> {
+    RETRY_SCHEDULE.get(usize::try_from(attempts).ok()?).copied()
+}
+
 /// An event type name the API does not know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("unknown event type")]
@@ -160,6 +191,15 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn the_retry_schedule_spans_over_a_day_and_starts_within_a_minute() {
+        let total: time::Duration = RETRY_SCHEDULE.iter().copied().sum();
+        assert!(total > time::Duration::hours(24), "{total}");
+        assert!(retry_after(1).unwrap() < time::Duration::minutes(1));
+        assert_eq!(retry_after(0), Some(time::Duration::ZERO));
+        assert_eq!(retry_after(u32::MAX), None);
+    }
 
     #[test]
     fn names_round_trip() {

@@ -5,6 +5,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,14 +21,30 @@ const merchants = (limits) => JSON.stringify([{
 
 const persist = mkdtempSync(join(tmpdir(), 'vale-restart-'));
 let edge;
+// The store's webhook receiver: every delivery's webhook-id and voucher.
+const received = [];
+const receiver = createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    received.push({ id: req.headers['webhook-id'], voucher: JSON.parse(Buffer.concat(chunks)).data.id });
+    res.writeHead(200).end();
+  });
+});
 after(async () => {
   await edge?.stop();
+  receiver.closeAllConnections();
+  await new Promise((resolve) => receiver.close(resolve));
   rmSync(persist, { recursive: true, force: true });
 });
 
 test('after a restart: keys replay, duplicates stay duplicates, overdue vouchers expire by themselves', { timeout: 180_000 }, async () => {
+  await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   edge = await startEdge({ persist, vars: { MERCHANTS: merchants({}) } });
   let merchant = api(edge.base);
+  const hook = await merchant.post('/v1/webhook_endpoints',
+    { url: `http://127.0.0.1:${receiver.address().port}/hook`, events: ['voucher.paid'] });
+  assert.equal(hook.status, 201, hook.text);
   const key = `restart-${Date.now()}`;
   const order = peOrder();
   const first = await merchant.post('/v1/vouchers', order, { headers: { 'idempotency-key': key } });
@@ -45,7 +62,11 @@ test('after a restart: keys replay, duplicates stay duplicates, overdue vouchers
   const moved = await merchant.post(`/v1/sandbox/vouchers/${due.id}/advance`, { seconds: 80 * 60 - lead });
   assert.equal(moved.json.status, 'pending');
   const dueAt = Date.now() + lead * 1000;
+  // 50 payments at once, and the edge stopped right after: deliveries are still pending.
+  const batch = await Promise.all([...Array(50)].map(() => merchant.post('/v1/vouchers', peOrder()).then((r) => r.json)));
+  await Promise.all(batch.map((v) => merchant.post(`/v1/sandbox/vouchers/${v.id}/pay`)));
   await edge.stop();
+  const beforeRestart = received.length;
 
   // Regression: the index kept each voucher's whole JSON, customer and client secret
   // included. Its files (all of them: database and write-ahead log) hold ids, not PII.
@@ -96,4 +117,14 @@ test('after a restart: keys replay, duplicates stay duplicates, overdue vouchers
   }
   assert.deepEqual(seen, ['voucher.expired']);
   assert.deepEqual(await types(paid.id), ['voucher.paid']);
+
+  // Every payment reached the store once, across the restart.
+  const wanted = new Set([paid.id, ...batch.map((v) => v.id)]);
+  for (const stop = Date.now() + 30_000; Date.now() < stop;) {
+    if (new Set(received.map((r) => r.voucher)).size >= wanted.size) break;
+    await edge.scheduled();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  assert.deepEqual(new Set(received.map((r) => r.voucher)), wanted, `${beforeRestart} arrived before the restart`);
+  assert.equal(new Set(received.map((r) => r.id)).size, received.length, 'no webhook-id twice');
 });

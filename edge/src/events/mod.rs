@@ -2,8 +2,12 @@
 //! (`EVENTS`, named `{merchant}/{mode}`) keeps the events that voucher objects forward
 //! from their outboxes, and answers the events API:
 //!
-//! - `GET /v1/events?type=&limit=&starting_after=` (newest first)
-//! - `GET /v1/events/{id}`
+//! - `GET /v1/events?type=&limit=&starting_after=` (newest first), `GET /v1/events/{id}`,
+//!   `POST /v1/events/{id}/retry`
+//! - `/v1/webhook_endpoints`: create, list, get, delete, enable, rotate_secret
+//!
+//! and delivers every event to each enabled endpoint that subscribes to its type, from
+//! its alarm, on the retry schedule of `vale_shared::event`.
 //!
 //! A voucher object writes each event into its own outbox in the same transaction as the
 //! change that causes it, with an id derived from the change, then forwards it here (the
@@ -11,7 +15,9 @@
 //! event, however many notifications reported it and however often it was forwarded.
 
 pub mod api;
+mod delivery;
 mod object;
+pub mod url;
 
 pub use object::Events;
 
@@ -20,6 +26,7 @@ use crate::error::ApiResult;
 use crate::rpc;
 use serde::{Deserialize, Serialize};
 use vale_shared::event::EventType;
+use vale_shared::id::WebhookEndpointId;
 use vale_shared::{EventId, MerchantId};
 use worker::{Env, Stub};
 
@@ -62,6 +69,50 @@ pub enum Command {
         /// Its id.
         id: EventId,
     },
+    /// Delivers an event again to every enabled endpoint that subscribes to its type.
+    Retry {
+        /// Its id.
+        id: EventId,
+    },
+    /// Adds an endpoint.
+    CreateEndpoint {
+        /// Its id.
+        id: WebhookEndpointId,
+        /// Where to deliver (checked by the Worker).
+        url: String,
+        /// The types it takes; `None`: all.
+        events: Option<Vec<EventType>>,
+        /// Its signing secret, `whsec_…`.
+        secret: String,
+        /// Live or test.
+        livemode: bool,
+    },
+    /// Every endpoint, newest first.
+    ListEndpoints,
+    /// One endpoint.
+    GetEndpoint {
+        /// Its id.
+        id: WebhookEndpointId,
+    },
+    /// Removes an endpoint (and its pending deliveries).
+    DeleteEndpoint {
+        /// Its id.
+        id: WebhookEndpointId,
+    },
+    /// Turns a disabled endpoint back on.
+    EnableEndpoint {
+        /// Its id.
+        id: WebhookEndpointId,
+    },
+    /// Signs with `secret` from now on, and for 24 h with the old one too.
+    RotateSecret {
+        /// Its id.
+        id: WebhookEndpointId,
+        /// The new secret.
+        secret: String,
+    },
+    /// Delivers whatever is due (the cron's sweep after a restart).
+    Wake,
 }
 
 /// The events object of a merchant and mode.
