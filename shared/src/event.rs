@@ -137,6 +137,21 @@ pub const RETRY_SCHEDULE: [time::Duration; 8] = [
 /// An endpoint whose every delivery has failed for this long is disabled.
 pub const DISABLE_AFTER: time::Duration = time::Duration::days(5);
 
+/// Whether an endpoint whose deliveries have all failed since `failing_since` (Unix ms;
+/// `None`: its last delivery succeeded) is disabled at `now_ms`.
+///
+/// ```
+/// use vale_shared::event::is_worn_out;
+/// let day = 86_400_000;
+/// assert!(!is_worn_out(Some(0), 5 * day - 1));
+/// assert!(is_worn_out(Some(0), 5 * day));
+/// assert!(!is_worn_out(None, 99 * day));
+/// ```
+pub fn is_worn_out(failing_since_ms: Option<i64>, now_ms: i64) -> bool {
+    let limit = i64::try_from(DISABLE_AFTER.whole_milliseconds()).unwrap_or(i64::MAX);
+    failing_since_ms.is_some_and(|since| now_ms.saturating_sub(since) >= limit)
+}
+
 /// How long after attempt number `attempts` (1 = the first) the next one is due, or
 /// `None` when the schedule is spent.
 ///

@@ -28,6 +28,7 @@
 // VALE_BENCH_WARMUP (warm-up rounds, 30), VALE_BENCH_BUDGET_S (the whole run's limit,
 // 600 s). Everything goes to 127.0.0.1; every loop is bounded by a count and by the budget.
 import { writeFileSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -47,6 +48,8 @@ const TOTAL = bounded('VALE_BENCH_TOTAL', 400, 20_000);
 const CONCURRENCY = bounded('VALE_BENCH_CONCURRENCY', 40, 200);
 const WARMUP = bounded('VALE_BENCH_WARMUP', 30, 1_000);
 const BUDGET_MS = bounded('VALE_BENCH_BUDGET_S', 600, 3_600) * 1_000;
+/** Vouchers paid in the delivery part, each delivered to two endpoints. */
+const DELIVERIES = bounded('VALE_BENCH_DELIVERIES', 200, 5_000);
 /** One request's limit: a stuck request is an error, not a hang. */
 const REQUEST_TIMEOUT_MS = 15_000;
 
@@ -230,6 +233,64 @@ async function throughput(base, total, concurrency, checks) {
   };
 }
 
+/**
+ * Webhook deliveries: a local receiver behind two endpoints; `count` pending vouchers
+ * (made untimed) are paid by signed notifications, 40 in flight, and the clock runs from
+ * the first notification to the last delivery the receiver gets (2 per voucher).
+ */
+async function deliveries(base, count, checks) {
+  const got = [];
+  let done;
+  const all = new Promise((resolve) => { done = resolve; });
+  const receiver = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      got.push(`${req.url} ${req.headers['webhook-id']}`);
+      res.writeHead(204).end();
+      if (got.length >= 2 * count) done();
+    });
+  });
+  await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const endpoints = [];
+  try {
+    for (const path of ['/a', '/b']) {
+      const r = await timed(base, 'POST', '/v1/webhook_endpoints', {
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ url: `http://127.0.0.1:${receiver.address().port}${path}`, events: ['voucher.paid'] }),
+      });
+      checks.record(r, r.status === 201 ? null : 'endpoint not created');
+      if (r.json?.id) endpoints.push(r.json.id);
+    }
+    const vouchers = await pendingPeVouchers(base, count, checks);
+    const t0 = performance.now();
+    let i = 0;
+    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+      while (i < vouchers.length && !overBudget()) {
+        const r = await notify(base, vouchers[i++]);
+        checkNotify(checks, r);
+      }
+    }));
+    const limit = new Promise((resolve) => setTimeout(resolve, Math.max(1, BUDGET_MS - (Date.now() - started))));
+    await Promise.race([all, limit]);
+    const seconds = (performance.now() - t0) / 1_000;
+    return {
+      vouchers: vouchers.length,
+      endpoints: endpoints.length,
+      delivered: got.length,
+      distinct: new Set(got).size,
+      seconds: round(seconds, 3),
+      deliveries_per_s: round(got.length / seconds, 1),
+    };
+  } finally {
+    for (const id of endpoints) {
+      await timed(base, 'DELETE', `/v1/webhook_endpoints/${id}`, { headers: auth });
+    }
+    receiver.closeAllConnections();
+    await new Promise((resolve) => receiver.close(resolve));
+  }
+}
+
 async function bench() {
   log(`starting the edge (N=${N}, throughput ${TOTAL} creates at ${CONCURRENCY} in flight)`);
   const edge = await startEdge();
@@ -242,6 +303,7 @@ async function bench() {
     read_back: new Checks('read back'),
     setup: new Checks('setup'),
     throughput: new Checks('throughput'),
+    deliveries: new Checks('deliveries'),
   };
   const figures = {
     when: new Date().toISOString(),
@@ -305,6 +367,9 @@ async function bench() {
 
     log(`throughput: ${TOTAL} creates, ${CONCURRENCY} in flight`);
     figures.throughput = await throughput(base, TOTAL, CONCURRENCY, checks.throughput);
+
+    log(`deliveries: ${DELIVERIES} payments, two endpoints`);
+    figures.deliveries = await deliveries(base, DELIVERIES, checks.deliveries);
   } finally {
     figures.stop_log_tail = edge.log().split('\n').slice(-5);
     await edge.stop();
@@ -341,6 +406,13 @@ function table({ figures, checks }) {
   out.push(`${'creates/s (201s only)'.padEnd(w)} ${fixed(t.creates_per_s, 1).padStart(8)}   target ≥ ${TARGETS.creates_per_s}`);
   out.push(`${'errors (any answer but a right 201)'.padEnd(w)} ${String(t.errors).padStart(8)}`);
   out.push(`${'latency under load, median / p95 ms'.padEnd(w)} ${fixed(t.latency.median_ms, 1).padStart(8)} / ${fixed(t.latency.p95_ms, 1)}`);
+  const d = figures.deliveries;
+  if (d) {
+    out.push('');
+    out.push(`webhook deliveries to a local receiver (${d.vouchers} payments × ${d.endpoints} endpoints)`);
+    out.push(`${'deliveries/s (first notification to last delivery)'.padEnd(w)} ${fixed(d.deliveries_per_s, 1).padStart(8)}`);
+    out.push(`${'delivered / expected / distinct'.padEnd(w)} ${`${d.delivered} / ${d.vouchers * d.endpoints} / ${d.distinct}`.padStart(8)}`);
+  }
   out.push('');
   out.push('what the answers were (status, then error code or voucher status):');
   for (const [name, c] of Object.entries(checks)) {

@@ -18,7 +18,7 @@ use futures_util::future::join_all;
 use serde::Deserialize;
 use std::cell::Cell;
 use time::OffsetDateTime;
-use vale_shared::event::{DISABLE_AFTER, EventType, retry_after};
+use vale_shared::event::{EventType, is_worn_out, retry_after};
 use vale_shared::webhook::WebhookSecret;
 use worker::{
     DurableObject, Env, Request, Response, Result, ScheduledTime, SqlStorage, State, durable_object,
@@ -596,17 +596,25 @@ impl Events {
                         "UPDATE endpoint SET failing_since_ms = COALESCE(failing_since_ms, ?) WHERE id = ?",
                         vec![int(done_ms), text(endpoint)],
                     )?;
-                    sql.exec(
-                        "UPDATE endpoint SET status = 'disabled', disabled_reason = ?
-                         WHERE id = ? AND status = 'enabled' AND failing_since_ms <= ?",
-                        vec![
-                            text(&reason),
-                            text(endpoint),
-                            int(done_ms
-                                - i64::try_from(DISABLE_AFTER.whole_milliseconds())
-                                    .unwrap_or(i64::MAX)),
-                        ],
-                    )?;
+                    #[derive(Deserialize)]
+                    struct Since {
+                        failing_since_ms: Option<i64>,
+                    }
+                    let since = sql
+                        .exec(
+                            "SELECT failing_since_ms FROM endpoint WHERE id = ?",
+                            vec![text(endpoint)],
+                        )?
+                        .to_array::<Since>()?
+                        .into_iter()
+                        .next()
+                        .and_then(|s| s.failing_since_ms);
+                    if is_worn_out(since, done_ms) {
+                        sql.exec(
+                            "UPDATE endpoint SET status = 'disabled', disabled_reason = ? WHERE id = ? AND status = 'enabled'",
+                            vec![text(&reason), text(endpoint)],
+                        )?;
+                    }
                 }
             }
             Ok(())
