@@ -100,6 +100,21 @@ describe('test and live never meet', () => {
     assert.equal((await read(v.id, live)).status, 'paid');
   });
 
+  test('live webhook endpoints must be https:// to a public host name', async () => {
+    for (const url of ['http://tienda.example/hook', 'https://10.0.0.7/hook', 'https://127.0.0.1/hook',
+      'https://localhost/hook', 'https://[::1]/hook', 'https://intranet/hook']) {
+      const r = await live.post('/v1/webhook_endpoints', { url });
+      assert.equal(r.status, 400, url);
+      assert.equal(r.json.error.code, 'url_invalid', url);
+    }
+    const ok = await live.post('/v1/webhook_endpoints', { url: 'https://tienda.example/webhooks/vale' });
+    assert.equal(ok.status, 201, ok.text);
+    assert.equal(ok.json.livemode, true);
+    // A test key sees none of the live endpoints.
+    assert.ok(!(await test_.get('/v1/webhook_endpoints')).json.data.some((e) => e.id === ok.json.id));
+    assert.equal((await live.call('DELETE', `/v1/webhook_endpoints/${ok.json.id}`)).status, 200);
+  });
+
   test('a restricted key reads and lists but cannot create or cancel (403 permission_denied)', async () => {
     const v = await create(test_, efectyOrder());
     assert.equal((await restricted.get(`/v1/vouchers/${v.id}`)).json.id, v.id);
