@@ -79,6 +79,29 @@ pub fn opt_int(n: Option<i64>) -> SqlStorageValue {
     n.map_or(SqlStorageValue::Null, int)
 }
 
+/// The `seq` of row `id` in `table` (one of ours, never caller text): where a page that
+/// starts after it begins. `400` naming `starting_after` when there is no such row.
+pub fn cursor(sql: &SqlStorage, table: &'static str, id: &str, what: &str) -> ApiResult<i64> {
+    #[derive(serde::Deserialize)]
+    struct Seq {
+        seq: i64,
+    }
+    sql.exec(
+        &format!("SELECT seq FROM {table} WHERE id = ?"),
+        vec![text(id)],
+    )?
+    .to_array::<Seq>()?
+    .first()
+    .map(|s| s.seq)
+    .ok_or_else(|| {
+        ApiError::invalid(
+            "starting_after",
+            "resource_missing",
+            format!("starting_after is not {what}."),
+        )
+    })
+}
+
 /// Whether a table of this name exists: reads only, so probing an unknown object's
 /// storage leaves nothing behind.
 pub fn has_table(sql: &SqlStorage, name: &str) -> ApiResult<bool> {

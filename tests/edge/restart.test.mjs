@@ -122,7 +122,9 @@ test('after a restart: keys replay, duplicates stay duplicates, overdue vouchers
   }
   assert.equal(seen.length, 1);
 
-  // Every payment reached both endpoints once, across the restart: 402 deliveries.
+  // Every payment reached both endpoints, across the restart. Delivery is at least once:
+  // a delivery still in flight when the edge stopped (at most one batch, 50, per pass)
+  // may come again, with the same webhook-id, for the store to drop as a duplicate.
   const wanted = new Set([paid.id, ...batch.map((v) => v.id)]);
   const at = (path) => received.filter((r) => r.path === path);
   for (const stop = Date.now() + 60_000; Date.now() < stop;) {
@@ -132,6 +134,8 @@ test('after a restart: keys replay, duplicates stay duplicates, overdue vouchers
   }
   for (const path of ['/a', '/b']) {
     assert.deepEqual(new Set(at(path).map((r) => r.voucher)), wanted, `${path}: ${beforeRestart} deliveries came before the restart`);
-    assert.equal(new Set(at(path).map((r) => r.id)).size, at(path).length, `${path}: no webhook-id twice`);
+    const ids = at(path).map((r) => r.id);
+    assert.equal(new Set(ids).size, wanted.size, `${path}: one webhook-id per event`);
+    assert.ok(ids.length - wanted.size <= 50, `${path}: ${ids.length - wanted.size} sent again, more than were in flight`);
   }
 });

@@ -14,7 +14,8 @@ use crate::clock;
 use crate::error::{ApiError, ApiResult, ErrorType};
 use crate::rpc;
 use crate::storage::{self, flag, int, opt_int, opt_text, text};
-use futures_util::future::join_all;
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use serde::Deserialize;
 use std::cell::Cell;
 use time::OffsetDateTime;
@@ -431,23 +432,7 @@ impl Events {
             bindings.push(text(kind.as_str()));
         }
         if let Some(after) = after {
-            #[derive(Deserialize)]
-            struct Seq {
-                seq: i64,
-            }
-            let seq = self
-                .sql
-                .exec("SELECT seq FROM event WHERE id = ?", vec![text(after)])?
-                .to_array::<Seq>()?
-                .first()
-                .map(|s| s.seq)
-                .ok_or_else(|| {
-                    ApiError::invalid(
-                        "starting_after",
-                        "resource_missing",
-                        "starting_after is not an event of this account.",
-                    )
-                })?;
+            let seq = storage::cursor(&self.sql, "event", after, "an event of this account")?;
             sql.push_str(" AND seq < ?");
             bindings.push(int(seq));
         }
@@ -533,24 +518,32 @@ impl Events {
                 vec![int(now_ms), int(BATCH)],
             )?
             .to_array()?;
-        let mut sends = Vec::with_capacity(due.len());
-        for d in &due {
+        let mut sends = FuturesUnordered::new();
+        for d in due {
             let endpoint = self.endpoint(&d.endpoint_id)?;
             let body = render(&self.event(&d.event_id)?, false)?;
             let secrets = endpoint.secrets(now_ms);
-            let (url, id) = (endpoint.url.clone(), d.event_id.clone());
+            let url = endpoint.url.clone();
             sends.push(async move {
-                delivery::send(&url, &id, &body, &secrets, now_ms.div_euclid(1000)).await
+                let attempt =
+                    delivery::send(&url, &d.event_id, &body, &secrets, now_ms.div_euclid(1000))
+                        .await;
+                (d, attempt)
             });
         }
-        let results: Vec<Attempt> = join_all(sends).await;
-        // Reloaded after the awaits: each row is written only if no retry reset it meanwhile.
-        let done_ms = clock::millis(clock::now());
-        let outcomes: Vec<(String, String, i64, Attempt)> = due
-            .into_iter()
-            .zip(results)
-            .map(|(d, a)| (d.endpoint_id, d.event_id, d.attempts, a))
-            .collect();
+        // Each result is written as soon as it comes (reloaded after its await: only if no
+        // retry reset the row meanwhile), so a stop in the middle of a batch re-sends only
+        // the deliveries that were still in flight.
+        while let Some((d, attempt)) = sends.next().await {
+            let done_ms = clock::millis(clock::now());
+            let outcome = vec![(d.endpoint_id, d.event_id, d.attempts, attempt)];
+            self.record(outcome, done_ms)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the outcomes of delivery attempts, in one transaction.
+    fn record(&self, outcomes: Vec<(String, String, i64, Attempt)>, done_ms: i64) -> ApiResult<()> {
         storage::atomically(&self.state.storage(), &self.sql, move |sql| {
             for (endpoint, event, attempts, attempt) in &outcomes {
                 let made = attempts + 1;

@@ -487,21 +487,7 @@ pub fn audit_page(
     let after = match starting_after {
         None => 0,
         Some(id) => {
-            #[derive(Deserialize)]
-            struct Seq {
-                seq: i64,
-            }
-            sql.exec("SELECT seq FROM notification WHERE id = ?", vec![text(id)])?
-                .to_array::<Seq>()?
-                .first()
-                .map(|s| s.seq)
-                .ok_or_else(|| {
-                    ApiError::invalid(
-                        "starting_after",
-                        "resource_missing",
-                        "starting_after is not a notification of this voucher.",
-                    )
-                })?
+            crate::storage::cursor(sql, "notification", id, "a notification of this voucher")?
         }
     };
     let rows: Vec<AuditRow> = sql
