@@ -16,6 +16,7 @@
 
 pub mod api;
 mod delivery;
+mod endpoint;
 mod object;
 pub mod url;
 

@@ -9,6 +9,7 @@
 //! and says why. The next alarm is the earliest due delivery, read from storage.
 
 use super::delivery::{self, Attempt};
+use super::endpoint::{ENDPOINT_COLUMNS, EndpointRow};
 use super::{Command, Forwarded};
 use crate::clock;
 use crate::error::{ApiError, ApiResult, ErrorType};
@@ -20,7 +21,6 @@ use serde::Deserialize;
 use std::cell::Cell;
 use time::OffsetDateTime;
 use vale_shared::event::{EventType, is_worn_out, retry_after};
-use vale_shared::webhook::WebhookSecret;
 use worker::{
     DurableObject, Env, Request, Response, Result, ScheduledTime, SqlStorage, State, durable_object,
 };
@@ -136,7 +136,7 @@ struct EventRow {
 const EVENT_COLUMNS: &str = "id, type, livemode, created_ms, data,
   (SELECT COUNT(*) FROM delivery d WHERE d.event_id = event.id AND d.state = 'pending') AS pending";
 
-fn rfc3339(ms: i64) -> ApiResult<String> {
+pub(super) fn rfc3339(ms: i64) -> ApiResult<String> {
     let at = clock::from_millis(u64::try_from(ms).unwrap_or(0))
         .to_offset(time::macros::offset!(-5))
         .replace_millisecond(0)
@@ -171,61 +171,6 @@ fn missing(what: &str) -> ApiError {
         format!("No such {what}."),
     )
     .with_param("id")
-}
-
-#[derive(Deserialize)]
-struct EndpointRow {
-    id: String,
-    url: String,
-    events: String,
-    secret: String,
-    old_secret: Option<String>,
-    old_secret_until_ms: Option<i64>,
-    livemode: i64,
-    status: String,
-    disabled_reason: Option<String>,
-    created_ms: i64,
-}
-
-const ENDPOINT_COLUMNS: &str = "id, url, events, secret, old_secret, old_secret_until_ms, livemode, status, disabled_reason, created_ms";
-
-impl EndpointRow {
-    /// The endpoint as the API shows it; the secret only when `with_secret` (on create).
-    fn render(&self, with_secret: bool) -> ApiResult<serde_json::Value> {
-        let events: serde_json::Value = serde_json::from_str(&self.events)?;
-        let mut value = serde_json::json!({
-            "id": self.id, "object": "webhook_endpoint", "url": self.url, "events": events,
-            "status": self.status, "disabled_reason": self.disabled_reason,
-            "livemode": self.livemode != 0, "created_at": rfc3339(self.created_ms)?,
-        });
-        if with_secret && let Some(map) = value.as_object_mut() {
-            map.insert(
-                "secret".to_owned(),
-                serde_json::Value::String(self.secret.clone()),
-            );
-        }
-        Ok(value)
-    }
-
-    /// Whether it takes events of `kind`.
-    fn takes(&self, kind: &str) -> bool {
-        serde_json::from_str::<Vec<String>>(&self.events)
-            .is_ok_and(|events| events.iter().any(|e| e == "*" || e == kind))
-    }
-
-    /// The secrets that sign a delivery at `now_ms`: the current one, and the old one
-    /// during the 24 h after a rotation.
-    fn secrets(&self, now_ms: i64) -> Vec<WebhookSecret> {
-        let old = self
-            .old_secret
-            .as_deref()
-            .filter(|_| self.old_secret_until_ms.is_some_and(|until| now_ms < until));
-        [Some(self.secret.as_str()), old]
-            .into_iter()
-            .flatten()
-            .filter_map(|s| WebhookSecret::parse(s).ok())
-            .collect()
-    }
 }
 
 impl Events {
