@@ -33,6 +33,15 @@ pub async fn call_text<C: Serialize>(stub: &Stub, command: &C) -> ApiResult<Stri
     }
 }
 
+/// A Durable Object's answer to a command: the JSON body, or the error in the contract's
+/// shape (which [`call`] turns back into the same `ApiError` on the Worker's side).
+pub fn reply(result: ApiResult<String>) -> worker::Response {
+    match result {
+        Ok(body) => crate::error::json_response(200, body),
+        Err(e) => e.into_response(),
+    }
+}
+
 /// Reads a command inside a Durable Object.
 pub async fn command<C: DeserializeOwned>(req: &mut Request) -> ApiResult<C> {
     let bytes = req.bytes().await?;

@@ -105,10 +105,7 @@ impl DurableObject for Events {
             Ok(command) => self.run(command).await,
             Err(e) => Err(e),
         };
-        Ok(match result {
-            Ok(body) => crate::error::json_response(200, body),
-            Err(e) => e.into_response(),
-        })
+        Ok(rpc::reply(result))
     }
 
     async fn alarm(&self) -> Result<Response> {

@@ -64,10 +64,7 @@ impl DurableObject for Ledger {
             Ok(command) => self.run(command),
             Err(e) => Err(e),
         };
-        Ok(match result {
-            Ok(body) => crate::error::json_response(200, body),
-            Err(e) => e.into_response(),
-        })
+        Ok(rpc::reply(result))
     }
 }
 

@@ -84,10 +84,7 @@ impl DurableObject for VoucherObject {
             Ok(envelope) => self.run(envelope).await,
             Err(e) => Err(e),
         };
-        Ok(match result {
-            Ok(body) => crate::error::json_response(200, body),
-            Err(e) => e.into_response(),
-        })
+        Ok(rpc::reply(result))
     }
 
     /// Whatever is due: the window's end, a lagging index, purges.
