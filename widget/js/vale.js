@@ -5,7 +5,7 @@
  *   <script type="module" src="https://EDGE/widget/vale.js"></script>
  *   <vale-voucher voucher="vch_…" client-secret="…"></vale-voucher>
  *
- * Everything the shopper sees is rendered by Rust (Leptos) inside the element's shadow
+ * Everything the shopper sees is rendered by Rust (wasm) inside the element's shadow
  * root; this file only loads the wasm once and connects the element's life to `mount`.
  * The build places `vale_widget.js` and `vale_widget_bg.wasm` (wasm-bindgen, `--target
  * web`) next to this file.

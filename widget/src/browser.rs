@@ -106,3 +106,8 @@ pub fn select(node: &web_sys::Node) {
         let _ = selection.select_all_children(node);
     }
 }
+
+/// Writes `message` to the console as a warning (`vale: …`).
+pub fn warn(message: &str) {
+    web_sys::console::warn_1(&["vale: ", message].concat().into());
+}

@@ -1,5 +1,5 @@
-//! `<vale-voucher>`: the cash-payment voucher a store embeds, rendered by Leptos (CSR) in
-//! a shadow root and compiled to wasm.
+//! `<vale-voucher>`: the cash-payment voucher a store embeds, rendered in a shadow root by
+//! Rust compiled to wasm (plain DOM calls, see `dom`: small enough for a cheap phone on 3G).
 //!
 //! ```html
 //! <script type="module" src="https://EDGE/widget/vale.js"></script>
@@ -58,13 +58,14 @@
 pub mod api;
 pub mod barcode;
 pub mod browser;
+mod dom;
 pub mod guidance;
 pub mod poll;
+mod sleep;
 mod ui;
 
 pub use ui::Env;
 
-use std::any::Any;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -72,15 +73,14 @@ use wasm_bindgen::prelude::*;
 /// requests and removes what it drew.
 #[wasm_bindgen]
 pub struct Mounted {
-    /// The Leptos unmount handle, whose type names the whole view tree.
-    handle: Option<Box<dyn Any>>,
+    widget: Option<Rc<ui::Widget>>,
     root: web_sys::Element,
 }
 
 impl std::fmt::Debug for Mounted {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Mounted")
-            .field("mounted", &self.handle.is_some())
+            .field("mounted", &self.widget.is_some())
             .finish()
     }
 }
@@ -95,7 +95,9 @@ impl Mounted {
 
 impl Mounted {
     fn stop(&mut self) {
-        drop(self.handle.take());
+        if let Some(widget) = self.widget.take() {
+            widget.stop();
+        }
         self.root.remove();
     }
 }
@@ -134,16 +136,11 @@ pub fn mount(
 /// Renders the widget into `shadow` with everything it depends on given: the entry point
 /// for tests, which pass a canned [`api::Source`] and a fixed clock.
 pub fn mount_with(shadow: &web_sys::ShadowRoot, env: Env) -> Result<Mounted, JsValue> {
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or_else(|| JsValue::from_str("vale: no document"))?;
-    let root = document.create_element("div")?;
-    root.set_class_name("vale-root");
-    shadow.append_child(&root)?;
-    let parent: web_sys::HtmlElement = root.clone().dyn_into()?;
-    let handle = leptos::mount::mount_to(parent, move || ui::Widget(ui::WidgetProps { env }));
+    let root = dom::el("div").class("vale-root");
+    shadow.append_child(&root.0)?;
+    let widget = ui::Widget::start(&root, env);
     Ok(Mounted {
-        handle: Some(Box::new(handle)),
-        root,
+        widget: Some(widget),
+        root: root.0,
     })
 }

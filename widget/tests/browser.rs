@@ -218,7 +218,6 @@ async fn settle() {
                 .unwrap();
         });
         wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
-        leptos::task::tick().await;
     }
 }
 
@@ -436,6 +435,47 @@ async fn a_payment_turns_the_voucher_paid_and_fires_vale_paid() {
             ("vale:ready".to_owned(), "pending".to_owned()),
             ("vale:paid".to_owned(), "paid".to_owned())
         ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn under_two_hours_left_a_warning_says_what_to_do() {
+    let page = Page::new(Canned::new(vec![Ok(efecty("pending"))]), now);
+    settle().await;
+    assert!(
+        page.find(".soon").has_attribute("hidden"),
+        "a day and a half left"
+    );
+    assert!(!page.find(".countdown").class_list().contains("urgent"));
+    drop(page);
+
+    let mut late = efecty("pending");
+    late["server_time"] = json!("2026-11-25T22:30:00-05:00");
+    let page = Page::new(Canned::new(vec![Ok(late)]), now);
+    settle().await;
+    assert_eq!(page.text(".countdown-value"), "01:29:59");
+    assert!(page.find(".countdown").class_list().contains("urgent"));
+    let soon = page.find(".soon");
+    assert!(!soon.has_attribute("hidden"));
+    assert_eq!(soon.get_attribute("role").as_deref(), Some("alert"));
+    let text = soon.text_content().unwrap_or_default();
+    assert!(
+        text.contains("menos de 2 horas") && text.contains("pide uno nuevo"),
+        "{text}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_whatsapp_link_carries_the_code_amount_deadline_and_link() {
+    let page = Page::new(Canned::new(vec![Ok(efecty("pending"))]), now);
+    settle().await;
+    let href = page.find("a.whatsapp").get_attribute("href").unwrap();
+    let text = href.strip_prefix("https://wa.me/?text=").unwrap();
+    let text = String::from(js_sys::decode_uri_component(text).unwrap());
+    assert_eq!(
+        text,
+        "Código Efecty: 1000 0000 0420. Monto: $\u{a0}50.000. Vence el miércoles 25 de \
+         noviembre a las 23:59, hora de Bogotá. Comprobante: https://vale.example/v/vch_x?cs=y"
     );
 }
 

@@ -1,4 +1,4 @@
-//! Builds the two wasm products and runs them: the widget (Leptos, for the browser) into
+//! Builds the two wasm products and runs them: the widget (for the browser) into
 //! `www/widget/`, and the edge (Workers) with `worker-build` into `edge/build/`.
 
 use crate::tools::{self, Result, Tools, run};
@@ -84,6 +84,17 @@ pub fn build_widget(root: &Path, tools: &Tools) -> Result {
         std::fs::remove_file(&helper).map_err(|e| format!("{}: {e}", helper.display()))?;
     }
     Ok(())
+}
+
+/// `cargo xtask build [widget]`: the release widget (and the edge, unless `widget`).
+pub fn build(root: &Path, only: Option<&str>) -> Result {
+    let tools = tools::ensure_build_tools(root)?;
+    build_widget(root, &tools)?;
+    match only {
+        None => build_edge(root, &tools),
+        Some("widget") => Ok(()),
+        Some(other) => Err(format!("unknown build `{other}` (try `widget`)")),
+    }
 }
 
 /// Builds the worker with `worker-build --release`, pointed at the local tools (the ones

@@ -4,6 +4,7 @@
 //!   `http://127.0.0.1:8787` with local state. Ctrl-C stops it.
 //! - `test`: install what is missing, then every check and test; the last line is
 //!   `N passed, N failed` and the exit code is non-zero on any failure.
+//! - `build [widget]`: the widget into `www/widget/` (and, with no argument, the edge).
 //! - `bench`: sizes of the widget and the edge, the shared crate's benchmarks, and the
 //!   edge's latency and throughput under `wrangler dev` (`bench edge`: only that last part).
 
@@ -25,9 +26,10 @@ fn main() -> ExitCode {
     let result = match command.as_str() {
         "dev" => build::dev(&root()),
         "test" => steps::test(&root()),
+        "build" => build::build(&root(), std::env::args().nth(2).as_deref()),
         "bench" => build::bench(&root(), std::env::args().nth(2).as_deref()),
         _ => {
-            eprintln!("usage: cargo xtask <dev|test|bench [edge]>");
+            eprintln!("usage: cargo xtask <dev|test|build [widget]|bench [edge|widget]>");
             return ExitCode::from(2);
         }
     };

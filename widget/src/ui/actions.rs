@@ -1,75 +1,125 @@
-//! Copy the code, print the voucher, share its link: each with a fallback and a spoken
-//! confirmation.
+//! Copy the code, print the voucher, share its link (the share sheet, WhatsApp, or the
+//! clipboard): each with a fallback and a spoken confirmation.
 
 use crate::browser;
-use leptos::html::Span;
-use leptos::prelude::*;
-use leptos::task::spawn_local;
-use vale_shared::voucher::DisplayVoucher;
+use crate::dom::{El, Handlers, el};
+use crate::sleep::Sleeper;
+use vale_shared::expiry;
+use vale_shared::voucher::{DisplayVoucher, group_for_reading};
+use wasm_bindgen_futures::spawn_local;
 
-/// The three buttons and the line that says what happened.
-/// `code_node` is the visible code, selected when the clipboard is out of reach.
-pub fn actions(v: &DisplayVoucher, code_node: NodeRef<Span>) -> impl IntoView + use<> {
-    let notice = RwSignal::new(String::new());
-    let copied = RwSignal::new(false);
-    let code = v.payment_code.clone();
-    let link = v.hosted_url.clone();
-    let title = format!("Comprobante {} por {}", v.network.brand(), v.amount);
-    let share_text = format!(
-        "Código {}: {}",
+/// The message a shopper sends to someone (or to themselves) to pay later: the code, the
+/// amount, the deadline and the hosted link.
+pub fn share_text(v: &DisplayVoucher) -> String {
+    [
+        "Código ",
         v.network.brand(),
-        vale_shared::voucher::group_for_reading(&code)
-    );
+        ": ",
+        &group_for_reading(&v.payment_code),
+        ". Monto: ",
+        &v.amount.to_string(),
+        ". Vence el ",
+        &expiry::deadline_text(v.expires_at, v.network),
+        ". Comprobante: ",
+        &v.hosted_url,
+    ]
+    .concat()
+}
 
-    let copy = move |_| {
-        let code = code.clone();
-        spawn_local(async move {
-            if browser::copy(&code).await {
-                copied.set(true);
-                notice.set("Código copiado.".into());
-                set_timeout(
-                    move || {
-                        let _ = copied.try_set(false);
-                    },
-                    std::time::Duration::from_secs(3),
-                );
-            } else {
-                if let Some(node) = code_node.get_untracked() {
-                    browser::select(&node);
+/// A `wa.me` link that opens WhatsApp with [`share_text`] ready to send.
+pub fn whatsapp_url(v: &DisplayVoucher) -> String {
+    let text: String = js_sys::encode_uri_component(&share_text(v)).into();
+    ["https://wa.me/?text=", &text].concat()
+}
+
+/// The buttons and the line that says what happened. `code` is the visible code, selected
+/// when the clipboard is out of reach.
+pub fn actions(v: &DisplayVoucher, code: &El, handlers: &Handlers) -> [El; 2] {
+    let notice = el("p")
+        .class("notice")
+        .attr("role", "status")
+        .attr("aria-live", "polite");
+    let copy_button = el("button")
+        .attr("type", "button")
+        .class("button primary")
+        .text("Copiar código");
+    let copy = {
+        let (notice, button, code_node) = (notice.clone(), copy_button.clone(), code.clone());
+        let code = v.payment_code.clone();
+        move |_| {
+            let (notice, button, code_node, code) = (
+                notice.clone(),
+                button.clone(),
+                code_node.clone(),
+                code.clone(),
+            );
+            spawn_local(async move {
+                if browser::copy(&code).await {
+                    button.set_text("¡Copiado!");
+                    notice.set_text("Código copiado.");
+                    Sleeper::default().sleep(3_000).await;
+                    button.set_text("Copiar código");
+                } else {
+                    browser::select(&code_node.0);
+                    notice.set_text(
+                        "No pudimos copiarlo: mantén presionado el código y elige Copiar.",
+                    );
                 }
-                notice
-                    .set("No pudimos copiarlo: mantén presionado el código y elige Copiar.".into());
-            }
-        });
+            });
+        }
     };
-    let share = move |_| {
-        let (title, text, link) = (title.clone(), share_text.clone(), link.clone());
-        spawn_local(async move {
-            if browser::can_share() {
-                // A cancelled share sheet needs no message.
-                browser::share(&title, &text, &link).await;
-            } else if browser::copy(&link).await {
-                notice.set("Enlace copiado: guárdalo para volver a este comprobante.".into());
-            } else {
-                notice.set(format!(
-                    "Guarda este enlace para volver al comprobante: {link}"
-                ));
-            }
-        });
+    let share = {
+        let notice = notice.clone();
+        let title = [
+            "Comprobante ",
+            v.network.brand(),
+            " por ",
+            &v.amount.to_string(),
+        ]
+        .concat();
+        let text = share_text(v);
+        let link = v.hosted_url.clone();
+        move |_| {
+            let (notice, title, text, link) =
+                (notice.clone(), title.clone(), text.clone(), link.clone());
+            spawn_local(async move {
+                if browser::can_share() {
+                    // A cancelled share sheet needs no message.
+                    browser::share(&title, &text, &link).await;
+                } else if browser::copy(&link).await {
+                    notice.set_text("Enlace copiado: guárdalo para volver a este comprobante.");
+                } else {
+                    notice.set_text(
+                        &["Guarda este enlace para volver al comprobante: ", &link].concat(),
+                    );
+                }
+            });
+        }
     };
-
-    view! {
-        <div class="actions">
-            <button type="button" class="button primary" on:click=copy>
-                {move || if copied.get() { "¡Copiado!" } else { "Copiar código" }}
-            </button>
-            <button type="button" class="button" on:click=move |_| browser::print()>
-                "Imprimir"
-            </button>
-            <button type="button" class="button" on:click=share>
-                "Compartir"
-            </button>
-        </div>
-        <p class="notice" role="status" aria-live="polite">{move || notice.get()}</p>
-    }
+    let buttons = el("div")
+        .class("actions")
+        .child(copy_button.on("click", handlers, copy))
+        .child(
+            el("button")
+                .attr("type", "button")
+                .class("button")
+                .text("Imprimir")
+                .on("click", handlers, |_| browser::print()),
+        )
+        .child(
+            el("button")
+                .attr("type", "button")
+                .class("button share")
+                .text("Compartir")
+                .on("click", handlers, share),
+        )
+        .child(
+            el("a")
+                .class("button whatsapp")
+                .attr("href", &whatsapp_url(v))
+                .attr("target", "_blank")
+                .attr("rel", "noopener noreferrer")
+                .text("Enviar por WhatsApp"),
+        );
+    [buttons, notice]
 }

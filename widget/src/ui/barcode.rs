@@ -1,8 +1,8 @@
 //! The barcode as inline SVG, with its human-readable line under it.
 
-use crate::barcode::{self, Shape};
+use crate::barcode::{self, Drawing, Shape};
 use crate::browser;
-use leptos::prelude::*;
+use crate::dom::{El, el, svg};
 use vale_shared::barcode::{Barcode, Symbol, symbol};
 
 /// The room a symbol may take on screen, in CSS pixels, before layout can tell: a
@@ -19,8 +19,7 @@ const MAX_QR_MODULE_CSS: f64 = 8.0;
 
 /// The barcode figure for a widget `host_width` CSS pixels wide (0 before layout); a
 /// symbol that cannot be drawn leaves only its text, which the cashier can still type.
-pub fn barcode(code: &Barcode, host_width: i32) -> impl IntoView + use<> {
-    let text = code.text.clone();
+pub fn barcode(code: &Barcode, host_width: i32) -> El {
     let drawing = symbol(code).ok().map(|symbol| {
         let dpr = browser::device_pixel_ratio();
         let (max_css, max_module_css) = match symbol {
@@ -40,47 +39,59 @@ pub fn barcode(code: &Barcode, host_width: i32) -> impl IntoView + use<> {
         let drawing = barcode::draw(&symbol, barcode::module_px(across, room, max_module));
         if drawing.shape == Shape::Linear && drawing.width > room {
             // Bars as long as half the room: a strip easy to aim a scanner at.
-            (drawing.turned(room / 2), dpr, true)
+            image(&drawing.turned(room / 2), dpr, "bars turned")
         } else {
-            (drawing, dpr, false)
+            let class = if drawing.shape == Shape::Linear {
+                "bars"
+            } else {
+                "qr"
+            };
+            image(&drawing, dpr, class)
         }
     });
-    let svg = drawing.map(|(d, dpr, turned)| {
-        let class = match (d.shape, turned) {
-            (Shape::Linear, false) => "bars",
-            (Shape::Linear, true) => "bars turned",
-            (Shape::Matrix, _) => "qr",
-        };
-        let path = d.path();
-        view! {
-            <svg
-                class=class
-                xmlns="http://www.w3.org/2000/svg"
-                viewBox=format!("0 0 {} {}", d.width, d.height)
-                width=css_px(d.width, dpr)
-                height=css_px(d.height, dpr)
-                preserveAspectRatio="none"
-                shape-rendering="crispEdges"
-                style=format!("--vale-modules: {}", d.modules_across)
-                role="img"
-                aria-label="Código de barras para escanear"
-            >
-                <rect class="paper" x="0" y="0" width=d.width height=d.height fill="#fff"></rect>
-                <path fill="#000" d=path></path>
-            </svg>
-        }
-    });
-    view! {
-        <figure class="block barcode">
-            <div class="barcode-scroll">{svg}</div>
-            <figcaption class="barcode-text">{text}</figcaption>
-        </figure>
-    }
+    el("figure")
+        .class("block barcode")
+        .child(el("div").class("barcode-scroll").maybe(drawing))
+        .child(el("figcaption").class("barcode-text").text(&code.text))
+}
+
+/// `d` as an SVG of whole device pixels: `width / dpr` CSS pixels wide.
+pub fn image(d: &Drawing, dpr: f64, class: &str) -> El {
+    let (w, h) = (d.width.to_string(), d.height.to_string());
+    svg("svg")
+        .class(class)
+        .attr("viewBox", &["0 0 ", &w, " ", &h].concat())
+        .attr("width", &css_px(d.width, dpr))
+        .attr("height", &css_px(d.height, dpr))
+        .attr("preserveAspectRatio", "none")
+        .attr("shape-rendering", "crispEdges")
+        .attr(
+            "style",
+            &["--vale-modules: ", &d.modules_across.to_string()].concat(),
+        )
+        .attr("role", "img")
+        .attr("aria-label", "Código de barras para escanear")
+        .child(
+            svg("rect")
+                .class("paper")
+                .attr("x", "0")
+                .attr("y", "0")
+                .attr("width", &w)
+                .attr("height", &h)
+                .attr("fill", "#fff"),
+        )
+        .child(svg("path").attr("fill", "#000").attr("d", &d.path()))
 }
 
 /// `device_px / dpr` as a CSS length to the thousandth, without float formatting (which
 /// would add its own code to the wasm).
 fn css_px(device_px: u32, dpr: f64) -> String {
     let thousandths = (f64::from(device_px) * 1000.0 / dpr).round() as u64;
-    format!("{}.{:03}", thousandths / 1000, thousandths % 1000)
+    let fraction = (thousandths % 1000 + 1000).to_string();
+    [
+        (thousandths / 1000).to_string().as_str(),
+        ".",
+        fraction.get(1..).unwrap_or("000"),
+    ]
+    .concat()
 }

@@ -1,26 +1,28 @@
-//! The voucher as the shopper sees it: one root component that keeps the voucher fresh
-//! (polling, the countdown, the page's visibility) and picks what to show for its state.
+//! The voucher as the shopper sees it: one widget that keeps the voucher fresh (polling,
+//! the countdown, the page's visibility) and picks what to show for its state.
+//!
+//! A view is rebuilt only when what is shown changes (pending → paid, …); in between, the
+//! countdown, the "less than two hours" warning and the stale-answer line are updated in
+//! place.
 
 mod actions;
 mod barcode;
 mod outcome;
 mod pending;
-mod sleep;
 
 use crate::api::{FetchError, Source};
 use crate::browser;
+use crate::dom::{El, Handlers, el};
 use crate::poll::{PollState, next_delay};
-use leptos::prelude::*;
-use leptos::task::spawn_local;
-use sleep::Sleeper;
-use std::cell::Cell;
-use std::rc::Rc;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use crate::sleep::Sleeper;
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
 use time::OffsetDateTime;
 use vale_shared::VoucherStatus;
 use vale_shared::voucher::DisplayVoucher;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
 
 /// The styles of the shadow root, screen and print.
 const CSS: &str = include_str!("../style.css");
@@ -118,24 +120,6 @@ fn announce(shown: Shown) -> &'static str {
     }
 }
 
-/// The server's clock as the device estimates it: the device clock plus the skew measured
-/// at the last answer (`server_time` minus `Date.now()` on receipt).
-#[derive(Debug, Clone, Copy)]
-struct Clock {
-    device_ms: RwSignal<f64>,
-    skew_ms: RwSignal<f64>,
-}
-
-impl Clock {
-    fn server_now(self) -> OffsetDateTime {
-        to_datetime(self.device_ms.get() + self.skew_ms.get())
-    }
-
-    fn server_now_untracked(self) -> OffsetDateTime {
-        to_datetime(self.device_ms.get_untracked() + self.skew_ms.get_untracked())
-    }
-}
-
 /// Milliseconds since the epoch as a date-time, to the second (out-of-range values clamp
 /// to the epoch). Whole seconds keep 128-bit arithmetic out of the wasm.
 fn to_datetime(ms: f64) -> OffsetDateTime {
@@ -147,80 +131,197 @@ fn unix_ms(at: OffsetDateTime) -> f64 {
     at.unix_timestamp() as f64 * 1000.0 + f64::from(at.millisecond())
 }
 
-/// Everything the views read, shared by copy.
-#[derive(Debug, Clone, Copy)]
-struct Model {
-    voucher: RwSignal<Option<DisplayVoucher>>,
-    error: RwSignal<Option<FetchError>>,
-    clock: Clock,
-    /// The `<vale-voucher>` element, whose width bounds the barcode.
-    host: StoredValue<web_sys::HtmlElement, LocalStorage>,
+/// What the pending view keeps to update every second.
+struct Ticking {
+    expires_at: OffsetDateTime,
+    value: El,
+    countdown: El,
+    soon: El,
+    urgent: bool,
 }
 
-/// Keeps asking the source while the voucher is pending; one loop at a time.
-struct Poller {
+/// One mounted widget: what it last heard, what it shows, and the nodes it updates.
+pub(crate) struct Widget {
+    voucher_id: String,
     source: Rc<dyn Source>,
-    sleeper: Sleeper,
-    running: Cell<bool>,
-    /// Cleared when the widget unmounts: the loop then stops at its next step without
-    /// touching the (disposed) signals. Cheaper in wasm than an abortable task.
-    alive: Arc<AtomicBool>,
+    host: web_sys::HtmlElement,
     now: fn() -> f64,
+    voucher: RefCell<Option<DisplayVoucher>>,
+    error: Cell<Option<FetchError>>,
+    /// `server_time` minus the device clock at the last answer.
+    skew_ms: Cell<f64>,
+    shown: Cell<Shown>,
+    article: El,
+    status: El,
+    stale: El,
+    content: El,
+    ticking: RefCell<Option<Ticking>>,
+    /// The current view's event handlers.
+    handlers: Handlers,
+    sleeper: Sleeper,
+    polling: Cell<bool>,
+    /// Cleared when the widget unmounts: loops and timers stop at their next step.
+    alive: Cell<bool>,
+    /// The once-a-second tick and the page's visibility listener, released at unmount.
+    timers: RefCell<Vec<Closure<dyn FnMut()>>>,
+    interval: Cell<Option<i32>>,
 }
 
-impl Poller {
+impl Widget {
+    /// Builds the widget into `root` and starts asking for the voucher.
+    pub(crate) fn start(root: &El, env: Env) -> Rc<Widget> {
+        let status = el("p")
+            .class("sr")
+            .attr("role", "status")
+            .attr("aria-live", "polite");
+        let stale = el("p").class("stale").attr("role", "alert");
+        stale.flag("hidden", true);
+        let content = crate::dom::view();
+        let article = el("article")
+            .class("vale")
+            .attr("lang", "es")
+            .child(status.clone())
+            .child(stale.clone())
+            .child(content.clone());
+        let _ = root
+            .clone()
+            .child(el("style").text(CSS))
+            .child(article.clone());
+        let widget = Rc::new(Widget {
+            voucher_id: env.voucher,
+            source: env.source,
+            host: env.host,
+            now: env.now,
+            voucher: RefCell::new(None),
+            error: Cell::new(None),
+            skew_ms: Cell::new(0.0),
+            // Not `Loading`, so that the first `refresh` draws the loading view.
+            shown: Cell::new(Shown::Failed(FetchError::Malformed)),
+            article,
+            status,
+            stale,
+            content,
+            ticking: RefCell::new(None),
+            handlers: Handlers::default(),
+            sleeper: Sleeper::default(),
+            polling: Cell::new(false),
+            alive: Cell::new(true),
+            timers: RefCell::new(Vec::new()),
+            interval: Cell::new(None),
+        });
+        widget.refresh();
+        widget.poke();
+        widget.listen();
+        widget
+    }
+
+    /// The countdown's tick and the tab's return.
+    fn listen(self: &Rc<Self>) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let weak = Rc::downgrade(self);
+        let tick = Closure::<dyn FnMut()>::new(move || {
+            if let Some(w) = weak.upgrade() {
+                w.refresh();
+            }
+        });
+        let interval = window.set_interval_with_callback_and_timeout_and_arguments_0(
+            tick.as_ref().unchecked_ref(),
+            1000,
+        );
+        self.interval.set(interval.ok());
+        // Back to the tab: ask at once instead of waiting out the hidden-tab pace (but not
+        // after a wrong link: only the shopper's "Reintentar" asks again then).
+        let weak: Weak<Widget> = Rc::downgrade(self);
+        let visible = Closure::<dyn FnMut()>::new(move || {
+            if let Some(w) = weak.upgrade() {
+                let is_final = w.error.get().is_some_and(|e| !e.is_transient());
+                if !browser::page_hidden() && !is_final {
+                    w.poke();
+                }
+            }
+        });
+        let _ = window
+            .add_event_listener_with_callback("visibilitychange", visible.as_ref().unchecked_ref());
+        self.timers.borrow_mut().extend([tick, visible]);
+    }
+
+    /// Stops every timer, request loop and handler, and forgets the nodes.
+    pub(crate) fn stop(&self) {
+        self.alive.set(false);
+        if let Some(window) = web_sys::window() {
+            if let Some(handle) = self.interval.take() {
+                window.clear_interval_with_handle(handle);
+            }
+            if let Some(visible) = self.timers.borrow().get(1) {
+                let _ = window.remove_event_listener_with_callback(
+                    "visibilitychange",
+                    visible.as_ref().unchecked_ref(),
+                );
+            }
+        }
+        self.timers.borrow_mut().clear();
+        self.handlers.clear();
+        self.ticking.replace(None);
+        self.sleeper.wake();
+    }
+
+    /// The server's clock as the device estimates it.
+    fn server_now(&self) -> OffsetDateTime {
+        to_datetime((self.now)() + self.skew_ms.get())
+    }
+
     /// Asks now: wakes the sleeping loop, or starts one if it had stopped.
-    fn poke(self: &Rc<Self>, model: Model) {
-        if self.running.get() {
+    fn poke(self: &Rc<Self>) {
+        if self.polling.get() {
             self.sleeper.wake();
             return;
         }
-        self.running.set(true);
+        self.polling.set(true);
         let this = Rc::clone(self);
         spawn_local(async move {
-            this.run(model).await;
-            this.running.set(false);
+            this.poll().await;
+            this.polling.set(false);
         });
     }
 
-    fn alive(&self) -> bool {
-        self.alive.load(Ordering::Relaxed)
-    }
-
-    async fn run(&self, model: Model) {
+    async fn poll(self: &Rc<Self>) {
         let mut failures = 0u32;
-        while self.alive() {
+        while self.alive.get() {
             let answer = self.source.fetch().await;
-            if !self.alive() {
+            if !self.alive.get() {
                 return;
             }
+            let before = self.error.get();
             match answer {
                 Ok(voucher) => {
                     failures = 0;
-                    let device = (self.now)();
-                    model
-                        .clock
-                        .skew_ms
-                        .set(unix_ms(voucher.server_time) - device);
-                    model.clock.device_ms.set(device);
-                    model.voucher.set(Some(voucher));
-                    model.error.set(None);
+                    self.skew_ms
+                        .set(unix_ms(voucher.server_time) - (self.now)());
+                    self.voucher.replace(Some(voucher));
+                    self.error.set(None);
                 }
                 Err(error) => {
                     failures = failures.saturating_add(1);
-                    model.error.set(Some(error));
-                    if !error.is_transient() {
-                        return;
-                    }
+                    self.error.set(Some(error));
                 }
             }
-            let (status, overdue) = model.voucher.with_untracked(|v| match v {
-                Some(v) => (
-                    Some(v.status),
-                    model.clock.server_now_untracked() >= v.expires_at,
-                ),
+            self.refresh();
+            if let Some(e) = self.error.get()
+                && before != Some(e)
+            {
+                let status = self.voucher.borrow().as_ref().map(|v| v.status.as_str());
+                browser::dispatch(&self.host, "vale:error", &self.voucher_id, status);
+                browser::warn(e.code());
+            }
+            if self.error.get().is_some_and(|e| !e.is_transient()) {
+                return;
+            }
+            let (status, overdue) = match &*self.voucher.borrow() {
+                Some(v) => (Some(v.status), self.server_now() >= v.expires_at),
                 None => (None, false),
-            });
+            };
             let state = PollState {
                 status,
                 failures,
@@ -233,72 +334,35 @@ impl Poller {
             }
         }
     }
-}
 
-/// The whole widget for one voucher.
-#[component]
-pub fn Widget(env: Env) -> impl IntoView {
-    let Env {
-        voucher: voucher_id,
-        source,
-        host,
-        now,
-    } = env;
-    let clock = Clock {
-        device_ms: RwSignal::new(now()),
-        skew_ms: RwSignal::new(0.0),
-    };
-    let voucher = RwSignal::new(None::<DisplayVoucher>);
-    let error = RwSignal::new(None::<FetchError>);
-    let shown = Memo::new(move |_| {
-        voucher.with(|v| Shown::of(v.as_ref(), error.get(), clock.server_now()))
-    });
-    let model = Model {
-        voucher,
-        error,
-        clock,
-        host: StoredValue::new_local(host.clone()),
-    };
-
-    let poller = Rc::new(Poller {
-        source,
-        sleeper: Sleeper::default(),
-        running: Cell::new(false),
-        alive: Arc::new(AtomicBool::new(true)),
-        now,
-    });
-    poller.poke(model);
-    let alive = Arc::clone(&poller.alive);
-    // A loop asleep at unmount ends when its timer fires (a minute at most).
-    on_cleanup(move || alive.store(false, Ordering::Relaxed));
-
-    // The countdown ticks once a second by the device clock.
-    if let Ok(tick) =
-        set_interval_with_handle(move || clock.device_ms.set(now()), Duration::from_secs(1))
-    {
-        on_cleanup(move || tick.clear());
+    /// The shopper's "Reintentar".
+    fn retry(self: &Rc<Self>) {
+        self.error.set(None);
+        self.poke();
     }
 
-    // Back to the tab: ask at once instead of waiting out the hidden-tab pace (but not
-    // after a wrong link: only the shopper's "Reintentar" asks again then).
-    let on_visible = Rc::clone(&poller);
-    let visibility = window_event_listener_untyped("visibilitychange", move |_| {
-        let is_final = error.with_untracked(|e| e.is_some_and(|e| !e.is_transient()));
-        if !browser::page_hidden() && !is_final {
-            on_visible.poke(model);
+    /// Brings the screen up to date with what was heard and the clock: a new view when
+    /// what is shown changed (and its events), else the ticking parts.
+    fn refresh(self: &Rc<Self>) {
+        if !self.alive.get() {
+            return;
         }
-    });
-    on_cleanup(move || visibility.remove());
-
-    // DOM events on the host, once per change of what is shown.
-    let events_host = host.clone();
-    let id = voucher_id.clone();
-    let confirm = Rc::clone(&poller);
-    Effect::new(move |previous: Option<Shown>| {
-        let current = shown.get();
-        let was = previous.unwrap_or(Shown::Loading);
+        let now = self.server_now();
+        let current = Shown::of(self.voucher.borrow().as_ref(), self.error.get(), now);
+        let was = self.shown.replace(current);
         if current != was {
-            let fire = |name| browser::dispatch(&events_host, name, &id, current.status());
+            self.draw(current);
+            self.status.set_text(announce(current));
+            self.article.set_attr(
+                "aria-busy",
+                Some(if current == Shown::Loading {
+                    "true"
+                } else {
+                    "false"
+                }),
+            );
+            let fire =
+                |name| browser::dispatch(&self.host, name, &self.voucher_id, current.status());
             if matches!(was, Shown::Loading | Shown::Failed(_)) && current.status().is_some() {
                 fire("vale:ready");
             }
@@ -310,50 +374,51 @@ pub fn Widget(env: Env) -> impl IntoView {
                 Shown::Expired => fire("vale:expired"),
                 // The countdown ran out on screen: ask the server now (a payment may have
                 // come in at the last minute), then keep asking at the overdue pace.
-                Shown::Confirming if was == Shown::Pending => confirm.poke(model),
+                Shown::Confirming if was == Shown::Pending => self.poke(),
                 _ => {}
             }
         }
-        current
-    });
-    Effect::new(move |previous: Option<Option<FetchError>>| {
-        let current = error.get();
-        if let Some(e) = current
-            && previous.flatten() != Some(e)
-        {
-            let status = voucher.with_untracked(|v| v.as_ref().map(|v| v.status.as_str()));
-            browser::dispatch(&host, "vale:error", &voucher_id, status);
-            leptos::logging::warn!("vale: {}", e.code());
+        // Shown while a voucher is on screen but the latest refresh failed.
+        let stale = self.error.get().filter(|_| current.status().is_some());
+        self.stale.set_text(stale.map_or("", FetchError::message));
+        self.stale.flag("hidden", stale.is_none());
+        if let Some(t) = self.ticking.borrow_mut().as_mut() {
+            pending::tick(t, now);
         }
-        current
-    });
+    }
 
-    let retry = StoredValue::new_local(poller);
-    let on_retry = move || {
-        error.set(None);
-        retry.with_value(|p| p.poke(model));
-    };
-
-    // Shown while a voucher is on screen but the latest refresh failed.
-    let stale = move || {
-        let e = error.get()?;
-        shown.with(|s| s.status().is_some()).then(|| {
-            view! { <p class="stale" role="alert">{e.message()}</p> }
-        })
-    };
-
-    view! {
-        <style>{CSS}</style>
-        <article class="vale" lang="es" aria-busy=move || (shown.get() == Shown::Loading).to_string()>
-            <p class="sr" role="status" aria-live="polite">{move || announce(shown.get())}</p>
-            {stale}
-            {move || match shown.get() {
-                Shown::Loading => outcome::loading().into_any(),
-                Shown::Failed(e) => outcome::failed(e, on_retry).into_any(),
-                Shown::Pending => pending::pending(model).into_any(),
-                other => outcome::settled(other, model).into_any(),
-            }}
-        </article>
+    /// Replaces the view with the one for `shown`.
+    fn draw(self: &Rc<Self>, shown: Shown) {
+        self.handlers.clear();
+        self.ticking.replace(None);
+        let view = match shown {
+            Shown::Loading => outcome::loading(),
+            Shown::Failed(e) => {
+                let weak = Rc::downgrade(self);
+                outcome::failed(e, &self.handlers, move || {
+                    if let Some(w) = weak.upgrade() {
+                        w.retry();
+                    }
+                })
+            }
+            Shown::Pending => {
+                let voucher = self.voucher.borrow();
+                let Some(v) = voucher.as_ref() else {
+                    return;
+                };
+                let (view, ticking) = pending::pending(v, self.host.client_width(), &self.handlers);
+                self.ticking.replace(Some(ticking));
+                view
+            }
+            other => {
+                let voucher = self.voucher.borrow();
+                let Some(v) = voucher.as_ref() else {
+                    return;
+                };
+                outcome::settled(other, v)
+            }
+        };
+        self.content.replace(view);
     }
 }
 

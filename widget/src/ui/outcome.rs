@@ -2,106 +2,126 @@
 //! read, one past its deadline that waits for a late confirmation, and the settled states
 //! (paid, expired, cancelled, refunded).
 
+use super::Shown;
 use super::pending::header;
-use super::{Model, Shown};
 use crate::api::FetchError;
-use leptos::prelude::*;
+use crate::dom::{El, Handlers, el, svg, view};
 use vale_shared::expiry;
+use vale_shared::voucher::DisplayVoucher;
 
 /// Grey blocks where the voucher will be, while the first answer is on its way.
-pub fn loading() -> impl IntoView {
-    view! {
-        <div class="skeleton" aria-hidden="true">
-            <div class="sk sk-line short"></div>
-            <div class="sk sk-amount"></div>
-            <div class="sk sk-code"></div>
-            <div class="sk sk-bars"></div>
-            <div class="sk sk-line"></div>
-            <div class="sk sk-line"></div>
-        </div>
-        <p class="sr">"Cargando tu comprobante…"</p>
-    }
+pub fn loading() -> El {
+    let blocks = [
+        "sk sk-line short",
+        "sk sk-amount",
+        "sk sk-code",
+        "sk sk-bars",
+        "sk sk-line",
+        "sk sk-line",
+    ];
+    view()
+        .child(
+            el("div")
+                .class("skeleton")
+                .attr("aria-hidden", "true")
+                .children(blocks.iter().map(|c| el("div").class(c))),
+        )
+        .child(el("p").class("sr").text("Cargando tu comprobante…"))
 }
 
 /// The voucher could not be read at all; `retry` asks again.
-pub fn failed(error: FetchError, retry: impl Fn() + Copy + 'static) -> impl IntoView {
-    view! {
-        <div class="outcome problem">
-            <div class="icon" aria-hidden="true">{icon(Icon::Alert)}</div>
-            <h2 class="title">"No pudimos mostrar tu comprobante"</h2>
-            <p>{error.message()}</p>
-            <button type="button" class="button primary" on:click=move |_| retry()>
-                "Reintentar"
-            </button>
-        </div>
-    }
+pub fn failed(error: FetchError, handlers: &Handlers, retry: impl Fn() + 'static) -> El {
+    view().child(
+        el("div")
+            .class("outcome problem")
+            .child(icon(Icon::Alert))
+            .child(
+                el("h2")
+                    .class("title")
+                    .text("No pudimos mostrar tu comprobante"),
+            )
+            .child(el("p").text(error.message()))
+            .child(
+                el("button")
+                    .attr("type", "button")
+                    .class("button primary")
+                    .text("Reintentar")
+                    .on("click", handlers, move |_| retry()),
+            ),
+    )
 }
 
 /// A voucher that no longer waits for cash, or (`Confirming`) waits only to hear of a
 /// payment made before the deadline.
-pub fn settled(shown: Shown, model: Model) -> impl IntoView {
-    let Some(v) = model.voucher.get_untracked() else {
-        return ().into_any();
-    };
-    let amount = v.amount.to_string();
+pub fn settled(shown: Shown, v: &DisplayVoucher) -> El {
+    let deadline = || expiry::deadline_text(v.expires_at, v.network);
     let (class, mark, title, body): (&str, Icon, &str, String) = match shown {
         Shown::Paid => (
-            "paid",
+            "outcome paid",
             Icon::Check,
             "¡Pago recibido!",
             match v.paid_at {
-                Some(at) => format!(
-                    "Recibimos tu pago el {}. La tienda ya fue avisada; no necesitas hacer nada más.",
-                    expiry::deadline_text(at, v.network)
-                ),
+                Some(at) => {
+                    let mut s = String::from("Recibimos tu pago el ");
+                    s.push_str(&expiry::deadline_text(at, v.network));
+                    s.push_str(". La tienda ya fue avisada; no necesitas hacer nada más.");
+                    s
+                }
                 None => "La tienda ya fue avisada; no necesitas hacer nada más.".into(),
             },
         ),
         Shown::Refunded => (
-            "refunded",
+            "outcome refunded",
             Icon::Back,
             "Pago devuelto",
             "La tienda devolvió este pago. Si tienes dudas, escríbele a la tienda.".into(),
         ),
         Shown::Confirming => (
-            "waiting",
+            "outcome waiting",
             Icon::Clock,
             "El plazo para pagar venció",
-            format!(
-                "Venció el {}. Si ya pagaste, estamos confirmando tu pago; esta página se \
-                 actualizará sola. Si no has pagado, no lo hagas ahora: este código ya no \
-                 sirve. Vuelve a la tienda para generar uno nuevo.",
-                expiry::deadline_text(v.expires_at, v.network)
-            ),
+            [
+                "Venció el ",
+                &deadline(),
+                ". Si ya pagaste, estamos confirmando tu pago; esta página se actualizará \
+                 sola. Si no has pagado, no lo hagas ahora: este código ya no sirve. Vuelve \
+                 a la tienda para generar uno nuevo.",
+            ]
+            .concat(),
         ),
         Shown::Cancelled => (
-            "closed",
+            "outcome closed",
             Icon::Cross,
             "Este código fue anulado",
             "No lo pagues: ya no será aceptado. Si aún quieres tu pedido, vuelve a la tienda."
                 .into(),
         ),
         _ => (
-            "closed",
+            "outcome closed",
             Icon::Clock,
             "Este código venció",
-            format!(
-                "Venció el {}. No lo pagues: ya no será aceptado. Vuelve a la tienda para \
-                 generar un código nuevo.",
-                expiry::deadline_text(v.expires_at, v.network)
-            ),
+            [
+                "Venció el ",
+                &deadline(),
+                ". No lo pagues: ya no será aceptado. Si aún quieres tu pedido, vuelve a la \
+                 tienda y pide un código nuevo; puedes pagarlo en el mismo punto.",
+            ]
+            .concat(),
         ),
     };
-    view! {
-        {header(&v, "Pago en efectivo", amount)}
-        <div class=format!("outcome {class}")>
-            <div class="icon" aria-hidden="true">{icon(mark)}</div>
-            <h3 class="title">{title}</h3>
-            <p>{body}</p>
-            <p class="reference">"Referencia del pedido: " {v.reference.clone()}</p>
-        </div>
-    }
-    .into_any()
+    view().child(header(v, "Pago en efectivo")).child(
+        el("div")
+            .class(class)
+            .child(icon(mark))
+            .child(el("h3").class("title").text(title))
+            .child(el("p").text(&body))
+            .child(
+                el("p")
+                    .class("reference")
+                    .text("Referencia del pedido: ")
+                    .text(&v.reference),
+            ),
+    )
 }
 
 /// The mark at the top of a state, drawn as SVG so no font can lack the glyph.
@@ -114,7 +134,7 @@ enum Icon {
     Alert,
 }
 
-fn icon(which: Icon) -> impl IntoView {
+fn icon(which: Icon) -> El {
     let d = match which {
         Icon::Check => "M5 12.5l4.5 4.5L19 7.5",
         Icon::Clock => "M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18M12 7v5l3.5 2",
@@ -122,10 +142,18 @@ fn icon(which: Icon) -> impl IntoView {
         Icon::Back => "M9 4L4 9l5 5M4 9h9a6 6 0 0 1 0 12h-3",
         Icon::Alert => "M12 6v8M12 17.5v.5",
     };
-    view! {
-        <svg viewBox="0 0 24 24" width="28" height="28" fill="none" stroke="currentColor"
-            stroke-width="2.5" stroke-linecap="round" stroke-linejoin="round">
-            <path d=d></path>
-        </svg>
-    }
+    let mark = svg("svg")
+        .attr("viewBox", "0 0 24 24")
+        .attr("width", "28")
+        .attr("height", "28")
+        .attr("fill", "none")
+        .attr("stroke", "currentColor")
+        .attr("stroke-width", "2.5")
+        .attr("stroke-linecap", "round")
+        .attr("stroke-linejoin", "round")
+        .child(svg("path").attr("d", d));
+    el("div")
+        .class("icon")
+        .attr("aria-hidden", "true")
+        .child(mark)
 }

@@ -1,133 +1,196 @@
 //! The voucher while it waits for the cash: amount, code, barcode, deadline and how to pay.
 
-use super::{Model, actions, barcode};
+use super::{Ticking, actions, barcode};
+use crate::dom::{El, Handlers, el, view};
 use crate::guidance;
-use leptos::html::Span;
-use leptos::prelude::*;
+use time::OffsetDateTime;
 use vale_shared::expiry;
 use vale_shared::voucher::{DisplayVoucher, code_groups, group_for_reading};
 
-/// Under an hour left: the countdown turns urgent.
-const URGENT_SECONDS: i64 = 3600;
+/// Under two hours left: the countdown turns urgent and a warning says what that means.
+pub const URGENT_SECONDS: i64 = 2 * 3600;
 
-/// The pending voucher. Reads the voucher once: nothing drawn here changes while it is
-/// pending except the countdown, which has its own reactive text.
-pub fn pending(model: Model) -> impl IntoView {
-    let Some(v) = model.voucher.get_untracked() else {
-        return ().into_any();
-    };
-    let brand = v.network.brand();
-    let amount = v.amount.to_string();
-    let deadline = expiry::deadline_text(v.expires_at, v.network);
-    let expires_at = v.expires_at;
-    let clock = model.clock;
-    let countdown = move || expiry::countdown_text(expires_at, clock.server_now());
-    let urgent = move || (expires_at - clock.server_now()).whole_seconds() < URGENT_SECONDS;
-    let channels = guidance::channels(v.network, v.amount, &v.payment_code);
-    let (finder_text, finder_url) = guidance::finder(v.network);
-    let code_node = NodeRef::<Span>::new();
+/// What the warning says when less than [`URGENT_SECONDS`] are left.
+pub const SOON: &str = "Quedan menos de 2 horas para pagar. Si no alcanzas a llegar a un punto \
+    de pago antes de la hora límite, no pagues este código: pide uno nuevo en la tienda.";
+
+/// The pending voucher, and what of it ticks. Nothing else drawn here changes while it is
+/// pending.
+pub fn pending(v: &DisplayVoucher, host_width: i32, handlers: &Handlers) -> (El, Ticking) {
     let code_label = match v.network {
         vale_shared::Network::Pagoefectivo => "Código CIP",
         vale_shared::Network::Efecty => "Número de referencia",
     };
+    let groups = el("span")
+        .class("code-groups")
+        .attr("aria-hidden", "true")
+        .children(
+            code_groups(&v.payment_code)
+                .iter()
+                .map(|g| el("span").class("group").text(g)),
+        );
+    let code = el("p")
+        .class("code")
+        .child(
+            el("span")
+                .class("sr")
+                .text(&group_for_reading(&v.payment_code)),
+        )
+        .child(groups.clone());
+    let value = el("span").class("countdown-value");
+    let countdown = el("p")
+        .class("countdown")
+        .attr("role", "timer")
+        .child(el("span").class("countdown-label").text("Tiempo restante "))
+        .child(value.clone());
+    let soon = el("p").class("soon").attr("role", "alert");
+    soon.flag("hidden", true);
+    let (finder_text, finder_url) = guidance::finder(v.network);
+    let channels = guidance::channels(v.network, v.amount, &v.payment_code);
+    let view = view()
+        .child(header(v, "Paga en efectivo"))
+        .child(
+            el("section")
+                .class("block code-block")
+                .attr("aria-labelledby", "vale-code-h")
+                .child(
+                    el("h3")
+                        .attr("id", "vale-code-h")
+                        .class("label")
+                        .text(code_label),
+                )
+                .child(code)
+                .children(actions::actions(v, &groups, handlers)),
+        )
+        .child(barcode::barcode(&v.barcode, host_width))
+        .child(
+            el("section")
+                .class("block deadline")
+                .attr("aria-labelledby", "vale-deadline-h")
+                .child(
+                    el("h3")
+                        .attr("id", "vale-deadline-h")
+                        .class("label")
+                        .text("Fecha límite"),
+                )
+                .child(
+                    el("p")
+                        .class("deadline-text")
+                        .text("Vence el ")
+                        .text(&expiry::deadline_text(v.expires_at, v.network)),
+                )
+                .child(countdown.clone())
+                .child(soon.clone()),
+        )
+        .child(
+            el("section")
+                .class("block howto")
+                .attr("aria-labelledby", "vale-howto-h")
+                .child(
+                    el("h3")
+                        .attr("id", "vale-howto-h")
+                        .text("Cómo pagar con ")
+                        .text(v.network.brand()),
+                )
+                .children(
+                    channels
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, c)| channel(c, i == 0)),
+                )
+                .child(
+                    el("p")
+                        .class("finder")
+                        .text(finder_text)
+                        .text(" ")
+                        .child(
+                            el("a")
+                                .attr("href", finder_url)
+                                .attr("target", "_blank")
+                                .attr("rel", "noopener noreferrer")
+                                .text(finder_url.trim_start_matches("https://www.")),
+                        )
+                        .text("."),
+                ),
+        )
+        .child(
+            el("section")
+                .class("block after")
+                .attr("aria-labelledby", "vale-after-h")
+                .child(el("h3").attr("id", "vale-after-h").text("Después de pagar"))
+                .child(el("p").text(guidance::AFTER_PAYING)),
+        );
+    let ticking = Ticking {
+        expires_at: v.expires_at,
+        value,
+        countdown,
+        soon,
+        urgent: false,
+    };
+    (view, ticking)
+}
 
-    view! {
-        {header(&v, "Paga en efectivo", amount.clone())}
-        <section class="block code-block" aria-labelledby="vale-code-h">
-            <h3 id="vale-code-h" class="label">{code_label}</h3>
-            {payment_code(&v.payment_code, code_node)}
-            {actions::actions(&v, code_node)}
-        </section>
-        {barcode::barcode(&v.barcode, model.host.with_value(|h| h.client_width()))}
-        <section class="block deadline" aria-labelledby="vale-deadline-h">
-            <h3 id="vale-deadline-h" class="label">"Fecha límite"</h3>
-            <p class="deadline-text">"Vence el " {deadline}</p>
-            <p class="countdown" class:urgent=urgent role="timer">
-                <span class="countdown-label">"Tiempo restante "</span>
-                <span class="countdown-value">{countdown}</span>
-            </p>
-        </section>
-        <section class="block howto" aria-labelledby="vale-howto-h">
-            <h3 id="vale-howto-h">"Cómo pagar con " {brand}</h3>
-            {channels
-                .into_iter()
-                .enumerate()
-                .map(|(i, c)| channel(c, i == 0))
-                .collect_view()}
-            <p class="finder">
-                {finder_text} " " <a href=finder_url target="_blank" rel="noopener noreferrer">
-                    {finder_url.trim_start_matches("https://www.")}
-                </a> "."
-            </p>
-        </section>
-        <section class="block after" aria-labelledby="vale-after-h">
-            <h3 id="vale-after-h">"Después de pagar"</h3>
-            <p>{guidance::AFTER_PAYING}</p>
-        </section>
+/// Brings the countdown and the two-hour warning to `now` (the server's clock).
+pub fn tick(t: &mut Ticking, now: OffsetDateTime) {
+    t.value.set_text(&expiry::countdown_text(t.expires_at, now));
+    let urgent = (t.expires_at - now).whole_seconds() < URGENT_SECONDS;
+    if urgent != t.urgent {
+        t.urgent = urgent;
+        t.countdown.set_attr(
+            "class",
+            Some(if urgent {
+                "countdown urgent"
+            } else {
+                "countdown"
+            }),
+        );
+        // Text put into a live `alert` is what gets announced.
+        t.soon.set_text(if urgent { SOON } else { "" });
+        t.soon.flag("hidden", !urgent);
     }
-    .into_any()
 }
 
 /// Network, amount and what the payment is for.
-pub fn header(v: &DisplayVoucher, title: &'static str, amount: String) -> impl IntoView + use<> {
+pub fn header(v: &DisplayVoucher, title: &str) -> El {
     let test = (!v.livemode).then(|| {
-        view! { <span class="test-badge" title="Este comprobante no es real">"Modo de prueba"</span> }
+        el("span")
+            .class("test-badge")
+            .attr("title", "Este comprobante no es real")
+            .text("Modo de prueba")
     });
     let description = v
         .description
-        .clone()
-        .map(|d| view! { <p class="description">{d}</p> });
-    view! {
-        <header class="head">
-            <p class="network">
-                <span class="network-name">{v.network.brand()}</span>
-                {test}
-            </p>
-            <h2 class="title">{title}</h2>
-            <p class="amount">{amount}</p>
-            {description}
-        </header>
-    }
-}
-
-/// The code in reading groups. Selecting it (or copying by hand) gives the bare code;
-/// screen readers get it spaced by groups.
-fn payment_code(raw: &str, node: NodeRef<Span>) -> impl IntoView + use<> {
-    let groups = code_groups(raw);
-    view! {
-        <p class="code">
-            <span class="sr">{group_for_reading(raw)}</span>
-            <span class="code-groups" aria-hidden="true" node_ref=node>
-                {groups.into_iter().map(|g| view! { <span class="group">{g}</span> }).collect_view()}
-            </span>
-        </p>
-    }
+        .as_deref()
+        .map(|d| el("p").class("description").text(d));
+    el("header")
+        .class("head")
+        .child(
+            el("p")
+                .class("network")
+                .child(el("span").class("network-name").text(v.network.brand()))
+                .maybe(test),
+        )
+        .child(el("h2").class("title").text(title))
+        .child(el("p").class("amount").text(&v.amount.to_string()))
+        .maybe(description)
 }
 
 /// One way to pay, as a disclosure; the first one starts open.
-fn channel(c: guidance::Channel, open: bool) -> impl IntoView {
-    let steps = c
-        .steps
-        .into_iter()
-        .map(|step| {
-            let parts = step
-                .into_iter()
-                .map(|p| {
-                    if p.strong {
-                        view! { <strong>{p.text}</strong> }.into_any()
-                    } else {
-                        p.text.into_any()
-                    }
-                })
-                .collect_view();
-            view! { <li>{parts}</li> }
+fn channel(c: guidance::Channel, open: bool) -> El {
+    let steps = c.steps.into_iter().map(|step| {
+        step.into_iter().fold(el("li"), |li, p| {
+            if p.strong {
+                li.child(el("strong").text(&p.text))
+            } else {
+                li.text(&p.text)
+            }
         })
-        .collect_view();
-    view! {
-        <details class="channel" open=open>
-            <summary>{c.title}</summary>
-            <p class="places">{c.places}</p>
-            <ol class="steps">{steps}</ol>
-        </details>
-    }
+    });
+    let details = el("details")
+        .class("channel")
+        .child(el("summary").text(c.title))
+        .child(el("p").class("places").text(&c.places))
+        .child(el("ol").class("steps").children(steps));
+    details.flag("open", open);
+    details
 }
