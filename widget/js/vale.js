@@ -6,11 +6,44 @@
  *   <vale-voucher voucher="vch_…" client-secret="…"></vale-voucher>
  *
  * Everything the shopper sees is rendered by Rust (wasm) inside the element's shadow
- * root; this file only loads the wasm once and connects the element's life to `mount`.
- * The build places `vale_widget.js` and `vale_widget_bg.wasm` (wasm-bindgen, `--target
- * web`) next to this file.
+ * root; this file loads the wasm once, asks for each voucher while the wasm is still on
+ * its way (on 3G the two round trips then overlap instead of following each other), and
+ * connects the element's life to `mount`. The build places `vale_widget.js` and the wasm
+ * (wasm-bindgen, `--target web`) next to this file; the bundled build names the wasm by
+ * its content (`VALE_WASM`, set by esbuild's `--define`) so it can be cached for good.
  */
 import init, { mount } from "./vale_widget.js";
+
+/* global VALE_WASM */
+/** The wasm's file name, next to this script. */
+const WASM = typeof VALE_WASM === "string" ? VALE_WASM : "./vale_widget_bg.wasm";
+
+/** How long the early request may take, as the widget's own requests (`api::TIMEOUT_MS`). */
+const TIMEOUT_MS = 10_000;
+
+/** What the wasm's `Http` source reads: the same shape for the early request's outcome. */
+/** @typedef {{ status: number, body: string } | { error: "timeout" | "network" }} Answer */
+
+/**
+ * Starts `GET {apiBase}/v1/vouchers/{id}` now, as the widget would, and never rejects.
+ * `null` for an id that is not a voucher id (the widget then says so itself).
+ * @param {string} apiBase @param {string} id @param {string} secret
+ * @returns {Promise<Answer> | null}
+ */
+function ask(apiBase, id, secret) {
+  if (!/^vch_[0-9a-z]+$/.test(id)) return null;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+  return fetch(`${apiBase.replace(/\/+$/, "")}/v1/vouchers/${id}`, {
+    mode: "cors",
+    cache: "no-store",
+    headers: { Authorization: `Bearer ${secret}`, Accept: "application/json" },
+    signal: controller.signal,
+  })
+    .then(async (response) => ({ status: response.status, body: await response.text() }))
+    .catch(() => ({ error: controller.signal.aborted ? "timeout" : "network" }))
+    .finally(() => clearTimeout(timer));
+}
 
 /**
  * What `mount` returns: a handle whose `unmount()` stops polling and timers and removes
@@ -21,11 +54,16 @@ import init, { mount } from "./vale_widget.js";
 /** The API answers from the origin that served this script, unless `api-base` says. */
 const DEFAULT_API_BASE = new URL(import.meta.url).origin;
 
-/** Loads and instantiates the wasm once for every element on the page. */
-/** @type {Promise<unknown> | null} */
-let ready = null;
+/**
+ * Loads and instantiates the wasm once for every element on the page, compiling it as it
+ * streams in (`WebAssembly.instantiateStreaming`: the edge serves it as
+ * `application/wasm`). Started as soon as this module runs.
+ * @type {Promise<unknown>}
+ */
+const ready = init({ module_or_path: new URL(WASM, import.meta.url) });
+// Each element handles a failed load itself; this keeps a page without one quiet.
+ready.catch(() => {});
 function load() {
-  ready ??= init({ module_or_path: new URL("./vale_widget_bg.wasm", import.meta.url) });
   return ready;
 }
 
@@ -41,6 +79,8 @@ class ValeVoucher extends HTMLElement {
     this.mounted = null;
     /** Bumped on every (re)mount and unmount, so a slow wasm load cannot mount twice. */
     this.generation = 0;
+    /** Whether a render is already queued for this task. */
+    this.queued = false;
   }
 
   connectedCallback() {
@@ -61,9 +101,27 @@ class ValeVoucher extends HTMLElement {
     if (oldValue !== newValue && this.isConnected) this.render();
   }
 
+  /**
+   * Renders once for a burst of changes: an element upgraded with its attributes in place
+   * hears attributeChangedCallback for each, then connectedCallback, in one task. Each
+   * render asks the API, so the burst is coalesced into one microtask.
+   */
   render() {
+    if (this.queued) return;
+    this.queued = true;
+    queueMicrotask(() => {
+      this.queued = false;
+      if (this.isConnected) this.start();
+    });
+  }
+
+  start() {
     const generation = ++this.generation;
     const shadow = this.shadowRoot ?? this.attachShadow({ mode: "open" });
+    const voucher = this.getAttribute("voucher") ?? "";
+    const secret = this.getAttribute("client-secret") ?? "";
+    const apiBase = this.getAttribute("api-base") ?? DEFAULT_API_BASE;
+    const first = ask(apiBase, voucher, secret);
     load().then(
       () => {
         if (generation !== this.generation || !this.isConnected) return;
@@ -71,9 +129,10 @@ class ValeVoucher extends HTMLElement {
         this.mounted = mount(
           this,
           shadow,
-          this.getAttribute("voucher") ?? "",
-          this.getAttribute("client-secret") ?? "",
-          this.getAttribute("api-base") ?? DEFAULT_API_BASE,
+          voucher,
+          secret,
+          apiBase,
+          first ?? undefined,
         );
       },
       (error) => {

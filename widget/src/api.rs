@@ -259,6 +259,9 @@ pub struct Http {
     /// Redacted when printed.
     client_secret: vale_shared::Secret,
     timeout_ms: u32,
+    /// The first answer, when `vale.js` asked for it while the wasm was on its way: a
+    /// promise of `{status, body}` or `{error: "timeout" | "network"}` (never rejected).
+    first: std::rc::Rc<std::cell::RefCell<Option<js_sys::Promise>>>,
 }
 
 impl Http {
@@ -274,7 +277,16 @@ impl Http {
             ),
             client_secret: vale_shared::Secret::new(client_secret),
             timeout_ms: TIMEOUT_MS,
+            first: std::rc::Rc::default(),
         })
+    }
+
+    /// The same source, whose first read is `first`: the request `vale.js` started in
+    /// parallel with the wasm download (see [`Http`]'s `first`).
+    #[must_use]
+    pub fn with_first(self, first: js_sys::Promise) -> Self {
+        self.first.replace(Some(first));
+        self
     }
 
     /// The same source with another time limit per request (tests use a short one).
@@ -290,8 +302,14 @@ impl Source for Http {
         let this = self.clone();
         Box::pin(async move {
             let secret = this.client_secret.expose();
-            let authorization = format!("Bearer {secret}");
-            let (status, body) = get(&this.url, &authorization, this.timeout_ms).await?;
+            let first = this.first.take();
+            let (status, body) = match first {
+                Some(first) => early(first).await?,
+                None => {
+                    let authorization = ["Bearer ", secret].concat();
+                    get(&this.url, &authorization, this.timeout_ms).await?
+                }
+            };
             let mut voucher = parse(status, &body)?;
             // The display view's link may leave the secret out (the widget holds it); the
             // link the shopper copies or shares must still open the voucher.
@@ -346,6 +364,27 @@ pub fn with_client_secret(url: &str, client_secret: &str) -> String {
     }
     out.push_str(fragment);
     out
+}
+
+/// The answer to the request `vale.js` made before the wasm was ready.
+async fn early(first: js_sys::Promise) -> Result<(u16, String), FetchError> {
+    let answer = JsFuture::from(first)
+        .await
+        .map_err(|_| FetchError::Network)?;
+    let field = |name: &str| Reflect::get(&answer, &JsValue::from_str(name)).ok();
+    match field("error").and_then(|e| e.as_string()).as_deref() {
+        Some("timeout") => return Err(FetchError::TimedOut),
+        Some(_) => return Err(FetchError::Network),
+        None => {}
+    }
+    let status = field("status")
+        .and_then(|s| s.as_f64())
+        .and_then(|s| u16::try_from(s as i64).ok())
+        .ok_or(FetchError::Network)?;
+    let body = field("body")
+        .and_then(|b| b.as_string())
+        .unwrap_or_default();
+    Ok((status, body))
 }
 
 /// Clears a pending `setTimeout` when dropped: the request's deadline, once it is over.

@@ -109,7 +109,9 @@ impl Drop for Mounted {
 }
 
 /// Renders voucher `voucher` into `shadow` (the open shadow root of `host`), reading it
-/// from `api_base` with `client_secret`. Called by `vale.js` on `connectedCallback`.
+/// from `api_base` with `client_secret`. Called by `vale.js` on `connectedCallback`, with
+/// `first` the promise of the request it started while the wasm downloaded (or
+/// `undefined`).
 #[wasm_bindgen]
 pub fn mount(
     host: web_sys::HtmlElement,
@@ -117,9 +119,13 @@ pub fn mount(
     voucher: String,
     client_secret: String,
     api_base: String,
+    first: JsValue,
 ) -> Result<Mounted, JsValue> {
     let source: Rc<dyn api::Source> = match api::Http::new(&api_base, &voucher, &client_secret) {
-        Ok(http) => Rc::new(http),
+        Ok(http) => match first.dyn_into::<js_sys::Promise>() {
+            Ok(first) => Rc::new(http.with_first(first)),
+            Err(_) => Rc::new(http),
+        },
         Err(error) => Rc::new(api::Failing(error)),
     };
     mount_with(

@@ -859,3 +859,51 @@ fn the_new_display_fields_are_tolerated_with_values_or_null() {
     ended["cancelled_at"] = Value::Null;
     assert!(parse(200, &ended.to_string()).is_ok());
 }
+
+/// `{status, body}` or `{error}`, as `vale.js` hands over the request it made early.
+fn early(fields: &[(&str, JsValue)]) -> js_sys::Promise {
+    let answer = js_sys::Object::new();
+    for (name, value) in fields {
+        js_sys::Reflect::set(&answer, &(*name).into(), value).unwrap();
+    }
+    js_sys::Promise::resolve(&JsValue::from(answer))
+}
+
+#[wasm_bindgen_test]
+async fn the_request_vale_js_made_early_is_the_first_answer_and_only_the_first() {
+    let fake = FakeFetch::install(|| Reply::Status(200, efecty("paid").to_string()));
+    let first = early(&[
+        ("status", 200.into()),
+        ("body", efecty("pending").to_string().into()),
+    ]);
+    let http = Http::new("https://vale.example", &id(), &secret())
+        .unwrap()
+        .with_first(first);
+    let v = http.fetch().await.unwrap();
+    assert_eq!(v.status.as_str(), "pending");
+    assert!(
+        fake.requests.borrow().is_empty(),
+        "no second request for it"
+    );
+    // A clone (the poller's) shares the early answer, which is used once.
+    let v = http.clone().fetch().await.unwrap();
+    assert_eq!(v.status.as_str(), "paid");
+    assert_eq!(fake.requests.borrow().len(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn an_early_request_that_failed_reads_as_the_same_errors() {
+    let http = |fields: &[(&str, JsValue)]| {
+        Http::new("https://vale.example", &id(), &secret())
+            .unwrap()
+            .with_first(early(fields))
+    };
+    let timeout = http(&[("error", "timeout".into())]).fetch().await;
+    assert_eq!(timeout.unwrap_err(), FetchError::TimedOut);
+    let network = http(&[("error", "network".into())]).fetch().await;
+    assert_eq!(network.unwrap_err(), FetchError::Network);
+    let refused = http(&[("status", 401.into()), ("body", "{}".into())])
+        .fetch()
+        .await;
+    assert_eq!(refused.unwrap_err(), FetchError::Unauthorized);
+}

@@ -30,12 +30,36 @@ pub fn cargo(root: &Path, args: &[&str]) -> Command {
 }
 
 /// The widget's files as served: the entry module (the hand-written element bundled with
-/// the wasm-bindgen glue) and the optimised wasm.
-pub const WIDGET_FILES: [&str; 2] = ["vale.js", "vale_widget_bg.wasm"];
+/// the wasm-bindgen glue) and the optimised wasm, named by its content
+/// (`vale.<16 hex digits of its SHA-256>.wasm`) so it can be cached as immutable.
+pub fn widget_files(root: &Path) -> Result<Vec<String>> {
+    let mut wasm: Vec<String> = std::fs::read_dir(root.join("www/widget"))
+        .map_err(|e| format!("www/widget: {e}"))?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".wasm"))
+        .collect();
+    if wasm.len() != 1 {
+        return Err(format!(
+            "www/widget holds {} wasm files, not one",
+            wasm.len()
+        ));
+    }
+    wasm.insert(0, "vale.js".into());
+    Ok(wasm)
+}
+
+/// `vale.<16 hex digits of the SHA-256 of bytes>.wasm`.
+fn hashed_name(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(bytes);
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("vale.{hex}.wasm")
+}
 
 /// Release-builds the widget, binds it for `--target web`, shrinks it with `wasm-opt -Oz`,
-/// and bundles `widget/js/vale.js` with the glue into one minified `www/widget/vale.js`
-/// (one request fewer for a phone on 3G).
+/// names the wasm by its content, and bundles `widget/js/vale.js` with the glue into one
+/// minified `www/widget/vale.js` that loads that name (one request fewer for a phone on
+/// 3G, and a wasm that never needs revalidating).
 pub fn build_widget(root: &Path, tools: &Tools) -> Result {
     run(&mut cargo(
         root,
@@ -67,6 +91,16 @@ pub fn build_widget(root: &Path, tools: &Tools) -> Result {
         .arg(&bg)
         .arg("-o")
         .arg(&bg))?;
+    let bytes = std::fs::read(&bg).map_err(|e| format!("{}: {e}", bg.display()))?;
+    let name = hashed_name(&bytes);
+    // Earlier builds' wasm files go: exactly one is served, the one vale.js names.
+    for entry in std::fs::read_dir(&out).map_err(|e| format!("{}: {e}", out.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.extension().is_some_and(|x| x == "wasm") && path != bg {
+            std::fs::remove_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    std::fs::rename(&bg, out.join(&name)).map_err(|e| format!("naming the wasm: {e}"))?;
     let entry = out.join("entry.js");
     std::fs::copy(root.join("widget/js/vale.js"), &entry)
         .map_err(|e| format!("copying widget/js/vale.js: {e}"))?;
@@ -79,6 +113,7 @@ pub fn build_widget(root: &Path, tools: &Tools) -> Result {
             "--target=es2020",
             "--log-level=warning",
         ])
+        .arg(format!("--define:VALE_WASM=\"./{name}\""))
         .arg(format!("--outfile={}", out.join("vale.js").display())))?;
     for helper in [entry, out.join("vale_widget.js")] {
         std::fs::remove_file(&helper).map_err(|e| format!("{}: {e}", helper.display()))?;
@@ -204,8 +239,8 @@ pub fn bench(root: &Path, only: Option<&str>) -> Result {
 fn sizes_and_micro(root: &Path) -> Result {
     println!("{:<36} {:>10} {:>10}", "file", "raw B", "gzip B");
     let mut total = (0, 0);
-    for name in WIDGET_FILES {
-        let (raw, gz) = sizes(&root.join("www/widget").join(name))?;
+    for name in widget_files(root)? {
+        let (raw, gz) = sizes(&root.join("www/widget").join(&name))?;
         println!("{:<36} {raw:>10} {gz:>10}", format!("widget/{name}"));
         total = (total.0 + raw, total.1 + gz);
     }

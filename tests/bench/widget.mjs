@@ -1,0 +1,163 @@
+// What a shopper on a cheap phone over 3G downloads and waits for: the widget's sizes, and
+// the time until the voucher is visible, the widget against the same voucher as a static
+// HTML+SVG page, in one run.
+//
+//   node tests/bench/widget.mjs [--out figures.json]      (or VALE_BENCH_OUT=figures.json)
+//
+// Needs a built widget (www/widget) and edge (edge/build); `cargo xtask bench` builds both.
+// It starts one local edge with fresh storage, issues one Efecty voucher, and renders it
+// once with the widget to take its shadow root's HTML (styles and the barcode's SVG
+// included) as the static page, served by a plain local server. Then, alternately, each
+// page is opened VALE_BENCH_PAGE_RUNS times (5) in headless Chromium under the profile the
+// issue measured with: a fresh context with the cache off, 150 ms round trip, 1.6 Mbit/s
+// down and 750 kbit/s up (Network.emulateNetworkConditions), the CPU 4× slower
+// (Emulation.setCPUThrottlingRate), a 360 px phone viewport. "Visible" is the first
+// animation frame (from navigation start) in which the barcode's <svg> is in the page,
+// in the document or in the widget's shadow root.
+//
+// A benchmark, not a test: the budgets are printed, not enforced. The exit code is
+// non-zero only when it could not measure.
+import { writeFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { gzipSync, constants } from 'node:zlib';
+import { dirname, join, resolve } from 'node:path';
+import { startEdge, root } from '../support/edge.mjs';
+import { launchBrowser } from '../support/browser.mjs';
+import { api, efectyOrder } from '../support/vale.mjs';
+
+const RUNS = Number(process.env.VALE_BENCH_PAGE_RUNS ?? 5);
+if (!Number.isInteger(RUNS) || RUNS < 1 || RUNS > 50) {
+  throw new Error('VALE_BENCH_PAGE_RUNS must be a whole number from 1 to 50');
+}
+const PROFILE = { latency: 150, downloadThroughput: 1_600_000 / 8, uploadThroughput: 750_000 / 8 };
+const CPU_SLOWDOWN = 4;
+const PHONE = { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+/** Issue #9: JS + wasm ≤ 80 KB gzip; visible ≤ 1.5× the static page. */
+const TARGETS = { gzip_total_bytes: 80 * 1024, widget_over_static: 1.5 };
+
+const outArg = process.argv.indexOf('--out');
+const OUT = outArg > 0 ? process.argv[outArg + 1] : process.env.VALE_BENCH_OUT;
+
+/** What the shopper downloads of the widget: raw and gzip (level 9) bytes of each file. */
+function sizes() {
+  const dir = join(root, 'www', 'widget');
+  const files = readdirSync(dir).filter((f) => f === 'vale.js' || f.endsWith('.wasm')).sort().reverse();
+  return files.map((name) => {
+    const bytes = readFileSync(join(dir, name));
+    return { name, raw: bytes.length, gzip: gzipSync(bytes, { level: constants.Z_BEST_COMPRESSION }).length };
+  });
+}
+
+/** Marks the first frame in which a barcode is on the page (document or shadow root). */
+function markVisible() {
+  const seen = () => document.querySelector('.barcode svg')
+    ?? document.querySelector('vale-voucher')?.shadowRoot?.querySelector('.barcode svg');
+  const check = () => {
+    if (seen()) window.valeVisibleAt = performance.now();
+    else requestAnimationFrame(check);
+  };
+  requestAnimationFrame(check);
+}
+
+async function timeOnce(browser, url) {
+  const context = await browser.newContext(PHONE);
+  try {
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, ...PROFILE });
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: CPU_SLOWDOWN });
+    await page.addInitScript(markVisible);
+    await page.goto(url, { waitUntil: 'commit' });
+    const at = await page.waitForFunction(() => window.valeVisibleAt, null, { timeout: 60_000 });
+    return at.jsonValue();
+  } finally {
+    await context.close();
+  }
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+function serve(html) {
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(html);
+  });
+  return new Promise((done) => server.listen(0, '127.0.0.1', () => done({
+    base: `http://127.0.0.1:${server.address().port}`,
+    stop: () => new Promise((closed) => { server.closeAllConnections(); server.close(() => closed()); }),
+  })));
+}
+
+let edge;
+let browser;
+let staticServer;
+let failed = false;
+try {
+  const files = sizes();
+  if (!files.some((f) => f.name.endsWith('.wasm'))) throw new Error('www/widget has no wasm: build the widget first');
+  edge = await startEdge();
+  browser = await launchBrowser();
+  const created = await api(edge.base).post('/v1/vouchers', efectyOrder());
+  if (created.status !== 201) throw new Error(`creating the voucher answered ${created.status}: ${created.text}`);
+  const voucher = created.json;
+  const hosted = `${edge.base}/v/${voucher.id}?cs=${encodeURIComponent(voucher.client_secret)}`;
+
+  // The static page: what the widget drew for this voucher, as plain HTML.
+  const probe = await browser.newPage(PHONE);
+  await probe.goto(hosted);
+  await probe.locator('vale-voucher .barcode svg').waitFor({ timeout: 30_000 });
+  const drawn = await probe.evaluate(() => document.querySelector('vale-voucher').shadowRoot.innerHTML);
+  await probe.close();
+  const hostedHtml = readFileSync(join(root, 'www', 'hosted.html'), 'utf8');
+  const head = hostedHtml.slice(0, hostedHtml.indexOf('<script'))
+    .replace('<link rel="icon" href="/favicon.svg" type="image/svg+xml">', '');
+  const staticHtml = `${head}</head>\n<body><main>${drawn}</main></body></html>\n`;
+  staticServer = await serve(staticHtml);
+
+  const times = { static: [], widget: [] };
+  for (let i = 0; i < RUNS; i += 1) {
+    times.static.push(await timeOnce(browser, staticServer.base));
+    times.widget.push(await timeOnce(browser, hosted));
+  }
+  const staticMs = median(times.static);
+  const widgetMs = median(times.widget);
+  const gzipTotal = files.reduce((n, f) => n + f.gzip, 0);
+  const rawTotal = files.reduce((n, f) => n + f.raw, 0);
+  const staticGzip = gzipSync(Buffer.from(staticHtml), { level: 9 }).length;
+
+  const row = (a, b, c) => console.log(`${a.padEnd(44)} ${String(b).padStart(10)} ${String(c).padStart(10)}`);
+  console.log('widget download                                   raw B     gzip B');
+  for (const f of files) row(`widget/${f.name}`, f.raw, f.gzip);
+  row(`total (budget ${TARGETS.gzip_total_bytes} B gzip)`, rawTotal, gzipTotal);
+  row('the static page (HTML+SVG), for comparison', staticHtml.length, staticGzip);
+  console.log();
+  console.log(`voucher visible, median of ${RUNS} (150 ms RTT, 1.6 Mbit/s, CPU 4x slower, cache off, 360 px)`);
+  const list = (xs) => xs.map((x) => x.toFixed(0)).join(', ');
+  console.log(`  static HTML+SVG   ${staticMs.toFixed(0).padStart(6)} ms   (${list(times.static)})`);
+  console.log(`  widget            ${widgetMs.toFixed(0).padStart(6)} ms   (${list(times.widget)})`);
+  console.log(`  widget / static   ${(widgetMs / staticMs).toFixed(2).padStart(6)}      (target ≤ ${TARGETS.widget_over_static})`);
+
+  if (OUT) {
+    mkdirSync(dirname(resolve(OUT)), { recursive: true });
+    writeFileSync(OUT, `${JSON.stringify({
+      files, gzip_total: gzipTotal, raw_total: rawTotal, static_page_gzip: staticGzip,
+      runs: RUNS, profile: { ...PROFILE, cpu_slowdown: CPU_SLOWDOWN },
+      visible_ms: { static: times.static, widget: times.widget },
+      median_ms: { static: staticMs, widget: widgetMs }, ratio: widgetMs / staticMs, targets: TARGETS,
+    }, null, 2)}\n`);
+  }
+} catch (error) {
+  console.error(`bench widget: could not measure: ${error.stack ?? error}`);
+  failed = true;
+} finally {
+  await browser?.close();
+  await staticServer?.stop();
+  await edge?.stop();
+}
+process.exit(failed ? 2 : 0);
