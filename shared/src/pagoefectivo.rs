@@ -10,6 +10,8 @@
 //! number's own text ([`serde_json::value::RawValue`]) into integer minor units, so no
 //! float ever holds money.
 
+pub mod rest;
+
 use crate::barcode::{Barcode, BarcodeError, Symbology, code128};
 use crate::money::{Currency, Money};
 use crate::secret::Secret;

@@ -54,6 +54,9 @@ pub enum Report {
     },
     /// The network let the code lapse (`cip.expired`).
     Expired,
+    /// A payment the network's own record (asked after the notification) does not
+    /// confirm: refused, kept in the audit trail.
+    Unconfirmed,
 }
 
 /// What an authenticated notification did: its `outcome` in the audit trail.
@@ -72,17 +75,20 @@ pub enum NotificationOutcome {
     CurrencyMismatch,
     /// Nothing to do (an expiry for a voucher already settled).
     Ignored,
+    /// The network's own record did not confirm the payment; refused.
+    Unconfirmed,
 }
 
 impl NotificationOutcome {
     /// Every outcome, for iteration.
-    pub const ALL: [NotificationOutcome; 6] = [
+    pub const ALL: [NotificationOutcome; 7] = [
         NotificationOutcome::Applied,
         NotificationOutcome::Duplicate,
         NotificationOutcome::UnexpectedPayment,
         NotificationOutcome::AmountMismatch,
         NotificationOutcome::CurrencyMismatch,
         NotificationOutcome::Ignored,
+        NotificationOutcome::Unconfirmed,
     ];
 
     /// The name the API and storage use.
@@ -98,6 +104,7 @@ impl NotificationOutcome {
             NotificationOutcome::UnexpectedPayment => "unexpected_payment",
             NotificationOutcome::AmountMismatch => "amount_mismatch",
             NotificationOutcome::CurrencyMismatch => "currency_mismatch",
+            NotificationOutcome::Unconfirmed => "unconfirmed",
             NotificationOutcome::Ignored => "ignored",
         }
     }
@@ -281,6 +288,7 @@ impl Life {
                     Err(_) => unchanged(NotificationOutcome::Ignored),
                 };
             }
+            Report::Unconfirmed => return unchanged(NotificationOutcome::Unconfirmed),
             Report::Paid { amount, paid_at } => (amount, paid_at, false),
             Report::PaidUnderAnotherCode { amount, paid_at } => (amount, paid_at, true),
         };
@@ -398,6 +406,22 @@ mod tests {
         assert_eq!(d.life.expired_at, Some(now));
         let again = d.life.decide(due(), false, Report::Expired, now);
         assert_eq!(again.outcome, NotificationOutcome::Ignored);
+    }
+
+    #[test]
+    fn an_unconfirmed_payment_changes_nothing_and_does_not_hold_its_key() {
+        let now = EXPIRES - Duration::hours(3);
+        let d = life().decide(due(), false, Report::Unconfirmed, now);
+        assert_eq!(
+            (d.outcome, d.life, d.payment),
+            (NotificationOutcome::Unconfirmed, life(), None)
+        );
+        assert!(
+            !d.outcome.accepts_key(),
+            "a later confirmed report of it is judged afresh"
+        );
+        let seen = life().decide(due(), true, Report::Unconfirmed, now);
+        assert_eq!(seen.outcome, NotificationOutcome::Duplicate);
     }
 
     #[test]

@@ -123,6 +123,9 @@ pub struct Voucher {
     pub client_secret: ClientSecret,
     /// The hosted, printable page (with the client secret: this object is the merchant's).
     pub hosted_url: String,
+    /// The network's own page for the code, when it has one (PagoEfectivo's `cipUrl`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_url: Option<String>,
     /// Where the voucher's "back to the store" button leads.
     #[serde(default)]
     pub return_url: Option<String>,
