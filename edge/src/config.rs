@@ -8,7 +8,8 @@
 //!   "keys": [{"sha256": "<hex SHA-256 of sk_test_local>", "mode": "test", "role": "secret"},
 //!            {"sha256": "<hex SHA-256 of rk_test_local>", "mode": "test", "role": "restricted"}],
 //!   "test": {"pagoefectivo_secret": "pe_local_secret", "efecty_secret": "whsec_…"},
-//!   "live": {"pagoefectivo_secret": "…", "efecty_secret": "whsec_…"},
+//!   "live": {"pagoefectivo_secret": "…", "efecty_secret": "whsec_…",
+//!            "pagoefectivo_api": {"base_url": "https://…", "id_service": "…", "access_key": "…"}},
 //!   "efecty_gln": "7709998000018", "efecty_convenio": "112233",
 //!   "limits": {"efecty": {"COP": {"min": 500000, "max": 400000000}}},
 //!   "confirmation_window_minutes": {"efecty": 720, "pagoefectivo": 60}}]
@@ -78,13 +79,50 @@ pub struct Key {
     pub role: Role,
 }
 
-/// A merchant's notification secrets for one mode.
+/// A merchant's notification secrets for one mode, and (live) its PagoEfectivo API.
 #[derive(Debug, Default)]
 pub struct NetworkSecrets {
-    /// PagoEfectivo's HMAC key for `PE-Signature`.
+    /// PagoEfectivo's secret key: the HMAC key of `PE-Signature`, and the API's
+    /// `secretKey` in the authorization's `hashString`.
     pub pagoefectivo: Option<Secret>,
     /// Efecty's Standard Webhooks secret.
     pub efecty: Option<WebhookSecret>,
+    /// PagoEfectivo's REST API (live mode only): CIPs come from it.
+    pub pagoefectivo_api: Option<PagoefectivoApi>,
+}
+
+/// Where and as whom the edge calls PagoEfectivo's REST API v1; the `secretKey` is
+/// [`NetworkSecrets::pagoefectivo`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PagoefectivoApi {
+    /// Such as `https://…` with no trailing slash; `http://` only to 127.0.0.1 or
+    /// localhost (a local fake).
+    pub base_url: String,
+    /// `idService`.
+    pub id_service: String,
+    /// `accessKey`.
+    pub access_key: Secret,
+}
+
+impl PagoefectivoApi {
+    /// Whether `url` may be an API base: `https://` with a host, or `http://` to this
+    /// machine; no path beyond `/`, no query.
+    fn is_allowed_base(url: &str) -> bool {
+        let rest = match url.split_once("://") {
+            Some(("https", rest)) => rest,
+            Some(("http", rest)) => {
+                let host = rest.split(['/', ':']).next().unwrap_or("");
+                if host != "127.0.0.1" && host != "localhost" {
+                    return false;
+                }
+                rest
+            }
+            _ => return false,
+        };
+        let host = rest.split(['/', ':']).next().unwrap_or("");
+        !host.is_empty() && !rest.contains(['?', '#', '@', ' '])
+    }
 }
 
 /// One merchant, as configured.
@@ -152,6 +190,8 @@ struct RawSecrets {
     pagoefectivo_secret: Option<Secret>,
     #[serde(default)]
     efecty_secret: Option<Secret>,
+    #[serde(default)]
+    pagoefectivo_api: Option<PagoefectivoApi>,
 }
 
 #[derive(Deserialize)]
@@ -257,9 +297,34 @@ impl Config {
                     .map(|s| WebhookSecret::parse(s.expose()))
                     .transpose()
                     .map_err(|_| bad(&format!("{mode}.efecty_secret is not a whsec_ secret")))?;
+                let api = raw.pagoefectivo_api.map(|mut api| {
+                    api.base_url = api.base_url.trim_end_matches('/').to_owned();
+                    api
+                });
+                if let Some(api) = &api {
+                    if mode != "live" {
+                        return Err(bad(
+                            "test.pagoefectivo_api: test mode never calls PagoEfectivo",
+                        ));
+                    }
+                    if !PagoefectivoApi::is_allowed_base(&api.base_url) {
+                        return Err(bad(
+                            "live.pagoefectivo_api.base_url must be https:// (http:// only to 127.0.0.1)",
+                        ));
+                    }
+                    if api.id_service.is_empty() || api.access_key.expose().is_empty() {
+                        return Err(bad("live.pagoefectivo_api needs id_service and access_key"));
+                    }
+                    if raw.pagoefectivo_secret.is_none() {
+                        return Err(bad(
+                            "live.pagoefectivo_api needs live.pagoefectivo_secret (its secretKey)",
+                        ));
+                    }
+                }
                 Ok(NetworkSecrets {
                     pagoefectivo: raw.pagoefectivo_secret,
                     efecty,
+                    pagoefectivo_api: api,
                 })
             };
             let test = secrets(m.test, "test")?;
@@ -488,5 +553,44 @@ mod tests {
                 "{error}"
             );
         }
+    }
+
+    #[test]
+    fn a_live_pagoefectivo_api_needs_a_safe_base_and_its_secret_key() {
+        let with = |live: &str| {
+            local().replace(r#""efecty_gln""#, &format!(r#""live":{live},"efecty_gln""#))
+        };
+        let api = |base: &str| {
+            format!(
+                r#"{{"pagoefectivo_secret":"pe_live","pagoefectivo_api":{{"base_url":"{base}","id_service":"1","access_key":"ak"}}}}"#
+            )
+        };
+        let config = parse(&with(&api("https://api.pe.example/"))).unwrap();
+        let live = &config.merchant(&MerchantId::local()).unwrap().live;
+        assert_eq!(
+            live.pagoefectivo_api.as_ref().map(|a| a.base_url.as_str()),
+            Some("https://api.pe.example")
+        );
+        assert!(parse(&with(&api("http://127.0.0.1:9999"))).is_ok());
+        for (base, why) in [
+            ("http://api.pe.example", "base_url"),
+            ("ftp://x", "base_url"),
+            ("https://", "base_url"),
+            ("https://u@evil.example", "base_url"),
+        ] {
+            let error = parse(&with(&api(base))).map(|_| ()).unwrap_err();
+            assert!(error.contains(why), "{base}: {error}");
+        }
+        let no_secret = r#"{"pagoefectivo_api":{"base_url":"https://a.example","id_service":"1","access_key":"ak"}}"#;
+        assert!(
+            parse(&with(no_secret))
+                .unwrap_err()
+                .contains("pagoefectivo_secret")
+        );
+        let in_test = local().replace(
+            r#""pagoefectivo_secret":"pe_local_secret""#,
+            r#""pagoefectivo_secret":"pe_local_secret","pagoefectivo_api":{"base_url":"https://a.example","id_service":"1","access_key":"ak"}"#,
+        );
+        assert!(parse(&in_test).unwrap_err().contains("test mode"));
     }
 }

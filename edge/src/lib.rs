@@ -13,6 +13,7 @@ mod events;
 mod hosted;
 mod ledger;
 mod notifications;
+mod rail;
 mod random;
 mod routes;
 mod rpc;

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { startEdge } from '../support/edge.mjs';
+import { startPagoEfectivo } from '../support/pagoefectivo.mjs';
 import {
   EFECTY_SECRET, PE_SECRET, api, efectyBody, efectyOrder, peBody, peOrder, peSign, postEfecty, postPe,
 } from '../support/vale.mjs';
@@ -12,30 +13,37 @@ const LIVE_KEY = 'sk_live_other';
 const LIVE_PE_SECRET = 'pe_other_secret';
 const LIVE_EFECTY_SECRET = 'whsec_b3RoZXJfc2VjcmV0X2tleV9mb3JfdGVzdHM=';
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
-const MERCHANTS = [
+// Live PagoEfectivo CIPs come from PagoEfectivo: here a local fake of its API.
+const merchants = (fake) => [
   { id: 'mer_local', name: 'Tienda Local', keys: [{ sha256: sha256('sk_test_local'), mode: 'test', role: 'secret' }],
     test: { pagoefectivo_secret: PE_SECRET, efecty_secret: EFECTY_SECRET } },
   { id: 'mer_000000000000000000000001', name: 'Otra Tienda',
     keys: [{ sha256: sha256(LIVE_KEY), mode: 'live', role: 'secret' }],
-    live: { pagoefectivo_secret: LIVE_PE_SECRET, efecty_secret: LIVE_EFECTY_SECRET },
+    live: { pagoefectivo_secret: LIVE_PE_SECRET, efecty_secret: LIVE_EFECTY_SECRET,
+      pagoefectivo_api: { base_url: fake.base, id_service: 'svc-local', access_key: 'ak_local' } },
     limits: { pagoefectivo: { PEN: { min: 1000, max: 100000 } } } },
 ];
 
 let edge;
+let fake;
 let local;
 let live;
 before(async () => {
-  edge = await startEdge({ vars: { MERCHANTS: JSON.stringify(MERCHANTS) } });
+  fake = await startPagoEfectivo({ secretKey: LIVE_PE_SECRET });
+  edge = await startEdge({ vars: { MERCHANTS: JSON.stringify(merchants(fake)) } });
   local = api(edge.base);
   live = api(edge.base, LIVE_KEY);
 });
 after(async () => {
   await edge?.stop();
+  await fake?.stop();
 });
+/** A live PagoEfectivo order: PagoEfectivo needs the shopper's e-mail. */
+const livePe = (extra = {}) => peOrder({ customer: { email: 'ana@example.pe' }, ...extra });
 
 describe('live mode and several merchants', () => {
   test('a live key issues live vouchers; the sandbox is 404 for it', async () => {
-    const v = (await live.post('/v1/vouchers', peOrder())).json;
+    const v = (await live.post('/v1/vouchers', livePe())).json;
     assert.equal(v.livemode, true);
     assert.equal((await live.post(`/v1/sandbox/vouchers/${v.id}/pay`)).status, 404);
     assert.equal((await live.post(`/v1/sandbox/vouchers/${v.id}/expire`)).status, 404);
@@ -43,7 +51,7 @@ describe('live mode and several merchants', () => {
   });
 
   test('a merchant\'s configured limits replace the network defaults', async () => {
-    const over = await live.post('/v1/vouchers', peOrder({ amount: 100_001 }));
+    const over = await live.post('/v1/vouchers', livePe({ amount: 100_001 }));
     assert.equal(over.status, 400);
     assert.equal(over.json.error.param, 'amount');
     assert.equal((await local.post('/v1/vouchers', peOrder({ amount: 100_001 }))).status, 201);
@@ -58,11 +66,13 @@ describe('live mode and several merchants', () => {
   });
 
   test('a notification finds its merchant by whose secret signed it', async () => {
-    const v = (await live.post('/v1/vouchers', peOrder())).json;
+    const v = (await live.post('/v1/vouchers', livePe())).json;
     // Signed with the test merchant's key: that merchant has no such CIP.
     const wrong = await postPe(edge.base, peBody({ cip: v.payment_code }));
     assert.equal(wrong.status, 404);
-    const body = peBody({ cip: v.payment_code });
+    const operation = `op-other-${Date.now()}`;
+    await fake.pay(v.payment_code, { notify: false, operationNumber: operation });
+    const body = peBody({ cip: v.payment_code, operation });
     const right = await postPe(edge.base, body, peSign(body, LIVE_PE_SECRET));
     assert.equal(right.status, 200, JSON.stringify(right.json));
     assert.equal((await live.get(`/v1/vouchers/${v.id}`)).json.status, 'paid');

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { startEdge } from '../support/edge.mjs';
+import { startPagoEfectivo } from '../support/pagoefectivo.mjs';
 import {
   EFECTY_SECRET, PE_SECRET, api, efectyOrder, peBody, peOrder, peSign, swSign,
 } from '../support/vale.mjs';
@@ -15,7 +16,8 @@ const LIVE_KEY = 'sk_live_local_for_tests';
 const LIVE_PE_SECRET = 'pe_live_secret_for_tests';
 const OTHER = 'mer_000000000000000000000002';
 const OTHER_PE_SECRET = 'pe_other_merchant_secret';
-const MERCHANTS = [
+// Live PagoEfectivo CIPs come from PagoEfectivo: here a local fake of its API.
+const merchants = (fake) => [
   { id: 'mer_local', name: 'Tienda Local',
     keys: [
       { sha256: sha256('sk_test_local'), mode: 'test', role: 'secret' },
@@ -23,25 +25,31 @@ const MERCHANTS = [
       { sha256: sha256(LIVE_KEY), mode: 'live', role: 'secret' },
     ],
     test: { pagoefectivo_secret: PE_SECRET, efecty_secret: EFECTY_SECRET },
-    live: { pagoefectivo_secret: LIVE_PE_SECRET },
+    live: { pagoefectivo_secret: LIVE_PE_SECRET,
+      pagoefectivo_api: { base_url: fake.base, id_service: 'svc-local', access_key: 'ak_local' } },
     efecty_gln: '7709998000018', efecty_convenio: '112233' },
   { id: OTHER, name: 'Otra Tienda', keys: [{ sha256: sha256('sk_test_other'), mode: 'test', role: 'secret' }],
     test: { pagoefectivo_secret: OTHER_PE_SECRET } },
 ];
 
 let edge;
+let fake;
 let test_;
 let live;
 let restricted;
 before(async () => {
-  edge = await startEdge({ vars: { MERCHANTS: JSON.stringify(MERCHANTS), VALE_DEMO: '0' } });
+  fake = await startPagoEfectivo({ secretKey: LIVE_PE_SECRET });
+  edge = await startEdge({ vars: { MERCHANTS: JSON.stringify(merchants(fake)), VALE_DEMO: '0' } });
   test_ = api(edge.base);
   live = api(edge.base, LIVE_KEY);
   restricted = api(edge.base, 'rk_test_local');
 });
 after(async () => {
   await edge?.stop();
+  await fake?.stop();
 });
+/** A live PagoEfectivo order: PagoEfectivo needs the shopper's e-mail. */
+const livePe = () => peOrder({ customer: { email: 'ana@example.pe' } });
 
 const create = async (client, order, headers = {}) => {
   const r = await client.post('/v1/vouchers', order, { headers });
@@ -74,7 +82,7 @@ const lima = (ms) => new Date(ms - 5 * 3_600_000).toISOString().slice(0, 19) + '
 
 describe('test and live never meet', () => {
   test('a test key cannot read, cancel, expire, sandbox-pay or audit a live voucher (404)', async () => {
-    const v = await create(live, peOrder());
+    const v = await create(live, livePe());
     assert.equal(v.livemode, true);
     for (const [method, path] of [
       ['GET', `/v1/vouchers/${v.id}`], ['POST', `/v1/vouchers/${v.id}/cancel`],
@@ -90,8 +98,10 @@ describe('test and live never meet', () => {
   });
 
   test('a live voucher is not paid by a notification signed with the test secret', async () => {
-    const v = await create(live, peOrder());
-    const body = peBody({ cip: v.payment_code, transactionCode: v.id });
+    const v = await create(live, livePe());
+    const operation = `op-live-${Date.now()}`;
+    await fake.pay(v.payment_code, { notify: false, operationNumber: operation });
+    const body = peBody({ cip: v.payment_code, transactionCode: v.id, operation });
     const wrongMode = await postPeTo('/v1/notifications/pagoefectivo/mer_local', body);
     assert.equal(wrongMode.status, 404, JSON.stringify(wrongMode.json));
     assert.equal((await read(v.id, live)).status, 'pending');
@@ -325,7 +335,7 @@ describe('idempotency and the demo switch', () => {
   test('the same key in live mode is another voucher', async () => {
     const key = `both-${Date.now()}`;
     const a = await create(test_, peOrder(), { 'idempotency-key': key });
-    const b = await create(live, peOrder(), { 'idempotency-key': key });
+    const b = await create(live, livePe(), { 'idempotency-key': key });
     assert.notEqual(a.id, b.id);
   });
 

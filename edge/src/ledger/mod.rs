@@ -91,6 +91,21 @@ pub enum Command {
     },
     /// Lists vouchers, newest first.
     List(ListQuery),
+    /// Live vouchers of `network` still pending, made before `created_before`, not asked
+    /// about since `asked_before_ms`: the least recently asked first, each marked asked
+    /// at `now_ms` (the sweep's question to the network).
+    ToAsk {
+        /// The network.
+        network: Network,
+        /// Unix seconds.
+        created_before: i64,
+        /// Unix ms.
+        asked_before_ms: i64,
+        /// Unix ms.
+        now_ms: i64,
+        /// At most this many.
+        limit: u32,
+    },
     /// Vouchers whose wake-up is at or before `now_ms`.
     Overdue {
         /// The runtime clock, Unix ms.
@@ -128,6 +143,22 @@ pub struct Due {
 pub struct Overdue {
     /// The vouchers, most overdue first.
     pub due: Vec<Due>,
+}
+
+/// A voucher to ask its network about, from `ToAsk`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ToAsk {
+    /// The voucher.
+    pub id: VoucherId,
+    /// Its code.
+    pub payment_code: String,
+}
+
+/// The answer to `ToAsk`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Asking {
+    /// The vouchers, least recently asked first.
+    pub ask: Vec<ToAsk>,
 }
 
 /// The answer to `List`.

@@ -3,7 +3,7 @@
 //! Each command runs synchronously against SQLite with no `await` between its reads and
 //! writes, inside one transaction: all of it commits, or none.
 
-use super::{Claimed, Command, Done, Due, Found, Ids, IndexRow, ListQuery, Overdue};
+use super::{Asking, Claimed, Command, Done, Due, Found, Ids, IndexRow, ListQuery, Overdue, ToAsk};
 use crate::error::{ApiError, ApiResult, ErrorType};
 use crate::rpc;
 use crate::storage::{self, flag, int, text};
@@ -16,7 +16,8 @@ use worker::{
 };
 
 /// The schema, one step per version. Never edit a step that has shipped: add one.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE voucher (
   seq          INTEGER PRIMARY KEY AUTOINCREMENT,
   id           TEXT NOT NULL UNIQUE,
@@ -33,7 +34,12 @@ CREATE TABLE voucher (
 CREATE INDEX voucher_by_reference ON voucher (livemode, reference, seq);
 CREATE INDEX voucher_by_status ON voucher (livemode, status, seq);
 CREATE INDEX voucher_by_wake ON voucher (wake_at_ms);
-"];
+",
+    "
+ALTER TABLE voucher ADD COLUMN asked_ms INTEGER;
+CREATE INDEX voucher_to_ask ON voucher (livemode, network, status, asked_ms);
+",
+];
 
 /// A merchant's index of payment codes, listing rows and wake-ups.
 #[durable_object]
@@ -156,6 +162,52 @@ impl Ledger {
                 }
             }
             Command::List(query) => json(&self.list(&query)?),
+            Command::ToAsk {
+                network,
+                created_before,
+                asked_before_ms,
+                now_ms,
+                limit,
+            } => {
+                #[derive(Deserialize)]
+                struct AskRow {
+                    id: String,
+                    payment_code: String,
+                }
+                // Chosen and marked in one transaction: two sweeps never ask twice.
+                let rows: Vec<AskRow> =
+                    storage::atomically(&self.state.storage(), &self.sql, move |sql| {
+                        Ok(sql
+                            .exec(
+                                "UPDATE voucher SET asked_ms = ? WHERE seq IN (
+                               SELECT seq FROM voucher
+                               WHERE livemode = 1 AND network = ? AND status = 'pending'
+                                 AND created_at < ? AND (asked_ms IS NULL OR asked_ms < ?)
+                               ORDER BY asked_ms IS NOT NULL, asked_ms, seq LIMIT ?)
+                             RETURNING id, payment_code",
+                                vec![
+                                    int(now_ms),
+                                    text(network.as_str()),
+                                    int(created_before),
+                                    int(asked_before_ms),
+                                    int(i64::from(limit)),
+                                ],
+                            )?
+                            .to_array()?)
+                    })?;
+                let mut ask = Vec::with_capacity(rows.len());
+                for row in rows {
+                    let id = row
+                        .id
+                        .parse()
+                        .map_err(|_| ApiError::internal("ledger: bad voucher id"))?;
+                    ask.push(ToAsk {
+                        id,
+                        payment_code: row.payment_code,
+                    });
+                }
+                json(&Asking { ask })
+            }
             Command::Overdue { now_ms, limit } => {
                 #[derive(Deserialize)]
                 struct DueRow {

@@ -82,6 +82,7 @@ pub fn verify<'a>(
     Ok(Verified {
         merchant,
         mode,
+        network: Network::Efecty,
         voucher_id: None,
         notice: Notice {
             // One payment is one payment: Efecty's authorisation names it, whatever the

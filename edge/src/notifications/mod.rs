@@ -29,7 +29,8 @@ use crate::body;
 use crate::config::{Config, Merchant, Mode};
 use crate::error::{ApiError, ApiResult, ErrorType, json_response};
 use crate::ledger::{self, Found, LedgerClient};
-use crate::vouchers::{Applied, Command, Notice, Scope, VoucherClient};
+use crate::rail::{Rail, Rails, Upstream};
+use crate::vouchers::{Applied, Command, Notice, Reported, Scope, VoucherClient};
 use serde_json::json;
 use vale_shared::{MerchantId, Network, VoucherId};
 use worker::{Env, Request, Response};
@@ -41,6 +42,8 @@ pub struct Verified<'a> {
     pub merchant: &'a Merchant,
     /// The mode of that secret.
     pub mode: Mode,
+    /// The network that sent it.
+    pub network: Network,
     /// The voucher id the network echoes back, if it does.
     pub voucher_id: Option<VoucherId>,
     /// What to apply.
@@ -95,6 +98,7 @@ pub async fn handle(
         Network::Pagoefectivo => pagoefectivo::verify(&req, &body, &merchants)?,
         Network::Efecty => efecty::verify(&req, &body, &merchants)?,
     };
+    let verified = confirm(verified).await?;
     let (id, applied) = deliver(env, network, verified).await?;
     let answer = json!({
         "received": true,
@@ -103,6 +107,31 @@ pub async fn handle(
         "status": applied.status,
     });
     Ok(json_response(200, answer.to_string()))
+}
+
+/// Verify, then pull: a payment reported to a live rail that can be asked (PagoEfectivo's
+/// REST API) counts only once the network's own record agrees (paid, same amount and
+/// payment). Unreachable is `503`, so the network retries; a disagreement goes on as
+/// [`Reported::Unconfirmed`], kept in the voucher's audit trail and not applied.
+async fn confirm(mut verified: Verified<'_>) -> ApiResult<Verified<'_>> {
+    let Reported::Paid { amount, .. } = verified.notice.report else {
+        return Ok(verified);
+    };
+    let rail = Rails::of(verified.merchant, verified.network, verified.mode);
+    if !rail.can_query() {
+        return Ok(verified);
+    }
+    let code = verified.notice.payment_code.clone();
+    let rows = rail.query(&[code.as_str()]).await?;
+    let agrees = rows.iter().any(|(cip, upstream)| {
+        *cip == code
+            && matches!(upstream, Upstream::Paid { amount: a, payment_key, .. }
+                if *a == amount && *payment_key == verified.notice.network_key)
+    });
+    if !agrees {
+        verified.notice.report = Reported::Unconfirmed;
+    }
+    Ok(verified)
 }
 
 /// Finds the voucher of a verified notice and applies it there.
@@ -116,6 +145,7 @@ async fn deliver(
         mode,
         voucher_id,
         mut notice,
+        ..
     } = verified;
     let scope = Scope::merchant(&merchant.id, mode);
     let notify = |id: &VoucherId, notice: Notice| {

@@ -46,6 +46,7 @@ pub fn verify<'a>(
     Ok(Verified {
         merchant,
         mode,
+        network: Network::Pagoefectivo,
         voucher_id: n.transaction_code.as_deref().and_then(|t| t.parse().ok()),
         notice: Notice {
             network_key: format!(

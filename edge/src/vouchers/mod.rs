@@ -81,6 +81,8 @@ pub enum Reported {
     },
     /// The code lapsed at the network.
     Expired,
+    /// A payment the network's own record does not confirm (live PagoEfectivo's search).
+    Unconfirmed,
 }
 
 impl Reported {
@@ -93,7 +95,52 @@ impl Reported {
             }
             Reported::Paid { amount, paid_at } => Report::Paid { amount, paid_at },
             Reported::Expired => Report::Expired,
+            Reported::Unconfirmed => Report::Unconfirmed,
         }
+    }
+}
+
+impl Notice {
+    /// What a network's own record (a search, not a notification) says of `code`, as a
+    /// notice for the same exactly-once path: a payment under its notification's network
+    /// key (so the two are one payment), an expiry under a key of its own. `None` when
+    /// there is nothing to apply. The audit trail's `body` is what the search said, as
+    /// the edge read it (`"source": "search"`).
+    pub fn from_search(code: &str, upstream: &crate::rail::Upstream) -> Option<Notice> {
+        use crate::rail::Upstream;
+        let (network_key, report, body) = match upstream {
+            Upstream::Paid {
+                amount,
+                payment_key,
+                paid_at,
+            } => (
+                payment_key.clone(),
+                Reported::Paid {
+                    amount: *amount,
+                    paid_at: *paid_at,
+                },
+                serde_json::json!({
+                    "source": "search", "cip": code, "status": "paid",
+                    "amount": amount.to_decimal_string(), "currency": amount.currency().code(),
+                    "payment": payment_key,
+                    "paid_at": paid_at.and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
+                }),
+            ),
+            Upstream::Expired => (
+                format!("pagoefectivo:search.expired:{code}"),
+                Reported::Expired,
+                serde_json::json!({"source": "search", "cip": code, "status": "expired"}),
+            ),
+            Upstream::Pending | Upstream::Gone | Upstream::Unknown => return None,
+        };
+        Some(Notice {
+            network_key,
+            message_id: None,
+            payment_code: code.to_owned(),
+            accept_other_code: false,
+            report,
+            body: body.to_string(),
+        })
     }
 }
 

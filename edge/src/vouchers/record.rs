@@ -107,6 +107,9 @@ pub struct Issued {
     /// The "back to the store" link.
     #[serde(default)]
     pub return_url: Option<String>,
+    /// The network's own page for the code (PagoEfectivo's `cipUrl`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_url: Option<String>,
     /// The public origin of the edge when it was issued (for `hosted_url`).
     pub origin: String,
 }
@@ -344,6 +347,7 @@ impl Stored {
                 client_secret.expose()
             ),
             client_secret,
+            network_url: self.issued.network_url.clone(),
             return_url: self.issued.return_url.clone(),
             customer: self.issued.customer.clone(),
             metadata: self.issued.metadata.clone(),

@@ -8,7 +8,7 @@ use crate::codes;
 use crate::config::{Merchant, Mode};
 use crate::error::{ApiError, ApiResult, ErrorType};
 use crate::ledger::{self, Claimed, IndexRow, LedgerClient};
-use crate::random;
+use crate::rail::{Order, Rail, Rails};
 use crate::storage::{self, text};
 use crate::vouchers::record::{self, MIGRATIONS, Stored};
 use crate::vouchers::{CreateRequest, Scope};
@@ -17,9 +17,6 @@ use serde_json::value::RawValue;
 use time::{Duration, OffsetDateTime};
 use vale_shared::VoucherStatus;
 use vale_shared::voucher::{Life, NewVoucher};
-
-/// How many payment codes to offer the ledger; with random codes one is nearly always free.
-const CANDIDATES: usize = 3;
 
 /// Whether two request hashes are the same request (constant time).
 fn same_request(a: &str, b: &str) -> bool {
@@ -119,10 +116,24 @@ impl VoucherObject {
         real: OffsetDateTime,
     ) -> ApiResult<Created> {
         let id = request.id.clone();
-        let mut candidates = Vec::with_capacity(CANDIDATES);
-        for _ in 0..CANDIDATES {
-            candidates.push(codes::payment_code(new.network, random::bytes()?));
+        // Live PagoEfectivo issues its CIP here (an await: the lease holds the key); a
+        // failure stores nothing and frees the key for a retry.
+        let concept = format!("{} · Pedido {}", merchant.name, new.reference);
+        let issued = Rails::of(merchant, new.network, Mode::of(livemode))
+            .issue(&Order {
+                voucher_id: id.as_str(),
+                amount: new.amount,
+                expires_at: new.expires_at,
+                concept: &concept,
+                customer: &new.customer,
+            })
+            .await?;
+        // Reload after the await: a resumed attempt may have finished meanwhile.
+        let scope = Scope::merchant(&merchant.id, Mode::of(livemode));
+        if let Some(replay) = self.replay(&scope, request)? {
+            return Ok(replay);
         }
+        let candidates = issued.candidates;
         let window = merchant.confirmation_window(new.network);
         let life = Life::pending(new.expires_at, window);
         let created_at = real.replace_nanosecond(0).unwrap_or(real);
@@ -144,7 +155,6 @@ impl VoucherObject {
             .call(&claim)
             .await?;
         // Reload after the await: a resumed attempt may have finished meanwhile.
-        let scope = Scope::merchant(&merchant.id, Mode::of(livemode));
         if let Some(replay) = self.replay(&scope, request)? {
             return Ok(replay);
         }
@@ -170,6 +180,7 @@ impl VoucherObject {
                 metadata: new.metadata,
                 return_url: new.return_url,
                 origin: request.origin.clone(),
+                network_url: issued.network_url,
             },
             created_at,
             life,

@@ -22,6 +22,7 @@ use crate::config::{self, Config, Mode};
 use crate::error::{ApiError, ApiResult, ErrorType};
 use crate::events::{self, EventsClient, Forwarded};
 use crate::ledger::{self, Done, IndexRow, LedgerClient};
+use crate::rail::{Rail, Rails, Withdrawn};
 use crate::random;
 use crate::rpc;
 use crate::storage::{self, int, opt_text, text};
@@ -147,6 +148,19 @@ impl VoucherObject {
         }
     }
 
+    /// The network seam for this voucher's merchant, network and mode.
+    fn rail(&self, stored: &Stored) -> ApiResult<Rails> {
+        let config = self.config()?;
+        let merchant = config
+            .merchant(&stored.merchant)
+            .ok_or_else(|| ApiError::internal("a voucher of an unknown merchant"))?;
+        Ok(Rails::of(
+            merchant,
+            stored.network,
+            Mode::of(stored.livemode),
+        ))
+    }
+
     fn config(&self) -> ApiResult<std::rc::Rc<Config>> {
         config::load(&self.env)
     }
@@ -176,12 +190,27 @@ impl VoucherObject {
                 self.render(&stored, &scope, real)
             }
             Command::Cancel => {
-                let life = stored
-                    .life
-                    .cancel(stored.now(real))
-                    .map_err(|e| ApiError::not_pending(e.from, "cancelled"))?;
+                let cancel = |stored: &Stored| {
+                    stored
+                        .life
+                        .cancel(stored.now(clock::now()))
+                        .map_err(|e| ApiError::not_pending(e.from, "cancelled"))
+                };
+                cancel(&stored)?;
+                // The network first: a code it still takes must not outlive the cancel.
+                let withdrawn = self.rail(&stored)?.withdraw(&stored.payment_code).await?;
+                // Reload after the await: a payment may have landed meanwhile.
+                let stored = self.loaded(&scope)?;
+                if let Withdrawn::AlreadyPaid(upstream) = withdrawn {
+                    if let Some(notice) = Notice::from_search(&stored.payment_code, &upstream) {
+                        self.notify(stored, notice, clock::now()).await?;
+                    }
+                    let stored = self.loaded(&scope)?;
+                    return Err(ApiError::not_pending(stored.life.status, "cancelled"));
+                }
+                let life = cancel(&stored)?;
                 let stored = self.change(stored, life).await?;
-                self.render(&stored, &scope, real)
+                self.render(&stored, &scope, clock::now())
             }
             Command::Notify(notice) => self.notify(stored, notice, real).await,
             Command::Notifications {
@@ -384,10 +413,61 @@ impl VoucherObject {
                 "currency_mismatch",
                 "The notification's currency is not the voucher's.",
             )),
+            NotificationOutcome::Unconfirmed => Err(ApiError::new(
+                409,
+                ErrorType::InvalidRequestError,
+                "notification_unconfirmed",
+                "PagoEfectivo's own record does not confirm this payment yet; it is kept in the audit trail and not applied.",
+            )),
             outcome => json(&Applied {
                 duplicate: outcome == NotificationOutcome::Duplicate,
                 status: stored.life.status,
             }),
+        }
+    }
+
+    /// A live voucher about to expire whose network can be asked is asked once first,
+    /// so a payment whose notification went missing pays it instead: `true` when the
+    /// network's answer was applied. If the network cannot be reached the voucher
+    /// expires anyway; a later report is still kept (as an unexpected payment).
+    async fn ask_before_expiry(&self, stored: &Stored) -> ApiResult<bool> {
+        let now = stored.now(clock::now());
+        if stored.life.status != VoucherStatus::Pending
+            || stored.life.at(now).status != VoucherStatus::Expired
+        {
+            return Ok(false);
+        }
+        let rail = self.rail(stored)?;
+        if !rail.can_query() {
+            return Ok(false);
+        }
+        let code = stored.payment_code.as_str();
+        let rows = match rail.query(&[code]).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                worker::console_error!("expiry: the network could not be asked ({})", e.code);
+                return Ok(false);
+            }
+        };
+        let Some(notice) = rows
+            .iter()
+            .find(|(c, _)| c == code)
+            .and_then(|(_, upstream)| Notice::from_search(code, upstream))
+        else {
+            return Ok(false);
+        };
+        // Reload after the await.
+        let Some(stored) = Stored::load(&self.sql)? else {
+            return Ok(true);
+        };
+        // The question was asked as the window ended (the alarm's time): judged then, a
+        // payment made in time still pays, however late the alarm ran.
+        let asked_at = clock::now().min(stored.life.window_ends_at() - Duration::milliseconds(1));
+        match self.notify(stored, notice, asked_at).await {
+            // A refusal (an amount that is not the voucher's) is in the audit trail.
+            Ok(_) => Ok(true),
+            Err(e) if e.status < 500 => Ok(false),
+            Err(e) => Err(e),
         }
     }
 
@@ -398,6 +478,13 @@ impl VoucherObject {
         if !self.has_schema()? {
             return Ok(());
         }
+        let Some(stored) = Stored::load(&self.sql)? else {
+            return Ok(());
+        };
+        if self.ask_before_expiry(&stored).await? {
+            return Ok(());
+        }
+        // Reload after the await.
         let Some(stored) = Stored::load(&self.sql)? else {
             return Ok(());
         };
@@ -417,6 +504,7 @@ impl VoucherObject {
         } else {
             stored.life.at(now)
         };
+
         let changed = life != stored.life;
         let purge_before = clock::millis(now - record::BODY_RETENTION);
         let mut next = stored;

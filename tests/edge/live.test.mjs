@@ -1,0 +1,269 @@
+// Live PagoEfectivo, against a local fake of its REST API v1 (tests/support/pagoefectivo.mjs):
+// a live merchant's CIPs come from PagoEfectivo, survive its failures (down, slow, 5xx, a
+// token that expired, a malformed answer), cancel deletes the CIP there first, a payment
+// counts only once PagoEfectivo's own record confirms it (verify, then pull), and the
+// cron's sweep finds a payment whose notification never came. Nothing reaches the internet.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { startEdge } from '../support/edge.mjs';
+import { limaDate, startPagoEfectivo } from '../support/pagoefectivo.mjs';
+import { SECRET_KEY, api, peBody, peOrder, peSign } from '../support/vale.mjs';
+
+const LIVE_KEY = 'sk_live_local_for_pe_tests';
+const LIVE_PE_SECRET = 'pe_live_secret_for_tests';
+const sha256 = (text) => createHash('sha256').update(text).digest('hex');
+
+let fake;
+let edge;
+let live;
+const customer = { name: 'Ana Pérez', email: 'ana@example.pe', document_type: 'DNI', document_number: '44556677' };
+const order = (extra = {}) => peOrder({ customer, ...extra });
+const cips = (path) => fake.requests.filter((r) => r.method === 'POST' && r.path === path).length;
+
+before(async () => {
+  fake = await startPagoEfectivo({ secretKey: LIVE_PE_SECRET, idService: '1234', accessKey: 'ak_live' });
+  const merchants = JSON.stringify([{
+    id: 'mer_local', name: 'Tienda Local',
+    keys: [{ sha256: sha256(SECRET_KEY), mode: 'test', role: 'secret' },
+      { sha256: sha256(LIVE_KEY), mode: 'live', role: 'secret' }],
+    live: { pagoefectivo_secret: LIVE_PE_SECRET,
+      pagoefectivo_api: { base_url: fake.base, id_service: '1234', access_key: 'ak_live' } },
+  }]);
+  edge = await startEdge({ vars: { MERCHANTS: merchants, VALE_ASK_AFTER_SECONDS: '1' } });
+  live = api(edge.base, LIVE_KEY);
+});
+after(async () => {
+  await edge?.stop();
+  await fake?.stop();
+});
+
+const notify = (body, secret = LIVE_PE_SECRET) => fetch(`${edge.base}/v1/notifications/pagoefectivo`, {
+  method: 'POST', headers: { 'content-type': 'application/json', 'pe-signature': peSign(body, secret) }, body,
+}).then(async (r) => ({ status: r.status, json: await r.json().catch(() => null) }));
+const payAtFake = (cip, opts = {}) => fake.pay(cip, { to: `${edge.base}/v1/notifications/pagoefectivo`, ...opts });
+const audit = async (id) => (await live.get(`/v1/vouchers/${id}/notifications`)).json.data;
+
+describe('create: the CIP comes from PagoEfectivo', () => {
+  test('happy path: the voucher holds the CIP PagoEfectivo issued, for its id, in Lima time', async () => {
+    const expires = new Date(Math.floor(Date.now() / 1000 + 2 * 86_400) * 1000);
+    const r = await live.post('/v1/vouchers', order({ expires_at: expires.toISOString() }));
+    assert.equal(r.status, 201, r.text);
+    const v = r.json;
+    const cip = fake.cips.get(v.payment_code);
+    assert.ok(cip, 'the payment code is a CIP PagoEfectivo issued');
+    assert.equal(cip.transactionCode, v.id);
+    assert.equal(cip.amount, '25.00');
+    assert.equal(cip.dateExpiry, limaDate(expires));
+    assert.match(cip.dateExpiry, /-05:00$/);
+    assert.equal(cip.userEmail, customer.email);
+    assert.equal(v.network_url, `${fake.base}/cip/${v.payment_code}`);
+    assert.equal(v.barcode.data.includes(v.payment_code), true);
+    const create = fake.requests.find((q) => q.path === '/v1/cips' && q.body?.transactionCode === v.id);
+    assert.equal(create.headers['accept-language'], 'es-PE');
+    assert.ok(create.authorization.startsWith('Bearer '));
+    // A test voucher never asks PagoEfectivo.
+    const before = cips('/v1/cips');
+    const t = await api(edge.base).post('/v1/vouchers', order());
+    assert.equal(t.status, 201);
+    assert.equal(t.json.livemode, false);
+    assert.equal(cips('/v1/cips'), before);
+  });
+
+  test('PagoEfectivo down (5xx) is 503 network_unavailable, and the same key then works', async () => {
+    const body = order();
+    const key = `live-down-${Date.now()}`;
+    fake.failNext('cips', 503);
+    const down = await live.post('/v1/vouchers', body, { headers: { 'idempotency-key': key } });
+    assert.equal(down.status, 503, down.text);
+    assert.equal(down.json.error.code, 'network_unavailable');
+    assert.equal(down.json.error.type, 'api_error');
+    assert.ok(!down.text.includes('fake'), 'PagoEfectivo\'s own text is not echoed');
+    const retry = await live.post('/v1/vouchers', body, { headers: { 'idempotency-key': key } });
+    assert.equal(retry.status, 201, retry.text);
+    assert.equal(retry.headers.get('idempotent-replayed'), null);
+  });
+
+  test('a token endpoint failing is 503; a malformed answer is 502 network_error', async () => {
+    fake.expireTokens();
+    fake.failNext('authorizations', 500);
+    const noToken = await live.post('/v1/vouchers', order());
+    assert.equal(noToken.status, 503, noToken.text);
+    fake.failNext('cips', 'malformed');
+    const bad = await live.post('/v1/vouchers', order());
+    assert.equal(bad.status, 502, bad.text);
+    assert.equal(bad.json.error.code, 'network_error');
+    assert.ok(!bad.text.includes('not json'));
+  });
+
+  test('slow: PagoEfectivo that never answers is 503 within the 8 s deadline', async () => {
+    fake.failNext('cips', 'hang');
+    const started = Date.now();
+    const slow = await live.post('/v1/vouchers', order());
+    const took = Date.now() - started;
+    assert.equal(slow.status, 503, slow.text);
+    assert.ok(took >= 7_500 && took < 12_000, `answered after ${took} ms`);
+  });
+
+  test('a token that expired mid-flight is renewed once and the create succeeds', async () => {
+    await live.post('/v1/vouchers', order()); // a cached token
+    const auths = cips('/v1/authorizations');
+    fake.expireTokens();
+    const r = await live.post('/v1/vouchers', order());
+    assert.equal(r.status, 201, r.text);
+    assert.equal(cips('/v1/authorizations'), auths + 1, 'one new token');
+  });
+
+  test('a customer PagoEfectivo cannot take is a clear 400 before any call', async () => {
+    const before = cips('/v1/cips');
+    const noEmail = await live.post('/v1/vouchers', peOrder({ customer: { name: 'Ana' } }));
+    assert.equal(noEmail.status, 400, noEmail.text);
+    assert.equal(noEmail.json.error.param, 'customer.email');
+    const badDoc = await live.post('/v1/vouchers', order({ customer: { ...customer, document_type: 'XX' } }));
+    assert.equal(badDoc.status, 400);
+    assert.equal(badDoc.json.error.param, 'customer.document_type');
+    assert.equal(cips('/v1/cips'), before);
+  });
+
+  test('20 creates at once: 20 CIPs, one per voucher', async () => {
+    const before = cips('/v1/cips');
+    const made = await Promise.all([...Array(20)].map(() => live.post('/v1/vouchers', order())));
+    assert.deepEqual(made.map((r) => r.status), Array(20).fill(201));
+    assert.equal(cips('/v1/cips'), before + 20);
+    const codes = new Set(made.map((r) => r.json.payment_code));
+    assert.equal(codes.size, 20);
+    for (const r of made) assert.equal(fake.cips.get(r.json.payment_code).transactionCode, r.json.id);
+  });
+
+  test('a CIP issued but whose answer was lost: its payment is kept on the voucher, never dropped', async () => {
+    const body = order();
+    const key = `live-lost-${Date.now()}`;
+    const issuedBefore = new Set(fake.cips.keys());
+    fake.failNext('cips', 'drop-after');
+    const lost = await live.post('/v1/vouchers', body, { headers: { 'idempotency-key': key } });
+    assert.equal(lost.status, 503, lost.text);
+    const orphan = [...fake.cips.keys()].find((c) => !issuedBefore.has(c));
+    assert.ok(orphan, 'PagoEfectivo did issue a CIP');
+    const v = (await live.post('/v1/vouchers', body, { headers: { 'idempotency-key': key } })).json;
+    assert.equal(fake.cips.get(orphan).transactionCode, v.id);
+    assert.notEqual(v.payment_code, orphan);
+    // The shopper somehow paid the first CIP: found by transactionCode, kept as unexpected.
+    const paid = await payAtFake(orphan);
+    assert.equal(paid.status, 200, paid.text);
+    const after = (await live.get(`/v1/vouchers/${v.id}`)).json;
+    assert.equal(after.status, 'pending');
+    assert.deepEqual(after.unexpected_payments.map((p) => p.reason), ['code_mismatch']);
+  });
+});
+
+describe('cancel deletes the CIP at PagoEfectivo first', () => {
+  test('pending: the CIP is deleted there, the voucher cancelled', async () => {
+    const v = (await live.post('/v1/vouchers', order())).json;
+    const r = await live.post(`/v1/vouchers/${v.id}/cancel`);
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    assert.equal(r.json.status, 'cancelled');
+    assert.equal(fake.cips.get(v.payment_code).status, 'deleted');
+  });
+
+  test('already paid upstream: cancel is 409 and the voucher is paid', async () => {
+    const v = (await live.post('/v1/vouchers', order())).json;
+    await payAtFake(v.payment_code, { notify: false });
+    const r = await live.post(`/v1/vouchers/${v.id}/cancel`);
+    assert.equal(r.status, 409, JSON.stringify(r.json));
+    const now = (await live.get(`/v1/vouchers/${v.id}`)).json;
+    assert.equal(now.status, 'paid');
+    // The notification that comes later is the same payment.
+    const late = await notify(peBody({ cip: v.payment_code, operation: fake.cips.get(v.payment_code).operationNumber, transactionCode: v.id }));
+    assert.equal(late.status, 200);
+    assert.equal(late.json.duplicate, true);
+  });
+
+  test('PagoEfectivo down: cancel is 503 and the voucher stays pending', async () => {
+    const v = (await live.post('/v1/vouchers', order())).json;
+    fake.failNext('delete', 503);
+    assert.equal((await live.post(`/v1/vouchers/${v.id}/cancel`)).status, 503);
+    assert.equal((await live.get(`/v1/vouchers/${v.id}`)).json.status, 'pending');
+    assert.equal(fake.cips.get(v.payment_code).status, 'pending');
+  });
+});
+
+describe('verify, then pull', () => {
+  test('a cip.paid that PagoEfectivo confirms pays the voucher', async () => {
+    const v = (await live.post('/v1/vouchers', order())).json;
+    const searches = cips('/v1/cips/search');
+    const r = await payAtFake(v.payment_code);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.status, 'paid');
+    assert.equal(cips('/v1/cips/search'), searches + 1, 'confirmed with one search');
+  });
+
+  test('a signed cip.paid that PagoEfectivo does not confirm is kept, not applied (409)', async () => {
+    const v = (await live.post('/v1/vouchers', order())).json;
+    // Signed with the live key, but the CIP is still pending at PagoEfectivo.
+    const r = await notify(peBody({ cip: v.payment_code, transactionCode: v.id }));
+    assert.equal(r.status, 409, JSON.stringify(r.json));
+    assert.equal(r.json.error.code, 'notification_unconfirmed');
+    assert.equal((await live.get(`/v1/vouchers/${v.id}`)).json.status, 'pending');
+    assert.deepEqual((await audit(v.id)).map((n) => n.outcome), ['unconfirmed']);
+    // Paid at PagoEfectivo for another amount: still not applied.
+    await payAtFake(v.payment_code, { notify: false });
+    const wrong = await notify(peBody({ cip: v.payment_code, amount: '24.00', operation: fake.cips.get(v.payment_code).operationNumber, transactionCode: v.id }));
+    assert.equal(wrong.status, 409);
+    assert.equal((await live.get(`/v1/vouchers/${v.id}`)).json.status, 'pending');
+  });
+
+  test('PagoEfectivo unreachable: 503 so the network retries, and the retry pays', async () => {
+    const v = (await live.post('/v1/vouchers', order())).json;
+    fake.failNext('search', 503);
+    const first = await payAtFake(v.payment_code);
+    assert.equal(first.status, 503, first.text);
+    assert.equal((await live.get(`/v1/vouchers/${v.id}`)).json.status, 'pending');
+    const c = fake.cips.get(v.payment_code);
+    const again = await notify(peBody({ cip: v.payment_code, operation: c.operationNumber, transactionCode: v.id }));
+    assert.equal(again.status, 200, JSON.stringify(again.json));
+    assert.equal(again.json.status, 'paid');
+  });
+});
+
+describe('the sweep', () => {
+  test('a payment whose notification never came is found by the cron and paid once', async () => {
+    const v = (await live.post('/v1/vouchers', order())).json;
+    const waiting = (await live.post('/v1/vouchers', order())).json;
+    await payAtFake(v.payment_code, { notify: false });
+    let status = 'pending';
+    for (const stop = Date.now() + 20_000; Date.now() < stop && status !== 'paid';) {
+      await edge.scheduled();
+      status = (await live.get(`/v1/vouchers/${v.id}`)).json.status;
+      if (status !== 'paid') await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    assert.equal(status, 'paid');
+    assert.equal((await live.get(`/v1/vouchers/${waiting.id}`)).json.status, 'pending', 'the unpaid one stays pending');
+    const trail = await audit(v.id);
+    assert.equal(trail.length, 1);
+    assert.equal(JSON.parse(trail[0].body).source, 'search');
+    // The notification that finally arrives is the same payment.
+    const late = await notify(peBody({ cip: v.payment_code, operation: fake.cips.get(v.payment_code).operationNumber, transactionCode: v.id }));
+    assert.equal(late.json.duplicate, true);
+    const events = (await live.get('/v1/events?type=voucher.paid&limit=100')).json.data.filter((e) => e.data.id === v.id);
+    assert.equal(events.length, 1);
+  });
+
+  test('the sweep asks in one search per merchant, and PagoEfectivo hanging costs one deadline', async () => {
+    const made = await Promise.all([...Array(3)].map(() => live.post('/v1/vouchers', order()).then((r) => r.json)));
+    await new Promise((resolve) => setTimeout(resolve, 2_100)); // older than VALE_ASK_AFTER_SECONDS
+    const searches = fake.requests.filter((q) => q.path === '/v1/cips/search');
+    await edge.scheduled();
+    const now = fake.requests.filter((q) => q.path === '/v1/cips/search').slice(searches.length);
+    assert.equal(now.length, 1, 'one search');
+    const asked = now[0].body.data.map((d) => String(d.cip));
+    for (const v of made) assert.ok(asked.includes(v.payment_code), `${v.id} was asked about`);
+    assert.ok(asked.length <= 50, 'within the rate budget');
+
+    fake.failNext('search', 'hang');
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const started = Date.now();
+    await edge.scheduled();
+    assert.ok(Date.now() - started < 12_000, 'the sweep gave up after its deadline');
+    for (const v of made) assert.equal((await live.get(`/v1/vouchers/${v.id}`)).json.status, 'pending');
+  });
+});
