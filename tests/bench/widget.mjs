@@ -8,7 +8,7 @@
 // It starts one local edge with fresh storage, issues one Efecty voucher, and renders it
 // once with the widget to take its shadow root's HTML (styles and the barcode's SVG
 // included) as the static page, served by a plain local server. Then, alternately, each
-// page is opened VALE_BENCH_PAGE_RUNS times (5) in headless Chromium under the profile the
+// page is opened VALE_BENCH_PAGE_RUNS times (7) in headless Chromium under the profile the
 // issue measured with: a fresh context with the cache off, 150 ms round trip, 1.6 Mbit/s
 // down and 750 kbit/s up (Network.emulateNetworkConditions), the CPU 4× slower
 // (Emulation.setCPUThrottlingRate), a 360 px phone viewport. "Visible" is the first
@@ -25,7 +25,7 @@ import { startEdge, root } from '../support/edge.mjs';
 import { launchBrowser } from '../support/browser.mjs';
 import { api, efectyOrder } from '../support/vale.mjs';
 
-const RUNS = Number(process.env.VALE_BENCH_PAGE_RUNS ?? 5);
+const RUNS = Number(process.env.VALE_BENCH_PAGE_RUNS ?? 7);
 if (!Number.isInteger(RUNS) || RUNS < 1 || RUNS > 50) {
   throw new Error('VALE_BENCH_PAGE_RUNS must be a whole number from 1 to 50');
 }

@@ -219,9 +219,11 @@ fn cron_every_minute(port: u16) {
     });
 }
 
-/// `cargo xtask bench [edge]`: what the shopper downloads and what the edge deploys, the
-/// shared crate's micro-benchmarks, then the edge's speed from the outside
-/// (`tests/bench/edge.mjs`). `edge` alone builds the edge and runs only the last part.
+/// `cargo xtask bench [edge|widget]`: what the shopper downloads and what the edge
+/// deploys, the shared crate's micro-benchmarks, the edge's speed from the outside
+/// (`tests/bench/edge.mjs`), then the widget's sizes and time to voucher visible against
+/// a static page on a slow phone profile (`tests/bench/widget.mjs`). `edge` or `widget`
+/// alone builds what that part needs and runs only it.
 pub fn bench(root: &Path, only: Option<&str>) -> Result {
     let tools = tools::ensure_build_tools(root)?;
     match only {
@@ -229,11 +231,35 @@ pub fn bench(root: &Path, only: Option<&str>) -> Result {
             build_widget(root, &tools)?;
             build_edge(root, &tools)?;
             sizes_and_micro(root)?;
+            edge_bench(root, &tools)?;
+            widget_bench(root, &tools)
         }
-        Some("edge") => build_edge(root, &tools)?,
-        Some(other) => return Err(format!("unknown bench `{other}` (try `edge`)")),
+        Some("edge") => {
+            build_edge(root, &tools)?;
+            edge_bench(root, &tools)
+        }
+        Some("widget") => {
+            build_widget(root, &tools)?;
+            build_edge(root, &tools)?;
+            widget_bench(root, &tools)
+        }
+        Some(other) => Err(format!("unknown bench `{other}` (try `edge` or `widget`)")),
     }
-    edge_bench(root, &tools)
+}
+
+/// `tests/bench/widget.mjs` against the built widget and edge; the figures are also kept
+/// as JSON in `<target>/bench/widget.json`.
+fn widget_bench(root: &Path, tools: &Tools) -> Result {
+    let out = target_dir(root).join("bench/widget.json");
+    println!();
+    run(Command::new(tools.node())
+        .arg(root.join("tests/bench/widget.mjs"))
+        .arg("--out")
+        .arg(&out)
+        .current_dir(root)
+        .env("PATH", tools.path_env())
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false"))
 }
 
 fn sizes_and_micro(root: &Path) -> Result {
@@ -246,7 +272,7 @@ fn sizes_and_micro(root: &Path) -> Result {
     }
     println!(
         "{:<36} {:>10} {:>10}",
-        "widget total (budget 150 KB gzip)", total.0, total.1
+        "widget total (budget 80 KB gzip)", total.0, total.1
     );
     for entry in std::fs::read_dir(root.join("edge/build")).map_err(|e| e.to_string())? {
         let path = entry.map_err(|e| e.to_string())?.path();
