@@ -126,10 +126,13 @@ describe('create: the CIP comes from PagoEfectivo', () => {
   });
 
   test('20 creates at once: 20 CIPs, one per voucher', async () => {
-    const before = cips('/v1/cips');
+    const before = fake.cips.size;
+    fake.expireTokens();
+    const auths = cips('/v1/authorizations');
     const made = await Promise.all([...Array(20)].map(() => live.post('/v1/vouchers', order())));
     assert.deepEqual(made.map((r) => r.status), Array(20).fill(201));
-    assert.equal(cips('/v1/cips'), before + 20);
+    assert.equal(fake.cips.size - before, 20, 'twenty CIPs issued');
+    assert.equal(cips('/v1/authorizations'), auths + 1, 'one new token for all twenty, then cached');
     const codes = new Set(made.map((r) => r.json.payment_code));
     assert.equal(codes.size, 20);
     for (const r of made) assert.equal(fake.cips.get(r.json.payment_code).transactionCode, r.json.id);

@@ -9,8 +9,7 @@ use super::Upstream;
 use crate::clock;
 use crate::config::PagoefectivoApi;
 use crate::error::{ApiError, ApiResult, ErrorType};
-use futures_util::FutureExt;
-use futures_util::future::{Either, LocalBoxFuture, Shared, select};
+use futures_util::future::{Either, select};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -70,12 +69,24 @@ impl From<AnswerError> for Fail {
     }
 }
 
-type TokenFuture = Shared<LocalBoxFuture<'static, Result<rest::Token, Fail>>>;
+/// A merchant's token, or the fetch of one under way.
+#[derive(Debug, Clone)]
+enum Cached {
+    /// Asked for at this time; the others wait for it (within [`DEADLINE`]).
+    Fetching(time::OffsetDateTime),
+    /// Got.
+    Ready(rest::Token),
+}
+
+/// How often a call waiting for another's token fetch looks again.
+const TOKEN_POLL: Duration = Duration::from_millis(25);
 
 thread_local! {
-    /// Tokens by merchant and base URL, and the fetch of one under way (so twenty
-    /// creates at once ask for one token, not twenty).
-    static TOKENS: RefCell<HashMap<String, TokenFuture>> = RefCell::new(HashMap::new());
+    /// Tokens by merchant and base URL. Only values are shared, never the fetch itself:
+    /// workerd lets no request (or object) await another's I/O, so a call that finds a
+    /// fetch under way waits for its result to appear here instead (twenty creates at
+    /// once ask for one token, not twenty).
+    static TOKENS: RefCell<HashMap<String, Cached>> = RefCell::new(HashMap::new());
 }
 
 /// A live merchant's PagoEfectivo API.
@@ -152,54 +163,59 @@ impl Client {
         }
     }
 
-    /// A token that is good for at least another minute: the cached one, the one being
-    /// fetched, or a new one.
-    async fn token(&self, signal: &AbortSignal, renew: bool) -> Result<rest::Token, Fail> {
-        let now = clock::now();
-        let cached = TOKENS.with(|t| t.borrow().get(&self.cache_key).cloned());
-        if let Some(shared) = cached {
-            match shared.peek() {
-                None => return shared.await,
-                Some(Ok(token)) if !renew && token.expires - time::Duration::MINUTE > now => {
-                    return Ok(token.clone());
+    /// A token that is good for at least another minute and is not `refused`: the cached
+    /// one, the one being fetched, or a new one (so twenty calls refused with the same
+    /// old token share one renewal).
+    async fn token(
+        &self,
+        signal: &AbortSignal,
+        refused: Option<&Secret>,
+    ) -> Result<rest::Token, Fail> {
+        loop {
+            let now = clock::now();
+            match TOKENS.with(|t| t.borrow().get(&self.cache_key).cloned()) {
+                Some(Cached::Ready(token))
+                    if refused != Some(&token.token)
+                        && token.expires - time::Duration::MINUTE > now =>
+                {
+                    return Ok(token);
                 }
-                _ => {}
+                Some(Cached::Fetching(since)) if now - since < DEADLINE => {
+                    Delay::from(TOKEN_POLL).await;
+                }
+                _ => break,
             }
         }
-        let (url, body) = (
-            format!("{}/v1/authorizations", self.api.base_url),
-            rest::authorization_body(
-                &Credentials {
-                    id_service: &self.api.id_service,
-                    access_key: self.api.access_key.expose(),
-                    secret_key: &self.secret_key,
-                },
-                now,
-            ),
-        );
-        let signal = signal.clone();
-        let key = self.cache_key.clone();
-        let fetch: LocalBoxFuture<'static, Result<rest::Token, Fail>> = Box::pin(async move {
-            let answer = send(Method::Post, url, None, Some(body), &signal).await;
-            let token = match answer {
-                Ok(a) if (200..300).contains(&a.status) => {
-                    rest::parse_token(&a.body).map_err(Fail::from)
-                }
-                Ok(_) | Err(Fail::Unauthorized) => Err(Fail::Refused),
-                Err(fail) => Err(fail),
-            };
-            if token.is_err() {
-                // A failed fetch is not cached: the next call tries again.
-                TOKENS.with(|t| t.borrow_mut().remove(&key));
-            }
-            token
-        });
-        let shared = fetch.shared();
+        let now = clock::now();
         TOKENS.with(|t| {
             t.borrow_mut()
-                .insert(self.cache_key.clone(), shared.clone())
+                .insert(self.cache_key.clone(), Cached::Fetching(now))
         });
-        shared.await
+        let body = rest::authorization_body(
+            &Credentials {
+                id_service: &self.api.id_service,
+                access_key: self.api.access_key.expose(),
+                secret_key: &self.secret_key,
+            },
+            now,
+        );
+        let url = format!("{}/v1/authorizations", self.api.base_url);
+        let token = match send(Method::Post, url, None, Some(body), signal).await {
+            Ok(a) if (200..300).contains(&a.status) => {
+                rest::parse_token(&a.body).map_err(Fail::from)
+            }
+            Ok(_) | Err(Fail::Unauthorized) => Err(Fail::Refused),
+            Err(fail) => Err(fail),
+        };
+        TOKENS.with(|t| {
+            let mut t = t.borrow_mut();
+            match &token {
+                Ok(token) => t.insert(self.cache_key.clone(), Cached::Ready(token.clone())),
+                // A failed fetch is not cached: the next call tries again.
+                Err(_) => t.remove(&self.cache_key),
+            }
+        });
+        token
     }
 
     /// One authenticated call, renewing the token once if PagoEfectivo says it is no good.
@@ -211,7 +227,7 @@ impl Client {
         body: Option<Vec<u8>>,
     ) -> Result<Answer, Fail> {
         let url = format!("{}{path}", self.api.base_url);
-        let token = self.token(signal, false).await?;
+        let token = self.token(signal, None).await?;
         match send(
             method.clone(),
             url.clone(),
@@ -222,7 +238,8 @@ impl Client {
         .await
         {
             Err(Fail::Unauthorized) => {
-                let token = self.token(signal, true).await?;
+                let refused = token.token;
+                let token = self.token(signal, Some(&refused)).await?;
                 send(method, url, Some(&token.token), body, signal)
                     .await
                     .map_err(|f| {
