@@ -64,6 +64,12 @@ impl FetchError {
         }
     }
 
+    /// Whether the network is what failed (no answer, or none in time): the saved copy
+    /// may then stand in.
+    pub const fn is_offline(self) -> bool {
+        matches!(self, FetchError::Network | FetchError::TimedOut)
+    }
+
     /// Whether asking again may help (the shopper cannot fix a wrong link by waiting): a
     /// `401`, `403` or `404` is final, and the widget stops asking.
     pub const fn is_transient(self) -> bool {
@@ -77,6 +83,20 @@ impl FetchError {
     }
 }
 
+/// The display view as the widget reads it: the voucher the crates share, and what the
+/// edge adds for the shopper's page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The voucher.
+    pub voucher: DisplayVoucher,
+    /// The merchant's display name (`merchant_name`).
+    pub merchant_name: Option<String>,
+    /// The Efecty agreement number to give at the counter (`convenio`).
+    pub convenio: Option<String>,
+    /// Where "back to the store" leads: only an `https://` or `http://` URL is kept.
+    pub return_url: Option<String>,
+}
+
 /// Turns an HTTP answer into a display voucher.
 ///
 /// A `200` body is read by the browser's `JSON.parse` and its fields picked by hand (see
@@ -87,17 +107,35 @@ impl FetchError {
 /// assert_eq!(parse(401, "{}").unwrap_err(), FetchError::Unauthorized);
 /// assert_eq!(parse(503, "").unwrap_err(), FetchError::Unavailable);
 /// ```
-pub fn parse(status: u16, body: &str) -> Result<DisplayVoucher, FetchError> {
+pub fn parse(status: u16, body: &str) -> Result<Answer, FetchError> {
     match status {
         200 => js_sys::JSON::parse(body)
             .ok()
-            .and_then(|json| display_voucher(&json))
+            .and_then(|json| answer(&json))
             .ok_or(FetchError::Malformed),
         401 | 403 => Err(FetchError::Unauthorized),
         404 => Err(FetchError::NotFound),
         429 | 500..=599 => Err(FetchError::Unavailable),
         _ => Err(FetchError::Malformed),
     }
+}
+
+/// The whole answer in a parsed JSON body: the voucher (see [`display_voucher`]) and the
+/// optional display fields, each a string or left out (`null`, missing or another type).
+pub fn answer(json: &JsValue) -> Option<Answer> {
+    let text = |name: &str| {
+        Reflect::get(json, &JsValue::from_str(name))
+            .ok()?
+            .as_string()
+            .filter(|s| !s.is_empty())
+    };
+    Some(Answer {
+        voucher: display_voucher(json)?,
+        merchant_name: text("merchant_name"),
+        convenio: text("convenio"),
+        return_url: text("return_url")
+            .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+    })
 }
 
 /// The display voucher in a parsed JSON body, or `None` when a field is missing or wrong.
@@ -107,9 +145,8 @@ pub fn parse(status: u16, body: &str) -> Result<DisplayVoucher, FetchError> {
 /// format-description parser cost the widget's wasm about 34 KB gzip (161.6 → 127.0 KB
 /// measured), and the browser already has a JSON parser. Unknown fields are ignored and
 /// `object`, `description` and `paid_at` may be missing or `null`, as with the derived
-/// `Deserialize`. The display view's `merchant_name`, `convenio`, `return_url`,
-/// `expired_at` and `cancelled_at` are not read yet (nothing shows them): present, `null`
-/// or missing, they change nothing.
+/// `Deserialize`. The display view's `merchant_name`, `convenio` and `return_url` are read
+/// by [`answer`]; `expired_at` and `cancelled_at` are not (nothing shows them).
 pub fn display_voucher(json: &JsValue) -> Option<DisplayVoucher> {
     let field = |name: &str| Reflect::get(json, &JsValue::from_str(name)).ok();
     let string = |name: &str| field(name)?.as_string();
@@ -245,7 +282,13 @@ pub type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 /// Where the view gets the voucher from.
 pub trait Source {
     /// Reads the voucher once.
-    fn fetch(&self) -> LocalFuture<Result<DisplayVoucher, FetchError>>;
+    fn fetch(&self) -> LocalFuture<Result<Answer, FetchError>>;
+
+    /// The last answer kept on this device and when it was read (milliseconds since the
+    /// epoch by the device clock), for when the network is gone.
+    fn saved(&self) -> Option<(Answer, f64)> {
+        None
+    }
 }
 
 /// How long one request may take, answer and body, before it is given up (and retried
@@ -298,7 +341,15 @@ impl Http {
 }
 
 impl Source for Http {
-    fn fetch(&self) -> LocalFuture<Result<DisplayVoucher, FetchError>> {
+    fn saved(&self) -> Option<(Answer, f64)> {
+        let (body, at) = crate::saved::load(&self.url)?;
+        let mut answer = parse(200, &body).ok()?;
+        answer.voucher.hosted_url =
+            with_client_secret(&answer.voucher.hosted_url, self.client_secret.expose());
+        Some((answer, at))
+    }
+
+    fn fetch(&self) -> LocalFuture<Result<Answer, FetchError>> {
         let this = self.clone();
         Box::pin(async move {
             let secret = this.client_secret.expose();
@@ -310,11 +361,13 @@ impl Source for Http {
                     get(&this.url, &authorization, this.timeout_ms).await?
                 }
             };
-            let mut voucher = parse(status, &body)?;
+            let mut answer = parse(status, &body)?;
+            // Kept for the next visit with no network (only an answer that reads).
+            crate::saved::store(&this.url, &body);
             // The display view's link may leave the secret out (the widget holds it); the
             // link the shopper copies or shares must still open the voucher.
-            voucher.hosted_url = with_client_secret(&voucher.hosted_url, secret);
-            Ok(voucher)
+            answer.voucher.hosted_url = with_client_secret(&answer.voucher.hosted_url, secret);
+            Ok(answer)
         })
     }
 }
@@ -472,7 +525,7 @@ async fn request(
 pub struct Failing(pub FetchError);
 
 impl Source for Failing {
-    fn fetch(&self) -> LocalFuture<Result<DisplayVoucher, FetchError>> {
+    fn fetch(&self) -> LocalFuture<Result<Answer, FetchError>> {
         let error = self.0;
         Box::pin(async move { Err(error) })
     }

@@ -78,6 +78,18 @@ impl Drawing {
 }
 
 impl Drawing {
+    /// The same bars made `height` long, if that is longer than they were (the cashier
+    /// view's bars fill more of the screen). A matrix is left as it is.
+    pub fn taller(mut self, height: u32) -> Drawing {
+        if self.shape == Shape::Linear && height > self.height {
+            self.height = height;
+            for r in &mut self.rects {
+                r.height = height;
+            }
+        }
+        self
+    }
+
     /// The dark rectangles as one SVG path (`M x y h w v h h -w z` each): a single element
     /// whatever the symbol, every coordinate a whole number.
     ///
@@ -250,6 +262,17 @@ mod tests {
         let ys: Vec<(u32, u32)> = t.rects.iter().map(|r| (r.y, r.height)).collect();
         assert_eq!(ys, [(20, 4), (26, 2)]);
         assert!(t.rects.iter().all(|r| r.x == 0 && r.width == t.width));
+    }
+
+    #[test]
+    fn taller_bars_keep_their_places() {
+        let d = draw(&linear("1101"), 2);
+        let t = d.clone().taller(500);
+        assert_eq!(t.height, 500);
+        assert!(t.rects.iter().all(|r| r.height == 500 && r.y == 0));
+        let xs = |d: &Drawing| d.rects.iter().map(|r| (r.x, r.width)).collect::<Vec<_>>();
+        assert_eq!(xs(&t), xs(&d));
+        assert_eq!(d.clone().taller(1).height, d.height, "never shorter");
     }
 
     #[test]

@@ -111,3 +111,31 @@ pub fn select(node: &web_sys::Node) {
 pub fn warn(message: &str) {
     web_sys::console::warn_1(&["vale: ", message].concat().into());
 }
+
+/// The viewport's width and height in CSS pixels, and device pixels per CSS pixel.
+pub fn screen_css() -> (f64, f64, f64) {
+    let size = |v: Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue>| {
+        v.ok().and_then(|v| v.as_f64()).unwrap_or(0.0)
+    };
+    web_sys::window().map_or((320.0, 568.0, 1.0), |w| {
+        (
+            size(w.inner_width()),
+            size(w.inner_height()),
+            device_pixel_ratio(),
+        )
+    })
+}
+
+/// Moves the keyboard focus to `element`.
+pub fn focus(element: &web_sys::Element) {
+    if let Some(element) = element.dyn_ref::<web_sys::HtmlElement>() {
+        let _ = element.focus();
+    }
+}
+
+/// The `key` of a keyboard event (`"Escape"`, …).
+pub fn key(event: &web_sys::Event) -> Option<String> {
+    event
+        .dyn_ref::<web_sys::KeyboardEvent>()
+        .map(web_sys::KeyboardEvent::key)
+}

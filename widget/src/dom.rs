@@ -10,6 +10,7 @@
 //! this module), so there is no `Result` to carry and no error path that could be taken.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, Event, Node};
@@ -48,9 +49,10 @@ extern "C" {
 }
 
 /// Event handlers of a view, alive as long as it is: dropped (and so released) when the
-/// view is rebuilt or the widget unmounts.
-#[derive(Debug, Default)]
-pub struct Handlers(RefCell<Vec<Handler>>);
+/// view is rebuilt or the widget unmounts. Clones share one list (a handler may add
+/// more: the cashier view's), so `clear` also breaks the cycle of a handler that holds it.
+#[derive(Debug, Default, Clone)]
+pub struct Handlers(Rc<RefCell<Vec<Handler>>>);
 
 /// One event handler, as JavaScript calls it.
 type Handler = Closure<dyn FnMut(Event)>;

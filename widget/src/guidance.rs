@@ -43,56 +43,172 @@ fn strong(text: impl Into<String>) -> Part {
     }
 }
 
-/// A PagoEfectivo agent chain and the largest amount it is reported to take, in céntimos
-/// (`None`: no lower cap than the voucher's own). Reported caps are unverified: when in
-/// doubt the chain is named only for small amounts.
-const PE_AGENTS: [(&str, Option<i64>); 6] = [
-    ("Agente BCP", None),
-    ("Agente BBVA", None),
-    ("Agente Interbank", None),
-    ("Kasnet", None),
-    ("Western Union", None),
-    ("Tambo+", Some(50_000)),
+/// Where a PagoEfectivo CIP is paid: at an agent, or in a bank's app, web or branch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// An agent counter (bank agents, Kasnet, Tambo+, bodegas with a payment terminal).
+    Agent,
+    /// A bank's app, web or branch.
+    Bank,
+}
+
+/// One place that takes PagoEfectivo, and the largest amount it is reported to take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    /// The name a shopper looks for.
+    pub name: &'static str,
+    /// Agent or bank.
+    pub kind: Kind,
+    /// The reported cap in céntimos of PEN; `None`: none reported below the voucher's.
+    pub cap: Option<i64>,
+}
+
+/// Where [`PE_PLACES`]' caps come from.
+pub const PE_CAPS_SOURCE: &str = "Agent and bank caps as reported by payment providers \
+    integrating PagoEfectivo (Kushki, PPRO), issue #9; PagoEfectivo's own figures unverified.";
+
+/// Every place named to the shopper, with its cap (in céntimos: PEN 1 = 100). A place
+/// whose cap is below the amount is not named; one with no reported cap always is.
+pub const PE_PLACES: [Place; 15] = [
+    Place {
+        name: "BCP",
+        kind: Kind::Bank,
+        cap: Some(4_300_000),
+    },
+    Place {
+        name: "BBVA",
+        kind: Kind::Bank,
+        cap: Some(4_300_000),
+    },
+    Place {
+        name: "Scotiabank",
+        kind: Kind::Bank,
+        cap: Some(4_300_000),
+    },
+    Place {
+        name: "Interbank",
+        kind: Kind::Bank,
+        cap: None,
+    },
+    Place {
+        name: "BanBif",
+        kind: Kind::Bank,
+        cap: None,
+    },
+    Place {
+        name: "Caja Arequipa",
+        kind: Kind::Bank,
+        cap: None,
+    },
+    Place {
+        name: "Agente BBVA",
+        kind: Kind::Agent,
+        cap: Some(190_000),
+    },
+    Place {
+        name: "Agente BCP",
+        kind: Kind::Agent,
+        cap: Some(100_000),
+    },
+    Place {
+        name: "Kasnet",
+        kind: Kind::Agent,
+        cap: Some(100_000),
+    },
+    Place {
+        name: "Agente Interbank",
+        kind: Kind::Agent,
+        cap: Some(70_000),
+    },
+    Place {
+        name: "Agente Scotiabank",
+        kind: Kind::Agent,
+        cap: Some(50_000),
+    },
+    Place {
+        name: "Tambo+",
+        kind: Kind::Agent,
+        cap: Some(50_000),
+    },
+    Place {
+        name: "Niubiz",
+        kind: Kind::Agent,
+        cap: Some(50_000),
+    },
+    Place {
+        name: "Red Digital",
+        kind: Kind::Agent,
+        cap: Some(50_000),
+    },
+    Place {
+        name: "Western Union",
+        kind: Kind::Agent,
+        cap: None,
+    },
 ];
 
-/// Banks whose apps and branches take PagoEfectivo.
-const PE_BANKS: &str = "BCP, BBVA, Interbank, Scotiabank, BanBif, Caja Arequipa";
+/// The places of `kind` that can take `amount` (caps are in soles: a dollar CIP is not
+/// filtered by them).
+pub fn places(kind: Kind, amount: Money) -> Vec<&'static str> {
+    PE_PLACES
+        .iter()
+        .filter(|p| p.kind == kind)
+        .filter(|p| {
+            amount.currency() != Currency::Pen || p.cap.is_none_or(|cap| amount.minor() <= cap)
+        })
+        .map(|p| p.name)
+        .collect()
+}
 
-/// The largest amount a neighbourhood shop (bodega) agent is reported to take, in céntimos.
-const PE_BODEGA_CAP: i64 = 50_000;
-
-/// The channels for a voucher of `amount` on `network`, with `payment_code` to give.
+/// The channels for a voucher of `amount` on `network`, with `payment_code` to give (and,
+/// for Efecty, the merchant's `convenio` when it has one). A channel with no place that
+/// can take the amount is left out.
 ///
 /// ```
 /// use vale_shared::{Currency, Money, Network};
 /// use vale_widget::guidance::channels;
 /// let amount = Money::new(2550, Currency::Pen)?;
-/// let titles: Vec<_> = channels(Network::Pagoefectivo, amount, "12345678")
+/// let titles: Vec<_> = channels(Network::Pagoefectivo, amount, "12345678", None)
 ///     .into_iter().map(|c| c.title).collect();
 /// assert_eq!(titles, ["En un agente o bodega", "En la app o web de tu banco", "En una agencia bancaria"]);
 /// # Ok::<(), vale_shared::MoneyError>(())
 /// ```
-pub fn channels(network: Network, amount: Money, payment_code: &str) -> Vec<Channel> {
+pub fn channels(
+    network: Network,
+    amount: Money,
+    payment_code: &str,
+    convenio: Option<&str>,
+) -> Vec<Channel> {
     let code = vale_shared::voucher::group_for_reading(payment_code);
     let exact = amount.to_string();
     match network {
-        Network::Efecty => efecty(&code, &exact),
+        Network::Efecty => efecty(&code, &exact, convenio),
         Network::Pagoefectivo => pagoefectivo(amount, &code, &exact),
     }
 }
 
-fn efecty(code: &str, exact: &str) -> Vec<Channel> {
+fn efecty(code: &str, exact: &str, convenio: Option<&str>) -> Vec<Channel> {
+    let say = match convenio {
+        Some(convenio) => vec![
+            plain("Dile al cajero que vas a hacer un pago en "),
+            strong("Efecty"),
+            plain(" al convenio "),
+            strong(convenio),
+            plain("."),
+        ],
+        None => vec![
+            plain("Dile al cajero que vas a hacer un pago en "),
+            strong("Efecty"),
+            plain("."),
+        ],
+    };
     vec![Channel {
         title: "En un punto Efecty",
         places:
             "Más de 40.000 puntos en Colombia: oficinas Efecty, tiendas y supermercados aliados"
                 .into(),
         steps: vec![
-            vec![
-                plain("Dile al cajero que vas a hacer un pago en "),
-                strong("Efecty"),
-                plain("."),
-            ],
+            say,
             vec![
                 plain("Muestra el código de barras o dicta el número de referencia "),
                 strong(code),
@@ -113,19 +229,13 @@ fn pagoefectivo(amount: Money, code: &str, exact: &str) -> Vec<Channel> {
         Currency::Usd => "PagoEfectivo Dólares",
         Currency::Cop | Currency::Pen => "PagoEfectivo Soles",
     };
-    let fits = |cap: Option<i64>| cap.is_none_or(|cap| amount.minor() <= cap);
-    let mut agents: Vec<&str> = PE_AGENTS
-        .iter()
-        .filter(|(_, cap)| fits(*cap))
-        .map(|(name, _)| *name)
-        .collect();
-    if fits(Some(PE_BODEGA_CAP)) {
-        agents.push("bodegas con el logo de PagoEfectivo");
-    }
+    let agents = places(Kind::Agent, amount);
+    let banks = places(Kind::Bank, amount).join(", ");
     let give_cip = vec![plain("Da el código CIP "), strong(code), plain(".")];
     let pay_exact = vec![plain("Paga el monto exacto: "), strong(exact), plain(".")];
-    vec![
-        Channel {
+    let mut channels = Vec::with_capacity(3);
+    if !agents.is_empty() {
+        channels.push(Channel {
             title: "En un agente o bodega",
             places: agents.join(", "),
             steps: vec![
@@ -138,42 +248,54 @@ fn pagoefectivo(amount: Money, code: &str, exact: &str) -> Vec<Channel> {
                 pay_exact.clone(),
                 vec![plain("Guarda tu voucher o comprobante.")],
             ],
-        },
-        Channel {
-            title: "En la app o web de tu banco",
-            places: PE_BANKS.into(),
-            steps: vec![
-                vec![plain("Entra a "), strong("Pagar servicios"), plain(".")],
-                vec![
-                    plain("Busca la empresa "),
-                    strong("PagoEfectivo"),
-                    plain(" y elige "),
-                    strong(brand),
-                    plain("."),
-                ],
-                vec![plain("Ingresa el código CIP "), strong(code), plain(".")],
-                vec![
-                    plain("Revisa que el monto sea "),
-                    strong(exact),
-                    plain(" y confirma."),
-                ],
+        });
+    }
+    channels.push(Channel {
+        title: "En la app o web de tu banco",
+        places: banks.clone(),
+        steps: vec![
+            vec![plain("Entra a "), strong("Pagar servicios"), plain(".")],
+            vec![
+                plain("Busca la empresa "),
+                strong("PagoEfectivo"),
+                plain(" y elige "),
+                strong(brand),
+                plain("."),
             ],
-        },
-        Channel {
-            title: "En una agencia bancaria",
-            places: PE_BANKS.into(),
-            steps: vec![
-                vec![
-                    plain("En ventanilla, di que vas a pagar a "),
-                    strong("PagoEfectivo"),
-                    plain("."),
-                ],
-                give_cip,
-                pay_exact,
-                vec![plain("Guarda tu comprobante.")],
+            vec![plain("Ingresa el código CIP "), strong(code), plain(".")],
+            vec![
+                plain("Revisa que el monto sea "),
+                strong(exact),
+                plain(" y confirma."),
             ],
-        },
-    ]
+        ],
+    });
+    channels.push(Channel {
+        title: "En una agencia bancaria",
+        places: banks,
+        steps: vec![
+            vec![
+                plain("En ventanilla, di que vas a pagar a "),
+                strong("PagoEfectivo"),
+                plain("."),
+            ],
+            give_cip,
+            pay_exact,
+            vec![plain("Guarda tu comprobante.")],
+        ],
+    });
+    channels
+}
+
+/// A map search for the network's points near the shopper (the maps app or site asks for
+/// the location itself).
+pub fn nearby(network: Network) -> &'static str {
+    match network {
+        Network::Efecty => "https://www.google.com/maps/search/?api=1&query=Efecty",
+        Network::Pagoefectivo => {
+            "https://www.google.com/maps/search/?api=1&query=agente%20PagoEfectivo"
+        }
+    }
 }
 
 /// Where to look for the nearest point, as a sentence and the network's site.
@@ -205,7 +327,7 @@ mod tests {
     #[test]
     fn pagoefectivo_says_the_brand_the_cip_and_the_exact_amount() {
         let amount = Money::new(2550, Currency::Pen).unwrap();
-        for channel in channels(Network::Pagoefectivo, amount, "12345678") {
+        for channel in channels(Network::Pagoefectivo, amount, "12345678", None) {
             let all = text(&channel.steps);
             assert!(all.contains("PagoEfectivo"), "{all}");
             assert!(all.contains("1234 5678"), "{all}");
@@ -216,7 +338,7 @@ mod tests {
     #[test]
     fn efecty_says_the_brand_the_reference_and_the_exact_amount() {
         let amount = Money::new(5_000_000, Currency::Cop).unwrap();
-        let channels = channels(Network::Efecty, amount, "88001234");
+        let channels = channels(Network::Efecty, amount, "88001234", None);
         assert_eq!(channels.len(), 1);
         let all = text(&channels[0].steps);
         assert!(
@@ -225,19 +347,56 @@ mod tests {
     }
 
     #[test]
-    fn agents_with_a_lower_cap_are_hidden_for_large_amounts() {
-        let small = Money::new(10_000, Currency::Pen).unwrap();
-        let large = Money::new(200_000, Currency::Pen).unwrap();
-        let places = |m| channels(Network::Pagoefectivo, m, "1")[0].places.clone();
-        assert!(places(small).contains("Tambo+") && places(small).contains("bodegas"));
-        assert!(!places(large).contains("Tambo+") && !places(large).contains("bodegas"));
-        assert!(places(large).contains("Agente BCP"));
+    fn each_place_is_named_exactly_up_to_its_cap() {
+        let pen = |soles: i64| Money::new(soles * 100, Currency::Pen).unwrap();
+        let agents = |m| places(Kind::Agent, m);
+        assert!(agents(pen(500)).contains(&"Tambo+") && agents(pen(500)).contains(&"Red Digital"));
+        assert!(!agents(pen(501)).contains(&"Tambo+"));
+        assert!(agents(pen(700)).contains(&"Agente Interbank"));
+        assert!(!agents(pen(701)).contains(&"Agente Interbank"));
+        assert!(
+            agents(pen(1_000)).contains(&"Kasnet") && agents(pen(1_000)).contains(&"Agente BCP")
+        );
+        assert_eq!(agents(pen(1_001)), ["Agente BBVA", "Western Union"]);
+        assert_eq!(agents(pen(1_901)), ["Western Union"]);
+        let banks = |m| places(Kind::Bank, m);
+        assert_eq!(banks(pen(43_000)).len(), 6);
+        assert_eq!(banks(pen(43_001)), ["Interbank", "BanBif", "Caja Arequipa"]);
+    }
+
+    #[test]
+    fn a_channel_with_no_place_for_the_amount_is_hidden() {
+        let titles = |amount| {
+            channels(Network::Pagoefectivo, amount, "1", None)
+                .into_iter()
+                .map(|c| c.title)
+                .collect::<Vec<_>>()
+        };
+        let pen = |soles: i64| Money::new(soles * 100, Currency::Pen).unwrap();
+        assert_eq!(titles(pen(3_000)).len(), 3);
+        let at = |soles| channels(Network::Pagoefectivo, pen(soles), "1", None);
+        assert_eq!(at(3_000)[0].places, "Western Union");
+        assert!(at(3_000)[1].places.contains("BCP"));
+        assert!(
+            !at(50_000)[1].places.contains("BCP"),
+            "{}",
+            at(50_000)[1].places
+        );
+    }
+
+    #[test]
+    fn efecty_names_the_convenio_when_the_merchant_has_one() {
+        let amount = Money::new(5_000_000, Currency::Cop).unwrap();
+        let with = text(&channels(Network::Efecty, amount, "1", Some("112233"))[0].steps);
+        assert!(with.contains("al convenio 112233"), "{with}");
+        let without = text(&channels(Network::Efecty, amount, "1", None)[0].steps);
+        assert!(!without.contains("convenio"), "{without}");
     }
 
     #[test]
     fn dollar_cips_are_paid_under_the_dollar_service() {
         let usd = Money::new(1000, Currency::Usd).unwrap();
-        let bank = &channels(Network::Pagoefectivo, usd, "1")[1];
+        let bank = &channels(Network::Pagoefectivo, usd, "1", None)[1];
         assert!(text(&bank.steps).contains("PagoEfectivo Dólares"));
     }
 }

@@ -60,7 +60,9 @@ pub mod barcode;
 pub mod browser;
 mod dom;
 pub mod guidance;
+pub mod ics;
 pub mod poll;
+mod saved;
 mod sleep;
 mod ui;
 

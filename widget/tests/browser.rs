@@ -20,8 +20,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 use vale_shared::VoucherId;
-use vale_shared::voucher::DisplayVoucher;
-use vale_widget::api::{FetchError, Http, LocalFuture, Source, parse};
+use vale_widget::api::{Answer, FetchError, Http, LocalFuture, Source, parse};
 use vale_widget::{Env, Mounted, mount_with};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -76,10 +75,11 @@ fn pagoefectivo() -> Value {
     v
 }
 
-/// Answers in order; the last one repeats. Counts the requests.
+/// Answers in order; the last one repeats. Counts the requests. May hold a saved copy.
 struct Canned {
     answers: RefCell<VecDeque<Result<Value, FetchError>>>,
     calls: Cell<u32>,
+    saved: Option<(Value, f64)>,
 }
 
 impl Canned {
@@ -87,6 +87,16 @@ impl Canned {
         Rc::new(Canned {
             answers: RefCell::new(answers.into()),
             calls: Cell::new(0),
+            saved: None,
+        })
+    }
+
+    /// A source whose device kept `body`, read at `at` (ms since the epoch).
+    fn with_saved(answers: Vec<Result<Value, FetchError>>, body: Value, at: f64) -> Rc<Self> {
+        Rc::new(Canned {
+            answers: RefCell::new(answers.into()),
+            calls: Cell::new(0),
+            saved: Some((body, at)),
         })
     }
 
@@ -96,7 +106,12 @@ impl Canned {
 }
 
 impl Source for Canned {
-    fn fetch(&self) -> LocalFuture<Result<DisplayVoucher, FetchError>> {
+    fn saved(&self) -> Option<(Answer, f64)> {
+        let (body, at) = self.saved.clone()?;
+        Some((parse(200, &body.to_string()).ok()?, at))
+    }
+
+    fn fetch(&self) -> LocalFuture<Result<Answer, FetchError>> {
         self.calls.set(self.calls.get() + 1);
         let mut answers = self.answers.borrow_mut();
         let answer = if answers.len() > 1 {
@@ -231,7 +246,7 @@ fn back_to_tab() {
 /// what serde refused.
 #[wasm_bindgen_test]
 fn the_answer_is_read_field_by_field() {
-    let v = parse(200, &efecty("paid").to_string()).unwrap();
+    let v = parse(200, &efecty("paid").to_string()).unwrap().voucher;
     assert_eq!(v.id.as_str(), id());
     assert_eq!(v.status, vale_shared::VoucherStatus::Paid);
     assert_eq!(v.network, vale_shared::Network::Efecty);
@@ -255,7 +270,7 @@ fn the_answer_is_read_field_by_field() {
     fields.remove("paid_at");
     fields.insert("extra".into(), json!({"ignored": true}));
     let v = parse(200, &lean.to_string()).unwrap();
-    assert_eq!((v.description, v.paid_at), (None, None));
+    assert_eq!((v.voucher.description, v.voucher.paid_at), (None, None));
 
     assert_eq!(parse(200, "not json").unwrap_err(), FetchError::Malformed);
     assert_eq!(parse(200, "null").unwrap_err(), FetchError::Malformed);
@@ -726,6 +741,8 @@ struct FakeFetch {
 enum Reply {
     /// An HTTP answer with this status and body.
     Status(u16, String),
+    /// No answer at all (offline): the promise rejects.
+    Offline,
     /// No answer until the request is aborted.
     Hang,
 }
@@ -757,6 +774,7 @@ impl FakeFetch {
                         .unwrap();
                         js_sys::Promise::resolve(&JsValue::from(response))
                     }
+                    Reply::Offline => js_sys::Promise::reject(&"offline".into()),
                     Reply::Hang => js_sys::Promise::new(&mut |_resolve, reject| {
                         if let Some(signal) = &signal {
                             signal.set_onabort(Some(&reject));
@@ -804,7 +822,7 @@ async fn http_reads_the_display_view_and_puts_the_secret_back_in_the_link() {
     let http = Http::new("https://vale.example/", &id(), &secret()).unwrap();
     let v = http.fetch().await.unwrap();
     assert_eq!(
-        v.hosted_url,
+        v.voucher.hosted_url,
         format!("https://vale.example/v/{}?cs={}", id(), secret())
     );
     let requests = fake.requests.borrow().clone();
@@ -826,7 +844,7 @@ async fn http_keeps_a_link_that_already_has_its_secret() {
         .fetch()
         .await
         .unwrap();
-    assert_eq!(v.hosted_url, "https://vale.example/v/vch_x?cs=y");
+    assert_eq!(v.voucher.hosted_url, "https://vale.example/v/vch_x?cs=y");
 }
 
 #[wasm_bindgen_test]
@@ -880,14 +898,14 @@ async fn the_request_vale_js_made_early_is_the_first_answer_and_only_the_first()
         .unwrap()
         .with_first(first);
     let v = http.fetch().await.unwrap();
-    assert_eq!(v.status.as_str(), "pending");
+    assert_eq!(v.voucher.status.as_str(), "pending");
     assert!(
         fake.requests.borrow().is_empty(),
         "no second request for it"
     );
     // A clone (the poller's) shares the early answer, which is used once.
     let v = http.clone().fetch().await.unwrap();
-    assert_eq!(v.status.as_str(), "paid");
+    assert_eq!(v.voucher.status.as_str(), "paid");
     assert_eq!(fake.requests.borrow().len(), 1);
 }
 
@@ -906,4 +924,200 @@ async fn an_early_request_that_failed_reads_as_the_same_errors() {
         .fetch()
         .await;
     assert_eq!(refused.unwrap_err(), FetchError::Unauthorized);
+}
+
+#[wasm_bindgen_test]
+fn the_display_fields_are_read_and_a_return_url_must_be_a_web_address() {
+    let a = parse(200, &display_view().to_string()).unwrap();
+    assert_eq!(a.merchant_name.as_deref(), Some("Tienda Local"));
+    assert_eq!(a.convenio.as_deref(), Some("112233"));
+    assert_eq!(a.return_url, None);
+    let mut v = display_view();
+    v["return_url"] = json!("https://tienda.example/pedido/1001");
+    let a = parse(200, &v.to_string()).unwrap();
+    assert_eq!(
+        a.return_url.as_deref(),
+        Some("https://tienda.example/pedido/1001")
+    );
+    v["return_url"] = json!("javascript:alert(1)");
+    assert_eq!(parse(200, &v.to_string()).unwrap().return_url, None);
+}
+
+#[wasm_bindgen_test]
+async fn efecty_steps_name_the_convenio_and_an_expired_voucher_leads_back_to_the_store() {
+    let mut pending = display_view();
+    pending["hosted_url"] = json!("https://vale.example/v/vch_x?cs=y");
+    let page = Page::new(Canned::new(vec![Ok(pending.clone())]), now);
+    settle().await;
+    assert!(page.text(".howto").contains("al convenio 112233"));
+    let map = page.find(".nearby a").get_attribute("href").unwrap();
+    assert!(
+        map.starts_with("https://www.google.com/maps/search/?api=1&query=Efecty"),
+        "{map}"
+    );
+    drop(page);
+
+    let mut gone = pending;
+    gone["status"] = json!("expired");
+    gone["return_url"] = json!("https://tienda.example/pedido/1001");
+    let page = Page::new(Canned::new(vec![Ok(gone)]), now);
+    settle().await;
+    let body = page.text(".outcome.closed");
+    assert!(body.contains("pide un código nuevo"), "{body}");
+    let back = page.find(".outcome.closed a.button");
+    assert_eq!(
+        back.text_content().as_deref(),
+        Some("Volver a Tienda Local")
+    );
+    assert_eq!(
+        back.get_attribute("href").as_deref(),
+        Some("https://tienda.example/pedido/1001")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn with_no_network_the_saved_copy_shows_marked_offline_with_its_time() {
+    // Read the evening before at 19:05 in Bogotá (00:05 UTC), offline now.
+    let read_at = 1_795_478_700_000.0;
+    let source = Canned::with_saved(vec![Err(FetchError::Network)], efecty("pending"), read_at);
+    let page = Page::new(source, now);
+    settle().await;
+    assert_eq!(page.text(".amount"), "$\u{a0}50.000");
+    assert!(!page.find_all(".barcode svg").is_empty());
+    let stale = page.find(".stale.offline");
+    assert!(!stale.has_attribute("hidden"));
+    let line = stale.text_content().unwrap_or_default();
+    assert!(
+        line.starts_with("Sin conexión, actualizado a las 19:05")
+            && line.contains("copia guardada"),
+        "{line}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_paid_voucher_is_never_shown_pending_from_the_saved_copy_once_the_network_answers() {
+    let source = Canned::with_saved(
+        vec![Err(FetchError::Network), Ok(efecty("paid"))],
+        efecty("pending"),
+        NOW_MS - 3_600_000.0,
+    );
+    let page = Page::new(source, now);
+    settle().await;
+    assert!(page.text(".stale").contains("copia guardada"));
+    back_to_tab();
+    settle().await;
+    assert_eq!(page.text(".outcome.paid .title"), "¡Pago recibido!");
+    assert!(page.find(".stale").has_attribute("hidden"));
+}
+
+#[wasm_bindgen_test]
+async fn http_keeps_the_last_answer_on_the_device_and_reads_it_back() {
+    let id = VoucherId::from_random([9; 15]).as_str().to_owned();
+    let http = Http::new("https://saved.example", &id, &secret()).unwrap();
+    {
+        let _fake = FakeFetch::install(|| Reply::Offline);
+        assert_eq!(http.fetch().await.unwrap_err(), FetchError::Network);
+        assert!(http.saved().is_none(), "nothing kept before a good answer");
+    }
+    let _fake = FakeFetch::install(|| Reply::Status(200, display_view().to_string()));
+    let before = js_sys::Date::now();
+    http.fetch().await.unwrap();
+    let (saved, at) = http.saved().unwrap();
+    assert_eq!(saved.voucher.payment_code, "100000000420");
+    assert!(
+        saved
+            .voucher
+            .hosted_url
+            .ends_with(&format!("?cs={}", secret()))
+    );
+    assert!((before..=js_sys::Date::now()).contains(&at));
+    let stored = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    let key = format!("vale:voucher:https://saved.example/v1/vouchers/{id}");
+    let kept = stored.get_item(&key).unwrap().unwrap();
+    assert!(
+        !kept.contains(&secret()),
+        "no client secret on the device: {kept}"
+    );
+    stored.remove_item(&key).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn the_cashier_view_fills_the_screen_with_whole_pixel_bars_and_closes_with_escape() {
+    let page = Page::new(Canned::new(vec![Ok(efecty("pending"))]), now);
+    settle().await;
+    let open: web_sys::HtmlElement = page.find(".cashier-open").unchecked_into();
+    assert_eq!(open.text_content().as_deref(), Some("Mostrar al cajero"));
+    open.click();
+    settle().await;
+    let view = page.find(".cashier");
+    assert_eq!(view.get_attribute("role").as_deref(), Some("dialog"));
+    assert!(page.host.has_attribute("cashier"));
+    assert_eq!(page.text(".cashier-amount"), "$\u{a0}50.000");
+    assert_eq!(page.text(".cashier-code .sr"), "1000 0000 0420");
+    assert!(page.text(".cashier-hint").contains("brillo"));
+    let d = page.find(".cashier svg path").get_attribute("d").unwrap();
+    assert!(!d.contains('.'), "whole units only");
+    let style = web_sys::window()
+        .unwrap()
+        .get_computed_style(&view)
+        .unwrap()
+        .unwrap();
+    assert_eq!(style.get_property_value("position").unwrap(), "fixed");
+    assert_eq!(
+        style.get_property_value("background-color").unwrap(),
+        "rgb(255, 255, 255)"
+    );
+    let active = page.shadow.active_element().unwrap();
+    assert!(
+        active.class_list().contains("cashier-close"),
+        "focus on Cerrar"
+    );
+
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key("Escape");
+    init.set_bubbles(true);
+    let escape =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    active.dispatch_event(&escape).unwrap();
+    settle().await;
+    assert!(page.find_all(".cashier").is_empty());
+    assert!(!page.host.has_attribute("cashier"));
+    let back = page.shadow.active_element().unwrap();
+    assert!(
+        back.class_list().contains("cashier-open"),
+        "focus back on the opener"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_reminder_is_an_ics_at_the_deadline_with_an_alarm_and_sharing_says_what_it_does() {
+    let page = Page::new(Canned::new(vec![Ok(efecty("pending"))]), now);
+    settle().await;
+    let link = page.find("a.reminder");
+    assert_eq!(
+        link.get_attribute("download").as_deref(),
+        Some("recordatorio-efecty.ics")
+    );
+    let href = link.get_attribute("href").unwrap();
+    let ics = href
+        .strip_prefix("data:text/calendar;charset=utf-8,")
+        .unwrap();
+    let ics = String::from(js_sys::decode_uri_component(ics).unwrap());
+    assert!(
+        ics.contains("\r\nDTSTART;TZID=America/Bogota:20261125T235959\r\n"),
+        "{ics}"
+    );
+    assert!(ics.contains("\r\nTRIGGER:-PT2H\r\n"));
+    let navigator = web_sys::window().unwrap().navigator();
+    let can_share = js_sys::Reflect::get(&navigator, &"share".into())
+        .unwrap()
+        .is_function();
+    assert_eq!(
+        page.text(".actions .share"),
+        if can_share {
+            "Compartir"
+        } else {
+            "Copiar enlace"
+        }
+    );
 }

@@ -87,7 +87,7 @@ pub fn build_widget(root: &Path, tools: &Tools) -> Result {
         .arg(&wasm))?;
     let bg = out.join("vale_widget_bg.wasm");
     run(Command::new(&tools.wasm_opt)
-        .args(["-Oz", "--strip-debug", "--strip-producers"])
+        .args(["-Oz", "--converge", "--strip-debug", "--strip-producers"])
         .arg(&bg)
         .arg("-o")
         .arg(&bg))?;

@@ -1,6 +1,8 @@
-//! Copy the code, print the voucher, share its link (the share sheet, WhatsApp, or the
-//! clipboard): each with a fallback and a spoken confirmation.
+//! Copy the code, show it to the cashier, print the voucher, share its link (the share
+//! sheet, WhatsApp, or the clipboard), save a calendar reminder: each with a fallback and
+//! a spoken confirmation.
 
+use super::cashier;
 use crate::browser;
 use crate::dom::{El, Handlers, el};
 use crate::sleep::Sleeper;
@@ -32,9 +34,21 @@ pub fn whatsapp_url(v: &DisplayVoucher) -> String {
     ["https://wa.me/?text=", &text].concat()
 }
 
+/// The reminder as a `data:` URL for a download link.
+pub fn reminder_url(v: &DisplayVoucher) -> String {
+    let ics: String = js_sys::encode_uri_component(&crate::ics::reminder(v)).into();
+    ["data:text/calendar;charset=utf-8,", &ics].concat()
+}
+
 /// The buttons and the line that says what happened. `code` is the visible code, selected
-/// when the clipboard is out of reach.
-pub fn actions(v: &DisplayVoucher, code: &El, handlers: &Handlers) -> [El; 2] {
+/// when the clipboard is out of reach; the cashier view opens inside `view`.
+pub fn actions(
+    v: &DisplayVoucher,
+    code: &El,
+    view: &El,
+    host: &web_sys::HtmlElement,
+    handlers: &Handlers,
+) -> [El; 2] {
     let notice = el("p")
         .class("notice")
         .attr("role", "status")
@@ -96,9 +110,30 @@ pub fn actions(v: &DisplayVoucher, code: &El, handlers: &Handlers) -> [El; 2] {
             });
         }
     };
+    let cashier_button = el("button")
+        .attr("type", "button")
+        .class("button cashier-open")
+        .text("Mostrar al cajero");
+    let show = {
+        let (v, view, opener, host) = (
+            v.clone(),
+            view.clone(),
+            cashier_button.clone(),
+            host.clone(),
+        );
+        let handlers = handlers.clone();
+        move |_| cashier::open(&v, &view, &opener, &host, &handlers)
+    };
+    // Without a share sheet (most desktops), the button says what it does instead.
+    let share_label = if browser::can_share() {
+        "Compartir"
+    } else {
+        "Copiar enlace"
+    };
     let buttons = el("div")
         .class("actions")
         .child(copy_button.on("click", handlers, copy))
+        .child(cashier_button.on("click", handlers, show))
         .child(
             el("button")
                 .attr("type", "button")
@@ -110,7 +145,7 @@ pub fn actions(v: &DisplayVoucher, code: &El, handlers: &Handlers) -> [El; 2] {
             el("button")
                 .attr("type", "button")
                 .class("button share")
-                .text("Compartir")
+                .text(share_label)
                 .on("click", handlers, share),
         )
         .child(
@@ -120,6 +155,16 @@ pub fn actions(v: &DisplayVoucher, code: &El, handlers: &Handlers) -> [El; 2] {
                 .attr("target", "_blank")
                 .attr("rel", "noopener noreferrer")
                 .text("Enviar por WhatsApp"),
+        )
+        .child(
+            el("a")
+                .class("button reminder")
+                .attr("href", &reminder_url(v))
+                .attr(
+                    "download",
+                    &["recordatorio-", v.network.as_str(), ".ics"].concat(),
+                )
+                .text("Recordatorio"),
         );
     [buttons, notice]
 }

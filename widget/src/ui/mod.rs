@@ -7,10 +7,11 @@
 
 mod actions;
 mod barcode;
+mod cashier;
 mod outcome;
 mod pending;
 
-use crate::api::{FetchError, Source};
+use crate::api::{Answer, FetchError, Source};
 use crate::browser;
 use crate::dom::{El, Handlers, el};
 use crate::poll::{PollState, next_delay};
@@ -25,7 +26,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 
 /// The styles of the shadow root, screen and print.
-const CSS: &str = include_str!("../style.css");
+const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/style.css"));
 
 /// What one mounted widget needs from the outside world.
 pub struct Env {
@@ -146,8 +147,13 @@ pub(crate) struct Widget {
     source: Rc<dyn Source>,
     host: web_sys::HtmlElement,
     now: fn() -> f64,
-    voucher: RefCell<Option<DisplayVoucher>>,
+    voucher: RefCell<Option<Answer>>,
     error: Cell<Option<FetchError>>,
+    /// When the voucher on screen was read (device clock, ms), for "actualizado a las".
+    read_at: Cell<f64>,
+    /// Whether the voucher on screen is the copy kept on this device, not an answer of
+    /// this visit.
+    saved_copy: Cell<bool>,
     /// `server_time` minus the device clock at the last answer.
     skew_ms: Cell<f64>,
     shown: Cell<Shown>,
@@ -194,6 +200,8 @@ impl Widget {
             now: env.now,
             voucher: RefCell::new(None),
             error: Cell::new(None),
+            read_at: Cell::new(0.0),
+            saved_copy: Cell::new(false),
             skew_ms: Cell::new(0.0),
             // Not `Loading`, so that the first `refresh` draws the loading view.
             shown: Cell::new(Shown::Failed(FetchError::Malformed)),
@@ -295,23 +303,42 @@ impl Widget {
             }
             let before = self.error.get();
             match answer {
-                Ok(voucher) => {
+                Ok(answer) => {
                     failures = 0;
+                    let device = (self.now)();
                     self.skew_ms
-                        .set(unix_ms(voucher.server_time) - (self.now)());
-                    self.voucher.replace(Some(voucher));
+                        .set(unix_ms(answer.voucher.server_time) - device);
+                    self.read_at.set(device);
+                    self.saved_copy.set(false);
+                    self.voucher.replace(Some(answer));
                     self.error.set(None);
                 }
                 Err(error) => {
                     failures = failures.saturating_add(1);
                     self.error.set(Some(error));
+                    // No network and nothing read yet: the copy kept at the last visit,
+                    // by the device's clock (its `server_time` is hours old).
+                    let nothing_shown = self.voucher.borrow().is_none();
+                    if error.is_offline()
+                        && nothing_shown
+                        && let Some((answer, at)) = self.source.saved()
+                    {
+                        self.skew_ms.set(0.0);
+                        self.read_at.set(at);
+                        self.saved_copy.set(true);
+                        self.voucher.replace(Some(answer));
+                    }
                 }
             }
             self.refresh();
             if let Some(e) = self.error.get()
                 && before != Some(e)
             {
-                let status = self.voucher.borrow().as_ref().map(|v| v.status.as_str());
+                let status = self
+                    .voucher
+                    .borrow()
+                    .as_ref()
+                    .map(|a| a.voucher.status.as_str());
                 browser::dispatch(&self.host, "vale:error", &self.voucher_id, status);
                 browser::warn(e.code());
             }
@@ -319,7 +346,10 @@ impl Widget {
                 return;
             }
             let (status, overdue) = match &*self.voucher.borrow() {
-                Some(v) => (Some(v.status), self.server_now() >= v.expires_at),
+                Some(a) => (
+                    Some(a.voucher.status),
+                    self.server_now() >= a.voucher.expires_at,
+                ),
                 None => (None, false),
             };
             let state = PollState {
@@ -348,7 +378,11 @@ impl Widget {
             return;
         }
         let now = self.server_now();
-        let current = Shown::of(self.voucher.borrow().as_ref(), self.error.get(), now);
+        let current = Shown::of(
+            self.voucher.borrow().as_ref().map(|a| &a.voucher),
+            self.error.get(),
+            now,
+        );
         let was = self.shown.replace(current);
         if current != was {
             self.draw(current);
@@ -380,11 +414,45 @@ impl Widget {
         }
         // Shown while a voucher is on screen but the latest refresh failed.
         let stale = self.error.get().filter(|_| current.status().is_some());
-        self.stale.set_text(stale.map_or("", FetchError::message));
+        let line = match stale {
+            Some(e) if e.is_offline() => self.offline_line(),
+            Some(e) => e.message().to_owned(),
+            None => String::new(),
+        };
+        self.stale.set_text(&line);
+        self.stale.set_attr(
+            "class",
+            Some(if stale.is_some_and(FetchError::is_offline) {
+                "stale offline"
+            } else {
+                "stale"
+            }),
+        );
         self.stale.flag("hidden", stale.is_none());
         if let Some(t) = self.ticking.borrow_mut().as_mut() {
             pending::tick(t, now);
         }
+    }
+
+    /// "Sin conexión, actualizado a las hh:mm" (in the network's zone), and what it means.
+    fn offline_line(&self) -> String {
+        let voucher = self.voucher.borrow();
+        let Some(a) = voucher.as_ref() else {
+            return FetchError::Network.message().to_owned();
+        };
+        let at = to_datetime(self.read_at.get()).to_offset(a.voucher.network.utc_offset());
+        let two = |n: u8| [char::from(b'0' + n / 10 % 10), char::from(b'0' + n % 10)];
+        let mut hhmm = String::with_capacity(5);
+        hhmm.extend(two(at.hour()));
+        hhmm.push(':');
+        hhmm.extend(two(at.minute()));
+        let what = if self.saved_copy.get() {
+            ". Es la copia guardada en este teléfono: si ya pagaste, puede que aún no lo \
+             muestre. Se actualizará sola al volver la conexión."
+        } else {
+            ". Tu código sigue siendo válido; se actualizará solo al volver la conexión."
+        };
+        ["Sin conexión, actualizado a las ", &hhmm, what].concat()
     }
 
     /// Replaces the view with the one for `shown`.
@@ -403,19 +471,19 @@ impl Widget {
             }
             Shown::Pending => {
                 let voucher = self.voucher.borrow();
-                let Some(v) = voucher.as_ref() else {
+                let Some(a) = voucher.as_ref() else {
                     return;
                 };
-                let (view, ticking) = pending::pending(v, self.host.client_width(), &self.handlers);
+                let (view, ticking) = pending::pending(a, &self.host, &self.handlers);
                 self.ticking.replace(Some(ticking));
                 view
             }
             other => {
                 let voucher = self.voucher.borrow();
-                let Some(v) = voucher.as_ref() else {
+                let Some(a) = voucher.as_ref() else {
                     return;
                 };
-                outcome::settled(other, v)
+                outcome::settled(other, a)
             }
         };
         self.content.replace(view);

@@ -4,10 +4,9 @@
 
 use super::Shown;
 use super::pending::header;
-use crate::api::FetchError;
+use crate::api::{Answer, FetchError};
 use crate::dom::{El, Handlers, el, svg, view};
 use vale_shared::expiry;
-use vale_shared::voucher::DisplayVoucher;
 
 /// Grey blocks where the voucher will be, while the first answer is on its way.
 pub fn loading() -> El {
@@ -53,7 +52,8 @@ pub fn failed(error: FetchError, handlers: &Handlers, retry: impl Fn() + 'static
 
 /// A voucher that no longer waits for cash, or (`Confirming`) waits only to hear of a
 /// payment made before the deadline.
-pub fn settled(shown: Shown, v: &DisplayVoucher) -> El {
+pub fn settled(shown: Shown, a: &Answer) -> El {
+    let v = &a.voucher;
     let deadline = || expiry::deadline_text(v.expires_at, v.network);
     let (class, mark, title, body): (&str, Icon, &str, String) = match shown {
         Shown::Paid => (
@@ -109,12 +109,24 @@ pub fn settled(shown: Shown, v: &DisplayVoucher) -> El {
             .concat(),
         ),
     };
+    // Back to the store, where a new code is asked for (or the order is followed).
+    let back = a.return_url.as_deref().map(|url| {
+        let label = match &a.merchant_name {
+            Some(name) => ["Volver a ", name].concat(),
+            None => "Volver a la tienda".to_owned(),
+        };
+        el("a")
+            .class("button primary")
+            .attr("href", url)
+            .text(&label)
+    });
     view().child(header(v, "Pago en efectivo")).child(
         el("div")
             .class(class)
             .child(icon(mark))
             .child(el("h3").class("title").text(title))
             .child(el("p").text(&body))
+            .maybe(back)
             .child(
                 el("p")
                     .class("reference")

@@ -1,6 +1,7 @@
 //! The voucher while it waits for the cash: amount, code, barcode, deadline and how to pay.
 
 use super::{Ticking, actions, barcode};
+use crate::api::Answer;
 use crate::dom::{El, Handlers, el, view};
 use crate::guidance;
 use time::OffsetDateTime;
@@ -16,7 +17,8 @@ pub const SOON: &str = "Quedan menos de 2 horas para pagar. Si no alcanzas a lle
 
 /// The pending voucher, and what of it ticks. Nothing else drawn here changes while it is
 /// pending.
-pub fn pending(v: &DisplayVoucher, host_width: i32, handlers: &Handlers) -> (El, Ticking) {
+pub fn pending(a: &Answer, host: &web_sys::HtmlElement, handlers: &Handlers) -> (El, Ticking) {
+    let v = &a.voucher;
     let code_label = match v.network {
         vale_shared::Network::Pagoefectivo => "Código CIP",
         vale_shared::Network::Efecty => "Número de referencia",
@@ -46,8 +48,10 @@ pub fn pending(v: &DisplayVoucher, host_width: i32, handlers: &Handlers) -> (El,
     let soon = el("p").class("soon").attr("role", "alert");
     soon.flag("hidden", true);
     let (finder_text, finder_url) = guidance::finder(v.network);
-    let channels = guidance::channels(v.network, v.amount, &v.payment_code);
-    let view = view()
+    let channels = guidance::channels(v.network, v.amount, &v.payment_code, a.convenio.as_deref());
+    let view = view();
+    let view = view
+        .clone()
         .child(header(v, "Paga en efectivo"))
         .child(
             el("section")
@@ -60,9 +64,9 @@ pub fn pending(v: &DisplayVoucher, host_width: i32, handlers: &Handlers) -> (El,
                         .text(code_label),
                 )
                 .child(code)
-                .children(actions::actions(v, &groups, handlers)),
+                .children(actions::actions(v, &groups, &view, host, handlers)),
         )
-        .child(barcode::barcode(&v.barcode, host_width))
+        .child(barcode::barcode(&v.barcode, host.client_width()))
         .child(
             el("section")
                 .class("block deadline")
@@ -99,6 +103,16 @@ pub fn pending(v: &DisplayVoucher, host_width: i32, handlers: &Handlers) -> (El,
                         .map(|(i, c)| channel(c, i == 0)),
                 )
                 .child(
+                    el("p").class("nearby").child(
+                        el("a")
+                            .class("button")
+                            .attr("href", guidance::nearby(v.network))
+                            .attr("target", "_blank")
+                            .attr("rel", "noopener noreferrer")
+                            .text("Buscar puntos cercanos"),
+                    ),
+                )
+                .child(
                     el("p")
                         .class("finder")
                         .text(finder_text)
@@ -110,7 +124,7 @@ pub fn pending(v: &DisplayVoucher, host_width: i32, handlers: &Handlers) -> (El,
                                 .attr("rel", "noopener noreferrer")
                                 .text(finder_url.trim_start_matches("https://www.")),
                         )
-                        .text("."),
+                        .text(". Solo te mostramos los lugares que aceptan este monto."),
                 ),
         )
         .child(

@@ -1,0 +1,168 @@
+//! "Mostrar al cajero": the voucher for the person behind the counter. The whole screen,
+//! white, the barcode as large as the screen allows in whole device-pixel modules (turned
+//! a quarter when that makes the modules wider), the code in large groups, the amount,
+//! and a hint to turn the brightness up. Closed by its button or Escape; focus goes back
+//! to the button that opened it.
+
+use super::barcode::image;
+use crate::barcode::{self, Shape};
+use crate::browser;
+use crate::dom::{El, Handlers, el};
+use std::rc::Rc;
+use vale_shared::barcode::{Symbol, symbol};
+use vale_shared::voucher::{DisplayVoucher, code_groups, group_for_reading};
+
+/// What the texts around the barcode take of the screen's height, in CSS pixels.
+const TEXT_CSS: f64 = 300.0;
+/// The screen's edges left free, in CSS pixels on each side.
+const MARGIN_CSS: f64 = 12.0;
+/// The widest module drawn, in CSS pixels (wider only makes the symbol harder to frame).
+const MAX_MODULE_CSS: f64 = 8.0;
+
+/// The hint under the code.
+pub const BRIGHTNESS: &str =
+    "Sube el brillo de la pantalla al máximo para que el lector lea el código.";
+
+/// The symbol drawn for a `width` × `height` CSS-pixel screen at `dpr`: the drawing and
+/// whether it is turned.
+fn drawing(symbol: &Symbol, width: f64, height: f64, dpr: f64) -> (barcode::Drawing, bool) {
+    let across_px = ((width - 2.0 * MARGIN_CSS).max(0.0) * dpr) as u32;
+    let down_px = ((height - TEXT_CSS).max(0.0) * dpr) as u32;
+    let max = (MAX_MODULE_CSS * dpr) as u32;
+    let modules = barcode::modules_across(symbol);
+    let flat = barcode::module_px(modules, across_px, max);
+    match symbol {
+        Symbol::Matrix { .. } => {
+            let px = barcode::module_px(modules, across_px.min(down_px), max);
+            (barcode::draw(symbol, px), false)
+        }
+        Symbol::Linear { .. } => {
+            let turned = barcode::module_px(modules, down_px, max);
+            // Turned only when the modules come out wider and the symbol still fits.
+            if turned > flat && modules.saturating_mul(turned) <= down_px {
+                let d = barcode::draw(symbol, turned).turned(across_px * 9 / 10);
+                (d, true)
+            } else {
+                // Bars a third of the screen's free height: easy to aim at.
+                let d = barcode::draw(symbol, flat).taller(down_px / 3);
+                (d, false)
+            }
+        }
+    }
+}
+
+/// Opens the cashier view over the page, inside `parent` (the pending view, so a new
+/// state closes it). `opener` gets the focus back.
+pub fn open(
+    v: &DisplayVoucher,
+    parent: &El,
+    opener: &El,
+    host: &web_sys::HtmlElement,
+    handlers: &Handlers,
+) {
+    let (width, height, dpr) = browser::screen_css();
+    let figure = symbol(&v.barcode).ok().map(|s| {
+        let (d, turned) = drawing(&s, width, height, dpr);
+        let class = match (d.shape, turned) {
+            (Shape::Matrix, _) => "qr",
+            (Shape::Linear, true) => "bars turned",
+            (Shape::Linear, false) => "bars",
+        };
+        el("div").class("cashier-bars").child(image(&d, dpr, class))
+    });
+    let close = el("button")
+        .attr("type", "button")
+        .class("button cashier-close")
+        .text("Cerrar");
+    let groups = code_groups(&v.payment_code);
+    let view = el("div")
+        .class("cashier")
+        .attr("role", "dialog")
+        .attr("aria-modal", "true")
+        .attr("aria-label", "Comprobante para el cajero")
+        .child(close.clone())
+        .child(el("p").class("cashier-brand").text(v.network.brand()))
+        .child(el("p").class("cashier-amount").text(&v.amount.to_string()))
+        .maybe(figure)
+        .child(
+            el("p")
+                .class("cashier-code")
+                .child(
+                    el("span")
+                        .class("sr")
+                        .text(&group_for_reading(&v.payment_code)),
+                )
+                .child(
+                    el("span")
+                        .attr("aria-hidden", "true")
+                        .children(groups.iter().map(|g| el("span").class("group").text(g))),
+                ),
+        )
+        .child(el("p").class("cashier-text").text(&v.barcode.text))
+        .child(el("p").class("cashier-hint").text(BRIGHTNESS));
+    let shut: Rc<dyn Fn()> = {
+        let (view, opener, host) = (view.clone(), opener.clone(), host.clone());
+        Rc::new(move || {
+            view.0.remove();
+            let _ = host.remove_attribute("cashier");
+            browser::focus(&opener.0);
+        })
+    };
+    let on_close = Rc::clone(&shut);
+    let view = view
+        .on("keydown", handlers, move |e| {
+            if browser::key(&e).as_deref() == Some("Escape") {
+                shut();
+            }
+        })
+        .attr("tabindex", "-1");
+    let _ = close.clone().on("click", handlers, move |_| on_close());
+    // The host's layout containment would hold a fixed box inside the card.
+    let _ = host.set_attribute("cashier", "");
+    let _ = parent.clone().child(view);
+    browser::focus(&close.0);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn linear(modules: usize) -> Symbol {
+        Symbol::Linear {
+            modules: (0..modules).map(|i| i % 3 == 0).collect(),
+            quiet_zone: 10,
+        }
+    }
+
+    #[test]
+    fn a_long_symbol_on_a_phone_turns_for_wider_modules() {
+        // A GS1-128 voucher: about 300 modules with its quiet zones.
+        let (d, turned) = drawing(&linear(280), 360.0, 740.0, 3.0);
+        assert!(turned);
+        assert_eq!(d.module_px, 4, "440 CSS px of height × 3 / 300 modules");
+        assert!(d.height <= (740.0 - TEXT_CSS) as u32 * 3);
+        let (flat, turned) = drawing(&linear(280), 1280.0, 800.0, 1.0);
+        assert!(!turned);
+        assert_eq!(flat.module_px, 4, "1256 px / 300 modules");
+        assert!(flat.width <= 1256);
+    }
+
+    #[test]
+    fn modules_stay_whole_and_at_least_two_pixels() {
+        for (w, h, dpr) in [
+            (320.0, 568.0, 1.0),
+            (360.0, 740.0, 1.0),
+            (412.0, 915.0, 2.625),
+        ] {
+            let (d, turned) = drawing(&linear(280), w, h, dpr);
+            let px = d.module_px;
+            assert!(px >= 2);
+            let (at, len): (Vec<u32>, Vec<u32>) = if turned {
+                d.rects.iter().map(|r| (r.y, r.height)).unzip()
+            } else {
+                d.rects.iter().map(|r| (r.x, r.width)).unzip()
+            };
+            assert!(at.iter().chain(&len).all(|n| n % px == 0), "{w}x{h}@{dpr}");
+        }
+    }
+}
