@@ -46,8 +46,19 @@ pub fn deadline(
     requested: Option<OffsetDateTime>,
     now: OffsetDateTime,
 ) -> Result<OffsetDateTime, ExpiryError> {
+    deadline_at_least(network, requested, now, MIN_LIFETIME)
+}
+
+/// [`deadline`] with another shortest lifetime than [`MIN_LIFETIME`] (an edge's test
+/// setting, so a test can watch a voucher expire in seconds).
+pub fn deadline_at_least(
+    network: Network,
+    requested: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+    min_lifetime: Duration,
+) -> Result<OffsetDateTime, ExpiryError> {
     if let Some(at) = requested {
-        if at - now < MIN_LIFETIME {
+        if at - now < min_lifetime {
             return Err(ExpiryError::TooSoon);
         }
         if at - now > MAX_LIFETIME {

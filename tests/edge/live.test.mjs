@@ -29,8 +29,10 @@ before(async () => {
       { sha256: sha256(LIVE_KEY), mode: 'live', role: 'secret' }],
     live: { pagoefectivo_secret: LIVE_PE_SECRET,
       pagoefectivo_api: { base_url: fake.base, id_service: '1234', access_key: 'ak_live' } },
+    confirmation_window_minutes: { pagoefectivo: 0 },
   }]);
-  edge = await startEdge({ vars: { MERCHANTS: merchants, VALE_ASK_AFTER_SECONDS: '1' } });
+  // Test settings: the sweep asks after 1 s, and a voucher may expire 2 s ahead.
+  edge = await startEdge({ vars: { MERCHANTS: merchants, VALE_ASK_AFTER_SECONDS: '1', VALE_MIN_LIFETIME_SECONDS: '2' } });
   live = api(edge.base, LIVE_KEY);
 });
 after(async () => {
@@ -268,5 +270,36 @@ describe('the sweep', () => {
     await edge.scheduled();
     assert.ok(Date.now() - started < 12_000, 'the sweep gave up after its deadline');
     for (const v of made) assert.equal((await live.get(`/v1/vouchers/${v.id}`)).json.status, 'pending');
+  });
+});
+
+describe('expiry asks first', () => {
+  // Read through the events (which do not touch the voucher), so only the voucher's own
+  // alarm can be what decides.
+  const ended = async (id) => {
+    for (const stop = Date.now() + 20_000; Date.now() < stop;) {
+      const events = (await live.get('/v1/events?limit=100')).json.data.filter((e) => e.data.id === id);
+      const end = events.find((e) => e.type === 'voucher.paid' || e.type === 'voucher.expired');
+      if (end) return end.type;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    return 'none';
+  };
+
+  test('a live voucher whose notification never came is asked about as it expires, and pays', async () => {
+    const v = (await live.post('/v1/vouchers', order({ expires_at: new Date(Date.now() + 4_000).toISOString() }))).json;
+    await payAtFake(v.payment_code, { notify: false });
+    const searches = cips('/v1/cips/search');
+    assert.equal(await ended(v.id), 'voucher.paid');
+    assert.ok(cips('/v1/cips/search') > searches, 'PagoEfectivo was asked');
+    assert.equal((await live.get(`/v1/vouchers/${v.id}`)).json.status, 'paid');
+  });
+
+  test('unpaid there, or PagoEfectivo unreachable: the voucher expires on time all the same', async () => {
+    const unpaid = (await live.post('/v1/vouchers', order({ expires_at: new Date(Date.now() + 4_000).toISOString() }))).json;
+    assert.equal(await ended(unpaid.id), 'voucher.expired');
+    const down = (await live.post('/v1/vouchers', order({ expires_at: new Date(Date.now() + 4_000).toISOString() }))).json;
+    fake.failNext('search', 503, 5);
+    assert.equal(await ended(down.id), 'voucher.expired');
   });
 });

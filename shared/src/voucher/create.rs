@@ -86,6 +86,18 @@ impl NewVoucher {
         livemode: bool,
         limits: impl Fn(Network, Currency) -> Option<Limits>,
     ) -> Result<NewVoucher, InvalidParam> {
+        Self::from_json_at_least(body, now, livemode, expiry::MIN_LIFETIME, limits)
+    }
+
+    /// [`NewVoucher::from_json`] with another shortest lifetime for `expires_at` (an edge's
+    /// test setting; the contract's is [`expiry::MIN_LIFETIME`]).
+    pub fn from_json_at_least(
+        body: &[u8],
+        now: OffsetDateTime,
+        livemode: bool,
+        min_lifetime: time::Duration,
+        limits: impl Fn(Network, Currency) -> Option<Limits>,
+    ) -> Result<NewVoucher, InvalidParam> {
         let fields: Map<String, Value> = serde_json::from_slice(body)
             .map_err(|_| invalid("body", "body_invalid", "The body must be a JSON object."))?;
         const KNOWN: [&str; 9] = [
@@ -161,13 +173,14 @@ impl NewVoucher {
                 )
             })
             .transpose()?;
-        let expires_at = expiry::deadline(network, requested, now).map_err(|e| {
-            let code = match e {
-                ExpiryError::TooSoon => "expires_at_too_soon",
-                ExpiryError::TooLate => "expires_at_too_late",
-            };
-            invalid("expires_at", code, e.to_string())
-        })?;
+        let expires_at =
+            expiry::deadline_at_least(network, requested, now, min_lifetime).map_err(|e| {
+                let code = match e {
+                    ExpiryError::TooSoon => "expires_at_too_soon",
+                    ExpiryError::TooLate => "expires_at_too_late",
+                };
+                invalid("expires_at", code, e.to_string())
+            })?;
 
         let customer = parse_customer(fields.get("customer"))?;
         let metadata = parse_metadata(fields.get("metadata"))?;

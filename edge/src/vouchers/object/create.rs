@@ -64,15 +64,32 @@ impl VoucherObject {
             .ok_or_else(|| ApiError::internal("create for an unknown merchant"))?;
         let real = clock::now();
         let body = request.body.as_deref().unwrap_or("\u{0}");
-        let new = NewVoucher::from_json(body.as_bytes(), real, *livemode, |n, c| {
-            merchant.limits(n, c)
-        })?;
+        let new = NewVoucher::from_json_at_least(
+            body.as_bytes(),
+            real,
+            *livemode,
+            self.min_lifetime(),
+            |n, c| merchant.limits(n, c),
+        )?;
         // The lease lives in memory: an attempt that dies with the object leaves no lock,
         // and its retry resumes the same voucher (the ledger gives back the claimed code).
         *self.running.borrow_mut() = Some(request.request_hash.clone());
         let issued = self.issue(merchant, *livemode, new, &request, real).await;
         *self.running.borrow_mut() = None;
         issued
+    }
+
+    /// The shortest `expires_at` ahead: the contract's 15 minutes, or
+    /// `VALE_MIN_LIFETIME_SECONDS` (tests only: a test watches a voucher expire in
+    /// seconds, live mode included, where there is no sandbox clock).
+    fn min_lifetime(&self) -> Duration {
+        self.env
+            .var("VALE_MIN_LIFETIME_SECONDS")
+            .ok()
+            .and_then(|v| v.to_string().parse::<u16>().ok())
+            .map_or(vale_shared::expiry::MIN_LIFETIME, |s| {
+                Duration::seconds(i64::from(s))
+            })
     }
 
     /// The stored answer when this object already holds the create (same key and body),

@@ -185,9 +185,19 @@ impl VoucherObject {
             Command::Get => {
                 let life = stored.life.at(stored.now(real));
                 if life != stored.life {
-                    stored = self.change(stored, life).await?;
+                    // An expiry a read notices asks the network first, as the alarm does.
+                    if self.ask_before_expiry(&stored).await? {
+                        stored = self.loaded(&scope)?;
+                    } else {
+                        // Reload after the await.
+                        stored = self.loaded(&scope)?;
+                        let life = stored.life.at(stored.now(clock::now()));
+                        if life != stored.life {
+                            stored = self.change(stored, life).await?;
+                        }
+                    }
                 }
-                self.render(&stored, &scope, real)
+                self.render(&stored, &scope, clock::now())
             }
             Command::Cancel => {
                 let cancel = |stored: &Stored| {
