@@ -91,6 +91,10 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
         (Post, ["v1", "sandbox", "vouchers", id, "expire"]) => {
             sandbox::expire(&req, env, &*config::load(env)?, id).await
         }
+        (Post, ["v1", "sandbox", "webhook_endpoints", id, "advance"]) => {
+            let id = id.to_owned();
+            sandbox::advance_endpoint(req, env, &*config::load(env)?, id).await
+        }
         (Post, ["v1", "sandbox", "vouchers", id, "advance"]) => {
             let id = (*id).to_owned();
             sandbox::advance(req, env, &*config::load(env)?, &id).await
@@ -108,7 +112,8 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
             | ["v1", "webhook_endpoints", _, "enable" | "rotate_secret"]
             | ["v1", "notifications", "pagoefectivo" | "efecty"]
             | ["v1", "notifications", "pagoefectivo" | "efecty", _]
-            | ["v1", "sandbox", "vouchers", _, "pay" | "expire" | "advance"],
+            | ["v1", "sandbox", "vouchers", _, "pay" | "expire" | "advance"]
+            | ["v1", "sandbox", "webhook_endpoints", _, "advance"],
         ) => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::not_found()),
     }

@@ -125,16 +125,9 @@ pub async fn expire(req: &Request, env: &Env, config: &Config, id: &str) -> ApiR
 }
 
 /// `POST /v1/sandbox/vouchers/{id}/advance {"seconds": N}`.
-pub async fn advance(
-    mut req: Request,
-    env: &Env,
-    config: &Config,
-    id: &str,
-) -> ApiResult<Response> {
-    let access = test_key(&req, config)?;
-    let id = parse_id(id)?;
-    let raw = body::read(&mut req).await?;
-    let seconds = serde_json::from_slice::<serde_json::Value>(&raw)
+/// `seconds` from a sandbox clock body: 1 to 6 years.
+fn advance_seconds(raw: &[u8]) -> ApiResult<i64> {
+    serde_json::from_slice::<serde_json::Value>(raw)
         .ok()
         .and_then(|v| v.get("seconds").and_then(serde_json::Value::as_i64))
         .filter(|s| (1..=MAX_ADVANCE_SECONDS).contains(s))
@@ -144,7 +137,34 @@ pub async fn advance(
                 "seconds_invalid",
                 "seconds must be a whole number from 1 to 189734400 (6 years).",
             )
-        })?;
+        })
+}
+
+/// `POST /v1/sandbox/webhook_endpoints/{id}/advance {"seconds": n}` (test keys): the
+/// endpoint's time moves ahead, so a retry schedule or the 5-day disable can be watched.
+pub async fn advance_endpoint(
+    mut req: Request,
+    env: &Env,
+    config: &Config,
+    id: &str,
+) -> ApiResult<Response> {
+    test_key(&req, config)?;
+    let raw = body::read(&mut req).await?;
+    let seconds = advance_seconds(&raw)?;
+    let action = crate::events::api::EndpointAction::SandboxAdvance { seconds };
+    crate::events::api::change_endpoint(&req, env, config, id, action).await
+}
+
+pub async fn advance(
+    mut req: Request,
+    env: &Env,
+    config: &Config,
+    id: &str,
+) -> ApiResult<Response> {
+    let access = test_key(&req, config)?;
+    let id = parse_id(id)?;
+    let raw = body::read(&mut req).await?;
+    let seconds = advance_seconds(&raw)?;
     let body = VoucherClient::of(env, &id)?
         .text(
             Scope::merchant(&access.merchant.id, access.mode),

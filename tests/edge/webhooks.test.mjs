@@ -200,4 +200,36 @@ describe('deliveries', () => {
     assert.equal(enabled.json.status, 'enabled');
     await merchant.call('DELETE', `/v1/webhook_endpoints/${ep.id}`);
   });
+
+  test('an endpoint failing every delivery for 5 days is disabled, says why, and enable delivers what waited', { timeout: 60_000 }, async () => {
+    let failing = true;
+    behaviour.set('/down', () => (failing ? 500 : 200));
+    const ep = await endpoint('/down', ['voucher.paid']);
+    const v = await paidVoucher();
+    await deliveries('/down', 1, about(v.id)); // the first attempt fails
+    const advance = (seconds) => merchant.post(`/v1/sandbox/webhook_endpoints/${ep.id}/advance`, { seconds });
+    // Four days in: still failing, still enabled.
+    assert.equal((await advance(4 * 86_400)).status, 200);
+    await deliveries('/down', 2, about(v.id));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal((await merchant.get(`/v1/webhook_endpoints/${ep.id}`)).json.status, 'enabled');
+    // Past five days: the next failure disables it.
+    await advance(86_400 + 60);
+    await deliveries('/down', 3, about(v.id));
+    let got;
+    for (const stop = Date.now() + 10_000; Date.now() < stop;) {
+      got = (await merchant.get(`/v1/webhook_endpoints/${ep.id}`)).json;
+      if (got.status === 'disabled') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(got.status, 'disabled');
+    assert.match(got.disabled_reason, /5 days.*HTTP 500/);
+    // Live keys have no sandbox; bad input is a 400.
+    assert.equal((await advance(0)).status, 400);
+    failing = false;
+    await merchant.post(`/v1/webhook_endpoints/${ep.id}/enable`);
+    const all = await deliveries('/down', 4, about(v.id));
+    assert.equal(all.length, 4);
+    await merchant.call('DELETE', `/v1/webhook_endpoints/${ep.id}`);
+  });
 });

@@ -192,6 +192,11 @@ pub enum EndpointAction {
     Enable,
     /// `POST /v1/webhook_endpoints/{id}/rotate_secret`.
     RotateSecret,
+    /// `POST /v1/sandbox/webhook_endpoints/{id}/advance` (test keys only).
+    SandboxAdvance {
+        /// How far, checked by the sandbox route.
+        seconds: i64,
+    },
 }
 
 /// Deletes, enables or rotates the secret of one endpoint (secret key).
@@ -211,6 +216,12 @@ pub async fn change_endpoint(
             id,
             secret: new_secret()?,
         },
+        EndpointAction::SandboxAdvance { seconds } => {
+            if access.mode != crate::config::Mode::Test {
+                return Err(ApiError::not_found());
+            }
+            Command::SandboxAdvanceEndpoint { id, seconds }
+        }
     };
     let body = EventsClient::of(env, &access.merchant.id, access.mode)?
         .text(&command)

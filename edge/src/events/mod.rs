@@ -112,6 +112,15 @@ pub enum Command {
         /// The new secret.
         secret: String,
     },
+    /// Test mode only (the sandbox): moves one endpoint's time `seconds` ahead, as if
+    /// that much time had passed for it: its pending deliveries fall due that much
+    /// sooner and its failing streak is that much older.
+    SandboxAdvanceEndpoint {
+        /// Its id.
+        id: WebhookEndpointId,
+        /// How far.
+        seconds: i64,
+    },
     /// Delivers whatever is due (the cron's sweep after a restart).
     Wake,
 }

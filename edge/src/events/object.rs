@@ -356,6 +356,25 @@ impl Events {
                 serde_json::json!({"id": id, "object": "webhook_endpoint", "secret": secret})
                     .to_string()
             }
+            Command::SandboxAdvanceEndpoint { id, seconds } => {
+                let endpoint = self.endpoint(id.as_str())?;
+                if endpoint.livemode != 0 {
+                    return Err(ApiError::not_found());
+                }
+                let (on, ms) = (id.to_string(), seconds.saturating_mul(1000));
+                storage::atomically(&self.state.storage(), &self.sql, move |sql| {
+                    sql.exec(
+                        "UPDATE endpoint SET failing_since_ms = failing_since_ms - ? WHERE id = ?",
+                        vec![int(ms), text(&on)],
+                    )?;
+                    sql.exec(
+                        "UPDATE delivery SET next_at_ms = next_at_ms - ? WHERE endpoint_id = ? AND state = 'pending'",
+                        vec![int(ms), text(&on)],
+                    )?;
+                    Ok(())
+                })?;
+                self.endpoint(id.as_str())?.render(false)?.to_string()
+            }
             Command::Wake => {
                 // Deliver what fell due while the runtime was down, now.
                 self.deliver_due().await?;
