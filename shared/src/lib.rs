@@ -12,6 +12,7 @@ pub mod id;
 pub mod money;
 pub mod network;
 pub mod pagoefectivo;
+pub mod refund;
 pub mod secret;
 pub mod state;
 pub mod voucher;

@@ -410,6 +410,8 @@ pub fn parse_search(body: &[u8]) -> Result<Vec<(String, CipState)>, AnswerError>
 mod tests {
     use super::*;
     use time::macros::datetime;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn pen(minor: i64) -> Money {
         Money::new(minor, Currency::Pen).unwrap()
