@@ -59,7 +59,7 @@ for (const c of CASES) {
       assert.equal(voucher.network, c.network);
 
       // The barcode on screen scans, and says what the API says it encodes.
-      const svg = widget.locator('figure.barcode svg');
+      const svg = widget.locator('figure.barcode .barcode-scroll svg');
       await svg.waitFor();
       const shot = artifact(`${c.network}-barcode.png`);
       await svg.screenshot({ path: shot });

@@ -120,6 +120,7 @@ pub fn ensure_test_packages() -> Result {
         ("/usr/bin/chromium", "chromium"),
         ("/usr/bin/chromedriver", "chromium-driver"),
         ("/usr/bin/zbarimg", "zbar-tools"),
+        ("/usr/bin/pdftoppm", "poppler-utils"),
     ];
     let missing: Vec<&str> = wanted
         .iter()

@@ -19,7 +19,28 @@ const MAX_QR_MODULE_CSS: f64 = 8.0;
 
 /// The barcode figure for a widget `host_width` CSS pixels wide (0 before layout); a
 /// symbol that cannot be drawn leaves only its text, which the cashier can still type.
+///
+/// Paper gets drawings of its own, hidden on screen (whatever the screen chose, paper
+/// is sized in millimetres by `style.css`): bars side by side for a sheet, and turned
+/// (bars across, one after the other down the paper) for a 58 mm receipt.
 pub fn barcode(code: &Barcode, host_width: i32) -> El {
+    let paper = symbol(code).ok().map(|symbol| {
+        let flat = barcode::draw(&symbol, barcode::MIN_MODULE_PX);
+        let class = if flat.shape == Shape::Linear {
+            "paper-flat bars"
+        } else {
+            "paper-flat qr"
+        };
+        let sheet = image(&flat, 1.0, class);
+        let receipt = (flat.shape == Shape::Linear).then(|| {
+            image(
+                &flat.clone().turned(flat.height),
+                1.0,
+                "paper-turned bars turned",
+            )
+        });
+        el("div").class("barcode-paper").child(sheet).maybe(receipt)
+    });
     let drawing = symbol(code).ok().map(|symbol| {
         let dpr = browser::device_pixel_ratio();
         let (max_css, max_module_css) = match symbol {
@@ -52,6 +73,7 @@ pub fn barcode(code: &Barcode, host_width: i32) -> El {
     el("figure")
         .class("block barcode")
         .child(el("div").class("barcode-scroll").maybe(drawing))
+        .maybe(paper)
         .child(el("figcaption").class("barcode-text").text(&code.text))
 }
 

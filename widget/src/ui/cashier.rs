@@ -14,6 +14,9 @@ use vale_shared::voucher::{DisplayVoucher, code_groups, group_for_reading};
 
 /// What the texts around the barcode take of the screen's height, in CSS pixels.
 const TEXT_CSS: f64 = 300.0;
+/// The least left for the brand and the amount above a turned symbol that fits no other
+/// way (a long GS1-128 on a 1× phone); the code and the hint then scroll into view.
+const MIN_TEXT_CSS: f64 = 150.0;
 /// The screen's edges left free, in CSS pixels on each side.
 const MARGIN_CSS: f64 = 12.0;
 /// The widest module drawn, in CSS pixels (wider only makes the symbol harder to frame).
@@ -37,15 +40,25 @@ fn drawing(symbol: &Symbol, width: f64, height: f64, dpr: f64) -> (barcode::Draw
             (barcode::draw(symbol, px), false)
         }
         Symbol::Linear { .. } => {
+            let fits = |px: u32, room: u32| modules.saturating_mul(px) <= room;
             let turned = barcode::module_px(modules, down_px, max);
-            // Turned only when the modules come out wider and the symbol still fits.
-            if turned > flat && modules.saturating_mul(turned) <= down_px {
-                let d = barcode::draw(symbol, turned).turned(across_px * 9 / 10);
-                (d, true)
+            let tight_px = ((height - MIN_TEXT_CSS).max(0.0) * dpr) as u32;
+            let tight = barcode::module_px(modules, tight_px, max);
+            // Turned when the modules come out wider and the symbol fits; flat when it
+            // fits across; else turned into nearly the whole height, if it fits there.
+            let px = if fits(turned, down_px) && turned > flat {
+                Some(turned)
+            } else if fits(flat, across_px) {
+                None
+            } else if fits(tight, tight_px) {
+                Some(tight)
             } else {
+                None
+            };
+            match px {
+                Some(px) => (barcode::draw(symbol, px).turned(across_px * 9 / 10), true),
                 // Bars a third of the screen's free height: easy to aim at.
-                let d = barcode::draw(symbol, flat).taller(down_px / 3);
-                (d, false)
+                None => (barcode::draw(symbol, flat).taller(down_px / 3), false),
             }
         }
     }
@@ -145,6 +158,15 @@ mod tests {
         assert!(!turned);
         assert_eq!(flat.module_px, 4, "1256 px / 300 modules");
         assert!(flat.width <= 1256);
+    }
+
+    #[test]
+    fn a_symbol_that_fits_no_other_way_takes_nearly_the_whole_height() {
+        // 270 modules × 2 px: wider than a 1× phone, taller than its comfortable room.
+        let (d, turned) = drawing(&linear(250), 360.0, 740.0, 1.0);
+        assert!(turned);
+        assert_eq!(d.module_px, 2);
+        assert!(d.height <= 740 - MIN_TEXT_CSS as u32);
     }
 
     #[test]
