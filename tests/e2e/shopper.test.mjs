@@ -117,6 +117,7 @@ test('after one visit the voucher opens with no network, marked offline with its
     assert.equal(bare(await widget.locator('.code .sr').textContent()), voucher.payment_code);
     assert.ok(apiCalls >= 1, 'the widget still asked the network');
     await widget.screenshot({ path: artifact('offline.png') });
+    assert.deepEqual(await axe(page), [], 'offline: axe');
 
     // Back online, a payment made meanwhile replaces the copy at once.
     const paid = await merchant.post(`/v1/sandbox/vouchers/${voucher.id}/pay`);
@@ -269,6 +270,40 @@ test('every state reads on a 320 px phone with no sideways scroll and no serious
     }
     for (const [name, list] of Object.entries(found)) assert.deepEqual(list, [], name);
   });
+
+test('at 200 % zoom the voucher reflows, and reduced motion stills the loading skeleton', { timeout: 60_000 }, async () => {
+  const voucher = await issue(efectyOrder());
+  // A 1280 px laptop at 200 %: 640 CSS px at 2 device pixels each.
+  const context = await browser.newContext({ viewport: { width: 640, height: 400 }, deviceScaleFactor: 2 });
+  try {
+    const page = await open(context, voucher);
+    const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(scroll <= 640, `${scroll} px wide at 640`);
+    const clipped = await page.locator('vale-voucher').evaluate((host) =>
+      [...host.shadowRoot.querySelectorAll('p, h2, h3, button, a, summary')]
+        .filter((e) => !e.classList.contains('sr'))
+        .filter((e) => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === 'hidden')
+        .map((e) => e.className));
+    assert.deepEqual(clipped, [], 'no text cut off');
+    await page.close();
+
+    // The first answer held back: the skeleton shows, still when motion is reduced.
+    for (const motion of ['reduce', 'no-preference']) {
+      const slow = await context.newPage();
+      await slow.emulateMedia({ reducedMotion: motion });
+      await slow.route(`${edge.base}/v1/vouchers/${voucher.id}`, () => {});
+      await slow.goto(voucher.hosted_url);
+      const sk = slow.locator('vale-voucher .sk').first();
+      await sk.waitFor();
+      const animation = await sk.evaluate((e) => getComputedStyle(e).animationName);
+      if (motion === 'reduce') assert.equal(animation, 'none');
+      else assert.notEqual(animation, 'none');
+      await slow.close();
+    }
+  } finally {
+    await context.close();
+  }
+});
 
 test('every control is reached with the keyboard, in order, and works from it', { timeout: 60_000 }, async () => {
   const voucher = await issue(efectyOrder());

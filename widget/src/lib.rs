@@ -20,15 +20,21 @@
 //! `--vale-accent` (buttons, links; default a teal with AA contrast on white),
 //! `--vale-font` (font stack), `--vale-radius` (card and button corners).
 //!
+//! Besides the voucher: a cashier view (`ui::cashier`), a copy kept for offline use
+//! (`saved`), a calendar reminder ([`ics`]), places to pay filtered by the amount
+//! ([`guidance`]), and drawings for paper (A4 and 58 mm receipts).
+//!
 //! # Building
 //!
-//! From the workspace root (the xtask runs the same into `www/widget/`):
+//! `cargo xtask build widget` does all of this into `www/widget/` and names the wasm
+//! `vale.<hash>.wasm` (passed to the bundle as `--define:VALE_WASM="./vale.<hash>.wasm"`).
+//! By hand, from the workspace root:
 //!
 //! ```sh
 //! cargo build -p vale-widget --target wasm32-unknown-unknown --release
 //! wasm-bindgen --target web --no-typescript --out-dir www/widget --out-name vale_widget \
 //!     $CARGO_TARGET_DIR/wasm32-unknown-unknown/release/vale_widget.wasm
-//! node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+//! node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers \
 //!     www/widget/vale_widget_bg.wasm -o www/widget/vale_widget_bg.wasm
 //! cp widget/js/vale.js www/widget/vale.js
 //! ```
