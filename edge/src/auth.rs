@@ -9,7 +9,7 @@
 use crate::config::{Config, Merchant, Mode, Role};
 use crate::error::{ApiError, ApiResult};
 use sha2::{Digest, Sha256};
-use vale_shared::id::ClientSecret;
+use vale_shared::id::{ClientSecret, RefundId, RefundSecret};
 use worker::Request;
 
 /// A merchant's key, recognised.
@@ -21,9 +21,17 @@ pub struct Access<'a> {
     pub mode: Mode,
     /// What it may do.
     pub role: Role,
+    /// The SHA-256 of the key itself: which key did something (a refund's creator may
+    /// not approve it).
+    pub key: [u8; 32],
 }
 
 impl Access<'_> {
+    /// The key's SHA-256 in hex, as configuration and records name it.
+    pub fn key_id(&self) -> String {
+        hex::encode(self.key)
+    }
+
     /// `livemode` of the objects this key sees.
     pub fn livemode(&self) -> bool {
         self.mode.livemode()
@@ -37,6 +45,8 @@ pub enum Caller<'a> {
     Key(Access<'a>),
     /// A storefront page holding one voucher's client secret (verified).
     Client(ClientSecret),
+    /// A shopper's refund page holding one refund's client secret (verified).
+    Refund(RefundSecret),
 }
 
 /// The mode and role a token's prefix claims (`sk_test_…` → test, secret).
@@ -76,22 +86,28 @@ pub fn caller<'a>(req: &Request, config: &'a Config) -> ApiResult<Caller<'a>> {
     let token = bearer(req).ok_or_else(ApiError::unauthenticated)?;
     let token = token.as_str();
     if let Some((mode, role)) = claimed(token) {
-        let digest = hex::encode(Sha256::digest(token.as_bytes()));
-        return match config.key(&digest) {
+        let raw: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        return match config.key(&hex::encode(raw)) {
             Some((merchant, key)) if key.mode == mode && key.role == role => {
                 Ok(Caller::Key(Access {
                     merchant,
                     mode,
                     role,
+                    key: raw,
                 }))
             }
             _ => Err(ApiError::unauthenticated()),
         };
     }
+    let key = config.server_key.expose().as_bytes();
+    if token.starts_with(RefundId::PREFIX) {
+        return match RefundSecret::parse(token) {
+            Ok(secret) if secret.verify(key) => Ok(Caller::Refund(secret)),
+            _ => Err(ApiError::unauthenticated()),
+        };
+    }
     match ClientSecret::parse(token) {
-        Ok(secret) if secret.verify(config.server_key.expose().as_bytes()) => {
-            Ok(Caller::Client(secret))
-        }
+        Ok(secret) if secret.verify(key) => Ok(Caller::Client(secret)),
         _ => Err(ApiError::unauthenticated()),
     }
 }
@@ -108,7 +124,15 @@ pub fn secret<'a>(req: &Request, config: &'a Config) -> ApiResult<Access<'a>> {
 pub fn reader<'a>(req: &Request, config: &'a Config) -> ApiResult<Access<'a>> {
     match caller(req, config)? {
         Caller::Key(access) => Ok(access),
-        Caller::Client(_) => Err(ApiError::permission_denied()),
+        Caller::Client(_) | Caller::Refund(_) => Err(ApiError::permission_denied()),
+    }
+}
+
+/// Routes that approve or reject: a restricted key only (`403` otherwise).
+pub fn restricted<'a>(req: &Request, config: &'a Config) -> ApiResult<Access<'a>> {
+    match caller(req, config)? {
+        Caller::Key(access) if access.role == Role::Restricted => Ok(access),
+        _ => Err(ApiError::permission_denied()),
     }
 }
 

@@ -12,7 +12,8 @@
 //!            "pagoefectivo_api": {"base_url": "https://…", "id_service": "…", "access_key": "…"}},
 //!   "efecty_gln": "7709998000018", "efecty_convenio": "112233",
 //!   "limits": {"efecty": {"COP": {"min": 500000, "max": 400000000}}},
-//!   "confirmation_window_minutes": {"efecty": 720, "pagoefectivo": 60}}]
+//!   "confirmation_window_minutes": {"efecty": 720, "pagoefectivo": 60},
+//!   "refund_window_days": 15, "refund_approval_above": {"COP": 100000000}}]
 //! ```
 //!
 //! A configuration that could break a create is refused at load, naming the merchant and
@@ -143,9 +144,25 @@ pub struct Merchant {
     pub efecty_convenio: Option<String>,
     limits: BTreeMap<(Network, Currency), Limits>,
     windows: BTreeMap<Network, Duration>,
+    refund_window: Duration,
+    approval_above: BTreeMap<Currency, i64>,
 }
 
+/// How long after a payment a refund may be opened, unless configured: 15 days.
+pub const DEFAULT_REFUND_WINDOW_DAYS: u32 = 15;
+
 impl Merchant {
+    /// How long after a payment a refund may be opened (`refund_window_days`).
+    pub fn refund_window(&self) -> Duration {
+        self.refund_window
+    }
+
+    /// Refunds above this amount (minor units) in `currency` wait for a restricted key's
+    /// approval (`refund_approval_above`); `None`: none wait.
+    pub fn approval_above(&self, currency: Currency) -> Option<i64> {
+        self.approval_above.get(&currency).copied()
+    }
+
     /// The notification secrets of `mode`.
     pub fn secrets(&self, mode: Mode) -> &NetworkSecrets {
         match mode {
@@ -212,6 +229,10 @@ struct RawMerchant {
     limits: BTreeMap<Network, BTreeMap<String, Limits>>,
     #[serde(default)]
     confirmation_window_minutes: BTreeMap<Network, u32>,
+    #[serde(default)]
+    refund_window_days: Option<u32>,
+    #[serde(default)]
+    refund_approval_above: BTreeMap<String, i64>,
 }
 
 /// Every configured merchant and key.
@@ -373,6 +394,20 @@ impl Config {
                 }
                 windows.insert(network, Duration::minutes(i64::from(minutes)));
             }
+            let refund_window_days = m.refund_window_days.unwrap_or(DEFAULT_REFUND_WINDOW_DAYS);
+            if !(1..=365).contains(&refund_window_days) {
+                return Err(bad("refund_window_days must be 1 to 365"));
+            }
+            let mut approval_above = BTreeMap::new();
+            for (code, above) in m.refund_approval_above {
+                let currency: Currency = code
+                    .parse()
+                    .map_err(|_| bad("refund_approval_above: unknown currency"))?;
+                if above < 0 {
+                    return Err(bad("refund_approval_above must be 0 or more"));
+                }
+                approval_above.insert(currency, above);
+            }
             merchants.push(Merchant {
                 id,
                 name: m.name,
@@ -382,6 +417,8 @@ impl Config {
                 efecty_convenio: m.efecty_convenio,
                 limits,
                 windows,
+                refund_window: Duration::days(i64::from(refund_window_days)),
+                approval_above,
             });
         }
         Ok(Config {

@@ -34,6 +34,7 @@ fn local(config: &Config) -> ApiResult<Access<'_>> {
         merchant,
         mode: Mode::Test,
         role: Role::Secret,
+        key: [0; 32],
     })
 }
 

@@ -15,6 +15,7 @@ mod ledger;
 mod notifications;
 mod rail;
 mod random;
+mod refunds;
 mod routes;
 mod rpc;
 mod sandbox;

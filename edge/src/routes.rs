@@ -7,6 +7,7 @@ use crate::events;
 use crate::events::api::EndpointAction;
 use crate::hosted;
 use crate::notifications;
+use crate::refunds;
 use crate::sandbox;
 use crate::vouchers::api;
 use vale_shared::Network;
@@ -16,10 +17,26 @@ use worker::{Env, Method, Request, Response};
 pub async fn handle(req: Request, env: &Env) -> Response {
     let path = req.path();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let cors = matches!(segments.as_slice(), ["v1", "vouchers", _]) && api::wants_cors(&req);
+    let cors = matches!(
+        segments.as_slice(),
+        ["v1", "vouchers", _] | ["v1", "refunds", _] | ["v1", "refunds", _, "destination"]
+    ) && api::wants_cors(&req);
     let result = route(req, env, &segments).await;
     let resp = result.unwrap_or_else(ApiError::into_response);
     if cors { api::with_cors(resp) } else { resp }
+}
+
+fn refund_move(name: &str) -> Option<refunds::Move> {
+    use refunds::Move;
+    Some(match name {
+        "cancel" => Move::Cancel,
+        "approve" => Move::Approve,
+        "reject" => Move::Reject,
+        "settle" => Move::Settle,
+        "fail" => Move::Fail,
+        "destination" => Move::Destination,
+        _ => return None,
+    })
 }
 
 fn network(name: &str) -> Option<Network> {
@@ -47,6 +64,22 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
         }
         (Get, ["v1", "vouchers", id, "notifications"]) => {
             api::notifications(&req, env, &*config::load(env)?, id).await
+        }
+        (Options, ["v1", "refunds", _] | ["v1", "refunds", _, "destination"]) => {
+            Ok(api::preflight())
+        }
+        (Post, ["v1", "refunds"]) => refunds::create(req, env, &*config::load(env)?).await,
+        (Get, ["v1", "refunds"]) => refunds::list(&req, env, &*config::load(env)?).await,
+        (Get, ["v1", "refunds", id]) => {
+            refunds::retrieve(&req, env, &*config::load(env)?, id).await
+        }
+        (Post, ["v1", "refunds", id, action]) if refund_move(action).is_some() => {
+            let what = refund_move(action).ok_or_else(ApiError::not_found)?;
+            let id = (*id).to_owned();
+            refunds::change(req, env, &*config::load(env)?, &id, what).await
+        }
+        (Get, ["v1", "payouts", "files", date]) => {
+            refunds::payout_file(&req, env, &*config::load(env)?, date).await
         }
         (Get, ["v1", "events"]) => events::api::list(&req, env, &*config::load(env)?).await,
         (Get, ["v1", "events", id]) => {
@@ -113,7 +146,16 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
             | ["v1", "notifications", "pagoefectivo" | "efecty"]
             | ["v1", "notifications", "pagoefectivo" | "efecty", _]
             | ["v1", "sandbox", "vouchers", _, "pay" | "expire" | "advance"]
-            | ["v1", "sandbox", "webhook_endpoints", _, "advance"],
+            | ["v1", "sandbox", "webhook_endpoints", _, "advance"]
+            | ["v1", "refunds"]
+            | ["v1", "refunds", _]
+            | [
+                "v1",
+                "refunds",
+                _,
+                "cancel" | "approve" | "reject" | "settle" | "fail" | "destination",
+            ]
+            | ["v1", "payouts", "files", _],
         ) => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::not_found()),
     }

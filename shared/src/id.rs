@@ -299,6 +299,170 @@ impl fmt::Debug for ClientSecret {
     }
 }
 
+/// A refund's id, `re_…`: its voucher's random part and the refund's number on that
+/// voucher (two base32 characters), so a refund is found in its voucher's object without
+/// a lookup. The voucher id is not a secret (the refund object names it anyway).
+///
+/// ```
+/// use vale_shared::{VoucherId, id::RefundId};
+/// let voucher = VoucherId::from_random([9; 15]);
+/// let id = RefundId::new(&voucher, 33);
+/// assert_eq!(id.voucher_id(), voucher);
+/// assert_eq!(id.number(), 33);
+/// assert_eq!(id.as_str().parse::<RefundId>(), Ok(id));
+/// assert!("re_x".parse::<RefundId>().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RefundId(String);
+
+impl RefundId {
+    /// The prefix.
+    pub const PREFIX: &'static str = "re_";
+    /// How many refunds one voucher can have.
+    pub const MAX_PER_VOUCHER: u16 = 1024;
+
+    /// Refund number `n` (below [`RefundId::MAX_PER_VOUCHER`]) of `voucher`.
+    pub fn new(voucher: &VoucherId, n: u16) -> RefundId {
+        let random = voucher
+            .as_str()
+            .strip_prefix(VoucherId::PREFIX)
+            .unwrap_or("");
+        let n = usize::from(n % Self::MAX_PER_VOUCHER);
+        let at = |i: usize| char::from(ALPHABET.get(i).copied().unwrap_or(b'0'));
+        RefundId(format!("re_{random}{}{}", at(n / 32), at(n % 32)))
+    }
+
+    /// The voucher it refunds.
+    pub fn voucher_id(&self) -> VoucherId {
+        let random = self.0.get(3..3 + RANDOM_LEN).unwrap_or("");
+        VoucherId(format!("{}{random}", VoucherId::PREFIX))
+    }
+
+    /// Its number on the voucher.
+    pub fn number(&self) -> u16 {
+        let value = |b: u8| ALPHABET.iter().position(|a| *a == b).unwrap_or(0);
+        let tail = self.0.as_bytes().get(3 + RANDOM_LEN..).unwrap_or(&[]);
+        match tail {
+            [hi, lo] => u16::try_from(value(*hi) * 32 + value(*lo)).unwrap_or(0),
+            _ => 0,
+        }
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for RefundId {
+    type Err = IdError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let error = IdError { prefix: "re_" };
+        let rest = s.strip_prefix("re_").ok_or(error)?;
+        let (random, number) = (rest.get(..RANDOM_LEN), rest.get(RANDOM_LEN..));
+        match (random, number) {
+            (Some(r), Some(n))
+                if is_random_part(r)
+                    && n.len() == 2
+                    && n.bytes().all(|b| ALPHABET.contains(&b)) =>
+            {
+                Ok(RefundId(s.to_owned()))
+            }
+            _ => Err(error),
+        }
+    }
+}
+
+impl fmt::Display for RefundId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for RefundId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for RefundId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A refund's client secret, `re_…_secret_…`: the shopper's refund page reads that one
+/// refund's display view and submits its destination with it, nothing else. Derived like
+/// [`ClientSecret`] (another domain tag), never stored, never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RefundSecret(String);
+
+impl RefundSecret {
+    /// The secret of `refund` under `key`.
+    ///
+    /// ```
+    /// use vale_shared::{VoucherId, id::{RefundId, RefundSecret}};
+    /// let refund = RefundId::new(&VoucherId::from_random([1; 15]), 0);
+    /// let secret = RefundSecret::derive(b"server key", &refund);
+    /// assert_eq!(secret.refund_id(), Some(refund));
+    /// assert!(secret.verify(b"server key"));
+    /// assert!(!RefundSecret::parse(secret.expose()).unwrap().verify(b"other"));
+    /// ```
+    pub fn derive(key: &[u8], refund: &RefundId) -> Self {
+        use hmac::{Hmac, Mac as _};
+        let tag = Hmac::<sha2::Sha256>::new_from_slice(key)
+            .map(|mac| {
+                mac.chain_update(format!("vale/refund-secret/v1/{refund}"))
+                    .finalize()
+                    .into_bytes()
+            })
+            .unwrap_or_default();
+        let mut random = [0_u8; 15];
+        for (to, from) in random.iter_mut().zip(tag.iter()) {
+            *to = *from;
+        }
+        RefundSecret(format!("{refund}_secret_{}", encode(&random)))
+    }
+
+    /// Its shape only; see [`RefundSecret::verify`].
+    pub fn parse(s: &str) -> Result<Self, IdError> {
+        let error = IdError { prefix: "re_" };
+        let (refund, random) = s.split_once("_secret_").ok_or(error)?;
+        refund.parse::<RefundId>()?;
+        if is_random_part(random) {
+            Ok(RefundSecret(s.to_owned()))
+        } else {
+            Err(error)
+        }
+    }
+
+    /// Whether `key` derives this secret for the refund it names (constant time).
+    pub fn verify(&self, key: &[u8]) -> bool {
+        self.refund_id().is_some_and(|id| {
+            let expected = RefundSecret::derive(key, &id);
+            crate::secret::constant_time_eq(expected.0.as_bytes(), self.0.as_bytes())
+        })
+    }
+
+    /// The refund it opens.
+    pub fn refund_id(&self) -> Option<RefundId> {
+        self.0.split_once("_secret_")?.0.parse().ok()
+    }
+
+    /// The text, for the refund page's link.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for RefundSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RefundSecret([REDACTED])")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

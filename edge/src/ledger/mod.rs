@@ -19,6 +19,7 @@ pub use object::Ledger;
 use crate::error::ApiResult;
 use crate::rpc;
 use serde::{Deserialize, Serialize};
+use vale_shared::id::RefundId;
 use vale_shared::{MerchantId, Network, VoucherId};
 use worker::{Env, Stub};
 
@@ -70,10 +71,34 @@ pub enum Command {
         /// Its first row.
         row: IndexRow,
     },
-    /// Writes a voucher's row, if newer (or the same version with a new wake-up).
+    /// Writes a voucher's row, if newer (or the same version with a new wake-up), and
+    /// with it its refunds' rows.
     Update {
         /// The row.
         row: IndexRow,
+        /// The voucher's refunds, as of that version.
+        #[serde(default)]
+        refunds: Vec<RefundRow>,
+    },
+    /// Refunds, newest first.
+    ListRefunds {
+        /// Live or test.
+        livemode: bool,
+        /// Only this status.
+        status: Option<String>,
+        /// 1 to 100.
+        limit: u32,
+        /// The last id of the previous page.
+        starting_after: Option<RefundId>,
+    },
+    /// Refunds whose payout was prepared in `[from_ms, to_ms)`, oldest first.
+    RefundsPrepared {
+        /// Live or test.
+        livemode: bool,
+        /// Unix ms.
+        from_ms: i64,
+        /// Unix ms.
+        to_ms: i64,
     },
     /// Forgets a voucher (its retention ended).
     Remove {
@@ -159,6 +184,28 @@ pub struct ToAsk {
 pub struct Asking {
     /// The vouchers, least recently asked first.
     pub ask: Vec<ToAsk>,
+}
+
+/// A refund's row in the index (ids and states, nothing of the shopper).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefundRow {
+    /// `re_…`.
+    pub id: RefundId,
+    /// Its status name.
+    pub status: String,
+    /// Unix ms.
+    pub created_ms: i64,
+    /// When its payout was prepared, Unix ms.
+    pub processing_ms: Option<i64>,
+}
+
+/// The answer to `ListRefunds` and `RefundsPrepared`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RefundIds {
+    /// In order.
+    pub ids: Vec<RefundId>,
+    /// Whether more follow.
+    pub has_more: bool,
 }
 
 /// The answer to `List`.

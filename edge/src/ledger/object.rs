@@ -3,12 +3,15 @@
 //! Each command runs synchronously against SQLite with no `await` between its reads and
 //! writes, inside one transaction: all of it commits, or none.
 
-use super::{Asking, Claimed, Command, Done, Due, Found, Ids, IndexRow, ListQuery, Overdue, ToAsk};
+use super::{
+    Asking, Claimed, Command, Done, Due, Found, Ids, IndexRow, ListQuery, Overdue, RefundIds, ToAsk,
+};
 use crate::error::{ApiError, ApiResult, ErrorType};
 use crate::rpc;
 use crate::storage::{self, flag, int, text};
 use serde::Deserialize;
 use std::cell::Cell;
+use vale_shared::id::RefundId;
 use vale_shared::{Network, VoucherId};
 use worker::{
     DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State,
@@ -38,6 +41,18 @@ CREATE INDEX voucher_by_wake ON voucher (wake_at_ms);
     "
 ALTER TABLE voucher ADD COLUMN asked_ms INTEGER;
 CREATE INDEX voucher_to_ask ON voucher (livemode, network, status, asked_ms);
+",
+    "
+CREATE TABLE refund (
+  seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+  id            TEXT NOT NULL UNIQUE,
+  livemode      INTEGER NOT NULL,
+  status        TEXT NOT NULL,
+  created_ms    INTEGER NOT NULL,
+  processing_ms INTEGER
+);
+CREATE INDEX refund_by_status ON refund (livemode, status, seq);
+CREATE INDEX refund_by_payout ON refund (livemode, processing_ms);
 ",
 ];
 
@@ -92,6 +107,20 @@ fn ids(rows: Vec<IdRow>) -> ApiResult<Vec<VoucherId>> {
         .collect()
 }
 
+/// A page of refund ids (one more was asked for, to know whether more follow).
+fn refund_ids(rows: Vec<IdRow>, limit: u32) -> ApiResult<String> {
+    let has_more = rows.len() > limit as usize;
+    let ids = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|r| {
+            r.id.parse()
+                .map_err(|_| ApiError::internal("ledger: bad refund id"))
+        })
+        .collect::<ApiResult<Vec<RefundId>>>()?;
+    json(&RefundIds { ids, has_more })
+}
+
 impl Ledger {
     fn run(&self, command: Command) -> ApiResult<String> {
         if !self.ready.get() {
@@ -120,19 +149,81 @@ impl Ledger {
                 })?;
                 json(&Claimed { payment_code: code })
             }
-            Command::Update { row } => {
-                self.sql.exec(
-                    "UPDATE voucher SET status = ?, version = ?, wake_at_ms = ?
-                     WHERE id = ? AND version <= ?",
-                    vec![
-                        text(&row.status),
-                        int(row.version),
-                        int(row.wake_at_ms),
-                        text(row.id.as_str()),
-                        int(row.version),
-                    ],
-                )?;
+            Command::Update { row, refunds } => {
+                storage::atomically(&self.state.storage(), &self.sql, move |sql| {
+                    let newer = sql
+                        .exec(
+                            "UPDATE voucher SET status = ?, version = ?, wake_at_ms = ?
+                             WHERE id = ? AND version <= ? RETURNING livemode",
+                            vec![
+                                text(&row.status),
+                                int(row.version),
+                                int(row.wake_at_ms),
+                                text(row.id.as_str()),
+                                int(row.version),
+                            ],
+                        )?
+                        .to_array::<serde_json::Value>()?;
+                    // Refund rows only from the newest version (an older update that
+                    // arrives late changes nothing).
+                    let Some(livemode) = newer
+                        .first()
+                        .and_then(|v| v.get("livemode"))
+                        .and_then(serde_json::Value::as_i64)
+                    else {
+                        return Ok(());
+                    };
+                    for r in &refunds {
+                        sql.exec(
+                            "INSERT INTO refund (id, livemode, status, created_ms, processing_ms) VALUES (?, ?, ?, ?, ?)
+                             ON CONFLICT (id) DO UPDATE SET status = excluded.status, processing_ms = excluded.processing_ms",
+                            vec![
+                                text(r.id.as_str()),
+                                int(livemode),
+                                text(&r.status),
+                                int(r.created_ms),
+                                storage::opt_int(r.processing_ms),
+                            ],
+                        )?;
+                    }
+                    Ok(())
+                })?;
                 json(&Done { ok: true })
+            }
+            Command::ListRefunds {
+                livemode,
+                status,
+                limit,
+                starting_after,
+            } => {
+                let mut query = "SELECT id FROM refund WHERE livemode = ?".to_owned();
+                let mut args = vec![flag(livemode)];
+                if let Some(status) = &status {
+                    query.push_str(" AND status = ?");
+                    args.push(text(status));
+                }
+                if let Some(after) = &starting_after {
+                    query.push_str(" AND seq < (SELECT seq FROM refund WHERE id = ?)");
+                    args.push(text(after.as_str()));
+                }
+                query.push_str(" ORDER BY seq DESC LIMIT ?");
+                args.push(int(i64::from(limit) + 1));
+                let rows: Vec<IdRow> = self.sql.exec(&query, args)?.to_array()?;
+                refund_ids(rows, limit)
+            }
+            Command::RefundsPrepared {
+                livemode,
+                from_ms,
+                to_ms,
+            } => {
+                let rows: Vec<IdRow> = self
+                    .sql
+                    .exec(
+                        "SELECT id FROM refund WHERE livemode = ? AND processing_ms >= ? AND processing_ms < ? ORDER BY processing_ms LIMIT 10001",
+                        vec![flag(livemode), int(from_ms), int(to_ms)],
+                    )?
+                    .to_array()?;
+                refund_ids(rows, 10_000)
             }
             Command::Remove { id } => {
                 self.sql

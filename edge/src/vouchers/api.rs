@@ -63,7 +63,7 @@ pub async fn retrieve(req: &Request, env: &Env, config: &Config, id: &str) -> Ap
     let scope = match caller {
         Caller::Key(access) => Scope::merchant(&access.merchant.id, access.mode),
         Caller::Client(secret) if secret.voucher_id() == id => Scope::Client,
-        Caller::Client(_) => return Err(ApiError::permission_denied()),
+        Caller::Client(_) | Caller::Refund(_) => return Err(ApiError::permission_denied()),
     };
     let body = VoucherClient::of(env, &id)?
         .text(scope, Command::Get)
@@ -91,7 +91,7 @@ pub fn preflight() -> Response {
     let resp = Response::builder().with_status(204).empty();
     let headers = resp.headers();
     let _ = headers.set("access-control-allow-origin", "*");
-    let _ = headers.set("access-control-allow-methods", "GET, OPTIONS");
+    let _ = headers.set("access-control-allow-methods", "GET, POST, OPTIONS");
     let _ = headers.set(
         "access-control-allow-headers",
         "Authorization, Content-Type",

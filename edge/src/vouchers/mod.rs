@@ -34,6 +34,11 @@ pub enum Scope {
     },
     /// The voucher's own client secret (display view only).
     Client,
+    /// A refund's client secret: that refund's display view and its destination.
+    Refund {
+        /// The refund it opens.
+        refund: vale_shared::id::RefundId,
+    },
 }
 
 impl Scope {
@@ -188,6 +193,72 @@ pub enum Command {
     },
     /// Do whatever is due (the cron's sweep after a restart, an alarm that was missed).
     Wake,
+    /// Opens a refund of this voucher (or of one of its unexpected payments).
+    CreateRefund(RefundRequest),
+    /// Acts on one of this voucher's refunds.
+    Refund {
+        /// Which.
+        id: vale_shared::id::RefundId,
+        /// What to do.
+        action: RefundAction,
+    },
+    /// This voucher's refunds, newest first.
+    Refunds {
+        /// Only this status.
+        status: Option<vale_shared::refund::RefundStatus>,
+    },
+}
+
+/// A refund create, as the object receives it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RefundRequest {
+    /// The body as text.
+    pub body: Option<String>,
+    /// SHA-256 (hex) of the raw body.
+    pub request_hash: String,
+    /// SHA-256 (hex) of the `Idempotency-Key`, when one was sent.
+    pub idempotency_key: Option<String>,
+    /// The creating key's SHA-256 (hex).
+    pub created_by: String,
+    /// The edge's public origin for `collect_url`.
+    pub origin: String,
+}
+
+/// What to do with a refund.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case")]
+pub enum RefundAction {
+    /// Read it (its display view for [`Scope::Refund`]).
+    Get,
+    /// Before `processing`.
+    Cancel,
+    /// A restricted key approves (`by`: its SHA-256).
+    Approve {
+        /// The approving key.
+        by: String,
+    },
+    /// A restricted key rejects.
+    Reject {
+        /// The rejecting key.
+        by: String,
+    },
+    /// The shopper says where the money goes (the raw body).
+    Destination {
+        /// The body as text.
+        body: Option<String>,
+    },
+    /// The payout arrived (or the cash was collected).
+    Settle {
+        /// The bank's or network's reference, if any.
+        reference: Option<String>,
+    },
+    /// The payout failed.
+    Fail {
+        /// Why.
+        reason: vale_shared::refund::FailureReason,
+    },
+    /// The payout file's line: the destination whole (secret key only).
+    PayoutLine,
 }
 
 /// A command for one voucher.

@@ -82,6 +82,36 @@ CREATE TABLE outbox (
   forwarded  INTEGER NOT NULL DEFAULT 0
 );
 ",
+    "
+CREATE TABLE refund (
+  number               INTEGER PRIMARY KEY,
+  id                   TEXT NOT NULL UNIQUE,
+  payment_seq          INTEGER,
+  amount               INTEGER NOT NULL,
+  currency             TEXT NOT NULL,
+  reason               TEXT NOT NULL,
+  status               TEXT NOT NULL,
+  metadata             TEXT NOT NULL,
+  created_by           TEXT NOT NULL,
+  created_ms           INTEGER NOT NULL,
+  expires_ms           INTEGER NOT NULL,
+  destination          TEXT,
+  withdrawal_code      TEXT,
+  collectable_until_ms INTEGER,
+  processing_ms        INTEGER,
+  succeeded_ms         INTEGER,
+  failure_reason       TEXT,
+  settle_reference     TEXT,
+  changed_ms           INTEGER NOT NULL,
+  version              INTEGER NOT NULL
+);
+CREATE TABLE refund_key (
+  key_hash     TEXT PRIMARY KEY,
+  request_hash TEXT NOT NULL,
+  refund_id    TEXT NOT NULL,
+  response     TEXT NOT NULL
+);
+",
 ];
 
 /// How long raw notification bodies are kept in the audit trail.
@@ -143,6 +173,17 @@ pub struct Stored {
     pub indexed_version: i64,
     /// Index updates that failed in a row (for back-off).
     pub index_failures: i64,
+    /// What refunds of the voucher's own payment gave back and hold.
+    pub refunds: RefundTotals,
+}
+
+/// The refunds of a voucher's own payment, summed (unexpected payments' refunds apart).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RefundTotals {
+    /// Succeeded, in minor units.
+    pub refunded: i64,
+    /// Not failed, cancelled or expired (what is spoken for), in minor units.
+    pub held: i64,
 }
 
 #[derive(Deserialize)]
@@ -166,6 +207,8 @@ struct Row {
     version: i64,
     indexed_version: i64,
     index_failures: i64,
+    refunded: i64,
+    held: i64,
 }
 
 fn corrupt(what: &str) -> ApiError {
@@ -188,7 +231,11 @@ impl Stored {
             .exec(
                 "SELECT id, merchant_id, livemode, network, amount, currency, payment_code, issued,
                         created_at, expires_at, window_s, status, paid_at, expired_at, cancelled_at,
-                        clock_offset_s, version, indexed_version, index_failures
+                        clock_offset_s, version, indexed_version, index_failures,
+                        (SELECT COALESCE(SUM(amount), 0) FROM refund
+                          WHERE payment_seq IS NULL AND status = 'succeeded') AS refunded,
+                        (SELECT COALESCE(SUM(amount), 0) FROM refund WHERE payment_seq IS NULL
+                          AND status IN ('pending_approval', 'requires_action', 'processing', 'succeeded')) AS held
                  FROM voucher",
                 None,
             )?
@@ -219,6 +266,10 @@ impl Stored {
             version: r.version,
             indexed_version: r.indexed_version,
             index_failures: r.index_failures,
+            refunds: RefundTotals {
+                refunded: r.refunded,
+                held: r.held,
+            },
         }))
     }
 
@@ -277,15 +328,35 @@ impl Stored {
     ) -> ApiResult<()> {
         let payments = PaymentRow::load_all(sql)?;
         let data = serde_json::to_string(&self.render(server_key, &payments))?;
+        self.emit_data(sql, kind, change, &data, now_ms)
+    }
+
+    /// Writes event `kind` of the change named `change` with `data` (a rendered object)
+    /// into the outbox; writing it twice is one event.
+    pub fn emit_data(
+        &self,
+        sql: &SqlStorage,
+        kind: EventType,
+        change: &str,
+        data: &str,
+        now_ms: i64,
+    ) -> ApiResult<()> {
         sql.exec(
             "INSERT OR IGNORE INTO outbox (event_id, type, created_ms, data) VALUES (?, ?, ?, ?)",
             vec![
                 text(event_id(&self.id, kind, change).as_str()),
                 text(kind.as_str()),
                 int(now_ms),
-                text(&data),
+                text(data),
             ],
         )?;
+        Ok(())
+    }
+
+    /// A new version with no change of money state (a refund moved): the index learns it.
+    pub fn touch(&mut self, sql: &SqlStorage) -> ApiResult<()> {
+        self.version += 1;
+        sql.exec("UPDATE voucher SET version = ?", vec![int(self.version)])?;
         Ok(())
     }
 
@@ -338,8 +409,8 @@ impl Stored {
             paid_at: self.life.paid_at.map(local),
             expired_at: self.life.expired_at.map(local),
             cancelled_at: self.life.cancelled_at.map(local),
-            amount_refunded: paid.then_some(0),
-            amount_refundable: paid.then_some(self.amount.minor()),
+            amount_refunded: paid.then_some(self.refunds.refunded),
+            amount_refundable: paid.then_some((self.amount.minor() - self.refunds.held).max(0)),
             hosted_url: format!(
                 "{}/v/{}?cs={}",
                 self.issued.origin,

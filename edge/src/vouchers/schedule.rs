@@ -36,6 +36,11 @@ pub struct Facts {
     pub index_failures: i64,
     /// When the oldest audit-trail body still kept was received.
     pub oldest_body: Option<OffsetDateTime>,
+    /// The next refund deadline (a destination never chosen, a withdrawal not
+    /// collected), on the voucher's clock.
+    pub refund_due: Option<OffsetDateTime>,
+    /// When a refund last changed (receipts are kept as long as the voucher).
+    pub refund_changed: Option<OffsetDateTime>,
 }
 
 impl Facts {
@@ -45,6 +50,7 @@ impl Facts {
             self.life.paid_at,
             self.life.expired_at,
             self.life.cancelled_at,
+            self.refund_changed,
         ]
         .into_iter()
         .flatten()
@@ -54,6 +60,7 @@ impl Facts {
     /// Whether the voucher itself is due for deletion at `now` (runtime clock).
     pub fn is_purgeable(&self, now: OffsetDateTime) -> bool {
         self.life.next_change().is_none()
+            && self.refund_due.is_none()
             && now + self.clock_offset >= self.last_change() + VOUCHER_RETENTION
     }
 
@@ -62,6 +69,7 @@ impl Facts {
         let voucher_clock = |t: OffsetDateTime| t - self.clock_offset;
         let candidates = [
             self.life.next_change().map(voucher_clock),
+            self.refund_due.map(voucher_clock),
             (!self.indexed).then(|| now + retry_delay(self.index_failures)),
             // Bodies are stamped with the runtime's clock and purged by the voucher's.
             self.oldest_body.map(|t| voucher_clock(t + BODY_RETENTION)),
@@ -96,6 +104,8 @@ mod tests {
             indexed: true,
             index_failures: 0,
             oldest_body: None,
+            refund_due: None,
+            refund_changed: None,
         }
     }
 

@@ -205,6 +205,7 @@ impl VoucherObject {
             version: 1,
             indexed_version: 1,
             index_failures: 0,
+            refunds: record::RefundTotals::default(),
         };
         let config = self.config()?;
         let response = json(&stored.render(config.server_key.expose().as_bytes(), &[]))?;

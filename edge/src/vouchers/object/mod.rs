@@ -13,10 +13,11 @@
 //! lost between the object and the index.
 
 mod create;
+mod refunds;
 
 use super::record::{self, MIGRATIONS, PaymentRow, Stored};
 use super::schedule::Facts;
-use super::{Applied, Command, Envelope, Notice, Scope};
+use super::{Applied, Command, Envelope, Notice, RefundAction, Scope};
 use crate::clock;
 use crate::config::{self, Config, Mode};
 use crate::error::{ApiError, ApiResult, ErrorType};
@@ -139,6 +140,9 @@ impl VoucherObject {
         };
         match (stored, scope) {
             (Some(stored), Scope::Client) => Ok(stored),
+            (Some(stored), Scope::Refund { refund }) if refund.voucher_id() == stored.id => {
+                Ok(stored)
+            }
             (Some(stored), Scope::Merchant { merchant, livemode })
                 if stored.merchant == *merchant && stored.livemode == *livemode =>
             {
@@ -175,7 +179,18 @@ impl VoucherObject {
         if let Command::Create(request) = command {
             return json(&self.create(&scope, request).await?);
         }
-        if matches!(scope, Scope::Client) && !matches!(command, Command::Get) {
+        let allowed = match (&scope, &command) {
+            (Scope::Merchant { .. }, _) | (Scope::Client, Command::Get) => true,
+            (
+                Scope::Refund { refund },
+                Command::Refund {
+                    id,
+                    action: RefundAction::Get | RefundAction::Destination { .. },
+                },
+            ) => refund == id,
+            _ => false,
+        };
+        if !allowed {
             return Err(ApiError::permission_denied());
         }
         let mut stored = self.loaded(&scope)?;
@@ -282,6 +297,22 @@ impl VoucherObject {
                 self.wake(true).await?;
                 json(&Done { ok: true })
             }
+            Command::CreateRefund(request) => {
+                let (replayed, refund) = self.create_refund(stored, request).await?;
+                json(&serde_json::json!({
+                    "replayed": replayed,
+                    "refund": RawValue::from_string(refund)?,
+                }))
+            }
+            Command::Refund { id, action } => {
+                let origin = stored.issued.origin.clone();
+                self.refund_action(stored, &scope, &id, action, &origin)
+                    .await
+            }
+            Command::Refunds { status } => {
+                let origin = stored.issued.origin.clone();
+                self.list_refunds(&stored, status, &origin)
+            }
         }
     }
 
@@ -292,7 +323,7 @@ impl VoucherObject {
         let payments = PaymentRow::load_all(&self.sql)?;
         let voucher = stored.render(key, &payments);
         match scope {
-            Scope::Merchant { .. } => json(&voucher),
+            Scope::Merchant { .. } | Scope::Refund { .. } => json(&voucher),
             Scope::Client => {
                 let merchant = config.merchant(&stored.merchant);
                 let server_time = stored.now(real).to_offset(stored.network.utc_offset());
@@ -491,6 +522,7 @@ impl VoucherObject {
         let Some(stored) = Stored::load(&self.sql)? else {
             return Ok(());
         };
+        self.refund_deadlines(stored.now(clock::now())).await?;
         if self.ask_before_expiry(&stored).await? {
             return Ok(());
         }
@@ -572,7 +604,11 @@ fn facts(sql: &SqlStorage, stored: &Stored) -> ApiResult<Facts> {
         .next();
     let oldest = pending.as_ref().and_then(|p| p.oldest);
     let unforwarded = pending.map_or(0, |p| p.unforwarded);
+    let (refund_due, refund_changed) = refunds::schedule_facts(sql)?;
+    let at = |ms: Option<i64>| ms.map(|ms| clock::from_millis(u64::try_from(ms).unwrap_or(0)));
     Ok(Facts {
+        refund_due: at(refund_due),
+        refund_changed: at(refund_changed),
         life: stored.life,
         created_at: stored.created_at,
         clock_offset: stored.clock_offset,
@@ -597,8 +633,14 @@ async fn sync_index(env: &Env, storage: &Storage, sql: &SqlStorage) -> ApiResult
         status: stored.life.status.as_str().to_owned(),
         wake_at_ms: clock::millis(facts(sql, &stored)?.next_wake(now)),
     };
+    let refunds: Vec<ledger::RefundRow> = sql
+        .exec(
+            "SELECT id, status, created_ms, processing_ms FROM refund ORDER BY number",
+            None,
+        )?
+        .to_array()?;
     let sent = LedgerClient::of(env, &stored.merchant)?
-        .call::<Done>(&ledger::Command::Update { row })
+        .call::<Done>(&ledger::Command::Update { row, refunds })
         .await;
     match &sent {
         Ok(_) => sql.exec(
