@@ -13,7 +13,8 @@
 //!   "efecty_gln": "7709998000018", "efecty_convenio": "112233",
 //!   "limits": {"efecty": {"COP": {"min": 500000, "max": 400000000}}},
 //!   "confirmation_window_minutes": {"efecty": 720, "pagoefectivo": 60},
-//!   "refund_window_days": 15, "refund_approval_above": {"COP": 100000000}}]
+//!   "refund_window_days": 15, "refund_approval_above": {"COP": 100000000},
+//!   "unexpected_payments": "keep"}]
 //! ```
 //!
 //! A configuration that could break a create is refused at load, naming the merchant and
@@ -146,6 +147,10 @@ pub struct Merchant {
     windows: BTreeMap<Network, Duration>,
     refund_window: Duration,
     approval_above: BTreeMap<Currency, i64>,
+    /// `unexpected_payments: "refund"`: money a voucher could not take is offered back at
+    /// once (a refund opened with reason `paid_after_expiry` or `overpayment`); `"keep"`
+    /// (the default) leaves it to the merchant.
+    pub refund_unexpected: bool,
 }
 
 /// How long after a payment a refund may be opened, unless configured: 15 days.
@@ -233,6 +238,8 @@ struct RawMerchant {
     refund_window_days: Option<u32>,
     #[serde(default)]
     refund_approval_above: BTreeMap<String, i64>,
+    #[serde(default)]
+    unexpected_payments: Option<String>,
 }
 
 /// Every configured merchant and key.
@@ -408,6 +415,11 @@ impl Config {
                 }
                 approval_above.insert(currency, above);
             }
+            let refund_unexpected = match m.unexpected_payments.as_deref() {
+                None | Some("keep") => false,
+                Some("refund") => true,
+                Some(_) => return Err(bad("unexpected_payments must be keep or refund")),
+            };
             merchants.push(Merchant {
                 id,
                 name: m.name,
@@ -419,6 +431,7 @@ impl Config {
                 windows,
                 refund_window: Duration::days(i64::from(refund_window_days)),
                 approval_above,
+                refund_unexpected,
             });
         }
         Ok(Config {

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { startEdge } from '../support/edge.mjs';
-import { EFECTY_SECRET, PE_SECRET, api, efectyOrder, peBody, peOrder, postPe } from '../support/vale.mjs';
+import { EFECTY_SECRET, PE_SECRET, api, efectyOrder, peBody, peOrder, peSign, postPe } from '../support/vale.mjs';
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 // Refunds above COP 30.000 / PEN 20.00 wait for approval.
@@ -21,6 +21,12 @@ const MERCHANTS = JSON.stringify([{
   test: { pagoefectivo_secret: PE_SECRET, efecty_secret: EFECTY_SECRET },
   efecty_convenio: '112233',
   refund_approval_above: { COP: 3_000_000, PEN: 2_000 },
+}, {
+  // This store gives back money a voucher could not take, at once.
+  id: 'mer_000000000000000000000003', name: 'Tienda Que Devuelve',
+  keys: [{ sha256: sha256('sk_test_gives_back'), mode: 'test', role: 'secret' }],
+  test: { pagoefectivo_secret: 'pe_gives_back_secret' },
+  unexpected_payments: 'refund',
 }]);
 
 let edge;
@@ -141,6 +147,20 @@ describe('the money rule', () => {
     const voucher = await read(v.id);
     assert.equal(voucher.status, 'paid', 'the voucher\'s own payment was not refunded');
     assert.equal(voucher.amount_refundable, 2_500);
+  });
+
+  test('with unexpected_payments: refund, money a voucher could not take is offered back at once', async () => {
+    const store = api(edge.base, 'sk_test_gives_back');
+    const v = (await store.post('/v1/vouchers', peOrder())).json;
+    await store.post(`/v1/sandbox/vouchers/${v.id}/pay`);
+    const body = peBody({ cip: v.payment_code, operation: `twice-${Date.now()}` });
+    const sent = await postPe(edge.base, body, peSign(body, 'pe_gives_back_secret'));
+    assert.equal(sent.status, 200);
+    const again = await postPe(edge.base, body, peSign(body, 'pe_gives_back_secret'));
+    assert.equal(again.json.duplicate, true);
+    const refunds = (await store.get(`/v1/refunds?voucher=${v.id}`)).json.data;
+    assert.deepEqual(refunds.map((r) => [r.reason, r.amount, r.status, r.unexpected_payment]),
+      [['overpayment', 2_500, 'requires_action', true]], 'one refund, however many messages');
   });
 
   test('idempotency: the same key and body replays, another body is 422', async () => {

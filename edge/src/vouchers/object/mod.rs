@@ -33,7 +33,7 @@ use std::cell::{Cell, RefCell};
 use time::{Duration, OffsetDateTime};
 use vale_shared::VoucherStatus;
 use vale_shared::event::EventType;
-use vale_shared::voucher::{Decision, Life, NotificationOutcome};
+use vale_shared::voucher::{Decision, Life, NotificationOutcome, Payment, PaymentOutcome};
 use worker::{
     DurableObject, Env, Request, Response, Result, ScheduledTime, SqlStorage, State, Storage,
     durable_object,
@@ -411,6 +411,7 @@ impl VoucherObject {
         let received_ms = clock::millis(real);
         let id = notification_id.clone();
         let key = self.server_key()?;
+        let network_key = notice.network_key.clone();
         let stored = storage::atomically(&self.storage(), &self.sql, move |sql| {
             sql.exec(
                 "INSERT INTO notification (id, message_id, network_key, received_ms, outcome, body) VALUES (?, ?, ?, ?, ?, ?)",
@@ -443,6 +444,16 @@ impl VoucherObject {
             Ok(next)
         })?;
         self.after_write(&stored).await?;
+        if let Some(Payment {
+            outcome: PaymentOutcome::Unexpected(anomaly),
+            ..
+        }) = decision.payment
+        {
+            // Reload after the await.
+            if let Some(stored) = Stored::load(&self.sql)? {
+                self.refund_unexpected(stored, &network_key, anomaly).await;
+            }
+        }
         match decision.outcome {
             NotificationOutcome::AmountMismatch => Err(ApiError::invalid(
                 "amount",

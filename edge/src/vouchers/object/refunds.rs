@@ -12,6 +12,7 @@ use crate::vouchers::record::Stored;
 use crate::vouchers::{RefundAction, RefundRequest, Scope};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use sha2::Digest as _;
 use time::{Duration, OffsetDateTime};
 use vale_shared::event::EventType;
 use vale_shared::id::{RefundId, RefundSecret};
@@ -470,6 +471,64 @@ impl VoucherObject {
         })?;
         self.after_write(&stored).await?;
         Ok((false, rendered))
+    }
+
+    /// The merchant's policy for money a voucher could not take: with `refund`, a refund
+    /// of that payment is opened at once (idempotently, by the payment's network key), with
+    /// reason `paid_after_expiry` (after expiry or cancel) or `overpayment` (paid twice,
+    /// under another code). A failure is logged; the payment itself is already kept.
+    pub(super) async fn refund_unexpected(
+        &self,
+        stored: Stored,
+        network_key: &str,
+        anomaly: vale_shared::state::Anomaly,
+    ) {
+        use vale_shared::state::Anomaly;
+        let Ok(config) = self.config() else { return };
+        if !config
+            .merchant(&stored.merchant)
+            .is_some_and(|m| m.refund_unexpected)
+        {
+            return;
+        }
+        let index = match self
+            .sql
+            .exec(
+                "SELECT COUNT(*) AS n FROM payment WHERE reason IS NOT NULL",
+                None,
+            )
+            .and_then(|c| c.to_array::<Value>())
+        {
+            Ok(rows) => {
+                rows.first()
+                    .and_then(|r| r.get("n"))
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0)
+                    - 1
+            }
+            Err(_) => return,
+        };
+        let reason = match anomaly {
+            Anomaly::PaidAfterExpiry | Anomaly::PaidAfterCancel => Reason::PaidAfterExpiry,
+            Anomaly::PaidTwice | Anomaly::CodeMismatch => Reason::Overpayment,
+        };
+        let body =
+            json!({"voucher": stored.id, "unexpected_payment": index, "reason": reason.as_str()})
+                .to_string();
+        let hash = |t: &str| hex::encode(sha2::Sha256::digest(t.as_bytes()));
+        let request = RefundRequest {
+            request_hash: hash(&body),
+            idempotency_key: Some(hash(&format!("vale/auto-refund/{network_key}"))),
+            body: Some(body),
+            created_by: "policy:unexpected_payments".to_owned(),
+            origin: stored.issued.origin.clone(),
+        };
+        if let Err(e) = self.create_refund(stored, request).await {
+            worker::console_error!(
+                "automatic refund of an unexpected payment failed ({})",
+                e.code
+            );
+        }
     }
 
     /// Everything but create: read, cancel, approve, reject, the destination, settle, fail.
