@@ -14,6 +14,7 @@ pub mod network;
 pub mod pagoefectivo;
 pub mod refund;
 pub mod secret;
+pub mod settlement;
 pub mod state;
 pub mod voucher;
 pub mod webhook;
