@@ -8,23 +8,36 @@ use worker::Request;
 /// (and more than any voucher request needs).
 pub const MAX_BODY: usize = 64 * 1024;
 
-fn too_large() -> ApiError {
+/// The largest settlement file the edge reads: 5 MiB.
+pub const MAX_FILE: usize = 5 * 1024 * 1024;
+
+fn too_large(max: usize) -> ApiError {
+    let what = if max >= 1024 * 1024 {
+        format!("{} MiB", max / (1024 * 1024))
+    } else {
+        format!("{} KiB", max / 1024)
+    };
     ApiError::new(
         413,
         ErrorType::InvalidRequestError,
         "body_too_large",
-        "The body is larger than 64 KiB.",
+        format!("The body is larger than {what}."),
     )
 }
 
 /// The raw body, refusing more than [`MAX_BODY`] bytes without reading past the limit.
 pub async fn read(req: &mut Request) -> ApiResult<Vec<u8>> {
+    read_at_most(req, MAX_BODY).await
+}
+
+/// The raw body, refusing more than `max` bytes without reading past the limit.
+pub async fn read_at_most(req: &mut Request, max: usize) -> ApiResult<Vec<u8>> {
     let declared = req.headers().get("content-length").ok().flatten();
     if declared
         .and_then(|n| n.trim().parse::<u64>().ok())
-        .is_some_and(|n| n > MAX_BODY as u64)
+        .is_some_and(|n| n > max as u64)
     {
-        return Err(too_large());
+        return Err(too_large(max));
     }
     let mut stream = match req.stream() {
         Ok(stream) => stream,
@@ -41,8 +54,8 @@ pub async fn read(req: &mut Request) -> ApiResult<Vec<u8>> {
                 "The body could not be read.",
             )
         })?;
-        if body.len() + chunk.len() > MAX_BODY {
-            return Err(too_large());
+        if body.len() + chunk.len() > max {
+            return Err(too_large(max));
         }
         body.extend_from_slice(&chunk);
     }

@@ -19,6 +19,7 @@ mod refunds;
 mod routes;
 mod rpc;
 mod sandbox;
+mod settlements;
 mod storage;
 mod sweep;
 mod vouchers;

@@ -357,7 +357,7 @@ pub async fn payout_file(
 
 /// One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break; a
 /// leading `=`, `+`, `-` or `@` is prefixed with `'` so a spreadsheet never runs it.
-fn csv_field(raw: &str) -> String {
+pub fn csv_field(raw: &str) -> String {
     let safe = if raw.starts_with(['=', '+', '-', '@']) && !raw.starts_with("+5") {
         format!("'{raw}")
     } else {

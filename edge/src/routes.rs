@@ -9,6 +9,7 @@ use crate::hosted;
 use crate::notifications;
 use crate::refunds;
 use crate::sandbox;
+use crate::settlements;
 use crate::vouchers::api;
 use vale_shared::Network;
 use worker::{Env, Method, Request, Response};
@@ -80,6 +81,20 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
         }
         (Get, ["v1", "payouts", "files", date]) => {
             refunds::payout_file(&req, env, &*config::load(env)?, date).await
+        }
+        (Post, ["v1", "settlements"]) => settlements::create(req, env, &*config::load(env)?).await,
+        (Get, ["v1", "settlements"]) => settlements::list(&req, env, &*config::load(env)?).await,
+        (Get, ["v1", "settlements", "unsettled"]) => {
+            settlements::unsettled(&req, env, &*config::load(env)?).await
+        }
+        (Get, ["v1", "settlements", id]) => {
+            settlements::retrieve(&req, env, &*config::load(env)?, id).await
+        }
+        (Get, ["v1", "settlements", id, "lines"]) => {
+            settlements::lines(&req, env, &*config::load(env)?, id).await
+        }
+        (Get, ["v1", "sandbox", "settlements", date]) => {
+            settlements::sandbox_file(&req, env, &*config::load(env)?, date).await
         }
         (Get, ["v1", "events"]) => events::api::list(&req, env, &*config::load(env)?).await,
         (Get, ["v1", "events", id]) => {
@@ -155,7 +170,11 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
                 _,
                 "cancel" | "approve" | "reject" | "settle" | "fail" | "destination",
             ]
-            | ["v1", "payouts", "files", _],
+            | ["v1", "payouts", "files", _]
+            | ["v1", "settlements"]
+            | ["v1", "settlements", _]
+            | ["v1", "settlements", _, "lines"]
+            | ["v1", "sandbox", "settlements", _],
         ) => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::not_found()),
     }

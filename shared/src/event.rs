@@ -186,9 +186,15 @@ pub struct UnknownEventType;
 /// assert!(a.as_str().starts_with("evt_"));
 /// ```
 pub fn event_id(voucher: &VoucherId, kind: EventType, change: &str) -> EventId {
+    subject_event_id(voucher.as_str(), kind, change)
+}
+
+/// The id of event `kind` about any object (a voucher, a settlement) for the change
+/// named `change`: one change is one event however often it is written.
+pub fn subject_event_id(subject: &str, kind: EventType, change: &str) -> EventId {
     let digest = Sha256::new()
         .chain_update(b"vale/event/v1/")
-        .chain_update(voucher.as_str())
+        .chain_update(subject)
         .chain_update(b"/")
         .chain_update(kind.as_str())
         .chain_update(b"/")

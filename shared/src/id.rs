@@ -135,6 +135,12 @@ prefixed_id!(
     "ntf_"
 );
 prefixed_id!(
+    /// A settlement's id, `stl_…`: derived from the file (the same file twice is the same
+    /// settlement).
+    SettlementId,
+    "stl_"
+);
+prefixed_id!(
     /// A webhook endpoint's id, `we_…`.
     WebhookEndpointId,
     "we_"

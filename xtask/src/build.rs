@@ -169,6 +169,28 @@ pub fn wrangler_dev(root: &Path, tools: &Tools, port: u16, persist: &Path) -> Co
     command
 }
 
+/// Applies edge/migrations to the local D1 database in `persist` (the reporting rows);
+/// wrangler keeps track of what was applied, so running it again changes nothing.
+pub fn apply_reports(root: &Path, tools: &Tools, persist: &Path) -> Result {
+    let status = Command::new(tools.node())
+        .arg(&tools.wrangler)
+        .args(["d1", "migrations", "apply", "vale-reports", "--local", "--config"])
+        .arg(root.join("edge/wrangler.toml"))
+        .arg("--persist-to")
+        .arg(persist)
+        .env("PATH", tools.path_env())
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+        .env("CI", "1")
+        .status()
+        .map_err(|e| format!("wrangler d1 migrations apply: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("wrangler d1 migrations apply: {status}"))
+    }
+}
+
 /// `cargo xtask dev`: everything a newcomer needs, then the edge in the foreground.
 pub fn dev(root: &Path) -> Result {
     let tools = tools::ensure_build_tools(root)?;
@@ -185,6 +207,7 @@ pub fn dev(root: &Path) -> Result {
     println!("  Ctrl-C stops everything.");
     println!();
     let persist = root.join(".wrangler/state");
+    apply_reports(root, &tools, &persist)?;
     let mut edge = wrangler_dev(root, &tools, 8787, &persist)
         .spawn()
         .map_err(|e| format!("wrangler dev: {e}"))?;

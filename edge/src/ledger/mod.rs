@@ -34,6 +34,9 @@ pub struct IndexRow {
     pub status: String,
     /// When the object next needs to run (runtime clock, Unix ms).
     pub wake_at_ms: i64,
+    /// When it was paid (the network's time, Unix ms): settlements are matched by day.
+    #[serde(default)]
+    pub paid_ms: Option<i64>,
 }
 
 /// A listing request, already validated.
@@ -79,6 +82,40 @@ pub enum Command {
         /// The voucher's refunds, as of that version.
         #[serde(default)]
         refunds: Vec<RefundRow>,
+    },
+    /// The vouchers holding these payment codes.
+    LookupMany {
+        /// Live or test.
+        livemode: bool,
+        /// The network.
+        network: Network,
+        /// The codes (at most a settlement file's).
+        codes: Vec<String>,
+    },
+    /// Vouchers of `network` paid in `[from_ms, to_ms)` (the network's time), oldest first.
+    PaidIn {
+        /// Live or test.
+        livemode: bool,
+        /// The network.
+        network: Network,
+        /// Unix ms.
+        from_ms: i64,
+        /// Unix ms.
+        to_ms: i64,
+    },
+    /// These vouchers appeared in a settlement file.
+    MarkSettled {
+        /// The vouchers.
+        ids: Vec<VoucherId>,
+    },
+    /// Paid vouchers that no settlement listed, paid before `paid_before_ms`.
+    Unsettled {
+        /// Live or test.
+        livemode: bool,
+        /// Unix ms.
+        paid_before_ms: i64,
+        /// At most this many.
+        limit: u32,
     },
     /// Refunds, newest first.
     ListRefunds {
@@ -184,6 +221,24 @@ pub struct ToAsk {
 pub struct Asking {
     /// The vouchers, least recently asked first.
     pub ask: Vec<ToAsk>,
+}
+
+/// A voucher and its code, from `LookupMany`, `PaidIn` and `Unsettled`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Coded {
+    /// The voucher.
+    pub id: VoucherId,
+    /// Its payment code.
+    pub payment_code: String,
+    /// Its network.
+    pub network: String,
+}
+
+/// The answer to `LookupMany`, `PaidIn` and `Unsettled`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CodedList {
+    /// The vouchers.
+    pub vouchers: Vec<Coded>,
 }
 
 /// A refund's row in the index (ids and states, nothing of the shopper).

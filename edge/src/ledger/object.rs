@@ -4,7 +4,8 @@
 //! writes, inside one transaction: all of it commits, or none.
 
 use super::{
-    Asking, Claimed, Command, Done, Due, Found, Ids, IndexRow, ListQuery, Overdue, RefundIds, ToAsk,
+    Asking, Claimed, Coded, CodedList, Command, Done, Due, Found, Ids, IndexRow, ListQuery,
+    Overdue, RefundIds, ToAsk,
 };
 use crate::error::{ApiError, ApiResult, ErrorType};
 use crate::rpc;
@@ -53,6 +54,11 @@ CREATE TABLE refund (
 );
 CREATE INDEX refund_by_status ON refund (livemode, status, seq);
 CREATE INDEX refund_by_payout ON refund (livemode, processing_ms);
+",
+    "
+ALTER TABLE voucher ADD COLUMN paid_ms INTEGER;
+ALTER TABLE voucher ADD COLUMN settled INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX voucher_by_paid ON voucher (livemode, network, paid_ms);
 ",
 ];
 
@@ -107,6 +113,28 @@ fn ids(rows: Vec<IdRow>) -> ApiResult<Vec<VoucherId>> {
         .collect()
 }
 
+#[derive(Deserialize)]
+struct CodedRow {
+    id: String,
+    payment_code: String,
+    network: String,
+}
+
+fn coded(rows: Vec<CodedRow>) -> ApiResult<Vec<Coded>> {
+    rows.into_iter()
+        .map(|r| {
+            Ok(Coded {
+                id: r
+                    .id
+                    .parse()
+                    .map_err(|_| ApiError::internal("ledger: bad voucher id"))?,
+                payment_code: r.payment_code,
+                network: r.network,
+            })
+        })
+        .collect()
+}
+
 /// A page of refund ids (one more was asked for, to know whether more follow).
 fn refund_ids(rows: Vec<IdRow>, limit: u32) -> ApiResult<String> {
     let has_more = rows.len() > limit as usize;
@@ -153,12 +181,13 @@ impl Ledger {
                 storage::atomically(&self.state.storage(), &self.sql, move |sql| {
                     let newer = sql
                         .exec(
-                            "UPDATE voucher SET status = ?, version = ?, wake_at_ms = ?
+                            "UPDATE voucher SET status = ?, version = ?, wake_at_ms = ?, paid_ms = ?
                              WHERE id = ? AND version <= ? RETURNING livemode",
                             vec![
                                 text(&row.status),
                                 int(row.version),
                                 int(row.wake_at_ms),
+                                storage::opt_int(row.paid_ms),
                                 text(row.id.as_str()),
                                 int(row.version),
                             ],
@@ -189,6 +218,73 @@ impl Ledger {
                     Ok(())
                 })?;
                 json(&Done { ok: true })
+            }
+            Command::LookupMany {
+                livemode,
+                network,
+                codes,
+            } => {
+                let mut vouchers = Vec::with_capacity(codes.len());
+                for chunk in codes.chunks(90) {
+                    let marks = vec!["?"; chunk.len()].join(", ");
+                    let mut args = vec![flag(livemode), text(network.as_str())];
+                    args.extend(chunk.iter().map(|c| text(c)));
+                    let rows: Vec<CodedRow> = self
+                        .sql
+                        .exec(
+                            &format!("SELECT id, payment_code, network FROM voucher WHERE livemode = ? AND network = ? AND payment_code IN ({marks})"),
+                            args,
+                        )?
+                        .to_array()?;
+                    vouchers.extend(coded(rows)?);
+                }
+                json(&CodedList { vouchers })
+            }
+            Command::PaidIn {
+                livemode,
+                network,
+                from_ms,
+                to_ms,
+            } => {
+                let rows: Vec<CodedRow> = self
+                    .sql
+                    .exec(
+                        "SELECT id, payment_code, network FROM voucher WHERE livemode = ? AND network = ? AND paid_ms >= ? AND paid_ms < ? ORDER BY paid_ms LIMIT 100000",
+                        vec![flag(livemode), text(network.as_str()), int(from_ms), int(to_ms)],
+                    )?
+                    .to_array()?;
+                json(&CodedList {
+                    vouchers: coded(rows)?,
+                })
+            }
+            Command::MarkSettled { ids } => {
+                storage::atomically(&self.state.storage(), &self.sql, move |sql| {
+                    for id in &ids {
+                        sql.exec(
+                            "UPDATE voucher SET settled = 1 WHERE id = ?",
+                            vec![text(id.as_str())],
+                        )?;
+                    }
+                    Ok(())
+                })?;
+                json(&Done { ok: true })
+            }
+            Command::Unsettled {
+                livemode,
+                paid_before_ms,
+                limit,
+            } => {
+                let rows: Vec<CodedRow> = self
+                    .sql
+                    .exec(
+                        "SELECT id, payment_code, network FROM voucher WHERE livemode = ? AND settled = 0 AND paid_ms IS NOT NULL AND paid_ms < ?
+                           AND status IN ('paid', 'partially_refunded', 'refunded') ORDER BY paid_ms LIMIT ?",
+                        vec![flag(livemode), int(paid_before_ms), int(i64::from(limit))],
+                    )?
+                    .to_array()?;
+                json(&CodedList {
+                    vouchers: coded(rows)?,
+                })
             }
             Command::ListRefunds {
                 livemode,

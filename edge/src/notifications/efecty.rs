@@ -98,6 +98,7 @@ pub fn verify<'a>(
                 },
             },
             body: String::from_utf8_lossy(body).into_owned(),
+            source: "notification".to_owned(),
         },
     })
 }

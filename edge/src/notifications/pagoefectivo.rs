@@ -65,6 +65,7 @@ pub fn verify<'a>(
                 EventType::CipExpired => Reported::Expired,
             },
             body: String::from_utf8_lossy(body).into_owned(),
+            source: "notification".to_owned(),
         },
     })
 }

@@ -70,6 +70,14 @@ pub struct Notice {
     pub report: Reported,
     /// The raw body, for the audit trail.
     pub body: String,
+    /// What reported it: `notification` (the default), `search` (the network's own
+    /// record) or `settlement` (a line of a settlement file).
+    #[serde(default = "notification_source")]
+    pub source: String,
+}
+
+fn notification_source() -> String {
+    "notification".to_owned()
 }
 
 /// [`Report`] on the wire between the Worker and the object.
@@ -145,6 +153,7 @@ impl Notice {
             accept_other_code: false,
             report,
             body: body.to_string(),
+            source: "search".to_owned(),
         })
     }
 }
@@ -202,11 +211,55 @@ pub enum Command {
         /// What to do.
         action: RefundAction,
     },
+    /// A settlement file's line about this voucher's code: matched, or evidence of a
+    /// payment the notifications missed (paid through the notification path).
+    Settle(SettleLine),
+    /// The payment that paid it, for the sandbox's settlement file.
+    Payment,
     /// This voucher's refunds, newest first.
     Refunds {
         /// Only this status.
         status: Option<vale_shared::refund::RefundStatus>,
     },
+}
+
+/// One settlement line, as the object receives it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SettleLine {
+    /// The settlement (`stl_…`), named in the audit trail.
+    pub settlement: String,
+    /// What the file says was paid.
+    pub amount: Money,
+    /// When, if the file says.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub paid_at: Option<OffsetDateTime>,
+    /// The payment's network key (`efecty:<authorization>`,
+    /// `pagoefectivo:cip.paid:<operation>`): the same payment as its notification.
+    pub network_key: String,
+    /// The line as the file had it, for the audit trail.
+    pub body: String,
+}
+
+/// What a settlement line found.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settled {
+    /// `matched`, `paid_without_notification` or `amount_mismatch`.
+    pub category: String,
+    /// The voucher's amount, minor units.
+    pub voucher_amount: i64,
+}
+
+/// The payment that paid a voucher (`Command::Payment`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PaidWith {
+    /// Its code.
+    pub payment_code: String,
+    /// Minor units.
+    pub amount: i64,
+    /// Unix seconds.
+    pub paid_at: i64,
+    /// Its network key.
+    pub network_key: String,
 }
 
 /// A refund create, as the object receives it.

@@ -497,6 +497,7 @@ impl PaymentRow {
         paid_under: &str,
         payment: &vale_shared::voucher::Payment,
         notification_id: &str,
+        source: &str,
     ) -> ApiResult<()> {
         let (outcome, reason) = match payment.outcome {
             PaymentOutcome::Applied => ("applied", None),
@@ -507,13 +508,14 @@ impl PaymentRow {
         };
         sql.exec(
             "INSERT INTO payment (network_key, paid_under, amount, currency, paid_at, source, outcome, reason, notification_id)
-             VALUES (?, ?, ?, ?, ?, 'notification', ?, ?, ?)",
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             vec![
                 text(network_key),
                 text(paid_under),
                 int(payment.amount.minor()),
                 text(payment.amount.currency().code()),
                 int(payment.paid_at.unix_timestamp()),
+                text(source),
                 text(outcome),
                 crate::storage::opt_text(reason.as_deref()),
                 text(notification_id),

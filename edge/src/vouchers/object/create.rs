@@ -166,6 +166,7 @@ impl VoucherObject {
                 version: 1,
                 status: VoucherStatus::Pending.as_str().to_owned(),
                 wake_at_ms: clock::millis(wake),
+                paid_ms: None,
             },
         };
         let claimed: Claimed = LedgerClient::of(&self.env, &merchant.id)?

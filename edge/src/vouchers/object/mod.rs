@@ -309,6 +309,32 @@ impl VoucherObject {
                 self.refund_action(stored, &scope, &id, action, &origin)
                     .await
             }
+            Command::Settle(line) => self.settle(stored, line).await,
+            Command::Payment => {
+                #[derive(Deserialize)]
+                struct Row {
+                    paid_under: String,
+                    amount: i64,
+                    paid_at: i64,
+                    network_key: String,
+                }
+                let row: Row = self
+                    .sql
+                    .exec(
+                        "SELECT paid_under, amount, paid_at, network_key FROM payment WHERE outcome = 'applied' ORDER BY seq LIMIT 1",
+                        None,
+                    )?
+                    .to_array()?
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| ApiError::not_pending(stored.life.status, "be settled"))?;
+                json(&super::PaidWith {
+                    payment_code: row.paid_under,
+                    amount: row.amount,
+                    paid_at: row.paid_at,
+                    network_key: row.network_key,
+                })
+            }
             Command::Refunds { status } => {
                 let origin = stored.issued.origin.clone();
                 self.list_refunds(&stored, status, &origin)
@@ -432,6 +458,7 @@ impl VoucherObject {
                     &notice.payment_code,
                     payment,
                     reported_by,
+                    &notice.source,
                 )?;
             }
             if changed {
@@ -475,6 +502,49 @@ impl VoucherObject {
                 duplicate: outcome == NotificationOutcome::Duplicate,
                 status: stored.life.status,
             }),
+        }
+    }
+
+    /// A settlement line for this voucher: a pending one is paid by it through the
+    /// notification path (source `settlement`, in the audit trail); a paid one is matched
+    /// by amount.
+    async fn settle(&self, stored: Stored, line: super::SettleLine) -> ApiResult<String> {
+        let voucher_amount = stored.amount.minor();
+        let answer = |category: &str| {
+            json(&super::Settled {
+                category: category.to_owned(),
+                voucher_amount,
+            })
+        };
+        let before = stored.life.status;
+        if matches!(
+            before,
+            VoucherStatus::Paid | VoucherStatus::PartiallyRefunded | VoucherStatus::Refunded
+        ) {
+            return answer(if line.amount == stored.amount {
+                "matched"
+            } else {
+                "amount_mismatch"
+            });
+        }
+        let notice = Notice {
+            network_key: line.network_key,
+            message_id: Some(format!("settlement:{}", line.settlement)),
+            payment_code: stored.payment_code.clone(),
+            accept_other_code: false,
+            report: super::Reported::Paid {
+                amount: line.amount,
+                paid_at: line.paid_at,
+            },
+            body: line.body,
+            source: "settlement".to_owned(),
+        };
+        match self.notify(stored, notice, clock::now()).await {
+            Ok(_) => answer("paid_without_notification"),
+            Err(e) if e.code == "amount_mismatch" || e.code == "currency_mismatch" => {
+                answer("amount_mismatch")
+            }
+            Err(e) => Err(e),
         }
     }
 
@@ -643,6 +713,7 @@ async fn sync_index(env: &Env, storage: &Storage, sql: &SqlStorage) -> ApiResult
         version: stored.version,
         status: stored.life.status.as_str().to_owned(),
         wake_at_ms: clock::millis(facts(sql, &stored)?.next_wake(now)),
+        paid_ms: stored.life.paid_at.map(clock::millis),
     };
     let refunds: Vec<ledger::RefundRow> = sql
         .exec(
