@@ -40,6 +40,17 @@ fn refund_move(name: &str) -> Option<refunds::Move> {
     })
 }
 
+/// `GET /v1/openapi.json`: the contract as this build implements it, public (no key).
+fn openapi() -> ApiResult<Response> {
+    let resp = crate::error::json_response(200, OPENAPI.to_owned());
+    resp.headers().set("content-type", "application/json")?;
+    resp.headers().set("access-control-allow-origin", "*")?;
+    Ok(resp)
+}
+
+/// The document, embedded at compile time so the served one always matches the build.
+const OPENAPI: &str = include_str!("../../docs/openapi.json");
+
 fn network(name: &str) -> Option<Network> {
     name.parse().ok()
 }
@@ -49,6 +60,7 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
     let method = req.method();
     match (method, segments) {
         (Options, ["v1", "vouchers", _]) => Ok(api::preflight()),
+        (Get, ["v1", "openapi.json"]) => openapi(),
         (Get | Head, ["v", _]) => hosted::page(&req, env).await,
         (Get | Head, [""] | ["index.html"]) if demo::enabled(env) => demo::store(&req, env).await,
         (Post, ["demo", "checkout"]) if demo::enabled(env) => {
