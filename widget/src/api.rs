@@ -313,11 +313,7 @@ impl Http {
     pub fn new(api_base: &str, id: &str, client_secret: &str) -> Result<Self, FetchError> {
         let id: vale_shared::VoucherId = id.parse().map_err(|_| FetchError::NotFound)?;
         Ok(Http {
-            url: format!(
-                "{}/v1/vouchers/{}",
-                api_base.trim_end_matches('/'),
-                id.as_str()
-            ),
+            url: [api_base.trim_end_matches('/'), "/v1/vouchers/", id.as_str()].concat(),
             client_secret: vale_shared::Secret::new(client_secret),
             timeout_ms: TIMEOUT_MS,
             first: std::rc::Rc::default(),
@@ -384,7 +380,10 @@ impl Source for Http {
 ///     "https://e/v/vch_1?l=es&cs=vch_1_secret_a#top");
 /// ```
 pub fn with_client_secret(url: &str, client_secret: &str) -> String {
-    let (head, fragment) = url.split_at(url.find('#').unwrap_or(url.len()));
+    let (head, fragment) = match url.split_once('#') {
+        Some((head, _)) => (head, url.get(head.len()..).unwrap_or_default()),
+        None => (url, ""),
+    };
     let query = head.split_once('?').map(|(_, q)| q);
     let has_cs = query.is_some_and(|q| {
         q.split('&')
