@@ -1,0 +1,197 @@
+// docs/openapi.json against the edge: served as built, valid OpenAPI 3.1, every route of
+// edge/src/routes.rs documented, every documented path routed, and real answers valid
+// against the document's own schemas (ajv, JSON Schema 2020-12).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import Ajv2020 from 'ajv/dist/2020.js';
+import { root, startEdge } from '../support/edge.mjs';
+import { api, efectyOrder, ref } from '../support/vale.mjs';
+
+const doc = JSON.parse(readFileSync(join(root, 'docs', 'openapi.json'), 'utf8'));
+const METHODS = ['get', 'post', 'delete', 'options', 'put', 'patch', 'head'];
+
+let edge;
+before(async () => {
+  edge = await startEdge();
+});
+after(async () => {
+  await edge?.stop();
+});
+
+/** The string literals `fn name` in `source` matches on or answers (`"x" =>`, `=> "x"`). */
+function armsOf(source, name) {
+  const start = source.indexOf(`fn ${name}(`);
+  if (start < 0) return [];
+  const indent = source.slice(source.lastIndexOf('\n', start) + 1, start).match(/^\s*/)[0];
+  const body = source.slice(start, source.indexOf(`\n${indent}}\n`, start));
+  return [...body.matchAll(/"([^"]+)"\s*=>|=>\s*"([^"]+)"/g)].map(([, a, b]) => a ?? b);
+}
+
+/**
+ * The `(Method, ["v1", …])` arms of the router, as `METHOD /v1/{…}` (one per method). A
+ * binding under a guard `if f(binding).is_some()` takes the names `f` accepts: the
+ * literals of `fn f` in routes.rs, or (for `network`, which parses a `Network`) the
+ * names in `Network::as_str`.
+ */
+function routedOperations() {
+  const source = readFileSync(join(root, 'edge', 'src', 'routes.rs'), 'utf8');
+  const networks = armsOf(readFileSync(join(root, 'shared', 'src', 'network.rs'), 'utf8'), 'as_str');
+  const body = source.slice(source.indexOf('async fn route('));
+  const ops = new Set();
+  const arm = /\(\s*((?:[A-Z][a-z]+\s*\|\s*)*[A-Z][a-z]+)\s*,\s*((?:\[[^\]]*\]\s*\|?\s*)+)\)\s*(?:if ([a-z_]+)\(\*?([a-z_]+)\)[^=]*)?=>/g;
+  for (const [, methods, patterns, guard, bound] of body.matchAll(arm)) {
+    const allowed = guard ? (armsOf(source, guard).length ? armsOf(source, guard) : networks) : null;
+    assert.ok(!guard || allowed.length, `guard ${guard} names no values`);
+    for (const pattern of patterns.match(/\[[^\]]*\]/g)) {
+      let paths = [[]];
+      for (const [, literal, binding] of pattern.slice(1, -1).matchAll(/"([^"]*)"|([a-z_]+)/g)) {
+        const choices = literal !== undefined ? [literal] : binding === bound ? allowed : [`{${binding}}`];
+        paths = paths.flatMap((p) => choices.map((c) => [...p, c]));
+      }
+      for (const segments of paths) {
+        if (segments[0] !== 'v1') continue;
+        for (const method of methods.split('|').map((m) => m.trim().toUpperCase())) {
+          ops.add(`${method} /${segments.join('/')}`);
+        }
+      }
+    }
+  }
+  return ops;
+}
+
+/** A path template with its parameters blanked, so names need not match the router's. */
+const shape = (path) => path.replace(/\{[^}]+\}/g, '{}');
+const documented = () => {
+  const ops = new Set();
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const m of METHODS) if (item[m]) ops.add(`${m.toUpperCase()} ${shape(path)}`);
+  }
+  return ops;
+};
+
+/** ajv over the whole document, so `$ref`s into components resolve. */
+const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
+ajv.addSchema({ ...doc, $id: 'openapi.json' });
+
+const pointer = (...keys) => keys.map((k) => String(k).replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
+
+/** Asserts that `json` is what the document says `METHOD path` answers with `status`. */
+function assertAnswer(method, path, status, json, media = 'application/json') {
+  const op = doc.paths[path]?.[method.toLowerCase()];
+  assert.ok(op, `${method} ${path} is documented`);
+  const response = op.responses[String(status)];
+  assert.ok(response, `${method} ${path} documents ${status}`);
+  const at = response.$ref
+    ? `${response.$ref.slice(1)}/${pointer('content', media, 'schema')}`
+    : `/${pointer('paths', path, method.toLowerCase(), 'responses', status, 'content', media, 'schema')}`;
+  const validate = ajv.compile({ $ref: `openapi.json#${at}` });
+  assert.ok(validate(json), `${method} ${path} ${status}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(json)}`);
+}
+
+describe('GET /v1/openapi.json', () => {
+  test('serves docs/openapi.json as built, with no key, JSON and CORS', async () => {
+    const resp = await fetch(`${edge.base}/v1/openapi.json`);
+    assert.equal(resp.status, 200);
+    assert.match(resp.headers.get('content-type'), /^application\/json/);
+    assert.equal(resp.headers.get('access-control-allow-origin'), '*');
+    assert.deepEqual(await resp.json(), doc);
+  });
+
+  test('is a valid OpenAPI 3.1 document', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(structuredClone(doc));
+    assert.equal(validator.version, '3.1');
+    assert.ok(result.valid, JSON.stringify(result.errors, null, 2));
+  });
+});
+
+describe('the document and the router agree', () => {
+  test('every route the router answers is documented', () => {
+    const routed = routedOperations();
+    assert.ok(routed.size > 30, `found only ${routed.size} routes in routes.rs`);
+    const missing = [...routed].map((op) => op.replace(/\{[^}]+\}/g, '{}')).filter((op) => !documented().has(op));
+    assert.deepEqual(missing, [], 'routes without documentation');
+  });
+
+  test('every documented /v1 operation is routed: none answers route_not_found', async () => {
+    const placeholders = { merchant: 'mer_local' };
+    const wrong = [];
+    for (const [path, item] of Object.entries(doc.paths)) {
+      const url = path.replace(/\{([^}]+)\}/g, (_, name) => placeholders[name] ?? (name === 'date' ? '2026-11-22' : 'x_placeholder'));
+      for (const method of METHODS.filter((m) => item[m])) {
+        const resp = await fetch(`${edge.base}${url}`, { method: method.toUpperCase() });
+        const text = await resp.text();
+        if (resp.status === 404 && text.includes('route_not_found')) wrong.push(`${method.toUpperCase()} ${url}`);
+        if (resp.status === 405) wrong.push(`${method.toUpperCase()} ${url} (405)`);
+        const documentedStatus = item[method].responses[String(resp.status)];
+        assert.ok(documentedStatus, `${method.toUpperCase()} ${url} answered ${resp.status}, which it does not document`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+  });
+});
+
+describe('recorded answers validate against the document', () => {
+  test('vouchers, endpoints, sandbox payment, events, refunds and errors', async () => {
+    const merchant = api(edge.base);
+    const created = await merchant.post('/v1/vouchers', efectyOrder({ customer: { name: 'Ana' }, metadata: { cart: '1' } }),
+      { headers: { 'idempotency-key': ref('oa') } });
+    assert.equal(created.status, 201);
+    assertAnswer('POST', '/v1/vouchers', 201, created.json);
+    const id = created.json.id;
+
+    const read = await merchant.get(`/v1/vouchers/${id}`);
+    assertAnswer('GET', '/v1/vouchers/{id}', 200, read.json);
+    const display = await api(edge.base, created.json.client_secret).get(`/v1/vouchers/${id}`);
+    assert.equal(display.status, 200);
+    assertAnswer('GET', '/v1/vouchers/{id}', 200, display.json);
+    const displayOnly = ajv.compile({ $ref: 'openapi.json#/components/schemas/VoucherDisplay' });
+    assert.ok(displayOnly(display.json), ajv.errorsText(displayOnly.errors));
+    const whole = ajv.compile({ $ref: 'openapi.json#/components/schemas/Voucher' });
+    assert.ok(!whole(display.json) && !displayOnly(read.json), 'the schemas tell the two views apart');
+
+    const list = await merchant.get('/v1/vouchers?limit=3');
+    assertAnswer('GET', '/v1/vouchers', 200, list.json);
+
+    const endpoint = await merchant.post('/v1/webhook_endpoints', { url: 'http://127.0.0.1:9/hook', events: ['voucher.paid'] });
+    assert.equal(endpoint.status, 201);
+    assertAnswer('POST', '/v1/webhook_endpoints', 201, endpoint.json);
+    assertAnswer('GET', '/v1/webhook_endpoints', 200, (await merchant.get('/v1/webhook_endpoints')).json);
+
+    const paid = await merchant.post(`/v1/sandbox/vouchers/${id}/pay`);
+    assert.equal(paid.status, 200);
+    assert.equal(paid.json.status, 'paid');
+    assertAnswer('POST', '/v1/sandbox/vouchers/{id}/pay', 200, paid.json);
+    const trail = await merchant.get(`/v1/vouchers/${id}/notifications`);
+    assertAnswer('GET', '/v1/vouchers/{id}/notifications', 200, trail.json);
+
+    const events = await merchant.get('/v1/events?type=voucher.paid&limit=5');
+    assert.equal(events.status, 200);
+    assertAnswer('GET', '/v1/events', 200, events.json);
+    const event = events.json.data.find((e) => e.data.id === id);
+    assert.ok(event, 'the voucher.paid event is listed');
+    assertAnswer('GET', '/v1/events/{id}', 200, (await merchant.get(`/v1/events/${event.id}`)).json);
+
+    const refund = await merchant.post('/v1/refunds', { voucher: id, amount: 1_000_000, reason: 'requested_by_customer' });
+    assert.equal(refund.status, 201);
+    assertAnswer('POST', '/v1/refunds', 201, refund.json);
+    const refundView = await api(edge.base, refund.json.client_secret).get(`/v1/refunds/${refund.json.id}`);
+    assertAnswer('GET', '/v1/refunds/{id}', 200, refundView.json);
+    const refundDisplay = ajv.compile({ $ref: 'openapi.json#/components/schemas/RefundDisplay' });
+    assert.ok(refundDisplay(refundView.json), ajv.errorsText(refundDisplay.errors));
+    assertAnswer('GET', '/v1/refunds', 200, (await merchant.get(`/v1/refunds?voucher=${id}`)).json);
+    assertAnswer('GET', '/v1/vouchers/{id}', 200, (await merchant.get(`/v1/vouchers/${id}`)).json);
+
+    const bad = await merchant.post('/v1/vouchers', { ...efectyOrder(), amount: 5_000_050 });
+    assert.equal(bad.status, 400);
+    assertAnswer('POST', '/v1/vouchers', 400, bad.json);
+    const anonymous = await api(edge.base, null).get('/v1/vouchers');
+    assertAnswer('GET', '/v1/vouchers', 401, anonymous.json);
+    const cancelPaid = await merchant.post(`/v1/vouchers/${id}/cancel`);
+    assert.equal(cancelPaid.status, 409);
+    assertAnswer('POST', '/v1/vouchers/{id}/cancel', 409, cancelPaid.json);
+  });
+});
