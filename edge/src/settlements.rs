@@ -124,6 +124,8 @@ pub async fn create(mut req: Request, env: &Env, config: &Config) -> ApiResult<R
     let id = settlement_id(&access.merchant.id.to_string(), mode, network, &raw);
     let db = db(env)?;
     if let Some(existing) = load(&db, &id, &access.merchant.id.to_string(), mode).await? {
+        // Sent again, in case the first sending was lost (the same id: one event).
+        reconciled(env, &access.merchant.id, mode, &id, &existing).await;
         return Ok(json_response(200, existing.to_string()));
     }
     let scope = Scope::merchant(&access.merchant.id, mode);
@@ -256,7 +258,19 @@ pub async fn create(mut req: Request, env: &Env, config: &Config) -> ApiResult<R
         &out,
     )
     .await?;
-    // One event per settlement, its id derived from the settlement's.
+    reconciled(env, &access.merchant.id, mode, &id, &object).await;
+    Ok(json_response(201, object.to_string()))
+}
+
+/// `settlement.reconciled`, its id derived from the settlement's: however often it is
+/// sent (a file posted again re-sends it, in case the first was lost), it is one event.
+async fn reconciled(
+    env: &Env,
+    merchant: &vale_shared::MerchantId,
+    mode: Mode,
+    id: &SettlementId,
+    object: &Value,
+) {
     let event = Forwarded {
         id: subject_event_id(id.as_str(), EventType::SettlementReconciled, "1"),
         kind: EventType::SettlementReconciled,
@@ -267,13 +281,16 @@ pub async fn create(mut req: Request, env: &Env, config: &Config) -> ApiResult<R
         livemode: mode.livemode(),
         events: vec![event],
     };
-    if let Err(e) = EventsClient::of(env, &access.merchant.id, mode)?
-        .text(&record)
-        .await
-    {
-        worker::console_error!("settlement event not recorded ({})", e.code);
+    let sent = match EventsClient::of(env, merchant, mode) {
+        Ok(client) => client.text(&record).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = sent {
+        worker::console_error!(
+            "settlement event not recorded ({}); posting the file again re-sends it",
+            e.code
+        );
     }
-    Ok(json_response(201, object.to_string()))
 }
 
 fn settlement_id(merchant: &str, mode: Mode, network: Network, raw: &[u8]) -> SettlementId {

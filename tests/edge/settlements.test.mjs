@@ -179,11 +179,15 @@ describe('PagoEfectivo: a CSV', () => {
     const now = new Date(Date.now() - 5 * 3600_000).toISOString().slice(0, 19) + '-05:00';
     const rows = [...paid, { ...pending, operation: 'op-pending-1' }].map((v) =>
       `"${v.operation}",PEN,"${v.payment_code}",${now},25.00`);
+    rows[0] = rows[0].replace(/25\.00$/, '"24.00"'); // an amount that differs
+    rows.push(rows[1]); // the same payment twice
+    rows.push(`"op-nobody",PEN,"1234567",${now},25.00`); // a CIP nobody has
     const csv = `\uFEFFoperation_number,currency,cip,paid_at,amount\r\n${rows.join('\r\n')}\r\n`;
     const r = await settle('pagoefectivo', csv);
     assert.equal(r.status, 201, JSON.stringify(r.json));
-    assert.equal(r.json.counts.matched, 5);
-    assert.equal(r.json.counts.paid_without_notification, 1);
+    assert.deepEqual(r.json.counts, { matched: 4, paid_without_notification: 1, amount_mismatch: 1,
+      unknown_reference: 1, duplicate: 1, notified_not_settled: 0 });
+    assert.equal((await settle('pagoefectivo', csv)).json.id, r.json.id, 'the same file is the same settlement');
     assert.equal((await merchant.get(`/v1/vouchers/${pending.id}`)).json.status, 'paid');
     const bad = await settle('pagoefectivo', 'cip,amount\r\n123,25.00\r\n');
     assert.equal(bad.status, 400);
