@@ -174,7 +174,14 @@ pub fn wrangler_dev(root: &Path, tools: &Tools, port: u16, persist: &Path) -> Co
 pub fn apply_reports(root: &Path, tools: &Tools, persist: &Path) -> Result {
     let status = Command::new(tools.node())
         .arg(&tools.wrangler)
-        .args(["d1", "migrations", "apply", "vale-reports", "--local", "--config"])
+        .args([
+            "d1",
+            "migrations",
+            "apply",
+            "vale-reports",
+            "--local",
+            "--config",
+        ])
         .arg(root.join("edge/wrangler.toml"))
         .arg("--persist-to")
         .arg(persist)
