@@ -76,10 +76,8 @@ pub async fn create(mut req: Request, env: &Env, config: &Config) -> ApiResult<R
             Command::CreateRefund(request),
         )
         .await?;
-    let resp = json_response(
-        if created.replayed { 200 } else { 201 },
-        created.refund.get().to_owned(),
-    );
+    // A replay answers the first response again, status included.
+    let resp = json_response(201, created.refund.get().to_owned());
     if created.replayed {
         resp.headers().set("idempotent-replayed", "true")?;
     }
@@ -111,6 +109,55 @@ async fn act(env: &Env, scope: Scope, id: &RefundId, action: RefundAction) -> Ap
         )
         .await?;
     Ok(json_response(200, body))
+}
+
+/// `POST /v1/sandbox/refunds/{id}/succeed` and `/fail {failure_reason?}` (test keys): the
+/// sandbox's payout simulator settles a `processing` refund (`fail` defaults to
+/// `payout_rejected`).
+pub async fn sandbox(
+    mut req: Request,
+    env: &Env,
+    config: &Config,
+    id: &str,
+    succeed: bool,
+) -> ApiResult<Response> {
+    let access = auth::secret(&req, config)?;
+    if access.mode != crate::config::Mode::Test {
+        return Err(ApiError::not_found());
+    }
+    let id = refund_id(id)?;
+    let raw = body::read(&mut req).await?;
+    let action = if succeed {
+        RefundAction::Settle {
+            reference: Some("sandbox".to_owned()),
+        }
+    } else {
+        let given = serde_json::from_slice::<serde_json::Value>(&raw)
+            .ok()
+            .and_then(|v| {
+                v.get("failure_reason")
+                    .and_then(|r| r.as_str())
+                    .map(str::to_owned)
+            });
+        let reason = match given {
+            None => FailureReason::PayoutRejected,
+            Some(r) => r.parse().map_err(|()| {
+                ApiError::invalid(
+                    "failure_reason",
+                    "parameter_invalid",
+                    "failure_reason must be invalid_destination, name_mismatch, collection_expired or payout_rejected.",
+                )
+            })?,
+        };
+        RefundAction::Fail { reason }
+    };
+    act(
+        env,
+        Scope::merchant(&access.merchant.id, access.mode),
+        &id,
+        action,
+    )
+    .await
 }
 
 /// What a route does to a refund.

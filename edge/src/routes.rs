@@ -105,6 +105,14 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
         (Get, ["v1", "settlements", id, "lines"]) => {
             settlements::lines(&req, env, &*config::load(env)?, id).await
         }
+        (Post, ["v1", "sandbox", "refunds", id, "succeed"]) => {
+            let id = (*id).to_owned();
+            refunds::sandbox(req, env, &*config::load(env)?, &id, true).await
+        }
+        (Post, ["v1", "sandbox", "refunds", id, "fail"]) => {
+            let id = (*id).to_owned();
+            refunds::sandbox(req, env, &*config::load(env)?, &id, false).await
+        }
         (Get, ["v1", "sandbox", "settlements", date]) => {
             settlements::sandbox_file(&req, env, &*config::load(env)?, date).await
         }
@@ -186,7 +194,8 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
             | ["v1", "settlements"]
             | ["v1", "settlements", _]
             | ["v1", "settlements", _, "lines"]
-            | ["v1", "sandbox", "settlements", _],
+            | ["v1", "sandbox", "settlements", _]
+            | ["v1", "sandbox", "refunds", _, "succeed" | "fail"],
         ) => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::not_found()),
     }

@@ -170,7 +170,7 @@ describe('the money rule', () => {
     const first = await refund(body, key);
     const replay = await refund(body, key);
     assert.equal(first.status, 201);
-    assert.equal(replay.status, 200);
+    assert.equal(replay.status, 201, 'the first response again');
     assert.equal(replay.headers.get('idempotent-replayed'), 'true');
     assert.equal(replay.json.id, first.json.id);
     assert.equal((await refund({ ...body, amount: 600 }, key)).status, 422);
@@ -262,6 +262,20 @@ describe('deadlines, payout file and events', () => {
     assert.equal(now.status, 'failed');
     assert.equal(now.failure_reason, 'collection_expired');
     assert.equal((await read(v.id)).amount_refundable, v.amount);
+  });
+
+  test('the sandbox payout simulator settles or fails a processing refund; live keys have none', async () => {
+    const v = await paid(peOrder());
+    const a = (await refund({ voucher: v.id, amount: 500, reason: 'requested_by_customer' })).json;
+    const b = (await refund({ voucher: v.id, amount: 500, reason: 'requested_by_customer' })).json;
+    assert.equal((await merchant.post(`/v1/sandbox/refunds/${a.id}/succeed`)).status, 409, 'not processing yet');
+    for (const r of [a, b]) {
+      await asShopper(r).post(`/v1/refunds/${r.id}/destination`, { destination: { type: 'wallet', provider: 'yape', phone: '987654321' } });
+    }
+    assert.equal((await merchant.post(`/v1/sandbox/refunds/${a.id}/succeed`)).json.status, 'succeeded');
+    const failed = (await merchant.post(`/v1/sandbox/refunds/${b.id}/fail`)).json;
+    assert.deepEqual([failed.status, failed.failure_reason], ['failed', 'payout_rejected']);
+    assert.equal((await read(v.id)).amount_refunded, 500);
   });
 
   test('a destination never chosen: the refund expires after 45 days', async () => {

@@ -79,7 +79,14 @@ fn candidates<'a>(config: &'a Config, merchant_id: Option<&str>) -> ApiResult<Ve
             .ok()
             .and_then(|id| config.merchant(&id))
             .map(|m| vec![m])
-            .ok_or_else(ApiError::not_found),
+            .ok_or_else(|| {
+                ApiError::new(
+                    404,
+                    ErrorType::InvalidRequestError,
+                    "resource_missing",
+                    "No such merchant: check the merchant id in this notification address.",
+                )
+            }),
     }
 }
 

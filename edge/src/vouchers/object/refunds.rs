@@ -565,7 +565,7 @@ impl VoucherObject {
             RefundAction::Approve { by } | RefundAction::Reject { by } if by == row.created_by => {
                 return Err(ApiError::new(
                     403,
-                    ErrorType::InvalidRequestError,
+                    ErrorType::AuthenticationError,
                     "permission_denied",
                     "The key that created a refund cannot approve or reject it.",
                 ));
