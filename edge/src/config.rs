@@ -14,7 +14,7 @@
 //!   "limits": {"efecty": {"COP": {"min": 500000, "max": 400000000}}},
 //!   "confirmation_window_minutes": {"efecty": 720, "pagoefectivo": 60},
 //!   "refund_window_days": 15, "refund_approval_above": {"COP": 100000000},
-//!   "unexpected_payments": "keep"}]
+//!   "unexpected_payments": "keep", "settlement_grace_days": 3}]
 //! ```
 //!
 //! A configuration that could break a create is refused at load, naming the merchant and
@@ -151,6 +151,9 @@ pub struct Merchant {
     /// once (a refund opened with reason `paid_after_expiry` or `overpayment`); `"keep"`
     /// (the default) leaves it to the merchant.
     pub refund_unexpected: bool,
+    /// How many days a payment may wait for its settlement before the daily digest flags
+    /// it (`settlement_grace_days`, default 3).
+    pub settlement_grace: Duration,
 }
 
 /// How long after a payment a refund may be opened, unless configured: 15 days.
@@ -240,6 +243,8 @@ struct RawMerchant {
     refund_approval_above: BTreeMap<String, i64>,
     #[serde(default)]
     unexpected_payments: Option<String>,
+    #[serde(default)]
+    settlement_grace_days: Option<u32>,
 }
 
 /// Every configured merchant and key.
@@ -420,6 +425,10 @@ impl Config {
                 Some("refund") => true,
                 Some(_) => return Err(bad("unexpected_payments must be keep or refund")),
             };
+            let grace_days = m.settlement_grace_days.unwrap_or(3);
+            if grace_days > 90 {
+                return Err(bad("settlement_grace_days must be 0 to 90"));
+            }
             merchants.push(Merchant {
                 id,
                 name: m.name,
@@ -432,6 +441,7 @@ impl Config {
                 refund_window: Duration::days(i64::from(refund_window_days)),
                 approval_above,
                 refund_unexpected,
+                settlement_grace: Duration::days(i64::from(grace_days)),
             });
         }
         Ok(Config {

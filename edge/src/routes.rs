@@ -96,6 +96,9 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
         }
         (Post, ["v1", "settlements"]) => settlements::create(req, env, &*config::load(env)?).await,
         (Get, ["v1", "settlements"]) => settlements::list(&req, env, &*config::load(env)?).await,
+        (Get, ["v1", "settlements", "digest"]) => {
+            settlements::digest(&req, env, &*config::load(env)?).await
+        }
         (Get, ["v1", "settlements", "unsettled"]) => {
             settlements::unsettled(&req, env, &*config::load(env)?).await
         }

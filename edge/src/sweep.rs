@@ -11,6 +11,9 @@
 //! [`ASK_AFTER`], at most [`ASK_BATCH`] per merchant per sweep in one search (the rate
 //! budget), least recently asked first. What the network reports takes the same
 //! exactly-once path as a notification (paid: the payment's own network key; expired).
+//!
+//! And once a day (its first sweep), per merchant and mode, the digest: paid vouchers
+//! that no settlement file has listed `settlement_grace_days` after they were paid.
 
 use crate::clock;
 use crate::config::{self, Merchant, Mode};
@@ -89,6 +92,23 @@ pub async fn run(env: &Env) -> ApiResult<usize> {
         }
         if let Err(e) = ask(env, merchant, Network::Pagoefectivo).await {
             worker::console_error!("sweep: asking the network failed ({})", e.code);
+        }
+        // The daily digest: written by the first sweep of each Lima day.
+        let now = clock::now();
+        let day = now.to_offset(time::macros::offset!(-5)).date().to_string();
+        for mode in Mode::ALL {
+            let digest = ledger::Command::Digest {
+                livemode: mode.livemode(),
+                day: day.clone(),
+                paid_before_ms: clock::millis(now - merchant.settlement_grace),
+                now_ms: clock::millis(now),
+            };
+            if let Err(e) = LedgerClient::of(env, &merchant.id)?
+                .call::<ledger::DigestRow>(&digest)
+                .await
+            {
+                worker::console_error!("sweep: the digest failed ({})", e.code);
+            }
         }
     }
     Ok(woken)

@@ -8,7 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { startEdge } from '../support/edge.mjs';
-import { api, efectyOrder, peBody, peOrder, postEfecty, postPe } from '../support/vale.mjs';
+import { createHash } from 'node:crypto';
+import { EFECTY_SECRET, PE_SECRET, api, efectyOrder, peBody, peOrder, postEfecty, postPe } from '../support/vale.mjs';
 
 let edge;
 let merchant;
@@ -24,7 +25,11 @@ before(async () => {
     });
   });
   await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  edge = await startEdge({ reports: true });
+  // The local merchant, with a settlement grace of 0 days so today's digest flags today's.
+  const merchants = JSON.stringify([{ id: 'mer_local', name: 'Tienda Local',
+    keys: [{ sha256: createHash('sha256').update('sk_test_local').digest('hex'), mode: 'test', role: 'secret' }],
+    test: { pagoefectivo_secret: PE_SECRET, efecty_secret: EFECTY_SECRET }, settlement_grace_days: 0 }]);
+  edge = await startEdge({ reports: true, vars: { MERCHANTS: merchants } });
   merchant = api(edge.base);
   const hook = await merchant.post('/v1/webhook_endpoints',
     { url: `http://127.0.0.1:${receiver.address().port}/`, events: ['voucher.paid', 'settlement.reconciled'] });
@@ -145,6 +150,13 @@ describe('Efecty: an Asobancaria 2001 file', () => {
     const unsettled = (await merchant.get('/v1/settlements/unsettled?older_than_days=0')).json.data.map((u) => u.voucher);
     assert.ok(unsettled.includes(leftOut.id));
     assert.ok(!unsettled.includes(paid[3].id));
+    // The cron's daily digest says the same, and names the settlement with mismatches.
+    assert.equal((await merchant.get('/v1/settlements/digest')).json.day, null, 'no digest before the cron ran');
+    await edge.scheduled();
+    const digest = (await merchant.get('/v1/settlements/digest')).json;
+    assert.equal(digest.day, today());
+    assert.deepEqual(digest.unsettled.map((u) => u.voucher), [leftOut.id]);
+    assert.deepEqual(digest.settlements_with_mismatches.map((x) => x.id), [s.id]);
   });
 
   test('a file that fails its own checks is a 400 naming the line, and changes nothing', async () => {

@@ -117,6 +117,24 @@ pub enum Command {
         /// At most this many.
         limit: u32,
     },
+    /// The daily digest of `day` (`YYYY-MM-DD`, Lima): written once, the first time it is
+    /// asked for that day, with the paid vouchers no settlement listed that were paid
+    /// before `paid_before_ms`; answers the digest (new or already written).
+    Digest {
+        /// Live or test.
+        livemode: bool,
+        /// The day.
+        day: String,
+        /// Unix ms.
+        paid_before_ms: i64,
+        /// Unix ms (when it is written).
+        now_ms: i64,
+    },
+    /// The newest digest.
+    LatestDigest {
+        /// Live or test.
+        livemode: bool,
+    },
     /// Refunds, newest first.
     ListRefunds {
         /// Live or test.
@@ -239,6 +257,17 @@ pub struct Coded {
 pub struct CodedList {
     /// The vouchers.
     pub vouchers: Vec<Coded>,
+}
+
+/// The answer to `Digest` and `LatestDigest`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DigestRow {
+    /// The day, `YYYY-MM-DD` (Lima), or empty when there is none yet.
+    pub day: String,
+    /// The vouchers flagged (at most 1,000).
+    pub unsettled: Vec<Coded>,
+    /// When it was written, Unix ms.
+    pub created_ms: i64,
 }
 
 /// A refund's row in the index (ids and states, nothing of the shopper).

@@ -4,8 +4,8 @@
 //! writes, inside one transaction: all of it commits, or none.
 
 use super::{
-    Asking, Claimed, Coded, CodedList, Command, Done, Due, Found, Ids, IndexRow, ListQuery,
-    Overdue, RefundIds, ToAsk,
+    Asking, Claimed, Coded, CodedList, Command, DigestRow, Done, Due, Found, Ids, IndexRow,
+    ListQuery, Overdue, RefundIds, ToAsk,
 };
 use crate::error::{ApiError, ApiResult, ErrorType};
 use crate::rpc;
@@ -59,6 +59,15 @@ CREATE INDEX refund_by_payout ON refund (livemode, processing_ms);
 ALTER TABLE voucher ADD COLUMN paid_ms INTEGER;
 ALTER TABLE voucher ADD COLUMN settled INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX voucher_by_paid ON voucher (livemode, network, paid_ms);
+",
+    "
+CREATE TABLE digest (
+  day        TEXT NOT NULL,
+  livemode   INTEGER NOT NULL,
+  unsettled  TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY (livemode, day)
+);
 ",
 ];
 
@@ -286,6 +295,46 @@ impl Ledger {
                     vouchers: coded(rows)?,
                 })
             }
+            Command::Digest {
+                livemode,
+                day,
+                paid_before_ms,
+                now_ms,
+            } => {
+                if let Some(found) = self.digest(livemode, Some(&day))? {
+                    return json(&found);
+                }
+                let rows: Vec<CodedRow> = self
+                    .sql
+                    .exec(
+                        "SELECT id, payment_code, network FROM voucher WHERE livemode = ? AND settled = 0 AND paid_ms IS NOT NULL AND paid_ms < ?
+                           AND status IN ('paid', 'partially_refunded', 'refunded') ORDER BY paid_ms LIMIT 1000",
+                        vec![flag(livemode), int(paid_before_ms)],
+                    )?
+                    .to_array()?;
+                let unsettled = coded(rows)?;
+                self.sql.exec(
+                    "INSERT OR IGNORE INTO digest (day, livemode, unsettled, created_ms) VALUES (?, ?, ?, ?)",
+                    vec![
+                        text(&day),
+                        flag(livemode),
+                        text(&serde_json::to_string(&unsettled)?),
+                        int(now_ms),
+                    ],
+                )?;
+                json(&DigestRow {
+                    day,
+                    unsettled,
+                    created_ms: now_ms,
+                })
+            }
+            Command::LatestDigest { livemode } => {
+                json(&self.digest(livemode, None)?.unwrap_or(DigestRow {
+                    day: String::new(),
+                    unsettled: Vec::new(),
+                    created_ms: 0,
+                }))
+            }
             Command::ListRefunds {
                 livemode,
                 status,
@@ -422,6 +471,37 @@ impl Ledger {
                 json(&Overdue { due })
             }
         }
+    }
+
+    /// The digest of `day`, or the newest one.
+    fn digest(&self, livemode: bool, day: Option<&str>) -> ApiResult<Option<DigestRow>> {
+        #[derive(Deserialize)]
+        struct Row {
+            day: String,
+            unsettled: String,
+            created_ms: i64,
+        }
+        let rows: Vec<Row> = match day {
+            Some(day) => self.sql.exec(
+                "SELECT day, unsettled, created_ms FROM digest WHERE livemode = ? AND day = ?",
+                vec![flag(livemode), text(day)],
+            )?,
+            None => self.sql.exec(
+                "SELECT day, unsettled, created_ms FROM digest WHERE livemode = ? ORDER BY day DESC LIMIT 1",
+                vec![flag(livemode)],
+            )?,
+        }
+        .to_array()?;
+        rows.into_iter()
+            .next()
+            .map(|r| {
+                Ok(DigestRow {
+                    day: r.day,
+                    unsettled: serde_json::from_str(&r.unsettled)?,
+                    created_ms: r.created_ms,
+                })
+            })
+            .transpose()
     }
 
     /// One page of ids, newest first.
