@@ -1,0 +1,76 @@
+// Docs that do not rot: every relative link in README.md and docs/*.md points at a file
+// that exists, and every route they name (`GET /v1/…`) is one the edge answers (anything
+// but its own unknown-route 404), called with placeholder ids and no key.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { root, startEdge } from '../support/edge.mjs';
+
+const pages = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
+  'edge/README.md'].filter((p) => existsSync(join(root, p)));
+
+let edge;
+before(async () => {
+  edge = await startEdge();
+});
+after(async () => {
+  await edge?.stop();
+});
+
+test('every relative link resolves to a file', () => {
+  const broken = [];
+  for (const page of pages) {
+    const text = readFileSync(join(root, page), 'utf8');
+    for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^(https?:|mailto:|#)/.test(target)) continue;
+      const path = decodeURIComponent(target.split('#')[0]);
+      if (!existsSync(resolve(dirname(join(root, page)), path))) broken.push(`${page}: ${target}`);
+    }
+  }
+  assert.ok(pages.length >= 4, pages.join(', '));
+  assert.deepEqual(broken, []);
+});
+
+test('every route the docs name is one the edge answers', async () => {
+  const routes = new Set();
+  for (const page of pages) {
+    const text = readFileSync(join(root, page), 'utf8');
+    for (const [, method, written] of text.matchAll(/\b(GET|POST|DELETE|PATCH|PUT) (\/v1\/[A-Za-z0-9_{}.,…/[\]-]*[A-Za-z0-9_}\]])/g)) {
+      // PagoEfectivo's own API, described where the live adapter is.
+      if (/\/v1\/(authorizations|cips)/.test(written)) continue;
+      // `{a,b}` is either; `[/x]` is optional: every spelling is a route.
+      let spellings = [written];
+      for (;;) {
+        const next = spellings.flatMap((p) => {
+          const either = p.match(/\{([a-z_]+(?:,[a-z_]+)+)\}/);
+          if (either) return either[1].split(',').map((w) => p.replace(either[0], w));
+          const optional = p.match(/\[([^\]]+)\]/);
+          if (optional) return [p.replace(optional[0], ''), p.replace(optional[0], optional[1])];
+          return [p];
+        });
+        if (next.length === spellings.length) break;
+        spellings = next;
+      }
+      for (const path of spellings) routes.add(`${method} ${path}`);
+    }
+  }
+  assert.ok(routes.size >= 30, `${routes.size} routes found`);
+  const unknown = [];
+  for (const route of routes) {
+    const [method, path] = route.split(' ');
+    const concrete = path
+      .replace(/\{merchant_id\}|\{merchant\}/g, 'mer_local')
+      .replace(/\{network\}/g, 'efecty')
+      .replace(/\{date\}|\{YYYY-MM-DD\}/g, '2026-12-01')
+      .replace(/\{[^}]+\}/g, 'x_placeholder')
+      .replace(/vch_…/g, 'vch_000000000000000000000000')
+      .replace(/re_…/g, 're_00000000000000000000000000')
+      .replace(/stl_…/g, 'stl_000000000000000000000000')
+      .replace(/…/g, 'x');
+    const r = await fetch(`${edge.base}${concrete}`, { method, redirect: 'manual' });
+    const body = await r.text();
+    if ((r.status === 404 && body.includes('route_not_found')) || r.status === 405) unknown.push(`${route} → ${r.status}`);
+  }
+  assert.deepEqual(unknown, [], 'routes named in the docs that the edge does not have');
+});
