@@ -141,13 +141,7 @@ pub async fn sandbox(
             });
         let reason = match given {
             None => FailureReason::PayoutRejected,
-            Some(r) => r.parse().map_err(|()| {
-                ApiError::invalid(
-                    "failure_reason",
-                    "parameter_invalid",
-                    "failure_reason must be invalid_destination, name_mismatch, collection_expired or payout_rejected.",
-                )
-            })?,
+            Some(r) => failure_reason(Some(&r))?,
         };
         RefundAction::Fail { reason }
     };
@@ -158,6 +152,19 @@ pub async fn sandbox(
         action,
     )
     .await
+}
+
+/// A `failure_reason` as given (`400` when missing or unknown).
+fn failure_reason(given: Option<&str>) -> ApiResult<FailureReason> {
+    given
+        .and_then(|r| r.parse::<FailureReason>().ok())
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "failure_reason",
+                "parameter_invalid",
+                "failure_reason must be invalid_destination, name_mismatch, collection_expired or payout_rejected.",
+            )
+        })
 }
 
 /// What a route does to a refund.
@@ -213,8 +220,12 @@ pub async fn change(
         };
     let action = match what {
         Move::Cancel => RefundAction::Cancel,
-        Move::Approve => RefundAction::Approve { by: access.key_id() },
-        Move::Reject => RefundAction::Reject { by: access.key_id() },
+        Move::Approve => RefundAction::Approve {
+            by: access.key_id(),
+        },
+        Move::Reject => RefundAction::Reject {
+            by: access.key_id(),
+        },
         Move::Settle => RefundAction::Settle {
             reference: match fields.get("reference") {
                 None | Some(serde_json::Value::Null) => None,
@@ -231,17 +242,11 @@ pub async fn change(
             },
         },
         Move::Fail => RefundAction::Fail {
-            reason: fields
-                .get("failure_reason")
-                .and_then(serde_json::Value::as_str)
-                .and_then(|r| r.parse::<FailureReason>().ok())
-                .ok_or_else(|| {
-                    ApiError::invalid(
-                        "failure_reason",
-                        "parameter_invalid",
-                        "failure_reason must be invalid_destination, name_mismatch, collection_expired or payout_rejected.",
-                    )
-                })?,
+            reason: failure_reason(
+                fields
+                    .get("failure_reason")
+                    .and_then(serde_json::Value::as_str),
+            )?,
         },
         Move::Destination => return Err(ApiError::internal("unreachable")),
     };
@@ -323,12 +328,7 @@ pub async fn payout_file(
     date: &str,
 ) -> ApiResult<Response> {
     let access = auth::secret(req, config)?;
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let day = time::Date::parse(date, &format)
-        .map_err(|_| ApiError::invalid("date", "parameter_invalid", "date must be YYYY-MM-DD."))?;
-    let start = day.midnight().assume_offset(time::macros::offset!(-5));
-    let from_ms = crate::clock::millis(start);
-    let to_ms = crate::clock::millis(start + time::Duration::DAY);
+    let (_, from_ms, to_ms) = crate::clock::lima_day(date, "date")?;
     let page: RefundIds = LedgerClient::of(env, &access.merchant.id)?
         .call(&ledger::Command::RefundsPrepared {
             livemode: access.livemode(),

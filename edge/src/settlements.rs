@@ -27,7 +27,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
-use time::{Date, Duration, OffsetDateTime};
+use time::{Duration, OffsetDateTime};
 use vale_shared::event::{EventType, subject_event_id};
 use vale_shared::id::SettlementId;
 use vale_shared::settlement::{self, Settlement};
@@ -64,11 +64,6 @@ fn network_param(req: &Request) -> ApiResult<Network> {
                 "network must be efecty or pagoefectivo.",
             )
         })
-}
-
-fn day_bounds(day: Date) -> (i64, i64) {
-    let start = day.midnight().assume_offset(time::macros::offset!(-5));
-    (clock::millis(start), clock::millis(start + Duration::DAY))
 }
 
 /// One line of the report.
@@ -215,7 +210,7 @@ pub async fn create(mut req: Request, env: &Env, config: &Config) -> ApiResult<R
         }
     }
     // Paid (the edge says) on the file's day, but not in the file.
-    let (from_ms, to_ms) = day_bounds(file.file_date);
+    let (from_ms, to_ms) = clock::day_bounds(file.file_date);
     let paid: CodedList = ledger
         .call(&ledger::Command::PaidIn {
             livemode: mode.livemode(),
@@ -682,10 +677,7 @@ pub async fn sandbox_file(
         return Err(ApiError::not_found());
     }
     let network = network_param(req)?;
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let day = Date::parse(date, &format)
-        .map_err(|_| ApiError::invalid("date", "parameter_invalid", "date must be YYYY-MM-DD."))?;
-    let (from_ms, to_ms) = day_bounds(day);
+    let (day, from_ms, to_ms) = clock::lima_day(date, "date")?;
     let paid: CodedList = LedgerClient::of(env, &access.merchant.id)?
         .call(&ledger::Command::PaidIn {
             livemode: false,
