@@ -180,25 +180,33 @@ describe('Efecty: an Asobancaria 2001 file', () => {
 });
 
 describe('PagoEfectivo: a CSV', () => {
-  test('BOM, CRLF, quoted fields, columns in any order', async () => {
-    const paid = await many(5, async () => {
+  test('500 lines with a BOM, CRLF, quoted fields, columns in any order: every category', { timeout: 240_000 }, async (t) => {
+    const lima = () => new Date(Date.now() - 5 * 3600_000).toISOString().slice(0, 19) + '-05:00';
+    // Paid today by notification (497 listed, one left out), and one pending.
+    const paid = await many(498, async (i) => {
       const v = (await merchant.post('/v1/vouchers', peOrder())).json;
-      const operation = `op${Date.now()}${Math.random().toString(36).slice(2, 8)}`;
-      assert.equal((await postPe(edge.base, peBody({ cip: v.payment_code, operation }))).status, 200);
+      const operation = `op-${process.pid}-${i}`;
+      const body = peBody({ cip: v.payment_code, operation }).replace('2026-11-25T10:30:00-05:00', lima());
+      assert.equal((await postPe(edge.base, body)).status, 200);
       return { ...v, operation };
     });
+    const leftOut = paid.pop();
     const pending = (await merchant.post('/v1/vouchers', peOrder())).json;
-    const now = new Date(Date.now() - 5 * 3600_000).toISOString().slice(0, 19) + '-05:00';
     const rows = [...paid, { ...pending, operation: 'op-pending-1' }].map((v) =>
-      `"${v.operation}",PEN,"${v.payment_code}",${now},25.00`);
+      `"${v.operation}",PEN,"${v.payment_code}",${lima()},25.00`);
     rows[0] = rows[0].replace(/25\.00$/, '"24.00"'); // an amount that differs
     rows.push(rows[1]); // the same payment twice
-    rows.push(`"op-nobody",PEN,"1234567",${now},25.00`); // a CIP nobody has
+    rows.push(`"op-nobody",PEN,"1234567",${lima()},25.00`); // a CIP nobody has
+    assert.equal(rows.length, 500);
     const csv = `\uFEFFoperation_number,currency,cip,paid_at,amount\r\n${rows.join('\r\n')}\r\n`;
+    const started = performance.now();
     const r = await settle('pagoefectivo', csv);
+    t.diagnostic(`500-line PagoEfectivo CSV reconciled in ${(performance.now() - started).toFixed(0)} ms`);
     assert.equal(r.status, 201, JSON.stringify(r.json));
-    assert.deepEqual(r.json.counts, { matched: 4, paid_without_notification: 1, amount_mismatch: 1,
-      unknown_reference: 1, duplicate: 1, notified_not_settled: 0 });
+    assert.deepEqual(r.json.counts, { matched: 496, paid_without_notification: 1, amount_mismatch: 1,
+      unknown_reference: 1, duplicate: 1, notified_not_settled: 1 });
+    const missing = (await merchant.get(`/v1/settlements/${r.json.id}/lines?category=notified_not_settled`)).json.data;
+    assert.deepEqual(missing.map((l) => l.voucher), [leftOut.id]);
     assert.equal((await settle('pagoefectivo', csv)).json.id, r.json.id, 'the same file is the same settlement');
     assert.equal((await merchant.get(`/v1/vouchers/${pending.id}`)).json.status, 'paid');
     const bad = await settle('pagoefectivo', 'cip,amount\r\n123,25.00\r\n');
