@@ -12,7 +12,7 @@
  * (wasm-bindgen, `--target web`) next to this file; the bundled build names the wasm by
  * its content (`VALE_WASM`, set by esbuild's `--define`) so it can be cached for good.
  */
-import init, { mount } from "./vale_widget.js";
+import init, { mount, mount_refund } from "./vale_widget.js";
 
 /* global VALE_WASM */
 /** The wasm's file name, next to this script. */
@@ -157,4 +157,61 @@ class ValeVoucher extends HTMLElement {
 
 if (!customElements.get("vale-voucher")) {
   customElements.define("vale-voucher", ValeVoucher);
+}
+
+/**
+ * <vale-refund refund="re_…" client-secret="re_…_secret_…">: where a shopper says where
+ * their refund goes, then sees its withdrawal code or progress (rendered by Rust, as the
+ * voucher is). Attributes re-render it when they change.
+ */
+class ValeRefund extends HTMLElement {
+  static get observedAttributes() {
+    return ["refund", "client-secret", "api-base"];
+  }
+
+  constructor() {
+    super();
+    /** @type {Mounted | null} */
+    this.mounted = null;
+    this.generation = 0;
+  }
+
+  connectedCallback() {
+    this.start();
+  }
+
+  disconnectedCallback() {
+    this.generation += 1;
+    this.mounted?.unmount();
+    this.mounted = null;
+  }
+
+  /** @param {string} _name @param {string | null} oldValue @param {string | null} newValue */
+  attributeChangedCallback(_name, oldValue, newValue) {
+    if (oldValue !== newValue && this.isConnected) this.start();
+  }
+
+  start() {
+    const generation = ++this.generation;
+    const shadow = this.shadowRoot ?? this.attachShadow({ mode: "open" });
+    load().then(
+      () => {
+        if (generation !== this.generation || !this.isConnected) return;
+        this.mounted?.unmount();
+        this.mounted = mount_refund(
+          shadow,
+          this.getAttribute("refund") ?? "",
+          this.getAttribute("client-secret") ?? "",
+          this.getAttribute("api-base") ?? DEFAULT_API_BASE,
+        );
+      },
+      () => {
+        shadow.textContent = "No pudimos cargar tu devolución. Recarga la página.";
+      },
+    );
+  }
+}
+
+if (!customElements.get("vale-refund")) {
+  customElements.define("vale-refund", ValeRefund);
 }

@@ -68,6 +68,7 @@ mod dom;
 pub mod guidance;
 pub mod ics;
 pub mod poll;
+pub mod refund;
 mod saved;
 mod sleep;
 mod ui;
