@@ -18,3 +18,15 @@ pub async fn page(req: &Request, env: &Env) -> ApiResult<Response> {
     }
     Ok(resp)
 }
+
+/// `GET /r/{id}?cs=…`: the hosted refund page, `refund.html`, the same way.
+pub async fn refund_page(req: &Request, env: &Env) -> ApiResult<Response> {
+    let mut url = req.url()?;
+    url.set_path("/refund");
+    url.set_query(None);
+    let resp = env.assets("ASSETS")?.fetch(url.as_str(), None).await?;
+    if resp.status_code() == 404 {
+        return Err(ApiError::not_found());
+    }
+    Ok(resp)
+}

@@ -62,12 +62,19 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
         (Options, ["v1", "vouchers", _]) => Ok(api::preflight()),
         (Get, ["v1", "openapi.json"]) => openapi(),
         (Get | Head, ["v", _]) => hosted::page(&req, env).await,
+        (Get | Head, ["r", _]) => hosted::refund_page(&req, env).await,
         (Get | Head, [""] | ["index.html"]) if demo::enabled(env) => demo::store(&req, env).await,
         (Post, ["demo", "checkout"]) if demo::enabled(env) => {
             demo::checkout(req, env, &*config::load(env)?).await
         }
         (Post, ["demo", "vouchers", id, "pay"]) if demo::enabled(env) => {
             demo::pay(&req, env, &*config::load(env)?, id).await
+        }
+        (Post, ["demo", "vouchers", id, "refund"]) if demo::enabled(env) => {
+            demo::refund(&req, env, &*config::load(env)?, id).await
+        }
+        (Post, ["demo", "refunds", id, "succeed"]) if demo::enabled(env) => {
+            demo::succeed(env, &*config::load(env)?, id).await
         }
         (Post, ["v1", "vouchers"]) => api::create(req, env, &*config::load(env)?).await,
         (Get, ["v1", "vouchers"]) => api::list(&req, env, &*config::load(env)?).await,
