@@ -7,6 +7,11 @@
 //!   demo page never holds the secret key.
 //! - `POST /demo/vouchers/{id}/pay` runs the sandbox's network simulator for one of
 //!   `mer_local`'s vouchers, so a person trying the demo can watch it turn paid.
+//! - `POST /demo/vouchers/{id}/refund` opens a refund of the whole of a paid voucher
+//!   (reason `requested_by_customer`) and answers only `{id, collect_url}`: the page the
+//!   store would send the shopper.
+//! - `POST /demo/refunds/{id}/succeed` is the sandbox payout simulator's `succeed` (for a
+//!   cash pickup: the shopper collected it).
 
 use crate::auth::Access;
 use crate::body;
@@ -16,6 +21,7 @@ use crate::sandbox;
 use crate::vouchers::api::origin;
 use crate::vouchers::create;
 use serde_json::json;
+use sha2::Digest as _;
 use vale_shared::MerchantId;
 use vale_shared::voucher::Voucher;
 use worker::{Env, Request, Response};
@@ -63,4 +69,54 @@ pub async fn checkout(mut req: Request, env: &Env, config: &Config) -> ApiResult
         "hosted_url": voucher.hosted_url,
     });
     Ok(json_response(201, answer.to_string()))
+}
+
+/// `POST /demo/vouchers/{id}/refund`: as `POST /v1/refunds {voucher, reason}` with
+/// `mer_local`'s secret key.
+pub async fn refund(req: &Request, env: &Env, config: &Config, id: &str) -> ApiResult<Response> {
+    use crate::vouchers::{Command, RefundRequest, Scope, VoucherClient};
+    let access = local(config)?;
+    let voucher: vale_shared::VoucherId = id.parse().map_err(|_| ApiError::not_found())?;
+    let body = json!({"voucher": voucher.as_str(), "reason": "requested_by_customer"}).to_string();
+    let request = RefundRequest {
+        request_hash: hex::encode(sha2::Sha256::digest(body.as_bytes())),
+        body: Some(body),
+        idempotency_key: None,
+        created_by: access.key_id(),
+        origin: origin(req, env)?,
+    };
+    #[derive(serde::Deserialize)]
+    struct Created {
+        refund: serde_json::Value,
+    }
+    let created: Created = VoucherClient::of(env, &voucher)?
+        .call(
+            Scope::merchant(&access.merchant.id, access.mode),
+            Command::CreateRefund(request),
+        )
+        .await?;
+    let answer = json!({
+        "id": created.refund.get("id"),
+        "collect_url": created.refund.get("collect_url"),
+    });
+    Ok(json_response(201, answer.to_string()))
+}
+
+/// `POST /demo/refunds/{id}/succeed`: the sandbox payout simulator settles it.
+pub async fn succeed(env: &Env, config: &Config, id: &str) -> ApiResult<Response> {
+    use crate::vouchers::{Command, RefundAction, Scope, VoucherClient};
+    let access = local(config)?;
+    let id: vale_shared::id::RefundId = id.parse().map_err(|_| ApiError::not_found())?;
+    let body = VoucherClient::of(env, &id.voucher_id())?
+        .text(
+            Scope::merchant(&access.merchant.id, access.mode),
+            Command::Refund {
+                id: id.clone(),
+                action: RefundAction::Settle {
+                    reference: Some("sandbox".to_owned()),
+                },
+            },
+        )
+        .await?;
+    Ok(json_response(200, body))
 }
