@@ -48,7 +48,9 @@ const gzipped = (bytes) => execFileSync('gzip', ['-9', '-n', '-c'], { input: byt
 /** What the shopper downloads of the widget: raw and gzip -9 bytes of each file. */
 function sizes() {
   const dir = join(root, 'www', 'widget');
-  const files = readdirSync(dir).filter((f) => f === 'vale.js' || f.endsWith('.wasm')).sort().reverse();
+  // What a voucher page downloads: the refund page's module loads only where a <vale-refund> is.
+  const files = readdirSync(dir).filter((f) => f === 'vale.js' || (f.endsWith('.wasm') && !f.startsWith('vale-refund.')))
+    .sort().reverse();
   return files.map((name) => {
     const bytes = readFileSync(join(dir, name));
     return {

@@ -12,11 +12,14 @@
  * (wasm-bindgen, `--target web`) next to this file; the bundled build names the wasm by
  * its content (`VALE_WASM`, set by esbuild's `--define`) so it can be cached for good.
  */
-import init, { mount, mount_refund } from "./vale_widget.js";
+import init, { mount } from "./vale_widget.js";
 
-/* global VALE_WASM */
-/** The wasm's file name, next to this script. */
+/* global VALE_WASM, VALE_REFUND_WASM */
+/** The voucher's wasm file name, next to this script. */
 const WASM = typeof VALE_WASM === "string" ? VALE_WASM : "./vale_widget_bg.wasm";
+/** The refund page's wasm: a module of its own, loaded only when a <vale-refund> is. */
+const REFUND_WASM =
+  typeof VALE_REFUND_WASM === "string" ? VALE_REFUND_WASM : "./vale_refund_bg.wasm";
 
 /** How long the early request may take, as the widget's own requests (`api::TIMEOUT_MS`). */
 const TIMEOUT_MS = 10_000;
@@ -67,12 +70,12 @@ function load() {
   return ready;
 }
 
-class ValeVoucher extends HTMLElement {
-  /** Attributes that re-render the voucher when they change. */
-  static get observedAttributes() {
-    return ["voucher", "client-secret", "api-base"];
-  }
-
+/**
+ * What both elements share: one render per burst of attribute changes, and a mount that
+ * a slow wasm load or a disconnect in between can never duplicate. Subclasses name their
+ * attributes and `start()`.
+ */
+class Mountable extends HTMLElement {
   constructor() {
     super();
     /** @type {Mounted | null} */
@@ -115,6 +118,21 @@ class ValeVoucher extends HTMLElement {
     });
   }
 
+  /** Overridden: reads the attributes and mounts. */
+  start() {}
+
+  unmount() {
+    this.mounted?.unmount();
+    this.mounted = null;
+  }
+}
+
+class ValeVoucher extends Mountable {
+  /** Attributes that re-render the voucher when they change. */
+  static get observedAttributes() {
+    return ["voucher", "client-secret", "api-base"];
+  }
+
   start() {
     const generation = ++this.generation;
     const shadow = this.shadowRoot ?? this.attachShadow({ mode: "open" });
@@ -149,10 +167,6 @@ class ValeVoucher extends HTMLElement {
     );
   }
 
-  unmount() {
-    this.mounted?.unmount();
-    this.mounted = null;
-  }
 }
 
 if (!customElements.get("vale-voucher")) {
@@ -164,40 +178,34 @@ if (!customElements.get("vale-voucher")) {
  * their refund goes, then sees its withdrawal code or progress (rendered by Rust, as the
  * voucher is). Attributes re-render it when they change.
  */
-class ValeRefund extends HTMLElement {
+/**
+ * The refund page's module (its wasm-bindgen glue, `vale-refund.js`, and its wasm), loaded
+ * once, the first time a <vale-refund> connects: a voucher page never downloads it. The
+ * glue's URL is computed, so the bundler leaves it a file of its own.
+ * @type {Promise<{ mount_refund: Function }> | null}
+ */
+let refundReady = null;
+function loadRefund() {
+  const glue = new URL("./vale-refund.js", import.meta.url).href;
+  refundReady ??= import(/* @vite-ignore */ glue).then(async (module) => {
+    await module.default({ module_or_path: new URL(REFUND_WASM, import.meta.url) });
+    return module;
+  });
+  return refundReady;
+}
+
+class ValeRefund extends Mountable {
   static get observedAttributes() {
     return ["refund", "client-secret", "api-base"];
-  }
-
-  constructor() {
-    super();
-    /** @type {Mounted | null} */
-    this.mounted = null;
-    this.generation = 0;
-  }
-
-  connectedCallback() {
-    this.start();
-  }
-
-  disconnectedCallback() {
-    this.generation += 1;
-    this.mounted?.unmount();
-    this.mounted = null;
-  }
-
-  /** @param {string} _name @param {string | null} oldValue @param {string | null} newValue */
-  attributeChangedCallback(_name, oldValue, newValue) {
-    if (oldValue !== newValue && this.isConnected) this.start();
   }
 
   start() {
     const generation = ++this.generation;
     const shadow = this.shadowRoot ?? this.attachShadow({ mode: "open" });
-    load().then(
-      () => {
+    loadRefund().then(
+      ({ mount_refund }) => {
         if (generation !== this.generation || !this.isConnected) return;
-        this.mounted?.unmount();
+        this.unmount();
         this.mounted = mount_refund(
           shadow,
           this.getAttribute("refund") ?? "",

@@ -80,7 +80,7 @@ use wasm_bindgen::prelude::*;
 
 /// A widget on the page; dropping it (or [`Mounted::unmount`]) stops its timers and
 /// requests and removes what it drew.
-#[wasm_bindgen]
+#[cfg_attr(feature = "voucher", wasm_bindgen)]
 pub struct Mounted {
     widget: Option<Rc<ui::Widget>>,
     root: web_sys::Element,
@@ -94,7 +94,7 @@ impl std::fmt::Debug for Mounted {
     }
 }
 
-#[wasm_bindgen]
+#[cfg_attr(feature = "voucher", wasm_bindgen)]
 impl Mounted {
     /// Stops the widget and removes it from its shadow root.
     pub fn unmount(mut self) {
@@ -121,7 +121,7 @@ impl Drop for Mounted {
 /// from `api_base` with `client_secret`. Called by `vale.js` on `connectedCallback`, with
 /// `first` the promise of the request it started while the wasm downloaded (or
 /// `undefined`).
-#[wasm_bindgen]
+#[cfg_attr(feature = "voucher", wasm_bindgen)]
 pub fn mount(
     host: web_sys::HtmlElement,
     shadow: web_sys::ShadowRoot,

@@ -33,10 +33,11 @@ pub fn cargo(root: &Path, args: &[&str]) -> Command {
 /// the wasm-bindgen glue) and the optimised wasm, named by its content
 /// (`vale.<16 hex digits of its SHA-256>.wasm`) so it can be cached as immutable.
 pub fn widget_files(root: &Path) -> Result<Vec<String>> {
+    // The voucher's module only: the refund page's loads where a <vale-refund> is.
     let mut wasm: Vec<String> = std::fs::read_dir(root.join("www/widget"))
         .map_err(|e| format!("www/widget: {e}"))?
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|name| name.ends_with(".wasm"))
+        .filter(|name| name.ends_with(".wasm") && !name.starts_with("vale-refund."))
         .collect();
     if wasm.len() != 1 {
         return Err(format!(
@@ -61,49 +62,68 @@ fn hashed_name(bytes: &[u8]) -> String {
 /// minified `www/widget/vale.js` that loads that name (one request fewer for a phone on
 /// 3G, and a wasm that never needs revalidating).
 pub fn build_widget(root: &Path, tools: &Tools) -> Result {
-    run(&mut cargo(
-        root,
-        &[
-            "build",
-            "--release",
-            "--target",
-            "wasm32-unknown-unknown",
-            "-p",
-            "vale-widget",
-        ],
-    ))?;
     let out = root.join("www/widget");
-    let wasm = target_dir(root).join("wasm32-unknown-unknown/release/vale_widget.wasm");
-    run(Command::new(&tools.wasm_bindgen)
-        .args([
-            "--target",
-            "web",
-            "--no-typescript",
-            "--out-name",
-            "vale_widget",
-            "--out-dir",
-        ])
-        .arg(&out)
-        .arg(&wasm))?;
-    let bg = out.join("vale_widget_bg.wasm");
-    run(Command::new(&tools.wasm_opt)
-        .args(["-Oz", "--converge", "--strip-debug", "--strip-producers"])
-        .arg(&bg)
-        .arg("-o")
-        .arg(&bg))?;
-    let bytes = std::fs::read(&bg).map_err(|e| format!("{}: {e}", bg.display()))?;
-    let name = hashed_name(&bytes);
-    // Earlier builds' wasm files go: exactly one is served, the one vale.js names.
+    // Two modules from one crate: the voucher's, which every page with vale.js loads, and
+    // the refund page's, loaded only where a <vale-refund> is.
+    let mut names = Vec::new();
+    for (feature, out_name, prefix) in [
+        ("voucher", "vale_widget", "vale"),
+        ("refund", "vale_refund", "vale-refund"),
+    ] {
+        run(&mut cargo(
+            root,
+            &[
+                "build",
+                "--release",
+                "--target",
+                "wasm32-unknown-unknown",
+                "-p",
+                "vale-widget",
+                "--no-default-features",
+                "--features",
+                feature,
+            ],
+        ))?;
+        let wasm = target_dir(root).join("wasm32-unknown-unknown/release/vale_widget.wasm");
+        run(Command::new(&tools.wasm_bindgen)
+            .args([
+                "--target",
+                "web",
+                "--no-typescript",
+                "--out-name",
+                out_name,
+                "--out-dir",
+            ])
+            .arg(&out)
+            .arg(&wasm))?;
+        let bg = out.join(format!("{out_name}_bg.wasm"));
+        run(Command::new(&tools.wasm_opt)
+            .args(["-Oz", "--converge", "--strip-debug", "--strip-producers"])
+            .arg(&bg)
+            .arg("-o")
+            .arg(&bg))?;
+        let bytes = std::fs::read(&bg).map_err(|e| format!("{}: {e}", bg.display()))?;
+        let name = hashed_name(&bytes).replacen("vale.", &format!("{prefix}."), 1);
+        std::fs::rename(&bg, out.join(&name)).map_err(|e| format!("naming the wasm: {e}"))?;
+        names.push(name);
+    }
+    // Earlier builds' wasm files go: exactly these two are served, the ones vale.js names.
     for entry in std::fs::read_dir(&out).map_err(|e| format!("{}: {e}", out.display()))? {
         let path = entry.map_err(|e| e.to_string())?.path();
-        if path.extension().is_some_and(|x| x == "wasm") && path != bg {
+        let keep = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| names.iter().any(|k| k == n));
+        if path.extension().is_some_and(|x| x == "wasm") && !keep {
             std::fs::remove_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         }
     }
-    std::fs::rename(&bg, out.join(&name)).map_err(|e| format!("naming the wasm: {e}"))?;
     let entry = out.join("entry.js");
     std::fs::copy(root.join("widget/js/vale.js"), &entry)
         .map_err(|e| format!("copying widget/js/vale.js: {e}"))?;
+    let [voucher, refund] = names.as_slice() else {
+        return Err("the widget build made no two wasm files".into());
+    };
     run(Command::new(&tools.esbuild)
         .arg(&entry)
         .args([
@@ -113,9 +133,28 @@ pub fn build_widget(root: &Path, tools: &Tools) -> Result {
             "--target=es2020",
             "--log-level=warning",
         ])
-        .arg(format!("--define:VALE_WASM=\"./{name}\""))
+        .arg(format!("--define:VALE_WASM=\"./{voucher}\""))
+        .arg(format!("--define:VALE_REFUND_WASM=\"./{refund}\""))
         .arg(format!("--outfile={}", out.join("vale.js").display())))?;
-    for helper in [entry, out.join("vale_widget.js")] {
+    // The refund page's glue, a file of its own that vale.js imports only when needed.
+    run(Command::new(&tools.esbuild)
+        .arg(out.join("vale_refund.js"))
+        .args([
+            "--bundle",
+            "--minify",
+            "--format=esm",
+            "--target=es2020",
+            "--log-level=warning",
+        ])
+        .arg(format!(
+            "--outfile={}",
+            out.join("vale-refund.js").display()
+        )))?;
+    for helper in [
+        entry,
+        out.join("vale_widget.js"),
+        out.join("vale_refund.js"),
+    ] {
         std::fs::remove_file(&helper).map_err(|e| format!("{}: {e}", helper.display()))?;
     }
     Ok(())

@@ -26,7 +26,7 @@ const CSS: &str = include_str!("style.css");
 
 /// A refund page on the page; dropping it (or [`MountedRefund::unmount`]) stops its
 /// requests and removes what it drew.
-#[wasm_bindgen]
+#[cfg_attr(feature = "refund", wasm_bindgen)]
 pub struct MountedRefund {
     page: Option<Rc<page::Page>>,
     root: web_sys::Element,
@@ -38,7 +38,7 @@ impl std::fmt::Debug for MountedRefund {
     }
 }
 
-#[wasm_bindgen]
+#[cfg_attr(feature = "refund", wasm_bindgen)]
 impl MountedRefund {
     /// Stops the page and removes it from its shadow root.
     pub fn unmount(mut self) {
@@ -70,7 +70,7 @@ fn is_refund_id(id: &str) -> bool {
 }
 
 /// Renders refund `refund` into `shadow`, reading it from `api_base` with `client_secret`.
-#[wasm_bindgen]
+#[cfg_attr(feature = "refund", wasm_bindgen)]
 pub fn mount_refund(
     shadow: web_sys::ShadowRoot,
     refund: String,
