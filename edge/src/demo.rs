@@ -21,7 +21,6 @@ use crate::sandbox;
 use crate::vouchers::api::origin;
 use crate::vouchers::create;
 use serde_json::json;
-use sha2::Digest as _;
 use vale_shared::MerchantId;
 use vale_shared::voucher::Voucher;
 use worker::{Env, Request, Response};
@@ -74,30 +73,15 @@ pub async fn checkout(mut req: Request, env: &Env, config: &Config) -> ApiResult
 /// `POST /demo/vouchers/{id}/refund`: as `POST /v1/refunds {voucher, reason}` with
 /// `mer_local`'s secret key.
 pub async fn refund(req: &Request, env: &Env, config: &Config, id: &str) -> ApiResult<Response> {
-    use crate::vouchers::{Command, RefundRequest, Scope, VoucherClient};
     let access = local(config)?;
     let voucher: vale_shared::VoucherId = id.parse().map_err(|_| ApiError::not_found())?;
     let body = json!({"voucher": voucher.as_str(), "reason": "requested_by_customer"}).to_string();
-    let request = RefundRequest {
-        request_hash: hex::encode(sha2::Sha256::digest(body.as_bytes())),
-        body: Some(body),
-        idempotency_key: None,
-        created_by: access.key_id(),
-        origin: origin(req, env)?,
-    };
-    #[derive(serde::Deserialize)]
-    struct Created {
-        refund: serde_json::Value,
-    }
-    let created: Created = VoucherClient::of(env, &voucher)?
-        .call(
-            Scope::merchant(&access.merchant.id, access.mode),
-            Command::CreateRefund(request),
-        )
-        .await?;
+    let opened =
+        crate::refunds::open(env, &access, body.as_bytes(), None, origin(req, env)?).await?;
+    let refund: serde_json::Value = serde_json::from_str(opened.refund.get())?;
     let answer = json!({
-        "id": created.refund.get("id"),
-        "collect_url": created.refund.get("collect_url"),
+        "id": refund.get("id"),
+        "collect_url": refund.get("collect_url"),
     });
     Ok(json_response(201, answer.to_string()))
 }

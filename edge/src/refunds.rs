@@ -43,11 +43,38 @@ pub async fn create(mut req: Request, env: &Env, config: &Config) -> ApiResult<R
     let key = crate::vouchers::create::idempotency_key(req.headers().get("idempotency-key")?)?;
     let origin = origin(&req, env)?;
     let raw = body::read(&mut req).await?;
+    let created = open(env, &access, &raw, key, origin).await?;
+    // A replay answers the first response again, status included.
+    let resp = json_response(201, created.refund.get().to_owned());
+    if created.replayed {
+        resp.headers().set("idempotent-replayed", "true")?;
+    }
+    Ok(resp)
+}
+
+/// What opening a refund answered.
+#[derive(Debug, Deserialize)]
+pub struct Opened {
+    /// Whether it was the stored answer to the same key and body.
+    pub replayed: bool,
+    /// The refund object.
+    pub refund: Box<RawValue>,
+}
+
+/// Opens a refund from a raw create body for `access`'s merchant and mode: the one path
+/// behind `POST /v1/refunds` and the demo store's refund button.
+pub async fn open(
+    env: &Env,
+    access: &auth::Access<'_>,
+    raw: &[u8],
+    idempotency_key: Option<String>,
+    origin: String,
+) -> ApiResult<Opened> {
     #[derive(Deserialize)]
     struct Target {
         voucher: Option<String>,
     }
-    let voucher: VoucherId = serde_json::from_slice::<Target>(&raw)
+    let voucher: VoucherId = serde_json::from_slice::<Target>(raw)
         .ok()
         .and_then(|t| t.voucher)
         .and_then(|v| v.parse().ok())
@@ -56,32 +83,21 @@ pub async fn create(mut req: Request, env: &Env, config: &Config) -> ApiResult<R
         })?;
     let hex = |bytes: &[u8]| hex::encode(Sha256::digest(bytes));
     let request = RefundRequest {
-        body: std::str::from_utf8(&raw).ok().map(str::to_owned),
-        request_hash: hex(&raw),
+        body: std::str::from_utf8(raw).ok().map(str::to_owned),
+        request_hash: hex(raw),
         // Scoped to the merchant and mode, as a voucher's own key is.
-        idempotency_key: key.map(|k| {
+        idempotency_key: idempotency_key.map(|k| {
             hex(format!("{}/{}/{k}", access.merchant.id, access.mode.livemode()).as_bytes())
         }),
         created_by: access.key_id(),
         origin,
     };
-    #[derive(Deserialize)]
-    struct Created {
-        replayed: bool,
-        refund: Box<RawValue>,
-    }
-    let created: Created = VoucherClient::of(env, &voucher)?
+    VoucherClient::of(env, &voucher)?
         .call(
             Scope::merchant(&access.merchant.id, access.mode),
             Command::CreateRefund(request),
         )
-        .await?;
-    // A replay answers the first response again, status included.
-    let resp = json_response(201, created.refund.get().to_owned());
-    if created.replayed {
-        resp.headers().set("idempotent-replayed", "true")?;
-    }
-    Ok(resp)
+        .await
 }
 
 /// `GET /v1/refunds/{id}`: a key of its merchant and mode, or its own client secret.
