@@ -440,14 +440,14 @@ async fn early(first: js_sys::Promise) -> Result<(u16, String), FetchError> {
 }
 
 /// Clears a pending `setTimeout` when dropped: the request's deadline, once it is over.
-struct Deadline {
+pub(crate) struct Deadline {
     window: web_sys::Window,
     handle: i32,
 }
 
 impl Deadline {
     /// Aborts `controller` after `ms` milliseconds, unless dropped first.
-    fn arm(
+    pub(crate) fn arm(
         window: &web_sys::Window,
         controller: &web_sys::AbortController,
         ms: u32,

@@ -57,8 +57,12 @@ pub async fn call(url: &str, secret: &str, body: Option<&Value>) -> Outcome {
     }
 }
 
+/// One request, given up after [`crate::api::TIMEOUT_MS`] (headers and body both), as the
+/// voucher's requests are.
 async fn send(url: &str, secret: &str, body: Option<&Value>) -> Result<(u16, String), JsValue> {
     let window = web_sys::window().ok_or(JsValue::NULL)?;
+    let controller = web_sys::AbortController::new()?;
+    let _deadline = crate::api::Deadline::arm(&window, &controller, crate::api::TIMEOUT_MS);
     let headers = web_sys::Headers::new()?;
     headers.set("Authorization", &["Bearer ", secret].concat())?;
     headers.set("Accept", "application/json")?;
@@ -75,6 +79,7 @@ async fn send(url: &str, secret: &str, body: Option<&Value>) -> Result<(u16, Str
         None => init.set_method("GET"),
     }
     init.set_headers(&headers);
+    init.set_signal(Some(&controller.signal()));
     let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
         .await?
         .dyn_into()?;
