@@ -106,6 +106,18 @@ const MONTHS: [&str; 12] = [
     "diciembre",
 ];
 
+/// A month's Spanish name, lowercase (`diciembre`).
+///
+/// ```
+/// assert_eq!(vale_shared::expiry::month_name(time::Month::December), "diciembre");
+/// ```
+pub fn month_name(month: time::Month) -> &'static str {
+    MONTHS
+        .get(usize::from(u8::from(month)) - 1)
+        .copied()
+        .unwrap_or_default()
+}
+
 /// The deadline as a shopper reads it, in the network's zone.
 ///
 /// ```

@@ -319,16 +319,7 @@ pub fn bench(root: &Path, only: Option<&str>) -> Result {
 /// `tests/bench/widget.mjs` against the built widget and edge; the figures are also kept
 /// as JSON in `<target>/bench/widget.json`.
 fn widget_bench(root: &Path, tools: &Tools) -> Result {
-    let out = target_dir(root).join("bench/widget.json");
-    println!();
-    run(Command::new(tools.node())
-        .arg(root.join("tests/bench/widget.mjs"))
-        .arg("--out")
-        .arg(&out)
-        .current_dir(root)
-        .env("PATH", tools.path_env())
-        .env("WRANGLER_SEND_METRICS", "false")
-        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false"))
+    node_bench(root, tools, "widget")
 }
 
 fn sizes_and_micro(root: &Path) -> Result {
@@ -359,10 +350,16 @@ fn sizes_and_micro(root: &Path) -> Result {
 /// creates/s under load), which prints its table and starts and stops its own edge. The
 /// figures are also kept as JSON in `<target>/bench/edge.json`.
 fn edge_bench(root: &Path, tools: &Tools) -> Result {
-    let out = target_dir(root).join("bench/edge.json");
+    node_bench(root, tools, "edge")
+}
+
+/// Runs `tests/bench/{name}.mjs`, which prints its table and keeps its figures as JSON in
+/// `<target>/bench/{name}.json`.
+fn node_bench(root: &Path, tools: &Tools, name: &str) -> Result {
+    let out = target_dir(root).join(format!("bench/{name}.json"));
     println!();
     run(Command::new(tools.node())
-        .arg(root.join("tests/bench/edge.mjs"))
+        .arg(root.join(format!("tests/bench/{name}.mjs")))
         .arg("--out")
         .arg(&out)
         .current_dir(root)

@@ -69,28 +69,10 @@ pub fn account_type(kind: &str) -> &'static str {
     }
 }
 
-const MONTHS: [&str; 12] = [
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-];
-
 /// `24 de diciembre de 2026, 11:59 p. m.` in the network's time.
 pub fn date_time(at: OffsetDateTime, network: Network) -> String {
     let at = at.to_offset(network.utc_offset());
-    let month = MONTHS
-        .get(usize::from(u8::from(at.month())) - 1)
-        .copied()
-        .unwrap_or_default();
+    let month = vale_shared::expiry::month_name(at.month());
     let (hour, half) = match at.hour() {
         0 => (12, "a. m."),
         h @ 1..=11 => (h, "a. m."),
