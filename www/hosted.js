@@ -2,6 +2,8 @@
 // shopper can bookmark, reopen after a pop-up closed, or print, and (after one visit)
 // open again with no network: sw.js keeps the page and the widget, the widget keeps its
 // last answer.
+import { wasmUrl } from '/widget/vale.js';
+
 const id = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() ?? '');
 const clientSecret = new URLSearchParams(location.search).get('cs') ?? '';
 const voucher = document.createElement('vale-voucher');
@@ -11,13 +13,10 @@ document.getElementById('slot').append(voucher);
 
 /** The files this visit used that sw.js serves offline, put in its cache by the page. */
 async function keepForOffline() {
-  const wasm = performance.getEntriesByType('resource')
-    .map((entry) => new URL(entry.name))
-    .find((url) => url.origin === location.origin && /^\/widget\/vale\.[0-9a-f]{16}\.wasm$/.test(url.pathname));
   const cache = await caches.open('vale-hosted-1');
   const page = await fetch(location.href, { cache: 'no-cache' });
   if (page.ok) await cache.put('/v/', page);
-  await cache.addAll(['/hosted.js', '/widget/vale.js', '/favicon.svg', ...(wasm ? [wasm.pathname] : [])]);
+  await cache.addAll(['/hosted.js', '/widget/vale.js', '/favicon.svg', wasmUrl().pathname]);
 }
 
 if ('serviceWorker' in navigator && 'caches' in window) {

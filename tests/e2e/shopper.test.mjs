@@ -103,9 +103,14 @@ test('after one visit the voucher opens with no network, marked offline with its
   const context = await browser.newContext(phone(360, 2));
   try {
     const page = await open(context, voucher);
-    // The service worker took the page, and the page filled its cache.
-    await page.waitForFunction(async () => navigator.serviceWorker.controller !== null
-      && (await (await caches.open('vale-hosted-1')).keys()).length >= 4, null, { timeout: 20_000 });
+    // The service worker took the page, and the page filled its cache, the wasm included
+    // (regression: the page once looked for the wasm in the resource timing buffer, whose
+    // entry could come after vale:ready on a loaded machine, and kept no wasm at all).
+    await page.waitForFunction(async () => {
+      const kept = await (await caches.open('vale-hosted-1')).keys();
+      return navigator.serviceWorker.controller !== null
+        && kept.some((r) => /\/widget\/vale\.[0-9a-f]{16}\.wasm$/.test(r.url)) && kept.length >= 5;
+    }, null, { timeout: 20_000 });
     await context.setOffline(true);
     let apiCalls = 0;
     page.on('request', (r) => { if (r.url().includes('/v1/')) apiCalls += 1; });

@@ -21,6 +21,15 @@ const WASM = typeof VALE_WASM === "string" ? VALE_WASM : "./vale_widget_bg.wasm"
 const REFUND_WASM =
   typeof VALE_REFUND_WASM === "string" ? VALE_REFUND_WASM : "./vale_refund_bg.wasm";
 
+/**
+ * The voucher's wasm, as this script loads it. The hosted page keeps exactly this file for
+ * offline visits (reading it from the resource timing buffer raced the buffer's entry).
+ * @returns {URL}
+ */
+export function wasmUrl() {
+  return new URL(WASM, import.meta.url);
+}
+
 /** How long the early request may take, as the widget's own requests (`api::TIMEOUT_MS`). */
 const TIMEOUT_MS = 10_000;
 
@@ -63,7 +72,7 @@ const DEFAULT_API_BASE = new URL(import.meta.url).origin;
  * `application/wasm`). Started as soon as this module runs.
  * @type {Promise<unknown>}
  */
-const ready = init({ module_or_path: new URL(WASM, import.meta.url) });
+const ready = init({ module_or_path: wasmUrl() });
 // Each element handles a failed load itself; this keeps a page without one quiet.
 ready.catch(() => {});
 function load() {
