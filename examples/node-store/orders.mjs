@@ -2,7 +2,7 @@
 //
 // In memory (a Map), so they are gone when the process stops: fine for an example. A real
 // store keeps the same records in its database; the rules below stay the same.
-import { NETWORKS, PRODUCTS, reserve, restock } from './catalog.mjs';
+import { NETWORKS, PRODUCTS, formatMoney, reserve, restock } from './catalog.mjs';
 import { config } from './config.mjs';
 import { vale } from './vale.mjs';
 
@@ -130,8 +130,8 @@ export function applyVoucher(order, voucher, source) {
  */
 export function recordUnexpectedPayment(order, voucher, source) {
   const payment = voucher.unexpected_payments?.at(-1);
-  const what = payment ? `${payment.reason}, ${payment.amount} ${payment.currency} (unidades mínimas)` : 'sin detalle';
-  order.alerts.push(`Pago inesperado: ${what}. Revisar: reembolsar o entregar el pedido.`);
+  const what = payment ? ` de ${formatMoney(payment.amount, payment.currency)} (${payment.reason})` : '';
+  order.alerts.push(`Pago inesperado${what}. Revisar: reembolsar o entregar el pedido.`);
   note(order, `Pago inesperado (${source}).`);
 }
 

@@ -11,6 +11,7 @@ function layout(title, body) {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · Tienda Andina</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/store.css">
 </head>
 <body>
