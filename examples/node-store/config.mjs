@@ -6,7 +6,7 @@
 //   STORE_URL            how Vale and shoppers reach the store (default http://127.0.0.1:PORT)
 //   VALE_WEBHOOK_SECRET  the `whsec_…` of a webhook endpoint you created; unset, the store
 //                        creates its own endpoint at start and keeps that secret in memory
-//   VALE_POLL_SECONDS    how often pending orders are checked with Vale (default 60)
+//   VALE_POLL_SECONDS    how often pending orders are checked with Vale (default 60; 0: never)
 
 const env = process.env;
 

@@ -12,8 +12,9 @@ export async function reconcile(order) {
   applyVoucher(order, voucher, 'consulta GET /v1/vouchers');
 }
 
-/** Reconciles every pending order, one at a time, every `seconds`; a failure waits for the next round. */
+/** Reconciles every pending order, one at a time, every `seconds` (0: never); a failure waits for the next round. */
 export function pollPendingOrders(seconds) {
+  if (seconds === 0) return;
   const round = async () => {
     for (const order of pendingOrders()) {
       try {

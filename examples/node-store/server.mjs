@@ -19,6 +19,7 @@ import { STATE_LABELS, checkout, orders } from './orders.mjs';
 import { cartPage, orderPage } from './pages.mjs';
 import { pollPendingOrders, reconcile } from './reconcile.mjs';
 import { refundOrder } from './refunds.mjs';
+import { vale } from './vale.mjs';
 import { createEndpoint, webhookRoute } from './webhooks.mjs';
 
 const STATIC = {
@@ -89,10 +90,11 @@ async function route(req, res, onWebhook) {
 async function main() {
   // The webhook secret: yours from VALE_WEBHOOK_SECRET, or a new endpoint's, made now.
   let secret = config.webhookSecret;
+  let created = null;
   if (!secret) {
-    const endpoint = await createEndpoint(`${config.storeUrl}/webhooks/vale`);
-    secret = endpoint.secret;
-    console.log(`webhook endpoint ${endpoint.id} → ${endpoint.url}`);
+    created = await createEndpoint(`${config.storeUrl}/webhooks/vale`);
+    secret = created.secret;
+    console.log(`webhook endpoint ${created.id} → ${created.url}`);
   }
   const onWebhook = webhookRoute(secret);
   const server = createServer((req, res) => {
@@ -105,6 +107,16 @@ async function main() {
     console.log(`Tienda lista en http://127.0.0.1:${config.port}/ (Vale: ${config.valeApi})`);
   });
   pollPendingOrders(config.pollSeconds);
+
+  // Ctrl-C, or a stop from a process manager: the endpoint made at start goes too (its
+  // secret dies with this process), so Vale stops delivering to it.
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, async () => {
+      server.close();
+      if (created) await vale('DELETE', `/v1/webhook_endpoints/${created.id}`).catch(() => {});
+      process.exit(0);
+    });
+  }
 }
 
 main().catch((error) => {
