@@ -1,9 +1,10 @@
 // Docs that do not rot: every relative link in README.md and docs/*.md points at a file
-// that exists, and every route they name (`GET /v1/…`) is one the edge answers (anything
-// but its own unknown-route 404), called with placeholder ids and no key.
+// that exists, every route they name (`GET /v1/…`) is one the edge answers (anything
+// but its own unknown-route 404), called with placeholder ids and no key, and every
+// JavaScript block in docs/integrate.md is copied verbatim from the example store.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { root, startEdge } from '../support/edge.mjs';
 
@@ -73,4 +74,23 @@ test('every route the docs name is one the edge answers', async () => {
     if ((r.status === 404 && body.includes('route_not_found')) || r.status === 405) unknown.push(`${route} → ${r.status}`);
   }
   assert.deepEqual(unknown, [], 'routes named in the docs that the edge does not have');
+});
+
+test('every JavaScript block in docs/integrate.md is in a file of examples/node-store, verbatim', () => {
+  const example = join(root, 'examples', 'node-store');
+  const files = [];
+  const walk = (dir) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (name === 'node_modules') continue;
+      if (statSync(path).isDirectory()) walk(path);
+      else if (/\.(mjs|js)$/.test(name)) files.push(readFileSync(path, 'utf8'));
+    }
+  };
+  walk(example);
+  const guide = readFileSync(join(root, 'docs', 'integrate.md'), 'utf8');
+  const blocks = [...guide.matchAll(/^```(?:js|javascript|mjs)\n([\s\S]*?)^```$/gm)].map(([, code]) => code);
+  assert.ok(blocks.length >= 6, `${blocks.length} JavaScript blocks found`);
+  const copied = blocks.filter((code) => !files.some((file) => file.includes(code)));
+  assert.deepEqual(copied, [], 'blocks in docs/integrate.md that no file of the example has, as written');
 });
