@@ -4,6 +4,9 @@ import { config } from './config.mjs';
 import { html } from './html.mjs';
 import { STATE_LABELS, refundEndedUnpaid } from './orders.mjs';
 
+/** Test keys can use Vale's sandbox; live keys move real money. */
+const testMode = config.secretKey.startsWith('sk_test_');
+
 function layout(title, body) {
   return html`<!doctype html>
 <html lang="es">
@@ -15,7 +18,7 @@ function layout(title, body) {
 <link rel="stylesheet" href="/store.css">
 </head>
 <body>
-<header><a href="/">Tienda Andina</a> <small>ejemplo de integración con Vale · modo de prueba</small></header>
+<header><a href="/">Tienda Andina</a> <small>ejemplo de integración con Vale${testMode ? ' · modo de prueba' : ''}</small></header>
 <main>${body}</main>
 </body>
 </html>`;
@@ -100,10 +103,11 @@ ${order.alerts.map((alert) => html`<p class="alert" role="alert">${alert}</p>`)}
 <p>Total: <b>${formatMoney(order.amount, order.currency)}</b></p>
 ${order.voucher ? voucherWidget(order) : ''}
 ${refundSection(order, refundToken)}
+${testMode && order.state === 'pending' ? html`
 <details>
   <summary>Modo de prueba: pagar este código sin ir a un punto</summary>
-  <pre>curl -X POST ${config.valeApi}/v1/sandbox/vouchers/${order.voucher?.id ?? ''}/pay -H "Authorization: Bearer sk_test_…"</pre>
-</details>
+  <pre>curl -X POST ${config.valeApi}/v1/sandbox/vouchers/${order.voucher.id}/pay -H "Authorization: Bearer sk_test_…"</pre>
+</details>` : ''}
 <section>
   <h2>Registro del pedido</h2>
   <ol id="history">${order.history.map((entry) => html`<li><time>${entry.at}</time> ${entry.text}</li>`)}</ol>

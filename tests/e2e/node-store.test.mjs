@@ -176,6 +176,8 @@ test('cart → double-clicked checkout → one voucher → the widget on the sto
       assert.ok(source.includes(`<script type="module" src="${edge.base}/widget/vale.js"></script>\n` +
         `<vale-voucher voucher="${voucher.id}" client-secret="${secret}"></vale-voucher>`), source);
       assert.ok(!source.includes('sk_test_local'), 'the secret key never reaches a page');
+      // The sandbox command docs/integrate.md tells a newcomer to copy from the page.
+      assert.ok(source.includes(`curl -X POST ${edge.base}/v1/sandbox/vouchers/${voucher.id}/pay`), source);
       const widget = page.locator('vale-voucher');
       const code = widget.locator('.code-groups');
       await code.waitFor({ timeout: 20_000 });
