@@ -134,12 +134,27 @@ struct Page {
     host: web_sys::HtmlElement,
     shadow: web_sys::ShadowRoot,
     events: Rc<RefCell<Vec<(String, String)>>>,
+    /// Every event's whole `detail`, in order.
+    details: Rc<RefCell<Vec<JsValue>>>,
     _listeners: Vec<Closure<dyn FnMut(web_sys::CustomEvent)>>,
     mounted: Option<Mounted>,
 }
 
 impl Page {
     fn new(source: Rc<dyn Source>, now: fn() -> f64) -> Page {
+        let mut page = Page::bare();
+        let env = Env {
+            voucher: id(),
+            source,
+            host: page.host.clone(),
+            now,
+        };
+        page.mounted = Some(mount_with(&page.shadow, env).unwrap());
+        page
+    }
+
+    /// The host, its shadow root and the event log, with nothing mounted yet.
+    fn bare() -> Page {
         let document = web_sys::window().unwrap().document().unwrap();
         let host: web_sys::HtmlElement = document
             .create_element("vale-test")
@@ -150,9 +165,18 @@ impl Page {
             .attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
             .unwrap();
         let events = Rc::new(RefCell::new(Vec::new()));
+        let details = Rc::new(RefCell::new(Vec::new()));
         let mut listeners = Vec::new();
-        for name in ["vale:ready", "vale:paid", "vale:expired", "vale:error"] {
+        for name in [
+            "vale:ready",
+            "vale:paid",
+            "vale:expired",
+            "vale:cancelled",
+            "vale:refunded",
+            "vale:error",
+        ] {
             let log = Rc::clone(&events);
+            let whole = Rc::clone(&details);
             let expected_host = host.clone();
             let listener =
                 Closure::<dyn FnMut(web_sys::CustomEvent)>::new(move |e: web_sys::CustomEvent| {
@@ -171,25 +195,20 @@ impl Page {
                     assert_eq!(voucher.as_string(), Some(id()));
                     log.borrow_mut()
                         .push((e.type_(), status.as_string().unwrap_or_default()));
+                    whole.borrow_mut().push(detail);
                 });
             document
                 .add_event_listener_with_callback(name, listener.as_ref().unchecked_ref())
                 .unwrap();
             listeners.push(listener);
         }
-        let env = Env {
-            voucher: id(),
-            source,
-            host: host.clone(),
-            now,
-        };
-        let mounted = Some(mount_with(&shadow, env).unwrap());
         Page {
             host,
             shadow,
             events,
+            details,
             _listeners: listeners,
-            mounted,
+            mounted: None,
         }
     }
 
@@ -213,6 +232,18 @@ impl Page {
 
     fn events(&self) -> Vec<(String, String)> {
         self.events.borrow().clone()
+    }
+
+    /// The last event's `detail` as JSON.
+    fn last_detail(&self) -> Value {
+        let detail = self.details.borrow().last().cloned().unwrap();
+        serde_json::from_str(
+            &js_sys::JSON::stringify(&detail)
+                .unwrap()
+                .as_string()
+                .unwrap(),
+        )
+        .unwrap()
     }
 }
 
@@ -680,6 +711,13 @@ async fn a_bad_client_secret_explains_itself_and_offers_a_retry() {
     settle().await;
     assert!(page.text(".outcome.problem").contains("no es válido"));
     assert_eq!(page.events(), [("vale:error".to_owned(), String::new())]);
+    assert_eq!(
+        page.last_detail(),
+        json!({
+            "voucher": id(), "status": null, "code": "unauthorized",
+            "message": FetchError::Unauthorized.message()
+        })
+    );
     let retry: web_sys::HtmlElement = page.find(".outcome.problem button").unchecked_into();
     retry.click();
     settle().await;
@@ -1119,5 +1157,207 @@ async fn the_reminder_is_an_ics_at_the_deadline_with_an_alarm_and_sharing_says_w
         } else {
             "Copiar enlace"
         }
+    );
+}
+
+/// `vale:error` says why in `code` (one of the documented five) and `message`, with the
+/// status of the voucher on screen, once per new error.
+#[wasm_bindgen_test]
+async fn vale_error_names_its_code_and_message_with_the_status_on_screen() {
+    let source = Canned::new(vec![
+        Ok(efecty("pending")),
+        Err(FetchError::TimedOut),
+        Err(FetchError::Malformed),
+        Err(FetchError::NotFound),
+    ]);
+    let page = Page::new(source, now);
+    settle().await;
+    let mut codes = Vec::new();
+    for _ in 0..3 {
+        back_to_tab();
+        settle().await;
+        let detail = page.last_detail();
+        assert_eq!(detail["status"], "pending", "{detail}");
+        assert_eq!(detail["voucher"], id());
+        assert!(!detail["message"].as_str().unwrap().is_empty());
+        codes.push(detail["code"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(codes, ["network", "malformed", "not_found"]);
+    assert_eq!(
+        names(&page),
+        ["vale:ready", "vale:error", "vale:error", "vale:error"]
+    );
+}
+
+/// Regression (issue #13): a cancelled voucher fired no event at all.
+#[wasm_bindgen_test]
+async fn a_cancelled_voucher_fires_vale_cancelled_once_and_says_when_and_by_whom() {
+    let mut cancelled = display_view();
+    cancelled["status"] = json!("cancelled");
+    cancelled["cancelled_at"] = json!("2026-11-24T13:00:00-05:00");
+    let source = Canned::new(vec![Ok(display_view()), Ok(cancelled)]);
+    let page = Page::new(source.clone(), now);
+    settle().await;
+    for _ in 0..2 {
+        back_to_tab();
+        settle().await;
+    }
+    assert_eq!(source.calls(), 3);
+    assert_eq!(
+        page.events(),
+        [
+            ("vale:ready".to_owned(), "pending".to_owned()),
+            ("vale:cancelled".to_owned(), "cancelled".to_owned())
+        ]
+    );
+    let body = page.text(".outcome.closed");
+    assert!(
+        body.contains("La tienda lo anuló el martes 24 de noviembre a las 13:00, hora de Bogotá."),
+        "{body}"
+    );
+    assert!(!body.contains("25 de noviembre"), "no deadline: {body}");
+}
+
+#[wasm_bindgen_test]
+async fn refunds_fire_vale_refunded_at_each_change_of_status() {
+    let refund = |status: &str| {
+        let mut v = efecty("paid");
+        v["status"] = json!(status);
+        v
+    };
+    let source = Canned::new(vec![
+        Ok(efecty("paid")),
+        Ok(refund("partially_refunded")),
+        Ok(refund("partially_refunded")),
+        Ok(refund("refunded")),
+    ]);
+    let page = Page::new(source, now);
+    settle().await;
+    for _ in 0..3 {
+        back_to_tab();
+        settle().await;
+    }
+    assert_eq!(
+        page.events(),
+        [
+            ("vale:ready".to_owned(), "paid".to_owned()),
+            ("vale:paid".to_owned(), "paid".to_owned()),
+            ("vale:refunded".to_owned(), "partially_refunded".to_owned()),
+            ("vale:refunded".to_owned(), "refunded".to_owned())
+        ]
+    );
+}
+
+/// Regression (issue #13): a sandbox expiry leaves `expires_at` ahead, and the voucher read
+/// "Venció el miércoles 25" on the 24th.
+#[wasm_bindgen_test]
+async fn an_expired_voucher_is_worded_by_when_it_expired_never_by_a_deadline_ahead() {
+    let mut early = display_view();
+    early["status"] = json!("expired");
+    early["expired_at"] = json!("2026-11-24T11:00:00-05:00");
+    let page = Page::new(Canned::new(vec![Ok(early.clone())]), now);
+    settle().await;
+    let body = page.text(".outcome.closed p");
+    assert!(
+        body.starts_with("Venció el martes 24 de noviembre a las 11:00, hora de Bogotá."),
+        "{body}"
+    );
+    assert!(!body.contains("25 de noviembre"), "{body}");
+    drop(page);
+
+    // No `expired_at` (an older edge) and the deadline still ahead: no date at all.
+    early["expired_at"] = Value::Null;
+    let page = Page::new(Canned::new(vec![Ok(early)]), now);
+    settle().await;
+    let body = page.text(".outcome.closed p");
+    assert!(body.starts_with("No lo pagues"), "{body}");
+    drop(page);
+
+    // Expired at the end of the confirmation window: it stopped being payable at its
+    // deadline, which is what the shopper was told.
+    let mut late = past_deadline("expired");
+    late["expired_at"] = json!("2026-11-26T11:59:59-05:00");
+    late["server_time"] = json!("2026-11-26T12:00:00-05:00");
+    let page = Page::new(Canned::new(vec![Ok(late)]), now);
+    settle().await;
+    let body = page.text(".outcome.closed p");
+    assert!(
+        body.starts_with("Venció el miércoles 25 de noviembre a las 23:59, hora de Bogotá."),
+        "{body}"
+    );
+}
+
+/// Regression (issue #13): "La tienda ya fue avisada" when nothing told the store.
+#[wasm_bindgen_test]
+async fn the_paid_screen_says_only_what_is_true_for_every_store() {
+    let page = Page::new(Canned::new(vec![Ok(efecty("paid"))]), now);
+    settle().await;
+    let body = page.text(".outcome.paid");
+    assert!(
+        body.contains("Recibimos tu pago el martes 24 de noviembre a las 12:05, hora de Bogotá.")
+            && body.contains("Guarda el recibo"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("avisada") && !body.contains("nada más"),
+        "{body}"
+    );
+}
+
+/// A secret key pasted as `client-secret` (issue #13): refused in the page, through the
+/// same entry point `vale.js` calls, before any request.
+#[wasm_bindgen_test]
+async fn a_secret_key_in_client_secret_is_never_sent() {
+    let fake = FakeFetch::install(|| Reply::Status(200, efecty("pending").to_string()));
+    let errors = Rc::new(RefCell::new(Vec::<String>::new()));
+    let console = web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &"console".into()).ok())
+        .unwrap();
+    let original = js_sys::Reflect::get(&console, &"error".into()).unwrap();
+    let log = Rc::clone(&errors);
+    let capture = Closure::<dyn FnMut(JsValue)>::new(move |m: JsValue| {
+        log.borrow_mut().push(m.as_string().unwrap_or_default());
+    });
+    js_sys::Reflect::set(&console, &"error".into(), capture.as_ref()).unwrap();
+
+    for key in ["sk_test_local", "rk_live_abc"] {
+        let page = Page::bare();
+        let mounted = vale_widget::mount(
+            page.host.clone(),
+            page.shadow.clone(),
+            id(),
+            key.to_owned(),
+            "https://vale.example".to_owned(),
+            JsValue::UNDEFINED,
+        )
+        .unwrap();
+        settle().await;
+        back_to_tab();
+        settle().await;
+        assert_eq!(
+            page.last_detail(),
+            json!({
+                "voucher": id(), "status": null, "code": "secret_key_in_page",
+                "message": FetchError::SecretKeyInPage.message()
+            })
+        );
+        assert_eq!(names(&page), ["vale:error"], "once");
+        let text = page.text(".outcome.problem");
+        assert!(text.contains("Avísale a la tienda"), "{text}");
+        assert!(
+            page.find_all(".outcome.problem button").is_empty(),
+            "no retry"
+        );
+        drop(mounted);
+    }
+    js_sys::Reflect::set(&console, &"error".into(), &original).unwrap();
+    assert!(fake.requests.borrow().is_empty(), "nothing was sent");
+    let errors = errors.borrow();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors.iter().all(|e| e.contains("rotate that key now")
+            && e.contains("client_secret")
+            && !e.contains("sk_test_local")),
+        "{errors:?}"
     );
 }

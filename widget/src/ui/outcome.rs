@@ -6,6 +6,7 @@ use super::Shown;
 use super::pending::header;
 use crate::api::{Answer, FetchError};
 use crate::dom::{El, Handlers, el, svg, view};
+use time::OffsetDateTime;
 use vale_shared::expiry;
 
 /// Grey blocks where the voucher will be, while the first answer is on its way.
@@ -28,8 +29,16 @@ pub fn loading() -> El {
         .child(el("p").class("sr").text("Cargando tu comprobante…"))
 }
 
-/// The voucher could not be read at all; `retry` asks again.
+/// The voucher could not be read at all; `retry` asks again (not offered for a secret
+/// key in the page: asking again would change nothing).
 pub fn failed(error: FetchError, handlers: &Handlers, retry: impl Fn() + 'static) -> El {
+    let button = (error != FetchError::SecretKeyInPage).then(|| {
+        el("button")
+            .attr("type", "button")
+            .class("button primary")
+            .text("Reintentar")
+            .on("click", handlers, move |_| retry())
+    });
     view().child(
         el("div")
             .class("outcome problem")
@@ -40,14 +49,22 @@ pub fn failed(error: FetchError, handlers: &Handlers, retry: impl Fn() + 'static
                     .text("No pudimos mostrar tu comprobante"),
             )
             .child(el("p").text(error.message()))
-            .child(
-                el("button")
-                    .attr("type", "button")
-                    .class("button primary")
-                    .text("Reintentar")
-                    .on("click", handlers, move |_| retry()),
-            ),
+            .maybe(button),
     )
+}
+
+/// When an expired voucher stopped being payable, to word it by: its deadline or, when it
+/// expired earlier (a sandbox or network expiry), `expired_at`; never a time still ahead by
+/// the server's clock (an answer with no `expired_at` and a deadline to come says no date).
+pub fn expired_when(a: &Answer) -> Option<OffsetDateTime> {
+    let v = &a.voucher;
+    // Compared as seconds: `OffsetDateTime`'s ordering costs the wasm more.
+    let deadline = v.expires_at.unix_timestamp();
+    match a.expired_at {
+        Some(at) if at.unix_timestamp() < deadline => Some(at),
+        Some(_) => Some(v.expires_at),
+        None => (deadline <= v.server_time.unix_timestamp()).then_some(v.expires_at),
+    }
 }
 
 /// A voucher that no longer waits for cash, or (`Confirming`) waits only to hear of a
@@ -55,20 +72,23 @@ pub fn failed(error: FetchError, handlers: &Handlers, retry: impl Fn() + 'static
 pub fn settled(shown: Shown, a: &Answer) -> El {
     let v = &a.voucher;
     let deadline = || expiry::deadline_text(v.expires_at, v.network);
+    // "<lead><when>. " when the time is known, else nothing.
+    let on = |lead: &str, at: Option<OffsetDateTime>| {
+        at.map(|at| [lead, &expiry::deadline_text(at, v.network), ". "].concat())
+            .unwrap_or_default()
+    };
     let (class, mark, title, body): (&str, Icon, &str, String) = match shown {
+        // Only what is true for every store: the network confirmed the payment. What the
+        // store does next (and when) is the store's to say.
         Shown::Paid => (
             "outcome paid",
             Icon::Check,
             "¡Pago recibido!",
-            match v.paid_at {
-                Some(at) => {
-                    let mut s = String::from("Recibimos tu pago el ");
-                    s.push_str(&expiry::deadline_text(at, v.network));
-                    s.push_str(". La tienda ya fue avisada; no necesitas hacer nada más.");
-                    s
-                }
-                None => "La tienda ya fue avisada; no necesitas hacer nada más.".into(),
-            },
+            [
+                &on("Recibimos tu pago el ", v.paid_at),
+                "Guarda el recibo que te dieron al pagar.",
+            ]
+            .concat(),
         ),
         Shown::Refunded => (
             "outcome refunded",
@@ -93,17 +113,20 @@ pub fn settled(shown: Shown, a: &Answer) -> El {
             "outcome closed",
             Icon::Cross,
             "Este código fue anulado",
-            "No lo pagues: ya no será aceptado. Si aún quieres tu pedido, vuelve a la tienda."
-                .into(),
+            [
+                &on("La tienda lo anuló el ", a.cancelled_at),
+                "No lo pagues: ya no será aceptado. Si aún quieres tu pedido, vuelve a la \
+                 tienda.",
+            ]
+            .concat(),
         ),
         _ => (
             "outcome closed",
             Icon::Clock,
             "Este código venció",
             [
-                "Venció el ",
-                &deadline(),
-                ". No lo pagues: ya no será aceptado. Si aún quieres tu pedido, vuelve a la \
+                &on("Venció el ", expired_when(a)),
+                "No lo pagues: ya no será aceptado. Si aún quieres tu pedido, vuelve a la \
                  tienda y pide un código nuevo; puedes pagarlo en el mismo punto.",
             ]
             .concat(),
