@@ -149,7 +149,7 @@ test('WhatsApp carries the code, amount, deadline and link; the reminder is the 
       const text = url.searchParams.get('text');
       assert.ok(bare(text).includes(voucher.payment_code), text);
       assert.match(text, /S\/\s25\.00/);
-      assert.match(text, /Vence el .* hora de Lima/);
+      assert.match(text, /Paga antes del .* \(hora de Perú\)/);
       const link = new URL(text.match(/https?:\/\/\S+$/)[0]);
       assert.equal(link.searchParams.get('cs'), voucher.client_secret);
 

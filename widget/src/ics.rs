@@ -3,7 +3,6 @@
 //! before, carrying the code, the amount and the link back to the voucher.
 
 use time::OffsetDateTime;
-use vale_shared::expiry;
 use vale_shared::voucher::{DisplayVoucher, group_for_reading};
 
 /// How long before the deadline the alarm rings.
@@ -99,8 +98,8 @@ pub fn reminder(v: &DisplayVoucher) -> String {
         brand,
         " con el código ",
         &code,
-        ". Vence el ",
-        &expiry::deadline_text(v.expires_at, v.network),
+        ". ",
+        &vale_shared::when::pay_before(v.expires_at, v.network),
         ". Comprobante: ",
         &v.hosted_url,
     ]

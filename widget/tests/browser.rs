@@ -354,9 +354,11 @@ async fn efecty_voucher_shows_amount_code_and_deadline_in_bogota_time() {
     assert_eq!(page.text(".code .sr"), "1000 0000 0420");
     assert_eq!(
         page.text(".deadline-text"),
-        "Vence el miércoles 25 de noviembre a las 23:59, hora de Bogotá"
+        "Paga antes del miércoles 25 de noviembre a las 11:59 p. m. (hora de Colombia)"
     );
-    // 2026-11-24 12:00 to 2026-11-25 23:59:59 at the server's clock.
+    // 2026-11-24 12:00 to 2026-11-25 23:59:59 at the server's clock: in words first (issue
+    // #14: "23:59 … 23:59:05" read as two clocks), the ticking clock beside it.
+    assert_eq!(page.text(".countdown-words"), "Te quedan 1 día y 11 horas");
     assert_eq!(page.text(".countdown-value"), "1 día 11:59:59");
     let howto = page.text(".howto");
     assert!(
@@ -440,7 +442,7 @@ async fn pagoefectivo_says_cip_and_soles() {
     settle().await;
     assert_eq!(page.text(".amount"), "S/\u{a0}25.50");
     assert_eq!(page.text(".code-block .label"), "Código CIP");
-    assert!(page.text(".deadline-text").ends_with("hora de Lima"));
+    assert!(page.text(".deadline-text").ends_with("(hora de Perú)"));
     let channels: Vec<String> = page
         .find_all(".channel summary")
         .iter()
@@ -520,8 +522,9 @@ async fn the_whatsapp_link_carries_the_code_amount_deadline_and_link() {
     let text = String::from(js_sys::decode_uri_component(text).unwrap());
     assert_eq!(
         text,
-        "Código Efecty: 1000 0000 0420. Monto: $\u{a0}50.000. Vence el miércoles 25 de \
-         noviembre a las 23:59, hora de Bogotá. Comprobante: https://vale.example/v/vch_x?cs=y"
+        "Código Efecty: 1000 0000 0420. Monto: $\u{a0}50.000. Paga antes del miércoles 25 de \
+         noviembre a las 11:59 p. m. (hora de Colombia). Comprobante: \
+         https://vale.example/v/vch_x?cs=y"
     );
 }
 
@@ -1212,7 +1215,9 @@ async fn a_cancelled_voucher_fires_vale_cancelled_once_and_says_when_and_by_whom
     );
     let body = page.text(".outcome.closed");
     assert!(
-        body.contains("La tienda lo anuló el martes 24 de noviembre a las 13:00, hora de Bogotá."),
+        body.contains(
+            "La tienda lo anuló el martes 24 de noviembre a la 1:00 p. m. (hora de Colombia)."
+        ),
         "{body}"
     );
     assert!(!body.contains("25 de noviembre"), "no deadline: {body}");
@@ -1259,7 +1264,7 @@ async fn an_expired_voucher_is_worded_by_when_it_expired_never_by_a_deadline_ahe
     settle().await;
     let body = page.text(".outcome.closed p");
     assert!(
-        body.starts_with("Venció el martes 24 de noviembre a las 11:00, hora de Bogotá."),
+        body.starts_with("Venció el martes 24 de noviembre a las 11:00 a. m. (hora de Colombia)."),
         "{body}"
     );
     assert!(!body.contains("25 de noviembre"), "{body}");
@@ -1282,7 +1287,9 @@ async fn an_expired_voucher_is_worded_by_when_it_expired_never_by_a_deadline_ahe
     settle().await;
     let body = page.text(".outcome.closed p");
     assert!(
-        body.starts_with("Venció el miércoles 25 de noviembre a las 23:59, hora de Bogotá."),
+        body.starts_with(
+            "Venció el miércoles 25 de noviembre a las 11:59 p. m. (hora de Colombia)."
+        ),
         "{body}"
     );
 }
@@ -1294,8 +1301,9 @@ async fn the_paid_screen_says_only_what_is_true_for_every_store() {
     settle().await;
     let body = page.text(".outcome.paid");
     assert!(
-        body.contains("Recibimos tu pago el martes 24 de noviembre a las 12:05, hora de Bogotá.")
-            && body.contains("Guarda el recibo"),
+        body.contains(
+            "Recibimos tu pago el martes 24 de noviembre a las 12:05 p. m. (hora de Colombia)."
+        ) && body.contains("Guarda el recibo"),
         "{body}"
     );
     assert!(

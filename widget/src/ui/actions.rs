@@ -6,8 +6,8 @@ use super::cashier;
 use crate::browser;
 use crate::dom::{El, Handlers, el};
 use crate::sleep::Sleeper;
-use vale_shared::expiry;
 use vale_shared::voucher::{DisplayVoucher, group_for_reading};
+use vale_shared::when;
 use wasm_bindgen_futures::spawn_local;
 
 /// The message a shopper sends to someone (or to themselves) to pay later: the code, the
@@ -20,8 +20,8 @@ pub fn share_text(v: &DisplayVoucher) -> String {
         &group_for_reading(&v.payment_code),
         ". Monto: ",
         &v.amount.to_string(),
-        ". Vence el ",
-        &expiry::deadline_text(v.expires_at, v.network),
+        ". ",
+        &when::pay_before(v.expires_at, v.network),
         ". Comprobante: ",
         &v.hosted_url,
     ]

@@ -139,6 +139,7 @@ fn unix_ms(at: OffsetDateTime) -> f64 {
 /// What the pending view keeps to update every second.
 struct Ticking {
     expires_at: OffsetDateTime,
+    words: El,
     value: El,
     countdown: El,
     soon: El,

@@ -7,7 +7,7 @@ use super::pending::header;
 use crate::api::{Answer, FetchError};
 use crate::dom::{El, Handlers, el, svg, view};
 use time::OffsetDateTime;
-use vale_shared::expiry;
+use vale_shared::when;
 
 /// Grey blocks where the voucher will be, while the first answer is on its way.
 pub fn loading() -> El {
@@ -71,10 +71,10 @@ pub fn expired_when(a: &Answer) -> Option<OffsetDateTime> {
 /// payment made before the deadline.
 pub fn settled(shown: Shown, a: &Answer) -> El {
     let v = &a.voucher;
-    let deadline = || expiry::deadline_text(v.expires_at, v.network);
+    let deadline = || when::in_zone(v.expires_at, v.network);
     // "<lead><when>. " when the time is known, else nothing.
     let on = |lead: &str, at: Option<OffsetDateTime>| {
-        at.map(|at| [lead, &expiry::deadline_text(at, v.network), ". "].concat())
+        at.map(|at| [lead, &when::in_zone(at, v.network), ". "].concat())
             .unwrap_or_default()
     };
     let (class, mark, title, body): (&str, Icon, &str, String) = match shown {

@@ -5,8 +5,8 @@ use crate::api::Answer;
 use crate::dom::{El, Handlers, el, view};
 use crate::guidance;
 use time::OffsetDateTime;
-use vale_shared::expiry;
 use vale_shared::voucher::{DisplayVoucher, code_groups, group_for_reading};
+use vale_shared::{expiry, when};
 
 /// Under two hours left: the countdown turns urgent and a warning says what that means.
 pub const URGENT_SECONDS: i64 = 2 * 3600;
@@ -39,12 +39,20 @@ pub fn pending(a: &Answer, host: &web_sys::HtmlElement, handlers: &Handlers) -> 
                 .text(&group_for_reading(&v.payment_code)),
         )
         .child(groups.clone());
+    // The time left in words first; the ticking clock, which reads as a second deadline
+    // to many, small beside it.
+    let words = el("span").class("countdown-words");
     let value = el("span").class("countdown-value");
     let countdown = el("p")
         .class("countdown")
         .attr("role", "timer")
-        .child(el("span").class("countdown-label").text("Tiempo restante "))
-        .child(value.clone());
+        .child(words.clone())
+        .child(
+            el("span")
+                .class("countdown-clock")
+                .text(" · ")
+                .child(value.clone()),
+        );
     let soon = el("p").class("soon").attr("role", "alert");
     soon.flag("hidden", true);
     let (finder_text, finder_url) = guidance::finder(v.network);
@@ -80,8 +88,7 @@ pub fn pending(a: &Answer, host: &web_sys::HtmlElement, handlers: &Handlers) -> 
                 .child(
                     el("p")
                         .class("deadline-text")
-                        .text("Vence el ")
-                        .text(&expiry::deadline_text(v.expires_at, v.network)),
+                        .text(&when::pay_before(v.expires_at, v.network)),
                 )
                 .child(countdown.clone())
                 .child(soon.clone()),
@@ -136,6 +143,7 @@ pub fn pending(a: &Answer, host: &web_sys::HtmlElement, handlers: &Handlers) -> 
         );
     let ticking = Ticking {
         expires_at: v.expires_at,
+        words,
         value,
         countdown,
         soon,
@@ -146,6 +154,7 @@ pub fn pending(a: &Answer, host: &web_sys::HtmlElement, handlers: &Handlers) -> 
 
 /// Brings the countdown and the two-hour warning to `now` (the server's clock).
 pub fn tick(t: &mut Ticking, now: OffsetDateTime) {
+    t.words.set_text(&when::time_left(t.expires_at, now));
     t.value.set_text(&expiry::countdown_text(t.expires_at, now));
     let urgent = (t.expires_at - now).whole_seconds() < URGENT_SECONDS;
     if urgent != t.urgent {
