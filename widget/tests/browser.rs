@@ -1369,3 +1369,67 @@ async fn a_secret_key_in_client_secret_is_never_sent() {
         "{errors:?}"
     );
 }
+
+/// Issue #14: an Efecty cashier's first question ("¿a qué convenio, a qué empresa?") is
+/// answered on the screen, and every state says who is paid for which order.
+#[wasm_bindgen_test]
+async fn every_state_says_who_is_paid_and_efecty_gives_the_convenio_and_the_words_to_say() {
+    let page = Page::new(Canned::new(vec![Ok(display_view())]), now);
+    settle().await;
+    assert_eq!(page.text(".head .who"), "Tienda Local · Pedido order-1001");
+    assert_eq!(
+        page.text(".head .test-badge"),
+        "Prueba: no pagues este código."
+    );
+    assert!(
+        page.find(".head .test-badge")
+            .get_attribute("title")
+            .is_none(),
+        "not a tooltip"
+    );
+    // The convenio above the reference, and the sentence to say.
+    let block = page.find(".code-block");
+    let first = block.first_element_child().unwrap();
+    assert_eq!(first.text_content().as_deref(), Some("Convenio 112233"));
+    assert_eq!(
+        page.text(".code-block .say"),
+        "Dile al cajero: «Vengo a pagar a Tienda Local, convenio 112233, referencia 1000 0000 0420»"
+    );
+    drop(page);
+
+    // Without a store name or convenio, what there is.
+    let mut bare = efecty("pending");
+    bare["livemode"] = json!(true);
+    let page = Page::new(Canned::new(vec![Ok(bare)]), now);
+    settle().await;
+    assert_eq!(page.text(".head .who"), "Pedido order-1001");
+    assert!(page.find_all(".test-badge, .convenio").is_empty());
+    assert_eq!(
+        page.text(".say"),
+        "Dile al cajero: «Vengo a pagar, referencia 1000 0000 0420»"
+    );
+    drop(page);
+
+    // PagoEfectivo has no convenio and no sentence; the store and order still show.
+    let mut pe = pagoefectivo();
+    pe["merchant_name"] = json!("Tienda Local");
+    pe["convenio"] = json!("112233");
+    let page = Page::new(Canned::new(vec![Ok(pe)]), now);
+    settle().await;
+    assert_eq!(page.text(".head .who"), "Tienda Local · Pedido order-1001");
+    assert!(page.find_all(".convenio, .say").is_empty());
+    drop(page);
+
+    // Settled states too.
+    for status in ["paid", "expired", "cancelled"] {
+        let mut v = display_view();
+        v["status"] = json!(status);
+        let page = Page::new(Canned::new(vec![Ok(v)]), now);
+        settle().await;
+        assert_eq!(
+            page.text(".head .who"),
+            "Tienda Local · Pedido order-1001",
+            "{status}"
+        );
+    }
+}

@@ -143,19 +143,13 @@ pub fn settled(shown: Shown, a: &Answer) -> El {
             .attr("href", url)
             .text(&label)
     });
-    view().child(header(v, "Pago en efectivo")).child(
+    view().child(header(a, "Pago en efectivo")).child(
         el("div")
             .class(class)
             .child(icon(mark))
             .child(el("h3").class("title").text(title))
             .child(el("p").text(&body))
-            .maybe(back)
-            .child(
-                el("p")
-                    .class("reference")
-                    .text("Referencia del pedido: ")
-                    .text(&v.reference),
-            ),
+            .maybe(back),
     )
 }
 

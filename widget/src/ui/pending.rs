@@ -5,7 +5,7 @@ use crate::api::Answer;
 use crate::dom::{El, Handlers, el, view};
 use crate::guidance;
 use time::OffsetDateTime;
-use vale_shared::voucher::{DisplayVoucher, code_groups, group_for_reading};
+use vale_shared::voucher::{code_groups, group_for_reading};
 use vale_shared::{expiry, when};
 
 /// Under two hours left: the countdown turns urgent and a warning says what that means.
@@ -55,16 +55,30 @@ pub fn pending(a: &Answer, host: &web_sys::HtmlElement, handlers: &Handlers) -> 
         );
     let soon = el("p").class("soon").attr("role", "alert");
     soon.flag("hidden", true);
+    // Efecty: the cashier's first question is "¿a qué convenio, a qué empresa?".
+    let efecty = v.network == vale_shared::Network::Efecty;
+    let convenio = a
+        .convenio
+        .as_deref()
+        .filter(|_| efecty)
+        .map(|c| el("p").class("convenio").text("Convenio ").text(c));
+    let say = efecty.then(|| {
+        el("p")
+            .class("say")
+            .text("Dile al cajero: ")
+            .text(&to_say(a))
+    });
     let (finder_text, finder_url) = guidance::finder(v.network);
     let channels = guidance::channels(v.network, v.amount, &v.payment_code, a.convenio.as_deref());
     let view = view();
     let view = view
         .clone()
-        .child(header(v, "Paga en efectivo"))
+        .child(header(a, "Paga en efectivo"))
         .child(
             el("section")
                 .class("block code-block")
                 .attr("aria-labelledby", "vale-code-h")
+                .maybe(convenio)
                 .child(
                     el("h3")
                         .attr("id", "vale-code-h")
@@ -72,6 +86,7 @@ pub fn pending(a: &Answer, host: &web_sys::HtmlElement, handlers: &Handlers) -> 
                         .text(code_label),
                 )
                 .child(code)
+                .maybe(say)
                 .children(actions::actions(v, &groups, &view, host, handlers)),
         )
         .child(barcode::barcode(&v.barcode, host.client_width()))
@@ -173,13 +188,14 @@ pub fn tick(t: &mut Ticking, now: OffsetDateTime) {
     }
 }
 
-/// Network, amount and what the payment is for.
-pub fn header(v: &DisplayVoucher, title: &str) -> El {
+/// Network, who is being paid and for which order, amount and what the payment is for;
+/// in test mode, in the page itself, not to pay it.
+pub fn header(a: &Answer, title: &str) -> El {
+    let v = &a.voucher;
     let test = (!v.livemode).then(|| {
-        el("span")
+        el("p")
             .class("test-badge")
-            .attr("title", "Este comprobante no es real")
-            .text("Modo de prueba")
+            .text("Prueba: no pagues este código.")
     });
     let description = v
         .description
@@ -190,12 +206,41 @@ pub fn header(v: &DisplayVoucher, title: &str) -> El {
         .child(
             el("p")
                 .class("network")
-                .child(el("span").class("network-name").text(v.network.brand()))
-                .maybe(test),
+                .child(el("span").class("network-name").text(v.network.brand())),
         )
+        .maybe(test)
+        .child(el("p").class("who").text(&who(a)))
         .child(el("h2").class("title").text(title))
         .child(el("p").class("amount").text(&v.amount.to_string()))
         .maybe(description)
+}
+
+/// `Tienda Local · Pedido order-1001` (`Pedido order-1001` when the store has no name).
+pub fn who(a: &Answer) -> String {
+    let order = ["Pedido ", &a.voucher.reference].concat();
+    match &a.merchant_name {
+        Some(name) => [name, " · ", &order].concat(),
+        None => order,
+    }
+}
+
+/// What to say at an Efecty counter: «Vengo a pagar a Tienda Local, convenio 112233,
+/// referencia 1000 0000 0420», leaving out what the voucher does not have.
+pub fn to_say(a: &Answer) -> String {
+    let mut out = String::from("«Vengo a pagar");
+    for (lead, part) in [
+        (" a ", a.merchant_name.as_deref()),
+        (", convenio ", a.convenio.as_deref()),
+    ] {
+        if let Some(part) = part {
+            out.push_str(lead);
+            out.push_str(part);
+        }
+    }
+    out.push_str(", referencia ");
+    out.push_str(&group_for_reading(&a.voucher.payment_code));
+    out.push('»');
+    out
 }
 
 /// One way to pay, as a disclosure; the first one starts open.
