@@ -45,9 +45,13 @@ impl FetchError {
                 "El servicio tarda en responder. Lo intentaremos de nuevo; tu código sigue siendo válido."
             }
             FetchError::Unauthorized => {
-                "El enlace de este comprobante no es válido. Vuelve a abrirlo desde la tienda."
+                "Este enlace está incompleto o ya no sirve. Vuelve a abrirlo desde el correo o \
+                 el WhatsApp de la tienda."
             }
-            FetchError::NotFound => "No encontramos este comprobante. Vuelve a la tienda.",
+            FetchError::NotFound => {
+                "No encontramos este código de pago. Vuelve a abrir el enlace desde el correo \
+                 o el WhatsApp de la tienda."
+            }
             FetchError::Unavailable => {
                 "El servicio no responde en este momento. Lo intentaremos de nuevo."
             }

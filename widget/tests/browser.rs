@@ -659,21 +659,23 @@ async fn the_countdown_reaching_zero_asks_the_server_and_does_not_fire_vale_expi
     assert_eq!(names(&page), ["vale:ready"]);
 }
 
+/// Regression (issue #14): "Reintentar" on an invalid link led back to the same screen.
 #[wasm_bindgen_test]
-async fn a_wrong_link_is_final_until_the_shopper_retries() {
+async fn a_wrong_link_is_final_and_says_to_open_it_again_with_no_retry_button() {
     let source = Canned::new(vec![Err(FetchError::NotFound), Ok(efecty("pending"))]);
     let page = Page::new(source.clone(), now);
     settle().await;
-    assert!(page.text(".outcome.problem").contains("No encontramos"));
+    let text = page.text(".outcome.problem");
+    assert!(
+        text.contains("No encontramos este código de pago")
+            && text.contains("desde el correo o el WhatsApp de la tienda"),
+        "{text}"
+    );
+    assert!(page.find_all(".outcome.problem button").is_empty());
     // Neither the poller nor a return to the tab asks again.
     back_to_tab();
     settle().await;
     assert_eq!(source.calls(), 1);
-    let retry: web_sys::HtmlElement = page.find(".outcome.problem button").unchecked_into();
-    retry.click();
-    settle().await;
-    assert_eq!(source.calls(), 2);
-    assert_eq!(page.text(".amount"), "$\u{a0}50.000");
 }
 
 #[wasm_bindgen_test]
@@ -684,7 +686,10 @@ async fn a_wrong_link_after_a_good_answer_takes_the_code_off_the_screen() {
     assert!(!page.find_all(".barcode").is_empty());
     back_to_tab();
     settle().await;
-    assert!(page.text(".outcome.problem").contains("no es válido"));
+    assert!(
+        page.text(".outcome.problem")
+            .contains("incompleto o ya no sirve")
+    );
     assert!(page.find_all(".barcode").is_empty());
     back_to_tab();
     settle().await;
@@ -708,11 +713,15 @@ async fn failing_requests_are_retried_after_a_pause_not_in_a_loop() {
 }
 
 #[wasm_bindgen_test]
-async fn a_bad_client_secret_explains_itself_and_offers_a_retry() {
+async fn a_bad_client_secret_explains_itself() {
     let source = Canned::new(vec![Err(FetchError::Unauthorized), Ok(efecty("pending"))]);
     let page = Page::new(source, now);
     settle().await;
-    assert!(page.text(".outcome.problem").contains("no es válido"));
+    let text = page.text(".outcome.problem");
+    assert!(
+        text.contains("Este enlace está incompleto o ya no sirve. Vuelve a abrirlo desde el correo o el WhatsApp de la tienda."),
+        "{text}"
+    );
     assert_eq!(page.events(), [("vale:error".to_owned(), String::new())]);
     assert_eq!(
         page.last_detail(),
@@ -721,10 +730,10 @@ async fn a_bad_client_secret_explains_itself_and_offers_a_retry() {
             "message": FetchError::Unauthorized.message()
         })
     );
-    let retry: web_sys::HtmlElement = page.find(".outcome.problem button").unchecked_into();
-    retry.click();
-    settle().await;
-    assert_eq!(page.text(".amount"), "$\u{a0}50.000");
+    assert!(
+        page.find_all(".outcome.problem button").is_empty(),
+        "no retry"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -1216,11 +1225,16 @@ async fn a_cancelled_voucher_fires_vale_cancelled_once_and_says_when_and_by_whom
     let body = page.text(".outcome.closed");
     assert!(
         body.contains(
-            "La tienda lo anuló el martes 24 de noviembre a la 1:00 p. m. (hora de Colombia)."
+            "Tienda Local lo anuló el martes 24 de noviembre a la 1:00 p. m. (hora de Colombia)."
         ),
         "{body}"
     );
     assert!(!body.contains("25 de noviembre"), "no deadline: {body}");
+    // The shopper who already paid is told what to do (issue #14).
+    assert_eq!(
+        page.text(".outcome.closed .paid-anyway"),
+        "¿Ya pagaste? Guarda el recibo y escribe a Tienda Local con tu pedido order-1001."
+    );
 }
 
 #[wasm_bindgen_test]
@@ -1299,16 +1313,32 @@ async fn an_expired_voucher_is_worded_by_when_it_expired_never_by_a_deadline_ahe
 async fn the_paid_screen_says_only_what_is_true_for_every_store() {
     let page = Page::new(Canned::new(vec![Ok(efecty("paid"))]), now);
     settle().await;
-    let body = page.text(".outcome.paid");
-    assert!(
-        body.contains(
-            "Recibimos tu pago el martes 24 de noviembre a las 12:05 p. m. (hora de Colombia)."
-        ) && body.contains("Guarda el recibo"),
-        "{body}"
+    let body = page.text(".outcome.paid p");
+    assert_eq!(
+        body,
+        "La tienda ya recibió tu pago de $\u{a0}50.000 el martes 24 de noviembre a las 12:05 p. \
+         m. (hora de Colombia). Guarda el recibo."
     );
     assert!(
         !body.contains("avisada") && !body.contains("nada más"),
         "{body}"
+    );
+    drop(page);
+    // Peru's paper is "el voucher"; the store by its name.
+    let mut pe = pagoefectivo();
+    pe["status"] = json!("paid");
+    pe["paid_at"] = json!("2026-11-24T12:05:00-05:00");
+    pe["merchant_name"] = json!("Tienda Local");
+    let page = Page::new(Canned::new(vec![Ok(pe)]), now);
+    settle().await;
+    assert!(
+        page.text(".outcome.paid p")
+            .starts_with("Tienda Local ya recibió tu pago de S/")
+            && page
+                .text(".outcome.paid p")
+                .ends_with("(hora de Perú). Guarda el voucher."),
+        "{}",
+        page.text(".outcome.paid p")
     );
 }
 

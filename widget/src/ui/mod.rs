@@ -248,7 +248,7 @@ impl Widget {
         );
         self.interval.set(interval.ok());
         // Back to the tab: ask at once instead of waiting out the hidden-tab pace (but not
-        // after a wrong link: only the shopper's "Reintentar" asks again then).
+        // after a wrong link: it must be opened again from the store).
         let weak: Weak<Widget> = Rc::downgrade(self);
         let visible = Closure::<dyn FnMut()>::new(move || {
             if let Some(w) = weak.upgrade() {

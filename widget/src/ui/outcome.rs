@@ -29,10 +29,10 @@ pub fn loading() -> El {
         .child(el("p").class("sr").text("Cargando tu comprobante…"))
 }
 
-/// The voucher could not be read at all; `retry` asks again (not offered for a secret
-/// key in the page: asking again would change nothing).
+/// The voucher could not be read at all; `retry` asks again, offered only where that can
+/// help: not for a wrong or incomplete link, nor a secret key in the page.
 pub fn failed(error: FetchError, handlers: &Handlers, retry: impl Fn() + 'static) -> El {
-    let button = (error != FetchError::SecretKeyInPage).then(|| {
+    let button = error.is_transient().then(|| {
         el("button")
             .attr("type", "button")
             .class("button primary")
@@ -72,21 +72,42 @@ pub fn expired_when(a: &Answer) -> Option<OffsetDateTime> {
 pub fn settled(shown: Shown, a: &Answer) -> El {
     let v = &a.voucher;
     let deadline = || when::in_zone(v.expires_at, v.network);
-    // "<lead><when>. " when the time is known, else nothing.
+    // "<lead><when>" when the time is known, else nothing.
     let on = |lead: &str, at: Option<OffsetDateTime>| {
-        at.map(|at| [lead, &when::in_zone(at, v.network), ". "].concat())
+        at.map(|at| [lead, &when::in_zone(at, v.network)].concat())
             .unwrap_or_default()
     };
+    // The store by its name, or "la tienda".
+    let store = a.merchant_name.as_deref();
+    let the_store = store.unwrap_or("la tienda");
+    let paper = receipt(v.network);
+    let expired = expired_when(a);
+    // Expired or cancelled: the shopper who already paid keeps the paper and writes.
+    let paid_anyway = [
+        "¿Ya pagaste? Guarda ",
+        paper,
+        " y escribe a ",
+        the_store,
+        " con tu pedido ",
+        &v.reference,
+        ".",
+    ]
+    .concat();
     let (class, mark, title, body): (&str, Icon, &str, String) = match shown {
-        // Only what is true for every store: the network confirmed the payment. What the
+        // What is true for every store: the network confirmed the payment to it. What the
         // store does next (and when) is the store's to say.
         Shown::Paid => (
             "outcome paid",
             Icon::Check,
             "¡Pago recibido!",
             [
-                &on("Recibimos tu pago el ", v.paid_at),
-                "Guarda el recibo que te dieron al pagar.",
+                store.unwrap_or("La tienda"),
+                " ya recibió tu pago de ",
+                &v.amount.to_string(),
+                &on(" el ", v.paid_at),
+                ". Guarda ",
+                paper,
+                ".",
             ]
             .concat(),
         ),
@@ -114,8 +135,10 @@ pub fn settled(shown: Shown, a: &Answer) -> El {
             Icon::Cross,
             "Este código fue anulado",
             [
-                &on("La tienda lo anuló el ", a.cancelled_at),
-                "No lo pagues: ya no será aceptado. Si aún quieres tu pedido, vuelve a la \
+                store.unwrap_or("La tienda"),
+                " lo anuló",
+                &on(" el ", a.cancelled_at),
+                ". No lo pagues: ya no será aceptado. Si aún quieres tu pedido, vuelve a la \
                  tienda.",
             ]
             .concat(),
@@ -125,13 +148,16 @@ pub fn settled(shown: Shown, a: &Answer) -> El {
             Icon::Clock,
             "Este código venció",
             [
-                &on("Venció el ", expired_when(a)),
+                on("Venció el ", expired).as_str(),
+                if expired.is_some() { ". " } else { "" },
                 "No lo pagues: ya no será aceptado. Si aún quieres tu pedido, vuelve a la \
                  tienda y pide un código nuevo; puedes pagarlo en el mismo punto.",
             ]
             .concat(),
         ),
     };
+    let paid_anyway = matches!(shown, Shown::Expired | Shown::Cancelled)
+        .then(|| el("p").class("paid-anyway").text(&paid_anyway));
     // Back to the store, where a new code is asked for (or the order is followed).
     let back = a.return_url.as_deref().map(|url| {
         let label = match &a.merchant_name {
@@ -149,8 +175,17 @@ pub fn settled(shown: Shown, a: &Answer) -> El {
             .child(icon(mark))
             .child(el("h3").class("title").text(title))
             .child(el("p").text(&body))
+            .maybe(paid_anyway)
             .maybe(back),
     )
+}
+
+/// The cashier's paper, with its article: `el recibo` (Colombia), `el voucher` (Peru).
+pub const fn receipt(network: vale_shared::Network) -> &'static str {
+    match network {
+        vale_shared::Network::Efecty => "el recibo",
+        vale_shared::Network::Pagoefectivo => "el voucher",
+    }
 }
 
 /// The mark at the top of a state, drawn as SVG so no font can lack the glyph.
