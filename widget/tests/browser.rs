@@ -1463,3 +1463,31 @@ async fn every_state_says_who_is_paid_and_efecty_gives_the_convenio_and_the_word
         );
     }
 }
+
+/// Issue #14: the GS1 text under the bars wraps only between its fields.
+#[wasm_bindgen_test]
+async fn the_gs1_text_is_one_unbreakable_span_per_field() {
+    let page = Page::new(Canned::new(vec![Ok(efecty("pending"))]), now);
+    settle().await;
+    let fields: Vec<String> = page
+        .find_all(".barcode-text span")
+        .iter()
+        .filter_map(|s| s.text_content())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "(415)7709998000001",
+            "(8020)100000000420",
+            "(3900)50000",
+            "(96)20261125"
+        ]
+    );
+    let span = page.find(".barcode-text span");
+    let style = web_sys::window()
+        .unwrap()
+        .get_computed_style(&span)
+        .unwrap()
+        .unwrap();
+    assert_eq!(style.get_property_value("display").unwrap(), "inline-block");
+}

@@ -86,8 +86,7 @@ pub fn pending(a: &Answer, host: &web_sys::HtmlElement, handlers: &Handlers) -> 
                         .text(code_label),
                 )
                 .child(code)
-                .maybe(say)
-                .children(actions::actions(v, &groups, &view, host, handlers)),
+                .maybe(say),
         )
         .child(barcode::barcode(&v.barcode, host.client_width()))
         .child(
@@ -107,6 +106,12 @@ pub fn pending(a: &Answer, host: &web_sys::HtmlElement, handlers: &Handlers) -> 
                 )
                 .child(countdown.clone())
                 .child(soon.clone()),
+        )
+        // On a phone: amount, code, barcode, deadline, then what to do with them.
+        .child(
+            el("div")
+                .class("block act")
+                .children(actions::actions(v, &groups, &view, host, handlers)),
         )
         .child(
             el("section")
