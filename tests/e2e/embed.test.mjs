@@ -387,7 +387,7 @@ test('a wasm that cannot load fires vale:error with code "network" and says so',
     const detail = await eventDetail(page, 'vale:error', 30_000);
     assert.deepEqual(detail, {
       voucher: voucher.id, status: null, code: 'network',
-      message: 'No pudimos cargar el comprobante. Recarga la página.',
+      message: 'No pudimos cargar tu código de pago. Recarga la página.',
     });
     assert.match(await page.locator('vale-voucher').evaluate((h) => h.shadowRoot.textContent),
       /Recarga la página/);

@@ -167,7 +167,7 @@ class ValeVoucher extends Mountable {
       () => {
         // The wasm could not load (offline, blocked): say so where the voucher would be.
         // `network`: the download is what fails (a wasm the edge built does compile).
-        const message = "No pudimos cargar el comprobante. Recarga la página.";
+        const message = "No pudimos cargar tu código de pago. Recarga la página.";
         shadow.textContent = message;
         this.dispatchEvent(
           new CustomEvent("vale:error", {

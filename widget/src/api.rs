@@ -55,7 +55,7 @@ impl FetchError {
             FetchError::Unavailable => {
                 "El servicio no responde en este momento. Lo intentaremos de nuevo."
             }
-            FetchError::Malformed => "No pudimos leer el comprobante. Inténtalo de nuevo.",
+            FetchError::Malformed => "No pudimos leer tu código de pago. Inténtalo de nuevo.",
             FetchError::SecretKeyInPage => {
                 "Esta página no puede mostrar tu código de pago. Avísale a la tienda."
             }

@@ -100,7 +100,7 @@ pub fn reminder(v: &DisplayVoucher) -> String {
         &code,
         ". ",
         &vale_shared::when::pay_before(v.expires_at, v.network),
-        ". Comprobante: ",
+        ". Tu código de pago: ",
         &v.hosted_url,
     ]
     .concat();
@@ -200,7 +200,10 @@ mod tests {
         assert_eq!(lines.first(), Some(&"BEGIN:VCALENDAR"));
         assert_eq!(lines.iter().rev().nth(1), Some(&"END:VCALENDAR"));
         // Text values are escaped; URL values are not.
-        assert!(unfolded.contains("Comprobante: https://e.test/v/vch_x?cs=vch_x_secret_a\\,b\\;c"));
+        assert!(
+            unfolded
+                .contains("Tu código de pago: https://e.test/v/vch_x?cs=vch_x_secret_a\\,b\\;c")
+        );
         assert!(lines.contains(&"URL:https://e.test/v/vch_x?cs=vch_x_secret_a,b;c"));
     }
 

@@ -446,7 +446,7 @@ async fn pagoefectivo_says_cip_and_soles() {
     let channels: Vec<String> = page
         .find_all(".channel summary")
         .iter()
-        .filter_map(|s| s.text_content())
+        .filter_map(|s| s.first_child()?.text_content())
         .collect();
     assert_eq!(
         channels,
@@ -523,7 +523,7 @@ async fn the_whatsapp_link_carries_the_code_amount_deadline_and_link() {
     assert_eq!(
         text,
         "Código Efecty: 1000 0000 0420. Monto: $\u{a0}50.000. Paga antes del miércoles 25 de \
-         noviembre a las 11:59 p. m. (hora de Colombia). Comprobante: \
+         noviembre a las 11:59 p. m. (hora de Colombia). Tu código de pago: \
          https://vale.example/v/vch_x?cs=y"
     );
 }
@@ -762,7 +762,7 @@ async fn copying_the_code_confirms_or_explains_how_to_copy_by_hand() {
     let page = Page::new(Canned::new(vec![Ok(pagoefectivo())]), now);
     settle().await;
     let copy: web_sys::HtmlElement = page.find(".actions .primary").unchecked_into();
-    assert_eq!(copy.text_content().as_deref(), Some("Copiar código"));
+    assert_eq!(copy.text_content().as_deref(), Some("Copiar CIP"));
     copy.click();
     settle().await;
     let notice = page.text(".notice");
@@ -1490,4 +1490,59 @@ async fn the_gs1_text_is_one_unbreakable_span_per_field() {
         .unwrap()
         .unwrap();
     assert_eq!(style.get_property_value("display").unwrap(), "inline-block");
+}
+
+/// Issue #14: one word per thing ("tu código de pago", "el recibo"/"el voucher", "Copiar
+/// referencia"/"Copiar CIP"), the QR labelled for whom it is, "Después de pagar" that says
+/// who hears, what shows and what to do, "Ver pasos", and the issue date for paper.
+#[wasm_bindgen_test]
+async fn the_words_name_one_thing_each_and_say_what_comes_after_paying() {
+    let page = Page::new(Canned::new(vec![Ok(display_view())]), now);
+    settle().await;
+    assert_eq!(page.text(".actions .primary"), "Copiar referencia");
+    assert_eq!(
+        page.text(".after p"),
+        "Efecty le confirma tu pago a Tienda Local, casi siempre en pocos minutos, y aquí \
+         verás «¡Pago recibido!». No necesitas enviar una foto. Si en 12 horas no ha cambiado, \
+         escribe a Tienda Local con tu pedido order-1001 y una foto del recibo."
+    );
+    assert_eq!(
+        page.text(".head .issued"),
+        "Código emitido el domingo 22 de noviembre a las 11:59 p. m. (hora de Colombia)"
+    );
+    assert!(page.text(".channel summary").ends_with(" · Ver pasos"));
+    assert!(
+        page.find_all(".qr-label").is_empty(),
+        "Efecty has bars, no QR"
+    );
+    let all = page
+        .shadow
+        .text_content()
+        .unwrap_or_default()
+        .to_lowercase();
+    assert!(!all.contains("comprobante"), "{all}");
+    drop(page);
+
+    let mut pe = pagoefectivo();
+    pe["barcode"] = json!({"symbology": "qr", "data": "2592254031", "text": "CIP 2592254031"});
+    let page = Page::new(Canned::new(vec![Ok(pe)]), now);
+    settle().await;
+    assert_eq!(page.text(".actions .primary"), "Copiar CIP");
+    assert_eq!(
+        page.text(".barcode .qr-label"),
+        "Para el agente, si lo pide — no es para Yape ni Plin"
+    );
+    assert!(
+        page.text(".after p")
+            .contains("Si en 1 hora no ha cambiado, escribe a la tienda")
+    );
+    let all = page
+        .shadow
+        .text_content()
+        .unwrap_or_default()
+        .to_lowercase();
+    assert!(
+        !all.contains("comprobante") && !all.contains("recibo"),
+        "{all}"
+    );
 }

@@ -85,8 +85,16 @@ pub fn barcode(code: &Barcode, host_width: i32) -> El {
             _ => fields.push(String::from(c)),
         }
     }
+    // Who the PagoEfectivo QR is for: it carries the CIP for an agent's scanner, and is
+    // no wallet's payment QR.
+    let for_whom = (code.symbology == vale_shared::barcode::Symbology::Qr).then(|| {
+        el("p")
+            .class("qr-label")
+            .text("Para el agente, si lo pide — no es para Yape ni Plin")
+    });
     el("figure")
         .class("block barcode")
+        .maybe(for_whom)
         .child(el("div").class("barcode-scroll").maybe(drawing))
         .maybe(preview)
         .maybe(paper)

@@ -114,9 +114,9 @@ impl Shown {
 /// The sentence a screen reader hears when what is shown changes.
 fn announce(shown: Shown) -> &'static str {
     match shown {
-        Shown::Loading => "Cargando tu comprobante.",
-        Shown::Failed(_) => "No pudimos mostrar tu comprobante.",
-        Shown::Pending => "Comprobante listo para pagar.",
+        Shown::Loading => "Cargando tu código de pago.",
+        Shown::Failed(_) => "No pudimos mostrar tu código de pago.",
+        Shown::Pending => "Tu código de pago está listo.",
         Shown::Confirming => "El plazo para pagar venció. Estamos confirmando tu pago.",
         Shown::Paid => "¡Pago recibido!",
         Shown::Expired => "Este código venció.",

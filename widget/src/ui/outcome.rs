@@ -26,7 +26,7 @@ pub fn loading() -> El {
                 .attr("aria-hidden", "true")
                 .children(blocks.iter().map(|c| el("div").class(c))),
         )
-        .child(el("p").class("sr").text("Cargando tu comprobante…"))
+        .child(el("p").class("sr").text("Cargando tu código de pago…"))
 }
 
 /// The voucher could not be read at all; `retry` asks again, offered only where that can
@@ -46,7 +46,7 @@ pub fn failed(error: FetchError, handlers: &Handlers, retry: impl Fn() + 'static
             .child(
                 el("h2")
                     .class("title")
-                    .text("No pudimos mostrar tu comprobante"),
+                    .text("No pudimos mostrar tu código de pago"),
             )
             .child(el("p").text(error.message()))
             .maybe(button),

@@ -159,7 +159,11 @@ pub fn pending(a: &Answer, host: &web_sys::HtmlElement, handlers: &Handlers) -> 
                 .class("block after")
                 .attr("aria-labelledby", "vale-after-h")
                 .child(el("h3").attr("id", "vale-after-h").text("Después de pagar"))
-                .child(el("p").text(guidance::AFTER_PAYING)),
+                .child(el("p").text(&guidance::after_paying(
+                    v.network,
+                    a.merchant_name.as_deref().unwrap_or("la tienda"),
+                    &v.reference,
+                ))),
         );
     let ticking = Ticking {
         expires_at: v.expires_at,
@@ -215,6 +219,12 @@ pub fn header(a: &Answer, title: &str) -> El {
         )
         .maybe(test)
         .child(el("p").class("who").text(&who(a)))
+        .child(
+            el("p")
+                .class("issued")
+                .text("Código emitido el ")
+                .text(&when::in_zone(v.created_at, v.network)),
+        )
         .child(el("h2").class("title").text(title))
         .child(el("p").class("amount").text(&v.amount.to_string()))
         .maybe(description)
@@ -261,7 +271,11 @@ fn channel(c: guidance::Channel, open: bool) -> El {
     });
     let details = el("details")
         .class("channel")
-        .child(el("summary").text(c.title))
+        .child(
+            el("summary")
+                .text(c.title)
+                .child(el("span").class("see").text(" · Ver pasos")),
+        )
         .child(el("p").class("places").text(&c.places))
         .child(el("ol").class("steps").children(steps));
     details.flag("open", open);
