@@ -1,8 +1,5 @@
-//! When a voucher expires, and how the deadline reads in Spanish in the network's zone.
-//!
-//! One style everywhere, server and widget: 24-hour clock, weekday and day, the city of
-//! the zone — "miércoles 25 de noviembre a las 23:59, hora de Bogotá" — whatever zone the
-//! shopper's device is set to.
+//! When a voucher expires, the names of days and months, and the ticking countdown. How a
+//! time reads in words is [`crate::when`]'s: one wording, server and widget.
 
 use crate::network::{Deadlines, Network};
 use time::{Duration, OffsetDateTime};
@@ -118,32 +115,16 @@ pub fn month_name(month: time::Month) -> &'static str {
         .unwrap_or_default()
 }
 
-/// The deadline as a shopper reads it, in the network's zone.
+/// A weekday's Spanish name, lowercase (`viernes`).
 ///
 /// ```
-/// use time::macros::datetime;
-/// use vale_shared::{Network, expiry::deadline_text};
-/// // 04:59 UTC on the 26th is 23:59 on the 25th in Bogotá.
-/// assert_eq!(
-///     deadline_text(datetime!(2026-11-26 04:59:59 UTC), Network::Efecty),
-///     "miércoles 25 de noviembre a las 23:59, hora de Bogotá",
-/// );
+/// assert_eq!(vale_shared::expiry::weekday_name(time::Weekday::Friday), "viernes");
 /// ```
-pub fn deadline_text(expires_at: OffsetDateTime, network: Network) -> String {
-    let local = expires_at.to_offset(network.utc_offset());
-    let weekday = WEEKDAYS
-        .get(usize::from(local.weekday().number_days_from_monday()))
-        .unwrap_or(&"");
-    let month = MONTHS
-        .get(usize::from(u8::from(local.month())) - 1)
-        .unwrap_or(&"");
-    format!(
-        "{weekday} {} de {month} a las {:02}:{:02}, hora de {}",
-        local.day(),
-        local.hour(),
-        local.minute(),
-        network.city()
-    )
+pub fn weekday_name(day: time::Weekday) -> &'static str {
+    WEEKDAYS
+        .get(usize::from(day.number_days_from_monday()))
+        .copied()
+        .unwrap_or_default()
 }
 
 /// The time left as a ticking countdown: `03:04:05`, or `2 días 03:04:05`; zero when past.
@@ -192,15 +173,6 @@ mod tests {
         );
     }
 
-    #[test]
-    fn deadline_text_is_in_lima_for_pagoefectivo() {
-        let at = datetime!(2026-01-01 03:30 UTC);
-        assert_eq!(
-            deadline_text(at, Network::Pagoefectivo),
-            "miércoles 31 de diciembre a las 22:30, hora de Lima"
-        );
-    }
-
     /// Regression: Efecty vouchers ended 72 h after creation (say 07:00), while their
     /// GS1 (96) date told the cashier the whole day was valid.
     #[test]
@@ -241,7 +213,6 @@ mod tests {
                 let at = deadline(network, None, now).unwrap();
                 prop_assert_eq!(at.offset(), network.utc_offset());
                 prop_assert_eq!(at.nanosecond(), 0);
-                prop_assert!(!deadline_text(at, network).is_empty());
             }
         }
     }

@@ -18,6 +18,7 @@ pub mod settlement;
 pub mod state;
 pub mod voucher;
 pub mod webhook;
+pub mod when;
 
 pub use id::{EventId, IdError, MerchantId, NotificationId, VoucherId};
 pub use money::{Currency, Money, MoneyError};

@@ -70,7 +70,7 @@ for (const [order, dpr, width, height] of SCREENS) {
       const page = await open(context, voucher);
       const widget = page.locator('vale-voucher');
       await widget.getByRole('button', { name: 'Mostrar al cajero' }).click();
-      const dialog = widget.getByRole('dialog', { name: 'Comprobante para el cajero' });
+      const dialog = widget.getByRole('dialog', { name: 'Código para el cajero' });
       await dialog.waitFor();
       const box = await dialog.boundingBox();
       assert.deepEqual([box.x, box.y, box.width, box.height], [0, 0, width, height], 'the whole screen');
@@ -149,7 +149,7 @@ test('WhatsApp carries the code, amount, deadline and link; the reminder is the 
       const text = url.searchParams.get('text');
       assert.ok(bare(text).includes(voucher.payment_code), text);
       assert.match(text, /S\/\s25\.00/);
-      assert.match(text, /Vence el .* hora de Lima/);
+      assert.match(text, /Paga antes del .* \(hora de Perú\)/);
       const link = new URL(text.match(/https?:\/\/\S+$/)[0]);
       assert.equal(link.searchParams.get('cs'), voucher.client_secret);
 
@@ -323,7 +323,7 @@ test('every control is reached with the keyboard, in order, and works from it', 
         return el ? `${el.tagName.toLowerCase()}:${el.textContent.trim().slice(0, 24)}` : null;
       }));
     }
-    for (const label of ['Copiar código', 'Mostrar al cajero', 'Imprimir', 'Enviar por WhatsApp',
+    for (const label of ['Copiar referencia', 'Mostrar al cajero', 'Imprimir', 'Enviar por WhatsApp',
       'Recordatorio', 'En un punto Efecty', 'Buscar puntos cercanos']) {
       assert.ok(names.some((n) => n?.includes(label)), `${label} not reached: ${JSON.stringify(names)}`);
     }

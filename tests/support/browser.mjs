@@ -23,7 +23,8 @@ export function artifact(name) {
 export function recordEvents(page) {
   return page.addInitScript(() => {
     window.valeEvents = [];
-    for (const name of ['vale:ready', 'vale:paid', 'vale:expired', 'vale:error']) {
+    for (const name of ['vale:ready', 'vale:paid', 'vale:expired', 'vale:cancelled',
+      'vale:refunded', 'vale:error']) {
       document.addEventListener(name, (e) => window.valeEvents.push({ name, detail: e.detail }));
     }
   });

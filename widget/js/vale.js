@@ -38,12 +38,14 @@ const TIMEOUT_MS = 10_000;
 
 /**
  * Starts `GET {apiBase}/v1/vouchers/{id}` now, as the widget would, and never rejects.
- * `null` for an id that is not a voucher id (the widget then says so itself).
+ * `null` for an id that is not a voucher id, and for a secret or restricted key (`sk_…`,
+ * `rk_…`) given as the client secret, which must never leave the page: the widget then
+ * says so itself (`secret_key_in_page`).
  * @param {string} apiBase @param {string} id @param {string} secret
  * @returns {Promise<Answer> | null}
  */
 function ask(apiBase, id, secret) {
-  if (!/^vch_[0-9a-z]+$/.test(id)) return null;
+  if (!/^vch_[0-9a-z]+$/.test(id) || /^[sr]k_/.test(secret)) return null;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
   return fetch(`${apiBase.replace(/\/+$/, "")}/v1/vouchers/${id}`, {
@@ -162,14 +164,16 @@ class ValeVoucher extends Mountable {
           first ?? undefined,
         );
       },
-      (error) => {
+      () => {
         // The wasm could not load (offline, blocked): say so where the voucher would be.
-        shadow.textContent = "No pudimos cargar el comprobante. Recarga la página.";
+        // `network`: the download is what fails (a wasm the edge built does compile).
+        const message = "No pudimos cargar tu código de pago. Recarga la página.";
+        shadow.textContent = message;
         this.dispatchEvent(
           new CustomEvent("vale:error", {
             bubbles: true,
             composed: true,
-            detail: { voucher: this.getAttribute("voucher"), status: null, error: String(error) },
+            detail: { voucher: voucher, status: null, code: "network", message },
           }),
         );
       },

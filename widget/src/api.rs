@@ -29,6 +29,9 @@ pub enum FetchError {
     Unavailable,
     /// A `200` whose body is not a display voucher, or another status.
     Malformed,
+    /// The page gave a secret or restricted API key (`sk_…`, `rk_…`) as the client
+    /// secret: refused before any request, so the key never leaves the page.
+    SecretKeyInPage,
 }
 
 impl FetchError {
@@ -42,25 +45,33 @@ impl FetchError {
                 "El servicio tarda en responder. Lo intentaremos de nuevo; tu código sigue siendo válido."
             }
             FetchError::Unauthorized => {
-                "El enlace de este comprobante no es válido. Vuelve a abrirlo desde la tienda."
+                "Este enlace está incompleto o ya no sirve. Vuelve a abrirlo desde el correo o \
+                 el WhatsApp de la tienda."
             }
-            FetchError::NotFound => "No encontramos este comprobante. Vuelve a la tienda.",
+            FetchError::NotFound => {
+                "No encontramos este código de pago. Vuelve a abrir el enlace desde el correo \
+                 o el WhatsApp de la tienda."
+            }
             FetchError::Unavailable => {
                 "El servicio no responde en este momento. Lo intentaremos de nuevo."
             }
-            FetchError::Malformed => "No pudimos leer el comprobante. Inténtalo de nuevo.",
+            FetchError::Malformed => "No pudimos leer tu código de pago. Inténtalo de nuevo.",
+            FetchError::SecretKeyInPage => {
+                "Esta página no puede mostrar tu código de pago. Avísale a la tienda."
+            }
         }
     }
 
-    /// The machine-readable name used in `vale:error` events.
+    /// The machine-readable name used in `vale:error` events: `network` for every failure
+    /// that waiting may cure (no answer, none in time, a `429` or `5xx`: the widget keeps
+    /// asking), then `unauthorized`, `not_found`, `malformed`, `secret_key_in_page`.
     pub const fn code(self) -> &'static str {
         match self {
-            FetchError::Network => "network",
-            FetchError::TimedOut => "timeout",
+            FetchError::Network | FetchError::TimedOut | FetchError::Unavailable => "network",
             FetchError::Unauthorized => "unauthorized",
             FetchError::NotFound => "not_found",
-            FetchError::Unavailable => "unavailable",
             FetchError::Malformed => "malformed",
+            FetchError::SecretKeyInPage => "secret_key_in_page",
         }
     }
 
@@ -95,6 +106,11 @@ pub struct Answer {
     pub convenio: Option<String>,
     /// Where "back to the store" leads: only an `https://` or `http://` URL is kept.
     pub return_url: Option<String>,
+    /// When the voucher expired (`expired_at`), which may be before `expires_at` (a
+    /// sandbox expiry) or after it (the end of the confirmation window).
+    pub expired_at: Option<OffsetDateTime>,
+    /// When the merchant cancelled it (`cancelled_at`).
+    pub cancelled_at: Option<OffsetDateTime>,
 }
 
 /// Turns an HTTP answer into a display voucher.
@@ -121,7 +137,8 @@ pub fn parse(status: u16, body: &str) -> Result<Answer, FetchError> {
 }
 
 /// The whole answer in a parsed JSON body: the voucher (see [`display_voucher`]) and the
-/// optional display fields, each a string or left out (`null`, missing or another type).
+/// optional display fields, each a string or left out (`null`, missing or another type;
+/// a time stamp that does not read is left out too).
 pub fn answer(json: &JsValue) -> Option<Answer> {
     let text = |name: &str| {
         Reflect::get(json, &JsValue::from_str(name))
@@ -129,12 +146,15 @@ pub fn answer(json: &JsValue) -> Option<Answer> {
             .as_string()
             .filter(|s| !s.is_empty())
     };
+    let at = |name: &str| rfc3339(&text(name)?);
     Some(Answer {
         voucher: display_voucher(json)?,
         merchant_name: text("merchant_name"),
         convenio: text("convenio"),
         return_url: text("return_url")
             .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+        expired_at: at("expired_at"),
+        cancelled_at: at("cancelled_at"),
     })
 }
 
@@ -145,8 +165,8 @@ pub fn answer(json: &JsValue) -> Option<Answer> {
 /// format-description parser cost the widget's wasm about 34 KB gzip (161.6 → 127.0 KB
 /// measured), and the browser already has a JSON parser. Unknown fields are ignored and
 /// `object`, `description` and `paid_at` may be missing or `null`, as with the derived
-/// `Deserialize`. The display view's `merchant_name`, `convenio` and `return_url` are read
-/// by [`answer`]; `expired_at` and `cancelled_at` are not (nothing shows them).
+/// `Deserialize`. The display view's `merchant_name`, `convenio`, `return_url`,
+/// `expired_at` and `cancelled_at` are read by [`answer`].
 pub fn display_voucher(json: &JsValue) -> Option<DisplayVoucher> {
     let field = |name: &str| Reflect::get(json, &JsValue::from_str(name)).ok();
     let string = |name: &str| field(name)?.as_string();
@@ -294,6 +314,12 @@ pub trait Source {
 /// How long one request may take, answer and body, before it is given up (and retried
 /// with the poller's back-off).
 pub const TIMEOUT_MS: u32 = 10_000;
+
+/// Whether `client_secret` is in fact a secret or restricted API key (`sk_…`, `rk_…`),
+/// which must never be sent from a page (or be in one: it is public there).
+pub fn is_secret_key(client_secret: &str) -> bool {
+    client_secret.starts_with("sk_") || client_secret.starts_with("rk_")
+}
 
 /// The API over `fetch`: `GET {api_base}/v1/vouchers/{id}` with the client secret.
 #[derive(Debug, Clone)]
@@ -613,12 +639,58 @@ mod tests {
             NotFound,
             Unavailable,
             Malformed,
+            SecretKeyInPage,
         ] {
             assert_eq!(
                 error.is_transient(),
-                !matches!(error, Unauthorized | NotFound),
+                !matches!(error, Unauthorized | NotFound | SecretKeyInPage),
                 "{error:?}"
             );
+        }
+    }
+
+    /// `vale:error`'s `code` is one of the five the docs list, whatever went wrong.
+    #[test]
+    fn error_codes_are_the_documented_five() {
+        use FetchError::*;
+        let codes = [
+            Network,
+            TimedOut,
+            Unauthorized,
+            NotFound,
+            Unavailable,
+            Malformed,
+            SecretKeyInPage,
+        ]
+        .map(FetchError::code);
+        assert_eq!(
+            codes,
+            [
+                "network",
+                "network",
+                "unauthorized",
+                "not_found",
+                "network",
+                "malformed",
+                "secret_key_in_page"
+            ]
+        );
+    }
+
+    #[test]
+    fn secret_and_restricted_keys_are_told_from_client_secrets() {
+        for key in ["sk_test_local", "sk_live_x", "rk_test_1", "rk_"] {
+            assert!(is_secret_key(key), "{key}");
+        }
+        for key in [
+            "vch_7_secret_z",
+            "",
+            "sk",
+            "pk_test_1",
+            " sk_test",
+            "SK_test",
+        ] {
+            assert!(!is_secret_key(key), "{key}");
         }
     }
 

@@ -28,14 +28,28 @@ pub fn device_pixel_ratio() -> f64 {
 }
 
 /// Fires `name` on `host` as a bubbling, composed `CustomEvent` with
-/// `detail: {voucher, status}` (`status` is `null` before the first answer).
-pub fn dispatch(host: &web_sys::EventTarget, name: &str, voucher: &str, status: Option<&str>) {
+/// `detail: {voucher, status}` (`status` is `null` before the first answer), plus `code`
+/// and `message` when `error` is given (`vale:error`).
+pub fn dispatch(
+    host: &web_sys::EventTarget,
+    name: &str,
+    voucher: &str,
+    status: Option<&str>,
+    error: Option<(&str, &str)>,
+) {
     let detail = Object::new();
     let status = status.map_or(JsValue::NULL, JsValue::from_str);
-    let ok = Reflect::set(&detail, &"voucher".into(), &voucher.into()).is_ok()
-        && Reflect::set(&detail, &"status".into(), &status).is_ok();
-    if !ok {
-        return;
+    let (code, message) = error.unzip();
+    let fields = [
+        ("voucher", Some(voucher)),
+        ("code", code),
+        ("message", message),
+    ];
+    let _ = Reflect::set(&detail, &"status".into(), &status);
+    for (name, value) in fields {
+        if let Some(value) = value {
+            let _ = Reflect::set(&detail, &name.into(), &value.into());
+        }
     }
     let init = web_sys::CustomEventInit::new();
     init.set_bubbles(true);
@@ -105,6 +119,11 @@ pub fn select(node: &web_sys::Node) {
     if let Some(selection) = web_sys::window().and_then(|w| w.get_selection().ok().flatten()) {
         let _ = selection.select_all_children(node);
     }
+}
+
+/// Writes `message` to the console as an error.
+pub fn error(message: &str) {
+    web_sys::console::error_1(&message.into());
 }
 
 /// Writes `message` to the console as a warning (`vale: …`).

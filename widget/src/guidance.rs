@@ -219,7 +219,7 @@ fn efecty(code: &str, exact: &str, convenio: Option<&str>) -> Vec<Channel> {
                 strong(exact),
                 plain("."),
             ],
-            vec![plain("Guarda el comprobante que te entregan.")],
+            vec![plain("Guarda el recibo que te entregan.")],
         ],
     }]
 }
@@ -246,7 +246,7 @@ fn pagoefectivo(amount: Money, code: &str, exact: &str) -> Vec<Channel> {
                 ],
                 give_cip.clone(),
                 pay_exact.clone(),
-                vec![plain("Guarda tu voucher o comprobante.")],
+                vec![plain("Guarda el voucher.")],
             ],
         });
     }
@@ -281,7 +281,7 @@ fn pagoefectivo(amount: Money, code: &str, exact: &str) -> Vec<Channel> {
             ],
             give_cip,
             pay_exact,
-            vec![plain("Guarda tu comprobante.")],
+            vec![plain("Guarda el voucher.")],
         ],
     });
     channels
@@ -312,9 +312,29 @@ pub fn finder(network: Network) -> (&'static str, &'static str) {
     }
 }
 
-/// What happens after paying, the same for every channel.
-pub const AFTER_PAYING: &str = "La confirmación llega en pocos minutos y esta página se \
-    actualiza sola. No necesitas enviar una foto del comprobante.";
+/// What happens after paying, the same for every channel: who hears of it, what the
+/// shopper will see, and what to do when nothing comes within the network's confirmation
+/// window (Efecty 12 hours, PagoEfectivo 1 hour). `store` is the store's name.
+pub fn after_paying(network: Network, store: &str, reference: &str) -> String {
+    let (brand, window, paper) = match network {
+        Network::Efecty => ("Efecty", "12 horas", " y una foto del recibo."),
+        Network::Pagoefectivo => ("PagoEfectivo", "1 hora", " y una foto del voucher."),
+    };
+    [
+        brand,
+        " le confirma tu pago a ",
+        store,
+        ", casi siempre en pocos minutos, y aquí verás «¡Pago recibido!». No necesitas \
+         enviar una foto. Si en ",
+        window,
+        " no ha cambiado, escribe a ",
+        store,
+        " con tu pedido ",
+        reference,
+        paper,
+    ]
+    .concat()
+}
 
 #[cfg(test)]
 mod tests {

@@ -3,7 +3,6 @@
 //! before, carrying the code, the amount and the link back to the voucher.
 
 use time::OffsetDateTime;
-use vale_shared::expiry;
 use vale_shared::voucher::{DisplayVoucher, group_for_reading};
 
 /// How long before the deadline the alarm rings.
@@ -99,9 +98,9 @@ pub fn reminder(v: &DisplayVoucher) -> String {
         brand,
         " con el código ",
         &code,
-        ". Vence el ",
-        &expiry::deadline_text(v.expires_at, v.network),
-        ". Comprobante: ",
+        ". ",
+        &vale_shared::when::pay_before(v.expires_at, v.network),
+        ". Tu código de pago: ",
         &v.hosted_url,
     ]
     .concat();
@@ -201,7 +200,10 @@ mod tests {
         assert_eq!(lines.first(), Some(&"BEGIN:VCALENDAR"));
         assert_eq!(lines.iter().rev().nth(1), Some(&"END:VCALENDAR"));
         // Text values are escaped; URL values are not.
-        assert!(unfolded.contains("Comprobante: https://e.test/v/vch_x?cs=vch_x_secret_a\\,b\\;c"));
+        assert!(
+            unfolded
+                .contains("Tu código de pago: https://e.test/v/vch_x?cs=vch_x_secret_a\\,b\\;c")
+        );
         assert!(lines.contains(&"URL:https://e.test/v/vch_x?cs=vch_x_secret_a,b;c"));
     }
 

@@ -9,7 +9,10 @@
 //! `js/vale.js` (the only hand-written JS) defines the element and calls [`mount`]; the
 //! element reads `GET {api-base}/v1/vouchers/{id}` with the client secret, keeps itself up
 //! to date and fires `vale:ready`, `vale:paid`, `vale:expired` and `vale:error` on the
-//! host (bubbling, composed, `detail: {voucher, status}`). `vale:expired` comes only from
+//! host (bubbling, composed, `detail: {voucher, status}`), and `vale:cancelled` and
+//! `vale:refunded` when the voucher's status becomes one of those; `vale:error` adds `code`
+//! and `message` (see [`api::FetchError::code`]). A secret key given as `client-secret`
+//! is refused before any request. `vale:expired` comes only from
 //! the server's `status: "expired"`: past `expires_at` a voucher stays `pending` for the
 //! network's confirmation window, and the widget says so and keeps asking.
 //!
@@ -117,6 +120,10 @@ impl Drop for Mounted {
     }
 }
 
+/// What the console says when `client-secret` holds a secret or restricted key.
+pub const SECRET_KEY_IN_PAGE: &str = "vale: client-secret is a secret key (sk_/rk_), public in \
+    this page though never sent: rotate that key now, and use the voucher's client_secret.";
+
 /// Renders voucher `voucher` into `shadow` (the open shadow root of `host`), reading it
 /// from `api_base` with `client_secret`. Called by `vale.js` on `connectedCallback`, with
 /// `first` the promise of the request it started while the wasm downloaded (or
@@ -130,6 +137,19 @@ pub fn mount(
     api_base: String,
     first: JsValue,
 ) -> Result<Mounted, JsValue> {
+    if api::is_secret_key(&client_secret) {
+        // Nothing is sent (vale.js made no early request either); the key is already public
+        // in this page's HTML, so the developer must replace it at once.
+        browser::error(SECRET_KEY_IN_PAGE);
+        let source = Rc::new(api::Failing(api::FetchError::SecretKeyInPage));
+        let env = Env {
+            voucher,
+            source,
+            host,
+            now: browser::now_ms,
+        };
+        return mount_with(&shadow, env);
+    }
     let source: Rc<dyn api::Source> = match api::Http::new(&api_base, &voucher, &client_secret) {
         Ok(http) => match first.dyn_into::<js_sys::Promise>() {
             Ok(first) => Rc::new(http.with_first(first)),

@@ -134,12 +134,27 @@ struct Page {
     host: web_sys::HtmlElement,
     shadow: web_sys::ShadowRoot,
     events: Rc<RefCell<Vec<(String, String)>>>,
+    /// Every event's whole `detail`, in order.
+    details: Rc<RefCell<Vec<JsValue>>>,
     _listeners: Vec<Closure<dyn FnMut(web_sys::CustomEvent)>>,
     mounted: Option<Mounted>,
 }
 
 impl Page {
     fn new(source: Rc<dyn Source>, now: fn() -> f64) -> Page {
+        let mut page = Page::bare();
+        let env = Env {
+            voucher: id(),
+            source,
+            host: page.host.clone(),
+            now,
+        };
+        page.mounted = Some(mount_with(&page.shadow, env).unwrap());
+        page
+    }
+
+    /// The host, its shadow root and the event log, with nothing mounted yet.
+    fn bare() -> Page {
         let document = web_sys::window().unwrap().document().unwrap();
         let host: web_sys::HtmlElement = document
             .create_element("vale-test")
@@ -150,9 +165,18 @@ impl Page {
             .attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
             .unwrap();
         let events = Rc::new(RefCell::new(Vec::new()));
+        let details = Rc::new(RefCell::new(Vec::new()));
         let mut listeners = Vec::new();
-        for name in ["vale:ready", "vale:paid", "vale:expired", "vale:error"] {
+        for name in [
+            "vale:ready",
+            "vale:paid",
+            "vale:expired",
+            "vale:cancelled",
+            "vale:refunded",
+            "vale:error",
+        ] {
             let log = Rc::clone(&events);
+            let whole = Rc::clone(&details);
             let expected_host = host.clone();
             let listener =
                 Closure::<dyn FnMut(web_sys::CustomEvent)>::new(move |e: web_sys::CustomEvent| {
@@ -171,25 +195,20 @@ impl Page {
                     assert_eq!(voucher.as_string(), Some(id()));
                     log.borrow_mut()
                         .push((e.type_(), status.as_string().unwrap_or_default()));
+                    whole.borrow_mut().push(detail);
                 });
             document
                 .add_event_listener_with_callback(name, listener.as_ref().unchecked_ref())
                 .unwrap();
             listeners.push(listener);
         }
-        let env = Env {
-            voucher: id(),
-            source,
-            host: host.clone(),
-            now,
-        };
-        let mounted = Some(mount_with(&shadow, env).unwrap());
         Page {
             host,
             shadow,
             events,
+            details,
             _listeners: listeners,
-            mounted,
+            mounted: None,
         }
     }
 
@@ -213,6 +232,18 @@ impl Page {
 
     fn events(&self) -> Vec<(String, String)> {
         self.events.borrow().clone()
+    }
+
+    /// The last event's `detail` as JSON.
+    fn last_detail(&self) -> Value {
+        let detail = self.details.borrow().last().cloned().unwrap();
+        serde_json::from_str(
+            &js_sys::JSON::stringify(&detail)
+                .unwrap()
+                .as_string()
+                .unwrap(),
+        )
+        .unwrap()
     }
 }
 
@@ -323,9 +354,11 @@ async fn efecty_voucher_shows_amount_code_and_deadline_in_bogota_time() {
     assert_eq!(page.text(".code .sr"), "1000 0000 0420");
     assert_eq!(
         page.text(".deadline-text"),
-        "Vence el miércoles 25 de noviembre a las 23:59, hora de Bogotá"
+        "Paga antes del miércoles 25 de noviembre a las 11:59 p. m. (hora de Colombia)"
     );
-    // 2026-11-24 12:00 to 2026-11-25 23:59:59 at the server's clock.
+    // 2026-11-24 12:00 to 2026-11-25 23:59:59 at the server's clock: in words first (issue
+    // #14: "23:59 … 23:59:05" read as two clocks), the ticking clock beside it.
+    assert_eq!(page.text(".countdown-words"), "Te quedan 1 día y 11 horas");
     assert_eq!(page.text(".countdown-value"), "1 día 11:59:59");
     let howto = page.text(".howto");
     assert!(
@@ -409,11 +442,11 @@ async fn pagoefectivo_says_cip_and_soles() {
     settle().await;
     assert_eq!(page.text(".amount"), "S/\u{a0}25.50");
     assert_eq!(page.text(".code-block .label"), "Código CIP");
-    assert!(page.text(".deadline-text").ends_with("hora de Lima"));
+    assert!(page.text(".deadline-text").ends_with("(hora de Perú)"));
     let channels: Vec<String> = page
         .find_all(".channel summary")
         .iter()
-        .filter_map(|s| s.text_content())
+        .filter_map(|s| s.first_child()?.text_content())
         .collect();
     assert_eq!(
         channels,
@@ -489,8 +522,9 @@ async fn the_whatsapp_link_carries_the_code_amount_deadline_and_link() {
     let text = String::from(js_sys::decode_uri_component(text).unwrap());
     assert_eq!(
         text,
-        "Código Efecty: 1000 0000 0420. Monto: $\u{a0}50.000. Vence el miércoles 25 de \
-         noviembre a las 23:59, hora de Bogotá. Comprobante: https://vale.example/v/vch_x?cs=y"
+        "Código Efecty: 1000 0000 0420. Monto: $\u{a0}50.000. Paga antes del miércoles 25 de \
+         noviembre a las 11:59 p. m. (hora de Colombia). Tu código de pago: \
+         https://vale.example/v/vch_x?cs=y"
     );
 }
 
@@ -625,21 +659,23 @@ async fn the_countdown_reaching_zero_asks_the_server_and_does_not_fire_vale_expi
     assert_eq!(names(&page), ["vale:ready"]);
 }
 
+/// Regression (issue #14): "Reintentar" on an invalid link led back to the same screen.
 #[wasm_bindgen_test]
-async fn a_wrong_link_is_final_until_the_shopper_retries() {
+async fn a_wrong_link_is_final_and_says_to_open_it_again_with_no_retry_button() {
     let source = Canned::new(vec![Err(FetchError::NotFound), Ok(efecty("pending"))]);
     let page = Page::new(source.clone(), now);
     settle().await;
-    assert!(page.text(".outcome.problem").contains("No encontramos"));
+    let text = page.text(".outcome.problem");
+    assert!(
+        text.contains("No encontramos este código de pago")
+            && text.contains("desde el correo o el WhatsApp de la tienda"),
+        "{text}"
+    );
+    assert!(page.find_all(".outcome.problem button").is_empty());
     // Neither the poller nor a return to the tab asks again.
     back_to_tab();
     settle().await;
     assert_eq!(source.calls(), 1);
-    let retry: web_sys::HtmlElement = page.find(".outcome.problem button").unchecked_into();
-    retry.click();
-    settle().await;
-    assert_eq!(source.calls(), 2);
-    assert_eq!(page.text(".amount"), "$\u{a0}50.000");
 }
 
 #[wasm_bindgen_test]
@@ -650,7 +686,10 @@ async fn a_wrong_link_after_a_good_answer_takes_the_code_off_the_screen() {
     assert!(!page.find_all(".barcode").is_empty());
     back_to_tab();
     settle().await;
-    assert!(page.text(".outcome.problem").contains("no es válido"));
+    assert!(
+        page.text(".outcome.problem")
+            .contains("incompleto o ya no sirve")
+    );
     assert!(page.find_all(".barcode").is_empty());
     back_to_tab();
     settle().await;
@@ -674,16 +713,27 @@ async fn failing_requests_are_retried_after_a_pause_not_in_a_loop() {
 }
 
 #[wasm_bindgen_test]
-async fn a_bad_client_secret_explains_itself_and_offers_a_retry() {
+async fn a_bad_client_secret_explains_itself() {
     let source = Canned::new(vec![Err(FetchError::Unauthorized), Ok(efecty("pending"))]);
     let page = Page::new(source, now);
     settle().await;
-    assert!(page.text(".outcome.problem").contains("no es válido"));
+    let text = page.text(".outcome.problem");
+    assert!(
+        text.contains("Este enlace está incompleto o ya no sirve. Vuelve a abrirlo desde el correo o el WhatsApp de la tienda."),
+        "{text}"
+    );
     assert_eq!(page.events(), [("vale:error".to_owned(), String::new())]);
-    let retry: web_sys::HtmlElement = page.find(".outcome.problem button").unchecked_into();
-    retry.click();
-    settle().await;
-    assert_eq!(page.text(".amount"), "$\u{a0}50.000");
+    assert_eq!(
+        page.last_detail(),
+        json!({
+            "voucher": id(), "status": null, "code": "unauthorized",
+            "message": FetchError::Unauthorized.message()
+        })
+    );
+    assert!(
+        page.find_all(".outcome.problem button").is_empty(),
+        "no retry"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -712,7 +762,7 @@ async fn copying_the_code_confirms_or_explains_how_to_copy_by_hand() {
     let page = Page::new(Canned::new(vec![Ok(pagoefectivo())]), now);
     settle().await;
     let copy: web_sys::HtmlElement = page.find(".actions .primary").unchecked_into();
-    assert_eq!(copy.text_content().as_deref(), Some("Copiar código"));
+    assert_eq!(copy.text_content().as_deref(), Some("Copiar CIP"));
     copy.click();
     settle().await;
     let notice = page.text(".notice");
@@ -1119,5 +1169,380 @@ async fn the_reminder_is_an_ics_at_the_deadline_with_an_alarm_and_sharing_says_w
         } else {
             "Copiar enlace"
         }
+    );
+}
+
+/// `vale:error` says why in `code` (one of the documented five) and `message`, with the
+/// status of the voucher on screen, once per new error.
+#[wasm_bindgen_test]
+async fn vale_error_names_its_code_and_message_with_the_status_on_screen() {
+    let source = Canned::new(vec![
+        Ok(efecty("pending")),
+        Err(FetchError::TimedOut),
+        Err(FetchError::Malformed),
+        Err(FetchError::NotFound),
+    ]);
+    let page = Page::new(source, now);
+    settle().await;
+    let mut codes = Vec::new();
+    for _ in 0..3 {
+        back_to_tab();
+        settle().await;
+        let detail = page.last_detail();
+        assert_eq!(detail["status"], "pending", "{detail}");
+        assert_eq!(detail["voucher"], id());
+        assert!(!detail["message"].as_str().unwrap().is_empty());
+        codes.push(detail["code"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(codes, ["network", "malformed", "not_found"]);
+    assert_eq!(
+        names(&page),
+        ["vale:ready", "vale:error", "vale:error", "vale:error"]
+    );
+}
+
+/// Regression (issue #13): a cancelled voucher fired no event at all.
+#[wasm_bindgen_test]
+async fn a_cancelled_voucher_fires_vale_cancelled_once_and_says_when_and_by_whom() {
+    let mut cancelled = display_view();
+    cancelled["status"] = json!("cancelled");
+    cancelled["cancelled_at"] = json!("2026-11-24T13:00:00-05:00");
+    let source = Canned::new(vec![Ok(display_view()), Ok(cancelled)]);
+    let page = Page::new(source.clone(), now);
+    settle().await;
+    for _ in 0..2 {
+        back_to_tab();
+        settle().await;
+    }
+    assert_eq!(source.calls(), 3);
+    assert_eq!(
+        page.events(),
+        [
+            ("vale:ready".to_owned(), "pending".to_owned()),
+            ("vale:cancelled".to_owned(), "cancelled".to_owned())
+        ]
+    );
+    let body = page.text(".outcome.closed");
+    assert!(
+        body.contains(
+            "Tienda Local lo anuló el martes 24 de noviembre a la 1:00 p. m. (hora de Colombia)."
+        ),
+        "{body}"
+    );
+    assert!(!body.contains("25 de noviembre"), "no deadline: {body}");
+    // The shopper who already paid is told what to do (issue #14).
+    assert_eq!(
+        page.text(".outcome.closed .paid-anyway"),
+        "¿Ya pagaste? Guarda el recibo y escribe a Tienda Local con tu pedido order-1001."
+    );
+}
+
+#[wasm_bindgen_test]
+async fn refunds_fire_vale_refunded_at_each_change_of_status() {
+    let refund = |status: &str| {
+        let mut v = efecty("paid");
+        v["status"] = json!(status);
+        v
+    };
+    let source = Canned::new(vec![
+        Ok(efecty("paid")),
+        Ok(refund("partially_refunded")),
+        Ok(refund("partially_refunded")),
+        Ok(refund("refunded")),
+    ]);
+    let page = Page::new(source, now);
+    settle().await;
+    for _ in 0..3 {
+        back_to_tab();
+        settle().await;
+    }
+    assert_eq!(
+        page.events(),
+        [
+            ("vale:ready".to_owned(), "paid".to_owned()),
+            ("vale:paid".to_owned(), "paid".to_owned()),
+            ("vale:refunded".to_owned(), "partially_refunded".to_owned()),
+            ("vale:refunded".to_owned(), "refunded".to_owned())
+        ]
+    );
+}
+
+/// Regression (issue #13): a sandbox expiry leaves `expires_at` ahead, and the voucher read
+/// "Venció el miércoles 25" on the 24th.
+#[wasm_bindgen_test]
+async fn an_expired_voucher_is_worded_by_when_it_expired_never_by_a_deadline_ahead() {
+    let mut early = display_view();
+    early["status"] = json!("expired");
+    early["expired_at"] = json!("2026-11-24T11:00:00-05:00");
+    let page = Page::new(Canned::new(vec![Ok(early.clone())]), now);
+    settle().await;
+    let body = page.text(".outcome.closed p");
+    assert!(
+        body.starts_with("Venció el martes 24 de noviembre a las 11:00 a. m. (hora de Colombia)."),
+        "{body}"
+    );
+    assert!(!body.contains("25 de noviembre"), "{body}");
+    drop(page);
+
+    // No `expired_at` (an older edge) and the deadline still ahead: no date at all.
+    early["expired_at"] = Value::Null;
+    let page = Page::new(Canned::new(vec![Ok(early)]), now);
+    settle().await;
+    let body = page.text(".outcome.closed p");
+    assert!(body.starts_with("No lo pagues"), "{body}");
+    drop(page);
+
+    // Expired at the end of the confirmation window: it stopped being payable at its
+    // deadline, which is what the shopper was told.
+    let mut late = past_deadline("expired");
+    late["expired_at"] = json!("2026-11-26T11:59:59-05:00");
+    late["server_time"] = json!("2026-11-26T12:00:00-05:00");
+    let page = Page::new(Canned::new(vec![Ok(late)]), now);
+    settle().await;
+    let body = page.text(".outcome.closed p");
+    assert!(
+        body.starts_with(
+            "Venció el miércoles 25 de noviembre a las 11:59 p. m. (hora de Colombia)."
+        ),
+        "{body}"
+    );
+}
+
+/// Regression (issue #13): "La tienda ya fue avisada" when nothing told the store.
+#[wasm_bindgen_test]
+async fn the_paid_screen_says_only_what_is_true_for_every_store() {
+    let page = Page::new(Canned::new(vec![Ok(efecty("paid"))]), now);
+    settle().await;
+    let body = page.text(".outcome.paid p");
+    assert_eq!(
+        body,
+        "La tienda ya recibió tu pago de $\u{a0}50.000 el martes 24 de noviembre a las 12:05 p. \
+         m. (hora de Colombia). Guarda el recibo."
+    );
+    assert!(
+        !body.contains("avisada") && !body.contains("nada más"),
+        "{body}"
+    );
+    drop(page);
+    // Peru's paper is "el voucher"; the store by its name.
+    let mut pe = pagoefectivo();
+    pe["status"] = json!("paid");
+    pe["paid_at"] = json!("2026-11-24T12:05:00-05:00");
+    pe["merchant_name"] = json!("Tienda Local");
+    let page = Page::new(Canned::new(vec![Ok(pe)]), now);
+    settle().await;
+    assert!(
+        page.text(".outcome.paid p")
+            .starts_with("Tienda Local ya recibió tu pago de S/")
+            && page
+                .text(".outcome.paid p")
+                .ends_with("(hora de Perú). Guarda el voucher."),
+        "{}",
+        page.text(".outcome.paid p")
+    );
+}
+
+/// A secret key pasted as `client-secret` (issue #13): refused in the page, through the
+/// same entry point `vale.js` calls, before any request.
+#[wasm_bindgen_test]
+async fn a_secret_key_in_client_secret_is_never_sent() {
+    let fake = FakeFetch::install(|| Reply::Status(200, efecty("pending").to_string()));
+    let errors = Rc::new(RefCell::new(Vec::<String>::new()));
+    let console = web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &"console".into()).ok())
+        .unwrap();
+    let original = js_sys::Reflect::get(&console, &"error".into()).unwrap();
+    let log = Rc::clone(&errors);
+    let capture = Closure::<dyn FnMut(JsValue)>::new(move |m: JsValue| {
+        log.borrow_mut().push(m.as_string().unwrap_or_default());
+    });
+    js_sys::Reflect::set(&console, &"error".into(), capture.as_ref()).unwrap();
+
+    for key in ["sk_test_local", "rk_live_abc"] {
+        let page = Page::bare();
+        let mounted = vale_widget::mount(
+            page.host.clone(),
+            page.shadow.clone(),
+            id(),
+            key.to_owned(),
+            "https://vale.example".to_owned(),
+            JsValue::UNDEFINED,
+        )
+        .unwrap();
+        settle().await;
+        back_to_tab();
+        settle().await;
+        assert_eq!(
+            page.last_detail(),
+            json!({
+                "voucher": id(), "status": null, "code": "secret_key_in_page",
+                "message": FetchError::SecretKeyInPage.message()
+            })
+        );
+        assert_eq!(names(&page), ["vale:error"], "once");
+        let text = page.text(".outcome.problem");
+        assert!(text.contains("Avísale a la tienda"), "{text}");
+        assert!(
+            page.find_all(".outcome.problem button").is_empty(),
+            "no retry"
+        );
+        drop(mounted);
+    }
+    js_sys::Reflect::set(&console, &"error".into(), &original).unwrap();
+    assert!(fake.requests.borrow().is_empty(), "nothing was sent");
+    let errors = errors.borrow();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors.iter().all(|e| e.contains("rotate that key now")
+            && e.contains("client_secret")
+            && !e.contains("sk_test_local")),
+        "{errors:?}"
+    );
+}
+
+/// Issue #14: an Efecty cashier's first question ("¿a qué convenio, a qué empresa?") is
+/// answered on the screen, and every state says who is paid for which order.
+#[wasm_bindgen_test]
+async fn every_state_says_who_is_paid_and_efecty_gives_the_convenio_and_the_words_to_say() {
+    let page = Page::new(Canned::new(vec![Ok(display_view())]), now);
+    settle().await;
+    assert_eq!(page.text(".head .who"), "Tienda Local · Pedido order-1001");
+    assert_eq!(
+        page.text(".head .test-badge"),
+        "Prueba: no pagues este código."
+    );
+    assert!(
+        page.find(".head .test-badge")
+            .get_attribute("title")
+            .is_none(),
+        "not a tooltip"
+    );
+    // The convenio above the reference, and the sentence to say.
+    let block = page.find(".code-block");
+    let first = block.first_element_child().unwrap();
+    assert_eq!(first.text_content().as_deref(), Some("Convenio 112233"));
+    assert_eq!(
+        page.text(".code-block .say"),
+        "Dile al cajero: «Vengo a pagar a Tienda Local, convenio 112233, referencia 1000 0000 0420»"
+    );
+    drop(page);
+
+    // Without a store name or convenio, what there is.
+    let mut bare = efecty("pending");
+    bare["livemode"] = json!(true);
+    let page = Page::new(Canned::new(vec![Ok(bare)]), now);
+    settle().await;
+    assert_eq!(page.text(".head .who"), "Pedido order-1001");
+    assert!(page.find_all(".test-badge, .convenio").is_empty());
+    assert_eq!(
+        page.text(".say"),
+        "Dile al cajero: «Vengo a pagar, referencia 1000 0000 0420»"
+    );
+    drop(page);
+
+    // PagoEfectivo has no convenio and no sentence; the store and order still show.
+    let mut pe = pagoefectivo();
+    pe["merchant_name"] = json!("Tienda Local");
+    pe["convenio"] = json!("112233");
+    let page = Page::new(Canned::new(vec![Ok(pe)]), now);
+    settle().await;
+    assert_eq!(page.text(".head .who"), "Tienda Local · Pedido order-1001");
+    assert!(page.find_all(".convenio, .say").is_empty());
+    drop(page);
+
+    // Settled states too.
+    for status in ["paid", "expired", "cancelled"] {
+        let mut v = display_view();
+        v["status"] = json!(status);
+        let page = Page::new(Canned::new(vec![Ok(v)]), now);
+        settle().await;
+        assert_eq!(
+            page.text(".head .who"),
+            "Tienda Local · Pedido order-1001",
+            "{status}"
+        );
+    }
+}
+
+/// Issue #14: the GS1 text under the bars wraps only between its fields.
+#[wasm_bindgen_test]
+async fn the_gs1_text_is_one_unbreakable_span_per_field() {
+    let page = Page::new(Canned::new(vec![Ok(efecty("pending"))]), now);
+    settle().await;
+    let fields: Vec<String> = page
+        .find_all(".barcode-text span")
+        .iter()
+        .filter_map(|s| s.text_content())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "(415)7709998000001",
+            "(8020)100000000420",
+            "(3900)50000",
+            "(96)20261125"
+        ]
+    );
+    let span = page.find(".barcode-text span");
+    let style = web_sys::window()
+        .unwrap()
+        .get_computed_style(&span)
+        .unwrap()
+        .unwrap();
+    assert_eq!(style.get_property_value("display").unwrap(), "inline-block");
+}
+
+/// Issue #14: one word per thing ("tu código de pago", "el recibo"/"el voucher", "Copiar
+/// referencia"/"Copiar CIP"), the QR labelled for whom it is, "Después de pagar" that says
+/// who hears, what shows and what to do, "Ver pasos", and the issue date for paper.
+#[wasm_bindgen_test]
+async fn the_words_name_one_thing_each_and_say_what_comes_after_paying() {
+    let page = Page::new(Canned::new(vec![Ok(display_view())]), now);
+    settle().await;
+    assert_eq!(page.text(".actions .primary"), "Copiar referencia");
+    assert_eq!(
+        page.text(".after p"),
+        "Efecty le confirma tu pago a Tienda Local, casi siempre en pocos minutos, y aquí \
+         verás «¡Pago recibido!». No necesitas enviar una foto. Si en 12 horas no ha cambiado, \
+         escribe a Tienda Local con tu pedido order-1001 y una foto del recibo."
+    );
+    assert_eq!(
+        page.text(".head .issued"),
+        "Código emitido el domingo 22 de noviembre a las 11:59 p. m. (hora de Colombia)"
+    );
+    assert!(page.text(".channel summary").ends_with(" · Ver pasos"));
+    assert!(
+        page.find_all(".qr-label").is_empty(),
+        "Efecty has bars, no QR"
+    );
+    let all = page
+        .shadow
+        .text_content()
+        .unwrap_or_default()
+        .to_lowercase();
+    assert!(!all.contains("comprobante"), "{all}");
+    drop(page);
+
+    let mut pe = pagoefectivo();
+    pe["barcode"] = json!({"symbology": "qr", "data": "2592254031", "text": "CIP 2592254031"});
+    let page = Page::new(Canned::new(vec![Ok(pe)]), now);
+    settle().await;
+    assert_eq!(page.text(".actions .primary"), "Copiar CIP");
+    assert_eq!(
+        page.text(".barcode .qr-label"),
+        "Para el agente, si lo pide — no es para Yape ni Plin"
+    );
+    assert!(
+        page.text(".after p")
+            .contains("Si en 1 hora no ha cambiado, escribe a la tienda")
+    );
+    let all = page
+        .shadow
+        .text_content()
+        .unwrap_or_default()
+        .to_lowercase();
+    assert!(
+        !all.contains("comprobante") && !all.contains("recibo"),
+        "{all}"
     );
 }

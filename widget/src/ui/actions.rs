@@ -6,8 +6,8 @@ use super::cashier;
 use crate::browser;
 use crate::dom::{El, Handlers, el};
 use crate::sleep::Sleeper;
-use vale_shared::expiry;
 use vale_shared::voucher::{DisplayVoucher, group_for_reading};
+use vale_shared::when;
 use wasm_bindgen_futures::spawn_local;
 
 /// The message a shopper sends to someone (or to themselves) to pay later: the code, the
@@ -20,9 +20,9 @@ pub fn share_text(v: &DisplayVoucher) -> String {
         &group_for_reading(&v.payment_code),
         ". Monto: ",
         &v.amount.to_string(),
-        ". Vence el ",
-        &expiry::deadline_text(v.expires_at, v.network),
-        ". Comprobante: ",
+        ". ",
+        &when::pay_before(v.expires_at, v.network),
+        ". Tu código de pago: ",
         &v.hosted_url,
     ]
     .concat()
@@ -53,10 +53,15 @@ pub fn actions(
         .class("notice")
         .attr("role", "status")
         .attr("aria-live", "polite");
+    // One word per thing: the code is the Efecty reference or the CIP.
+    let copy_label = match v.network {
+        vale_shared::Network::Efecty => "Copiar referencia",
+        vale_shared::Network::Pagoefectivo => "Copiar CIP",
+    };
     let copy_button = el("button")
         .attr("type", "button")
         .class("button primary")
-        .text("Copiar código");
+        .text(copy_label);
     let copy = {
         let (notice, button, code_node) = (notice.clone(), copy_button.clone(), code.clone());
         let code = v.payment_code.clone();
@@ -72,7 +77,7 @@ pub fn actions(
                     button.set_text("¡Copiado!");
                     notice.set_text("Código copiado.");
                     Sleeper::default().sleep(3_000).await;
-                    button.set_text("Copiar código");
+                    button.set_text(copy_label);
                 } else {
                     browser::select(&code_node.0);
                     notice.set_text(
@@ -85,7 +90,7 @@ pub fn actions(
     let share = {
         let notice = notice.clone();
         let title = [
-            "Comprobante ",
+            "Código de pago ",
             v.network.brand(),
             " por ",
             &v.amount.to_string(),
@@ -101,10 +106,14 @@ pub fn actions(
                     // A cancelled share sheet needs no message.
                     browser::share(&title, &text, &link).await;
                 } else if browser::copy(&link).await {
-                    notice.set_text("Enlace copiado: guárdalo para volver a este comprobante.");
+                    notice.set_text("Enlace copiado: guárdalo para volver a tu código de pago.");
                 } else {
                     notice.set_text(
-                        &["Guarda este enlace para volver al comprobante: ", &link].concat(),
+                        &[
+                            "Guarda este enlace para volver a tu código de pago: ",
+                            &link,
+                        ]
+                        .concat(),
                     );
                 }
             });

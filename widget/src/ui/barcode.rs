@@ -59,23 +59,55 @@ pub fn barcode(code: &Barcode, host_width: i32) -> El {
         let across = barcode::modules_across(&symbol);
         let drawing = barcode::draw(&symbol, barcode::module_px(across, room, max_module));
         if drawing.shape == Shape::Linear && drawing.width > room {
-            // Bars as long as half the room: a strip easy to aim a scanner at.
-            image(&drawing.turned(room / 2), dpr, "bars turned")
+            // Too long for whole-pixel bars across this screen (turned, it pushed the
+            // deadline off a phone's first screen): a compact preview, scaled to the room,
+            // and the full-screen view for the cashier to scan.
+            let preview = image(&drawing, dpr, "bars preview")
+                .attr("width", &css_px(room, dpr))
+                .attr("height", "56");
+            (preview, true)
         } else {
             let class = if drawing.shape == Shape::Linear {
                 "bars"
             } else {
                 "qr"
             };
-            image(&drawing, dpr, class)
+            (image(&drawing, dpr, class), false)
         }
+    });
+    let (drawing, preview) = drawing.unzip();
+    let preview = (preview == Some(true)).then(|| el("p").class("preview-hint").text(PREVIEW_HINT));
+    // The GS1 text wraps only between its fields: `(415)…`, `(8020)…` each stay whole.
+    let mut fields: Vec<String> = Vec::new();
+    for c in code.text.chars() {
+        match fields.last_mut() {
+            Some(field) if c != '(' => field.push(c),
+            _ => fields.push(String::from(c)),
+        }
+    }
+    // Who the PagoEfectivo QR is for: it carries the CIP for an agent's scanner, and is
+    // no wallet's payment QR.
+    let for_whom = (code.symbology == vale_shared::barcode::Symbology::Qr).then(|| {
+        el("p")
+            .class("qr-label")
+            .text("Para el agente, si lo pide — no es para Yape ni Plin")
     });
     el("figure")
         .class("block barcode")
+        .maybe(for_whom)
         .child(el("div").class("barcode-scroll").maybe(drawing))
+        .maybe(preview)
         .maybe(paper)
-        .child(el("figcaption").class("barcode-text").text(&code.text))
+        .child(
+            el("figcaption")
+                .class("barcode-text")
+                .children(fields.iter().map(|f| el("span").text(f))),
+        )
 }
+
+/// Under a barcode too long to scan from the page.
+pub const PREVIEW_HINT: &str =
+    "Vista previa. Para que el cajero lo escanee, toca «Mostrar al cajero».";
 
 /// `d` as an SVG of whole device pixels: `width / dpr` CSS pixels wide.
 pub fn image(d: &Drawing, dpr: f64, class: &str) -> El {

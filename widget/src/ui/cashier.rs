@@ -92,7 +92,7 @@ pub fn open(
         .class("cashier")
         .attr("role", "dialog")
         .attr("aria-modal", "true")
-        .attr("aria-label", "Comprobante para el cajero")
+        .attr("aria-label", "Código para el cajero")
         .child(close.clone())
         .child(el("p").class("cashier-brand").text(v.network.brand()))
         .child(el("p").class("cashier-amount").text(&v.amount.to_string()))

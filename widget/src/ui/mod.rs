@@ -70,6 +70,17 @@ enum Shown {
     Refunded,
 }
 
+/// The event fired when the voucher's status becomes `status` (nothing for `pending`).
+fn status_event(status: VoucherStatus) -> Option<&'static str> {
+    match status {
+        VoucherStatus::Pending => None,
+        VoucherStatus::Paid => Some("vale:paid"),
+        VoucherStatus::Expired => Some("vale:expired"),
+        VoucherStatus::Cancelled => Some("vale:cancelled"),
+        VoucherStatus::Refunded | VoucherStatus::PartiallyRefunded => Some("vale:refunded"),
+    }
+}
+
 impl Shown {
     fn of(
         voucher: Option<&DisplayVoucher>,
@@ -94,25 +105,18 @@ impl Shown {
         }
     }
 
-    /// The status named in event details.
-    fn status(self) -> Option<&'static str> {
-        match self {
-            Shown::Loading | Shown::Failed(_) => None,
-            Shown::Pending | Shown::Confirming => Some("pending"),
-            Shown::Paid => Some("paid"),
-            Shown::Expired => Some("expired"),
-            Shown::Cancelled => Some("cancelled"),
-            Shown::Refunded => Some("refunded"),
-        }
+    /// Whether a voucher is on screen (its status is then named in event details).
+    fn shows_voucher(self) -> bool {
+        !matches!(self, Shown::Loading | Shown::Failed(_))
     }
 }
 
 /// The sentence a screen reader hears when what is shown changes.
 fn announce(shown: Shown) -> &'static str {
     match shown {
-        Shown::Loading => "Cargando tu comprobante.",
-        Shown::Failed(_) => "No pudimos mostrar tu comprobante.",
-        Shown::Pending => "Comprobante listo para pagar.",
+        Shown::Loading => "Cargando tu código de pago.",
+        Shown::Failed(_) => "No pudimos mostrar tu código de pago.",
+        Shown::Pending => "Tu código de pago está listo.",
         Shown::Confirming => "El plazo para pagar venció. Estamos confirmando tu pago.",
         Shown::Paid => "¡Pago recibido!",
         Shown::Expired => "Este código venció.",
@@ -135,6 +139,7 @@ fn unix_ms(at: OffsetDateTime) -> f64 {
 /// What the pending view keeps to update every second.
 struct Ticking {
     expires_at: OffsetDateTime,
+    words: El,
     value: El,
     countdown: El,
     soon: El,
@@ -157,6 +162,8 @@ pub(crate) struct Widget {
     /// `server_time` minus the device clock at the last answer.
     skew_ms: Cell<f64>,
     shown: Cell<Shown>,
+    /// The status whose event (`vale:paid`, …) was fired last: each change fires once.
+    fired: Cell<Option<VoucherStatus>>,
     article: El,
     status: El,
     stale: El,
@@ -205,6 +212,7 @@ impl Widget {
             skew_ms: Cell::new(0.0),
             // Not `Loading`, so that the first `refresh` draws the loading view.
             shown: Cell::new(Shown::Failed(FetchError::Malformed)),
+            fired: Cell::new(None),
             article,
             status,
             stale,
@@ -240,7 +248,7 @@ impl Widget {
         );
         self.interval.set(interval.ok());
         // Back to the tab: ask at once instead of waiting out the hidden-tab pace (but not
-        // after a wrong link: only the shopper's "Reintentar" asks again then).
+        // after a wrong link: it must be opened again from the store).
         let weak: Weak<Widget> = Rc::downgrade(self);
         let visible = Closure::<dyn FnMut()>::new(move || {
             if let Some(w) = weak.upgrade() {
@@ -334,12 +342,7 @@ impl Widget {
             if let Some(e) = self.error.get()
                 && before != Some(e)
             {
-                let status = self
-                    .voucher
-                    .borrow()
-                    .as_ref()
-                    .map(|a| a.voucher.status.as_str());
-                browser::dispatch(&self.host, "vale:error", &self.voucher_id, status);
+                self.fire("vale:error", Some(e));
                 browser::warn(e.code());
             }
             if self.error.get().is_some_and(|e| !e.is_transient()) {
@@ -395,25 +398,29 @@ impl Widget {
                     "false"
                 }),
             );
-            let fire =
-                |name| browser::dispatch(&self.host, name, &self.voucher_id, current.status());
-            if matches!(was, Shown::Loading | Shown::Failed(_)) && current.status().is_some() {
-                fire("vale:ready");
+            if !was.shows_voucher() && current.shows_voucher() {
+                self.fire("vale:ready", None);
             }
-            match current {
-                Shown::Paid => fire("vale:paid"),
-                // Only the server expires a voucher: a device clock (even corrected) says
-                // only that the deadline passed, and a payment made in time may still
-                // be confirmed.
-                Shown::Expired => fire("vale:expired"),
-                // The countdown ran out on screen: ask the server now (a payment may have
-                // come in at the last minute), then keep asking at the overdue pace.
-                Shown::Confirming if was == Shown::Pending => self.poke(),
-                _ => {}
+            // The countdown ran out on screen: ask the server now (a payment may have
+            // come in at the last minute), then keep asking at the overdue pace.
+            if current == Shown::Confirming && was == Shown::Pending {
+                self.poke();
             }
         }
+        // Once per change of the voucher's status, whatever was drawn in between (a wrong
+        // link, a retry). Only the server's status counts: a device clock (even corrected)
+        // says only that the deadline passed, and a payment made in time may still be
+        // confirmed, so `vale:expired` never comes from the countdown.
+        let status = self.voucher.borrow().as_ref().map(|a| a.voucher.status);
+        if current.shows_voucher()
+            && let Some(status) = status
+            && self.fired.replace(Some(status)) != Some(status)
+            && let Some(name) = status_event(status)
+        {
+            self.fire(name, None);
+        }
         // Shown while a voucher is on screen but the latest refresh failed.
-        let stale = self.error.get().filter(|_| current.status().is_some());
+        let stale = self.error.get().filter(|_| current.shows_voucher());
         let line = match stale {
             Some(e) if e.is_offline() => self.offline_line(),
             Some(e) => e.message().to_owned(),
@@ -432,6 +439,23 @@ impl Widget {
         if let Some(t) = self.ticking.borrow_mut().as_mut() {
             pending::tick(t, now);
         }
+    }
+
+    /// Fires `name` with the voucher's status in its detail, and the error's code and
+    /// message for `vale:error`.
+    fn fire(&self, name: &str, error: Option<FetchError>) {
+        let status = self
+            .voucher
+            .borrow()
+            .as_ref()
+            .map(|a| a.voucher.status.as_str());
+        browser::dispatch(
+            &self.host,
+            name,
+            &self.voucher_id,
+            status,
+            error.map(|e| (e.code(), e.message())),
+        );
     }
 
     /// "Sin conexión, actualizado a las hh:mm" (in the network's zone), and what it means.
@@ -537,7 +561,7 @@ mod tests {
         // Twelve hours later (Efecty's window) it is still the server's call.
         let late = at(DEADLINE + 12 * 3_600);
         assert_eq!(Shown::of(Some(&v), None, late), Shown::Confirming);
-        assert_eq!(Shown::Confirming.status(), Some("pending"));
+        assert!(Shown::Confirming.shows_voucher());
         // Only the server's `expired` is expired, whatever the clock.
         let gone = voucher(VoucherStatus::Expired);
         assert_eq!(

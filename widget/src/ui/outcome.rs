@@ -6,7 +6,8 @@ use super::Shown;
 use super::pending::header;
 use crate::api::{Answer, FetchError};
 use crate::dom::{El, Handlers, el, svg, view};
-use vale_shared::expiry;
+use time::OffsetDateTime;
+use vale_shared::when;
 
 /// Grey blocks where the voucher will be, while the first answer is on its way.
 pub fn loading() -> El {
@@ -25,11 +26,19 @@ pub fn loading() -> El {
                 .attr("aria-hidden", "true")
                 .children(blocks.iter().map(|c| el("div").class(c))),
         )
-        .child(el("p").class("sr").text("Cargando tu comprobante…"))
+        .child(el("p").class("sr").text("Cargando tu código de pago…"))
 }
 
-/// The voucher could not be read at all; `retry` asks again.
+/// The voucher could not be read at all; `retry` asks again, offered only where that can
+/// help: not for a wrong or incomplete link, nor a secret key in the page.
 pub fn failed(error: FetchError, handlers: &Handlers, retry: impl Fn() + 'static) -> El {
+    let button = error.is_transient().then(|| {
+        el("button")
+            .attr("type", "button")
+            .class("button primary")
+            .text("Reintentar")
+            .on("click", handlers, move |_| retry())
+    });
     view().child(
         el("div")
             .class("outcome problem")
@@ -37,38 +46,70 @@ pub fn failed(error: FetchError, handlers: &Handlers, retry: impl Fn() + 'static
             .child(
                 el("h2")
                     .class("title")
-                    .text("No pudimos mostrar tu comprobante"),
+                    .text("No pudimos mostrar tu código de pago"),
             )
             .child(el("p").text(error.message()))
-            .child(
-                el("button")
-                    .attr("type", "button")
-                    .class("button primary")
-                    .text("Reintentar")
-                    .on("click", handlers, move |_| retry()),
-            ),
+            .maybe(button),
     )
+}
+
+/// When an expired voucher stopped being payable, to word it by: its deadline or, when it
+/// expired earlier (a sandbox or network expiry), `expired_at`; never a time still ahead by
+/// the server's clock (an answer with no `expired_at` and a deadline to come says no date).
+pub fn expired_when(a: &Answer) -> Option<OffsetDateTime> {
+    let v = &a.voucher;
+    // Compared as seconds: `OffsetDateTime`'s ordering costs the wasm more.
+    let deadline = v.expires_at.unix_timestamp();
+    match a.expired_at {
+        Some(at) if at.unix_timestamp() < deadline => Some(at),
+        Some(_) => Some(v.expires_at),
+        None => (deadline <= v.server_time.unix_timestamp()).then_some(v.expires_at),
+    }
 }
 
 /// A voucher that no longer waits for cash, or (`Confirming`) waits only to hear of a
 /// payment made before the deadline.
 pub fn settled(shown: Shown, a: &Answer) -> El {
     let v = &a.voucher;
-    let deadline = || expiry::deadline_text(v.expires_at, v.network);
+    let deadline = || when::in_zone(v.expires_at, v.network);
+    // "<lead><when>" when the time is known, else nothing.
+    let on = |lead: &str, at: Option<OffsetDateTime>| {
+        at.map(|at| [lead, &when::in_zone(at, v.network)].concat())
+            .unwrap_or_default()
+    };
+    // The store by its name, or "la tienda".
+    let store = a.merchant_name.as_deref();
+    let the_store = store.unwrap_or("la tienda");
+    let paper = receipt(v.network);
+    let expired = expired_when(a);
+    // Expired or cancelled: the shopper who already paid keeps the paper and writes.
+    let paid_anyway = [
+        "¿Ya pagaste? Guarda ",
+        paper,
+        " y escribe a ",
+        the_store,
+        " con tu pedido ",
+        &v.reference,
+        ".",
+    ]
+    .concat();
     let (class, mark, title, body): (&str, Icon, &str, String) = match shown {
+        // What is true for every store: the network confirmed the payment to it. What the
+        // store does next (and when) is the store's to say.
         Shown::Paid => (
             "outcome paid",
             Icon::Check,
             "¡Pago recibido!",
-            match v.paid_at {
-                Some(at) => {
-                    let mut s = String::from("Recibimos tu pago el ");
-                    s.push_str(&expiry::deadline_text(at, v.network));
-                    s.push_str(". La tienda ya fue avisada; no necesitas hacer nada más.");
-                    s
-                }
-                None => "La tienda ya fue avisada; no necesitas hacer nada más.".into(),
-            },
+            [
+                store.unwrap_or("La tienda"),
+                " ya recibió tu pago de ",
+                &v.amount.to_string(),
+                &on(" el ", v.paid_at),
+                ". Guarda ",
+                paper,
+                ".",
+            ]
+            .concat(),
         ),
         Shown::Refunded => (
             "outcome refunded",
@@ -93,22 +134,30 @@ pub fn settled(shown: Shown, a: &Answer) -> El {
             "outcome closed",
             Icon::Cross,
             "Este código fue anulado",
-            "No lo pagues: ya no será aceptado. Si aún quieres tu pedido, vuelve a la tienda."
-                .into(),
+            [
+                store.unwrap_or("La tienda"),
+                " lo anuló",
+                &on(" el ", a.cancelled_at),
+                ". No lo pagues: ya no será aceptado. Si aún quieres tu pedido, vuelve a la \
+                 tienda.",
+            ]
+            .concat(),
         ),
         _ => (
             "outcome closed",
             Icon::Clock,
             "Este código venció",
             [
-                "Venció el ",
-                &deadline(),
-                ". No lo pagues: ya no será aceptado. Si aún quieres tu pedido, vuelve a la \
+                on("Venció el ", expired).as_str(),
+                if expired.is_some() { ". " } else { "" },
+                "No lo pagues: ya no será aceptado. Si aún quieres tu pedido, vuelve a la \
                  tienda y pide un código nuevo; puedes pagarlo en el mismo punto.",
             ]
             .concat(),
         ),
     };
+    let paid_anyway = matches!(shown, Shown::Expired | Shown::Cancelled)
+        .then(|| el("p").class("paid-anyway").text(&paid_anyway));
     // Back to the store, where a new code is asked for (or the order is followed).
     let back = a.return_url.as_deref().map(|url| {
         let label = match &a.merchant_name {
@@ -120,20 +169,23 @@ pub fn settled(shown: Shown, a: &Answer) -> El {
             .attr("href", url)
             .text(&label)
     });
-    view().child(header(v, "Pago en efectivo")).child(
+    view().child(header(a, "Pago en efectivo")).child(
         el("div")
             .class(class)
             .child(icon(mark))
             .child(el("h3").class("title").text(title))
             .child(el("p").text(&body))
-            .maybe(back)
-            .child(
-                el("p")
-                    .class("reference")
-                    .text("Referencia del pedido: ")
-                    .text(&v.reference),
-            ),
+            .maybe(paid_anyway)
+            .maybe(back),
     )
+}
+
+/// The cashier's paper, with its article: `el recibo` (Colombia), `el voucher` (Peru).
+pub const fn receipt(network: vale_shared::Network) -> &'static str {
+    match network {
+        vale_shared::Network::Efecty => "el recibo",
+        vale_shared::Network::Pagoefectivo => "el voucher",
+    }
 }
 
 /// The mark at the top of a state, drawn as SVG so no font can lack the glyph.

@@ -5,8 +5,8 @@ use crate::api::Answer;
 use crate::dom::{El, Handlers, el, view};
 use crate::guidance;
 use time::OffsetDateTime;
-use vale_shared::expiry;
-use vale_shared::voucher::{DisplayVoucher, code_groups, group_for_reading};
+use vale_shared::voucher::{code_groups, group_for_reading};
+use vale_shared::{expiry, when};
 
 /// Under two hours left: the countdown turns urgent and a warning says what that means.
 pub const URGENT_SECONDS: i64 = 2 * 3600;
@@ -39,24 +39,46 @@ pub fn pending(a: &Answer, host: &web_sys::HtmlElement, handlers: &Handlers) -> 
                 .text(&group_for_reading(&v.payment_code)),
         )
         .child(groups.clone());
+    // The time left in words first; the ticking clock, which reads as a second deadline
+    // to many, small beside it.
+    let words = el("span").class("countdown-words");
     let value = el("span").class("countdown-value");
     let countdown = el("p")
         .class("countdown")
         .attr("role", "timer")
-        .child(el("span").class("countdown-label").text("Tiempo restante "))
-        .child(value.clone());
+        .child(words.clone())
+        .child(
+            el("span")
+                .class("countdown-clock")
+                .text(" · ")
+                .child(value.clone()),
+        );
     let soon = el("p").class("soon").attr("role", "alert");
     soon.flag("hidden", true);
+    // Efecty: the cashier's first question is "¿a qué convenio, a qué empresa?".
+    let efecty = v.network == vale_shared::Network::Efecty;
+    let convenio = a
+        .convenio
+        .as_deref()
+        .filter(|_| efecty)
+        .map(|c| el("p").class("convenio").text("Convenio ").text(c));
+    let say = efecty.then(|| {
+        el("p")
+            .class("say")
+            .text("Dile al cajero: ")
+            .text(&to_say(a))
+    });
     let (finder_text, finder_url) = guidance::finder(v.network);
     let channels = guidance::channels(v.network, v.amount, &v.payment_code, a.convenio.as_deref());
     let view = view();
     let view = view
         .clone()
-        .child(header(v, "Paga en efectivo"))
+        .child(header(a, "Paga en efectivo"))
         .child(
             el("section")
                 .class("block code-block")
                 .attr("aria-labelledby", "vale-code-h")
+                .maybe(convenio)
                 .child(
                     el("h3")
                         .attr("id", "vale-code-h")
@@ -64,7 +86,7 @@ pub fn pending(a: &Answer, host: &web_sys::HtmlElement, handlers: &Handlers) -> 
                         .text(code_label),
                 )
                 .child(code)
-                .children(actions::actions(v, &groups, &view, host, handlers)),
+                .maybe(say),
         )
         .child(barcode::barcode(&v.barcode, host.client_width()))
         .child(
@@ -80,11 +102,16 @@ pub fn pending(a: &Answer, host: &web_sys::HtmlElement, handlers: &Handlers) -> 
                 .child(
                     el("p")
                         .class("deadline-text")
-                        .text("Vence el ")
-                        .text(&expiry::deadline_text(v.expires_at, v.network)),
+                        .text(&when::pay_before(v.expires_at, v.network)),
                 )
                 .child(countdown.clone())
                 .child(soon.clone()),
+        )
+        // On a phone: amount, code, barcode, deadline, then what to do with them.
+        .child(
+            el("div")
+                .class("block act")
+                .children(actions::actions(v, &groups, &view, host, handlers)),
         )
         .child(
             el("section")
@@ -132,10 +159,15 @@ pub fn pending(a: &Answer, host: &web_sys::HtmlElement, handlers: &Handlers) -> 
                 .class("block after")
                 .attr("aria-labelledby", "vale-after-h")
                 .child(el("h3").attr("id", "vale-after-h").text("Después de pagar"))
-                .child(el("p").text(guidance::AFTER_PAYING)),
+                .child(el("p").text(&guidance::after_paying(
+                    v.network,
+                    a.merchant_name.as_deref().unwrap_or("la tienda"),
+                    &v.reference,
+                ))),
         );
     let ticking = Ticking {
         expires_at: v.expires_at,
+        words,
         value,
         countdown,
         soon,
@@ -146,6 +178,7 @@ pub fn pending(a: &Answer, host: &web_sys::HtmlElement, handlers: &Handlers) -> 
 
 /// Brings the countdown and the two-hour warning to `now` (the server's clock).
 pub fn tick(t: &mut Ticking, now: OffsetDateTime) {
+    t.words.set_text(&when::time_left(t.expires_at, now));
     t.value.set_text(&expiry::countdown_text(t.expires_at, now));
     let urgent = (t.expires_at - now).whole_seconds() < URGENT_SECONDS;
     if urgent != t.urgent {
@@ -164,13 +197,14 @@ pub fn tick(t: &mut Ticking, now: OffsetDateTime) {
     }
 }
 
-/// Network, amount and what the payment is for.
-pub fn header(v: &DisplayVoucher, title: &str) -> El {
+/// Network, who is being paid and for which order, amount and what the payment is for;
+/// in test mode, in the page itself, not to pay it.
+pub fn header(a: &Answer, title: &str) -> El {
+    let v = &a.voucher;
     let test = (!v.livemode).then(|| {
-        el("span")
+        el("p")
             .class("test-badge")
-            .attr("title", "Este comprobante no es real")
-            .text("Modo de prueba")
+            .text("Prueba: no pagues este código.")
     });
     let description = v
         .description
@@ -181,12 +215,47 @@ pub fn header(v: &DisplayVoucher, title: &str) -> El {
         .child(
             el("p")
                 .class("network")
-                .child(el("span").class("network-name").text(v.network.brand()))
-                .maybe(test),
+                .child(el("span").class("network-name").text(v.network.brand())),
+        )
+        .maybe(test)
+        .child(el("p").class("who").text(&who(a)))
+        .child(
+            el("p")
+                .class("issued")
+                .text("Código emitido el ")
+                .text(&when::in_zone(v.created_at, v.network)),
         )
         .child(el("h2").class("title").text(title))
         .child(el("p").class("amount").text(&v.amount.to_string()))
         .maybe(description)
+}
+
+/// `Tienda Local · Pedido order-1001` (`Pedido order-1001` when the store has no name).
+pub fn who(a: &Answer) -> String {
+    let order = ["Pedido ", &a.voucher.reference].concat();
+    match &a.merchant_name {
+        Some(name) => [name, " · ", &order].concat(),
+        None => order,
+    }
+}
+
+/// What to say at an Efecty counter: «Vengo a pagar a Tienda Local, convenio 112233,
+/// referencia 1000 0000 0420», leaving out what the voucher does not have.
+pub fn to_say(a: &Answer) -> String {
+    let mut out = String::from("«Vengo a pagar");
+    for (lead, part) in [
+        (" a ", a.merchant_name.as_deref()),
+        (", convenio ", a.convenio.as_deref()),
+    ] {
+        if let Some(part) = part {
+            out.push_str(lead);
+            out.push_str(part);
+        }
+    }
+    out.push_str(", referencia ");
+    out.push_str(&group_for_reading(&a.voucher.payment_code));
+    out.push('»');
+    out
 }
 
 /// One way to pay, as a disclosure; the first one starts open.
@@ -202,7 +271,11 @@ fn channel(c: guidance::Channel, open: bool) -> El {
     });
     let details = el("details")
         .class("channel")
-        .child(el("summary").text(c.title))
+        .child(
+            el("summary")
+                .text(c.title)
+                .child(el("span").class("see").text(" · Ver pasos")),
+        )
         .child(el("p").class("places").text(&c.places))
         .child(el("ol").class("steps").children(steps));
     details.flag("open", open);
