@@ -75,6 +75,9 @@ for (const [order, dpr, width, height] of SCREENS) {
       const box = await dialog.boundingBox();
       assert.deepEqual([box.x, box.y, box.width, box.height], [0, 0, width, height], 'the whole screen');
       assert.match(await dialog.textContent(), /Sube el brillo/);
+      // The cashier's first question, "¿a qué empresa, a qué convenio?", answered (#14).
+      assert.equal(await dialog.locator('.cashier-payee').textContent(),
+        network === 'efecty' ? 'Tienda Local · Convenio 112233' : 'Tienda Local');
       const shot = artifact(`cashier-${network}-${width}x${height}-dpr${dpr}.png`);
       await page.screenshot({ path: shot });
       const decoded = zbar(shot);

@@ -41,9 +41,11 @@ pub fn reminder_url(v: &DisplayVoucher) -> String {
 }
 
 /// The buttons and the line that says what happened. `code` is the visible code, selected
-/// when the clipboard is out of reach; the cashier view opens inside `view`.
+/// when the clipboard is out of reach; the cashier view opens inside `view` and names
+/// `payee` (the store and its convenio).
 pub fn actions(
     v: &DisplayVoucher,
+    payee: &str,
     code: &El,
     view: &El,
     host: &web_sys::HtmlElement,
@@ -124,14 +126,15 @@ pub fn actions(
         .class("button cashier-open")
         .text("Mostrar al cajero");
     let show = {
-        let (v, view, opener, host) = (
+        let (v, payee, view, opener, host) = (
             v.clone(),
+            payee.to_owned(),
             view.clone(),
             cashier_button.clone(),
             host.clone(),
         );
         let handlers = handlers.clone();
-        move |_| cashier::open(&v, &view, &opener, &host, &handlers)
+        move |_| cashier::open(&v, &payee, &view, &opener, &host, &handlers)
     };
     // Without a share sheet (most desktops), the button says what it does instead.
     let share_label = if browser::can_share() {

@@ -12,8 +12,9 @@ use std::rc::Rc;
 use vale_shared::barcode::{Symbol, symbol};
 use vale_shared::voucher::{DisplayVoucher, code_groups, group_for_reading};
 
-/// What the texts around the barcode take of the screen's height, in CSS pixels.
-const TEXT_CSS: f64 = 300.0;
+/// What the texts around the barcode take of the screen's height, in CSS pixels (with the
+/// store's line under the brand).
+const TEXT_CSS: f64 = 332.0;
 /// The least left for the brand and the amount above a turned symbol that fits no other
 /// way (a long GS1-128 on a 1× phone); the code and the hint then scroll into view.
 const MIN_TEXT_CSS: f64 = 150.0;
@@ -65,9 +66,11 @@ fn drawing(symbol: &Symbol, width: f64, height: f64, dpr: f64) -> (barcode::Draw
 }
 
 /// Opens the cashier view over the page, inside `parent` (the pending view, so a new
-/// state closes it). `opener` gets the focus back.
+/// state closes it), naming `payee` under the network ("¿a qué empresa, a qué
+/// convenio?" is the cashier's first question). `opener` gets the focus back.
 pub fn open(
     v: &DisplayVoucher,
+    payee: &str,
     parent: &El,
     opener: &El,
     host: &web_sys::HtmlElement,
@@ -95,6 +98,7 @@ pub fn open(
         .attr("aria-label", "Código para el cajero")
         .child(close.clone())
         .child(el("p").class("cashier-brand").text(v.network.brand()))
+        .maybe((!payee.is_empty()).then(|| el("p").class("cashier-payee").text(payee)))
         .child(el("p").class("cashier-amount").text(&v.amount.to_string()))
         .maybe(figure)
         .child(

@@ -108,11 +108,14 @@ pub fn pending(a: &Answer, host: &web_sys::HtmlElement, handlers: &Handlers) -> 
                 .child(soon.clone()),
         )
         // On a phone: amount, code, barcode, deadline, then what to do with them.
-        .child(
-            el("div")
-                .class("block act")
-                .children(actions::actions(v, &groups, &view, host, handlers)),
-        )
+        .child(el("div").class("block act").children(actions::actions(
+            v,
+            &payee(a),
+            &groups,
+            &view,
+            host,
+            handlers,
+        )))
         .child(
             el("section")
                 .class("block howto")
@@ -237,6 +240,17 @@ pub fn who(a: &Answer) -> String {
         Some(name) => [name, " · ", &order].concat(),
         None => order,
     }
+}
+
+/// Whom the cashier collects for: `Tienda Local · Convenio 112233`, leaving out what the
+/// voucher does not have (empty when it has neither).
+pub fn payee(a: &Answer) -> String {
+    let convenio = a.convenio.as_deref().map(|c| ["Convenio ", c].concat());
+    [a.merchant_name.clone(), convenio]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// What to say at an Efecty counter: «Vengo a pagar a Tienda Local, convenio 112233,
