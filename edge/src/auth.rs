@@ -81,6 +81,13 @@ pub fn presents_key(req: &Request) -> bool {
     bearer(req).is_some_and(|t| t.starts_with("sk_") || t.starts_with("rk_"))
 }
 
+/// Whether `req` presents a client secret (a voucher's or a refund's, valid or not): every
+/// answer to one carries CORS headers, errors included, so the page that sent it can read
+/// why it was refused.
+pub fn presents_client_secret(req: &Request) -> bool {
+    bearer(req).is_some_and(|t| t.starts_with("vch_") || t.starts_with(RefundId::PREFIX))
+}
+
 /// Recognises the bearer token of `req`: `401` when it is missing, unknown or forged.
 pub fn caller<'a>(req: &Request, config: &'a Config) -> ApiResult<Caller<'a>> {
     let token = bearer(req).ok_or_else(ApiError::unauthenticated)?;

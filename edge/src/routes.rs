@@ -18,10 +18,13 @@ use worker::{Env, Method, Request, Response};
 pub async fn handle(req: Request, env: &Env) -> Response {
     let path = req.path();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let cors = matches!(
-        segments.as_slice(),
-        ["v1", "vouchers", _] | ["v1", "refunds", _] | ["v1", "refunds", _, "destination"]
-    ) && api::wants_cors(&req);
+    // A client secret's answers carry CORS on every route, errors included; the display
+    // routes' also when no key is sent (a preflight); a key's never.
+    let cors = (segments.first() == Some(&"v1") && crate::auth::presents_client_secret(&req))
+        || (matches!(
+            segments.as_slice(),
+            ["v1", "vouchers", _] | ["v1", "refunds", _] | ["v1", "refunds", _, "destination"]
+        ) && api::wants_cors(&req));
     let result = route(req, env, &segments).await;
     let resp = result.unwrap_or_else(ApiError::into_response);
     if cors { api::with_cors(resp) } else { resp }

@@ -314,6 +314,30 @@ describe('cheap refusal and per-merchant addresses', () => {
     const withSecret = await api(edge.base, v.client_secret).get(`/v1/vouchers/${v.id}`);
     assert.equal(withSecret.headers.get('access-control-allow-origin'), '*');
   });
+
+  test('CORS for every answer to a client secret, errors included; none for sk_ or rk_, errors included (#13)', async () => {
+    const v = await create(test_, peOrder());
+    const other = await create(test_, peOrder());
+    const secret = api(edge.base, v.client_secret);
+    const allow = (r) => r.headers.get('access-control-allow-origin');
+    const answers = [
+      [200, await secret.get(`/v1/vouchers/${v.id}`)],
+      [403, await secret.get(`/v1/vouchers/${other.id}`)],
+      [403, await secret.get('/v1/vouchers')],
+      [403, await secret.post(`/v1/vouchers/${v.id}/cancel`)],
+      [401, await api(edge.base, `${v.id}_secret_${'0'.repeat(24)}`).get(`/v1/vouchers/${v.id}`)],
+    ];
+    for (const [status, r] of answers) {
+      assert.equal(r.status, status, r.text);
+      assert.equal(allow(r), '*', `${status} ${r.text}`);
+    }
+    for (const client of [test_, restricted]) {
+      for (const r of [await client.get(`/v1/vouchers/${v.id}`), await client.get(`/v1/vouchers/vch_${'7'.repeat(24)}`),
+        await client.post(`/v1/vouchers/${v.id}/nothing-here`)]) {
+        assert.equal(allow(r), null, `${r.status} ${r.text}`);
+      }
+    }
+  });
 });
 
 describe('idempotency and the demo switch', () => {
