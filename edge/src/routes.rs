@@ -82,6 +82,10 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
         (Post, ["v1", "vouchers"]) => api::create(req, env, &*config::load(env)?).await,
         (Get, ["v1", "vouchers"]) => api::list(&req, env, &*config::load(env)?).await,
         (Get, ["v1", "vouchers", id]) => api::retrieve(&req, env, &*config::load(env)?, id).await,
+        (Post, ["v1", "vouchers", id]) => {
+            let id = (*id).to_owned();
+            api::update(req, env, &*config::load(env)?, &id).await
+        }
         (Post, ["v1", "vouchers", id, "cancel"]) => {
             api::cancel(&req, env, &*config::load(env)?, id).await
         }

@@ -191,6 +191,21 @@ describe('cips', () => {
     assert.equal((await call('DELETE', '/v1/cips/99999999999', { token })).status, 404);
     assert.equal((await call('GET', '/v1/nothing', { token })).status, 404);
   });
+
+  test('PATCH needs the token, and the moved deadline is the one search and expiry go by', async () => {
+    const cip = await createCip(token);
+    const before = fake.cips.get(cip).dateExpiry;
+    const soon = limaDate(Date.now() + 2_000);
+    const anonymous = await call('PATCH', `/v1/cips/${cip}`, { body: { dateExpiry: soon } });
+    assert.equal(anonymous.status, 401);
+    assert.equal(fake.cips.get(cip).dateExpiry, before);
+    const moved = await call('PATCH', `/v1/cips/${cip}`, { body: { dateExpiry: soon }, token });
+    assert.equal(moved.status, 200, moved.text);
+    assert.deepEqual(moved.json.data, { cip, dateExpiry: soon });
+    assert.equal((await searchOne(token, cip)).status, 'pending');
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    assert.equal((await searchOne(token, cip)).status, 'expired', 'expired by the moved deadline');
+  });
 });
 
 describe('failNext', () => {

@@ -303,3 +303,100 @@ describe('expiry asks first', () => {
     assert.equal(await ended(down.id), 'voucher.expired');
   });
 });
+
+describe('moving a deadline moves the CIP at PagoEfectivo first', () => {
+  const patches = (cip) => fake.requests.filter((q) => q.method === 'PATCH' && q.path === `/v1/cips/${cip}`);
+  const inSeconds = (s) => new Date(Math.floor(Date.now() / 1000 + s) * 1000);
+  const move = (client, id, at) => client.post(`/v1/vouchers/${id}`, { expires_at: at.toISOString() });
+
+  test('PATCH /v1/cips/{cip} with dateExpiry in -05:00, then the voucher moves', async () => {
+    const v = (await live.post('/v1/vouchers', order())).json;
+    const at = inSeconds(3 * 86_400);
+    const r = await move(live, v.id, at);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.expires_at, limaDate(at));
+    const sent = patches(v.payment_code);
+    assert.equal(sent.length, 1);
+    assert.deepEqual(sent[0].body, { dateExpiry: limaDate(at) });
+    assert.ok(sent[0].authorization.startsWith('Bearer '));
+    assert.equal(fake.cips.get(v.payment_code).dateExpiry, limaDate(at), 'PagoEfectivo holds the new deadline');
+    assert.deepEqual((await live.get(`/v1/vouchers/${v.id}`)).json, r.json);
+  });
+
+  test('a test-mode PagoEfectivo voucher asks nobody; a key of the other mode is 404', async () => {
+    const testKey = api(edge.base);
+    const t = (await testKey.post('/v1/vouchers', order())).json;
+    const before = fake.requests.filter((q) => q.method === 'PATCH').length;
+    const r = await move(testKey, t.id, inSeconds(2 * 86_400));
+    assert.equal(r.status, 200, r.text);
+    assert.equal(fake.requests.filter((q) => q.method === 'PATCH').length, before);
+    const l = (await live.post('/v1/vouchers', order())).json;
+    assert.equal((await move(live, t.id, inSeconds(86_400))).status, 404);
+    assert.equal((await move(testKey, l.id, inSeconds(86_400))).status, 404);
+    assert.equal(patches(l.payment_code).length, 0);
+    assert.equal((await live.get(`/v1/vouchers/${l.id}`)).json.expires_at, l.expires_at);
+  });
+
+  test('PagoEfectivo down (503) or refusing (400) or unreadable: 503 / 502, never its text, and nothing changes', async () => {
+    const v = (await live.post('/v1/vouchers', order())).json;
+    const cipBefore = fake.cips.get(v.payment_code).dateExpiry;
+    for (const [how, status, code] of [[503, 503, 'network_unavailable'], [400, 502, 'network_error'],
+      ['malformed', 502, 'network_error']]) {
+      fake.failNext('patch', how);
+      const r = await move(live, v.id, inSeconds(4 * 86_400));
+      assert.equal(r.status, status, `${how}: ${r.text}`);
+      assert.equal(r.json.error.code, code);
+      assert.equal(r.json.error.type, 'api_error');
+      assert.ok(!/fake|not json/i.test(r.text), 'PagoEfectivo\'s own text is not echoed');
+      assert.deepEqual((await live.get(`/v1/vouchers/${v.id}`)).json, v, `${how}: the voucher is unchanged`);
+    }
+    assert.equal(fake.cips.get(v.payment_code).dateExpiry, cipBefore);
+  });
+
+  test('slow: a PATCH that never answers is 503 within 8 s; a second move meanwhile is 409; then a retry works', async () => {
+    const v = (await live.post('/v1/vouchers', order())).json;
+    fake.failNext('patch', 'hang');
+    const started = Date.now();
+    const first = move(live, v.id, inSeconds(5 * 86_400));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const second = await move(live, v.id, inSeconds(6 * 86_400));
+    assert.equal(second.status, 409, second.text);
+    assert.equal(second.json.error.code, 'voucher_update_in_progress');
+    const slow = await first;
+    const took = Date.now() - started;
+    assert.equal(slow.status, 503, slow.text);
+    assert.ok(took >= 7_500 && took < 12_000, `answered after ${took} ms`);
+    assert.deepEqual((await live.get(`/v1/vouchers/${v.id}`)).json, v);
+    const at = inSeconds(6 * 86_400);
+    const retry = await move(live, v.id, at);
+    assert.equal(retry.status, 200, retry.text);
+    assert.equal(fake.cips.get(v.payment_code).dateExpiry, limaDate(at));
+  });
+
+  test('a CIP paid at PagoEfectivo refuses the move (502), the voucher keeps its deadline', async () => {
+    const v = (await live.post('/v1/vouchers', order())).json;
+    await payAtFake(v.payment_code, { notify: false });
+    const r = await move(live, v.id, inSeconds(2 * 86_400));
+    assert.equal(r.status, 502, r.text);
+    assert.equal((await live.get(`/v1/vouchers/${v.id}`)).json.expires_at, v.expires_at);
+  });
+
+  test('the voucher\'s own alarm follows the new deadline: moved sooner, it expires then, with no read', async () => {
+    const ended = async (id) => {
+      for (const stop = Date.now() + 20_000; Date.now() < stop;) {
+        const events = (await live.get('/v1/events?limit=100')).json.data.filter((e) => e.data.id === id);
+        const end = events.find((e) => e.type === 'voucher.expired');
+        if (end) return end;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      return null;
+    };
+    const v = (await live.post('/v1/vouchers', order({ expires_at: inSeconds(600).toISOString() }))).json;
+    const at = inSeconds(4);
+    const r = await move(live, v.id, at);
+    assert.equal(r.status, 200, r.text);
+    const end = await ended(v.id);
+    assert.ok(end, 'expired by its alarm at the new deadline (window 0), not 10 minutes later');
+    assert.equal(end.data.expires_at, limaDate(at));
+  });
+});

@@ -135,7 +135,7 @@ describe('the document and the router agree', () => {
 });
 
 describe('recorded answers validate against the document', () => {
-  test('vouchers, endpoints, sandbox payment, events, refunds and errors', async () => {
+  test('vouchers (created, read, moved), endpoints, sandbox payment, events, refunds and errors', async () => {
     const merchant = api(edge.base);
     const created = await merchant.post('/v1/vouchers', efectyOrder({ customer: { name: 'Ana' }, metadata: { cart: '1' } }),
       { headers: { 'idempotency-key': ref('oa') } });
@@ -152,6 +152,13 @@ describe('recorded answers validate against the document', () => {
     assert.ok(displayOnly(display.json), ajv.errorsText(displayOnly.errors));
     const whole = ajv.compile({ $ref: 'openapi.json#/components/schemas/Voucher' });
     assert.ok(!whole(display.json) && !displayOnly(read.json), 'the schemas tell the two views apart');
+
+    const moved = await merchant.post(`/v1/vouchers/${id}`, { expires_at: new Date(Date.now() + 5 * 86_400_000).toISOString() });
+    assert.equal(moved.status, 200, moved.text);
+    assertAnswer('POST', '/v1/vouchers/{id}', 200, moved.json);
+    const badMove = await merchant.post(`/v1/vouchers/${id}`, {});
+    assert.equal(badMove.status, 400);
+    assertAnswer('POST', '/v1/vouchers/{id}', 400, badMove.json);
 
     const list = await merchant.get('/v1/vouchers?limit=3');
     assertAnswer('GET', '/v1/vouchers', 200, list.json);
@@ -193,5 +200,8 @@ describe('recorded answers validate against the document', () => {
     const cancelPaid = await merchant.post(`/v1/vouchers/${id}/cancel`);
     assert.equal(cancelPaid.status, 409);
     assertAnswer('POST', '/v1/vouchers/{id}/cancel', 409, cancelPaid.json);
+    const movePaid = await merchant.post(`/v1/vouchers/${id}`, { expires_at: new Date(Date.now() + 86_400_000).toISOString() });
+    assert.equal(movePaid.status, 409);
+    assertAnswer('POST', '/v1/vouchers/{id}', 409, movePaid.json);
   });
 });

@@ -277,6 +277,143 @@ describe('POST /v1/vouchers/{id}/cancel', () => {
   });
 });
 
+describe('POST /v1/vouchers/{id}: moving a pending deadline', () => {
+  const bogotaDay = (ms) => new Date(ms - 5 * 3_600_000).toISOString().slice(0, 10);
+  const move = (id, body, client = merchant) => typeof body === 'string'
+    ? client.call('POST', `/v1/vouchers/${id}`, { raw: body })
+    : client.post(`/v1/vouchers/${id}`, body);
+  const advance = (id, seconds) => merchant.post(`/v1/sandbox/vouchers/${id}/advance`, { seconds });
+  const read = async (id) => (await merchant.get(`/v1/vouchers/${id}`)).json;
+  const inDays = (d) => ({ expires_at: new Date(Date.now() + d * 86_400_000).toISOString() });
+
+  test('Efecty: the new deadline ends its Bogotá day, the (96) date follows, and it expires by the new deadline, not the old', async () => {
+    const v = (await merchant.post('/v1/vouchers', efectyOrder())).json;
+    const asked = Date.now() + 6 * 86_400_000;
+    const day = bogotaDay(asked);
+    const r = await move(v.id, { expires_at: new Date(asked).toISOString() });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.expires_at, `${day}T23:59:59-05:00`);
+    assert.ok(r.json.barcode.data.endsWith(`(96)${day.replaceAll('-', '')}`), r.json.barcode.data);
+    assert.equal(r.json.barcode.text, r.json.barcode.data);
+    assert.notEqual(r.json.barcode.data, v.barcode.data);
+    // Only the deadline and the barcode's date changed; the answer is the voucher as stored.
+    assert.deepEqual({ ...r.json, expires_at: v.expires_at, barcode: v.barcode }, v);
+    assert.deepEqual(await read(v.id), r.json);
+    // By the test clock: past the old deadline and its 12 h window, still pending …
+    const oldEnd = Date.parse(v.expires_at) + 12 * 3_600_000;
+    const past = await advance(v.id, Math.ceil((oldEnd - Date.now()) / 1000) + 3_600);
+    assert.equal(past.status, 200, past.text);
+    assert.equal(past.json.status, 'pending');
+    // … and expired once the new deadline's window has passed.
+    const newEnd = Date.parse(r.json.expires_at) + 12 * 3_600_000;
+    const ended = await advance(v.id, Math.ceil((newEnd - oldEnd) / 1000));
+    assert.equal(ended.json.status, 'expired');
+    assert.equal(Date.parse(ended.json.expired_at), newEnd);
+  });
+
+  test('PagoEfectivo (test mode): the exact instant asked, in Lima time; its QR stays', async () => {
+    const v = (await merchant.post('/v1/vouchers', peOrder())).json;
+    const asked = new Date(Math.floor(Date.now() / 1000 + 3 * 86_400) * 1000);
+    const r = await move(v.id, { expires_at: asked.toISOString() });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(Date.parse(r.json.expires_at), asked.getTime());
+    assert.match(r.json.expires_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d-05:00$/);
+    assert.deepEqual(r.json.barcode, v.barcode);
+    // Sooner is a move too.
+    const sooner = await move(v.id, { expires_at: inMinutes(30) });
+    assert.equal(sooner.status, 200, sooner.text);
+    assert.ok(Date.parse(sooner.json.expires_at) < Date.now() + 31 * 60_000);
+  });
+
+  test('a paid, cancelled or expired voucher is 409 voucher_not_pending; past its deadline 409 deadline_passed', async () => {
+    const later = inDays(5);
+    const paid = (await merchant.post('/v1/vouchers', peOrder())).json;
+    assert.equal((await merchant.post(`/v1/sandbox/vouchers/${paid.id}/pay`)).status, 200);
+    const cancelled = (await merchant.post('/v1/vouchers', efectyOrder())).json;
+    assert.equal((await merchant.post(`/v1/vouchers/${cancelled.id}/cancel`)).status, 200);
+    for (const v of [paid, cancelled]) {
+      const before = await read(v.id);
+      const r = await move(v.id, later);
+      assert.equal(r.status, 409, r.text);
+      assert.equal(r.json.error.code, 'voucher_not_pending');
+      assert.equal(r.json.error.type, 'invalid_request_error');
+      assert.deepEqual(await read(v.id), before);
+    }
+    // Ten minutes past its deadline, inside the 60-minute window: pending, but it no longer moves.
+    const late = (await merchant.post('/v1/vouchers', peOrder({ expires_at: inMinutes(20) }))).json;
+    await advance(late.id, 30 * 60);
+    const passed = await move(late.id, later);
+    assert.equal(passed.status, 409, passed.text);
+    assert.equal(passed.json.error.code, 'deadline_passed');
+    const still = await read(late.id);
+    assert.equal(still.status, 'pending');
+    assert.equal(still.expires_at, late.expires_at);
+    // After the window: expired.
+    await advance(late.id, 60 * 60);
+    const expired = await move(late.id, later);
+    assert.equal(expired.status, 409);
+    assert.equal(expired.json.error.code, 'voucher_not_pending');
+  });
+
+  const invalid = [
+    ['no expires_at', {}, 'expires_at'],
+    ['a null expires_at', { expires_at: null }, 'expires_at'],
+    ['expires_at not RFC 3339', { expires_at: 'mañana' }, 'expires_at'],
+    ['expires_at in 14 minutes', { expires_at: inMinutes(14) }, 'expires_at'],
+    ['expires_at in the past', { expires_at: inMinutes(-60) }, 'expires_at'],
+    ['expires_at in 31 days', { expires_at: inMinutes(31 * 24 * 60) }, 'expires_at'],
+    ['another field', { ...inDays(2), amount: 100 }, 'amount'],
+    ['a body that is not JSON', 'not json', 'body'],
+  ];
+  for (const [what, body, param] of invalid) {
+    test(`refuses ${what} with 400 naming ${param}, and nothing changes`, async () => {
+      const v = (await merchant.post('/v1/vouchers', efectyOrder())).json;
+      const r = await move(v.id, body);
+      assert.equal(r.status, 400, r.text);
+      assert.equal(r.json.error.type, 'invalid_request_error');
+      assert.equal(r.json.error.param, param);
+      assert.deepEqual(await read(v.id), v);
+    });
+  }
+
+  test('the 15 minutes and 30 days count on the voucher\'s own (test) clock', async () => {
+    const v = (await merchant.post('/v1/vouchers', peOrder({ expires_at: inMinutes(5 * 24 * 60) }))).json;
+    await advance(v.id, 2 * 86_400);
+    const behind = await move(v.id, inDays(1)); // ahead of the runtime, behind the voucher
+    assert.equal(behind.status, 400, behind.text);
+    assert.equal(behind.json.error.code, 'expires_at_too_soon');
+    const ahead = await move(v.id, inDays(31)); // 29 days ahead of the voucher's clock
+    assert.equal(ahead.status, 200, ahead.text);
+  });
+
+  test('only the secret key: a restricted key or the client secret is 403; unknown ids 404', async () => {
+    const v = (await merchant.post('/v1/vouchers', efectyOrder())).json;
+    const restricted = await move(v.id, inDays(5), api(edge.base, 'rk_test_local'));
+    assert.equal(restricted.status, 403, restricted.text);
+    assert.equal(restricted.json.error.code, 'permission_denied');
+    const client = await move(v.id, inDays(5), api(edge.base, v.client_secret));
+    assert.equal(client.status, 403, client.text);
+    assert.equal(client.json.error.code, 'permission_denied');
+    assert.equal(client.headers.get('access-control-allow-origin'), '*');
+    assert.equal((await move(v.id, inDays(5), api(edge.base, 'sk_test_wrong'))).status, 401);
+    assert.equal((await move(`vch_${'3'.repeat(24)}`, inDays(5))).status, 404);
+    assert.deepEqual(await read(v.id), v);
+  });
+
+  test('a move emits no event: the payment that follows is the only one, and carries the new deadline', async () => {
+    const v = (await merchant.post('/v1/vouchers', efectyOrder())).json;
+    const moved = (await move(v.id, inDays(8))).json;
+    assert.equal((await merchant.post(`/v1/sandbox/vouchers/${v.id}/pay`)).status, 200);
+    let mine = [];
+    for (const stop = Date.now() + 15_000; Date.now() < stop && mine.length === 0;) {
+      mine = (await merchant.get('/v1/events?limit=100')).json.data.filter((e) => e.data.id === v.id);
+      if (mine.length === 0) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.deepEqual(mine.map((e) => e.type), ['voucher.paid']);
+    assert.equal(mine[0].data.expires_at, moved.expires_at);
+  });
+});
+
 describe('GET /v1/vouchers', () => {
   const reference = ref('list');
   const ids = [];

@@ -7,7 +7,8 @@
 //!   reference when it is paid), so issuing is local; Efecty has no API to query or
 //!   withdraw one, and its notifications are the only report.
 //! - **PagoEfectivo REST v1** (live PagoEfectivo, [`pagoefectivo`]): a CIP exists only
-//!   once PagoEfectivo issued it; a cancel deletes it there first; a payment is confirmed
+//!   once PagoEfectivo issued it; a cancel deletes it there first, and a moved deadline
+//!   is moved there first (`PATCH /v1/cips/{cip}`); a payment is confirmed
 //!   with a search before it counts; the cron's sweep and the voucher's own expiry ask
 //!   about CIPs whose notification may have gone missing.
 //!
@@ -94,6 +95,9 @@ pub trait Rail {
     async fn issue(&self, order: &Order<'_>) -> ApiResult<Issued>;
     /// Makes `code` unpayable upstream before a cancel.
     async fn withdraw(&self, code: &str) -> ApiResult<Withdrawn>;
+    /// Moves `code`'s deadline upstream to `expires_at` before the voucher's own moves
+    /// (nothing to do where the code lives only here).
+    async fn reschedule(&self, code: &str, expires_at: OffsetDateTime) -> ApiResult<()>;
     /// What the network says of each of `codes` (empty when it cannot be asked).
     async fn query(&self, codes: &[&str]) -> ApiResult<Vec<(String, Upstream)>>;
     /// Whether [`Rail::query`] asks anyone: only then do the sweep and the expiry ask.
@@ -118,6 +122,10 @@ impl Rail for Local {
 
     async fn withdraw(&self, _code: &str) -> ApiResult<Withdrawn> {
         Ok(Withdrawn::Done)
+    }
+
+    async fn reschedule(&self, _code: &str, _expires_at: OffsetDateTime) -> ApiResult<()> {
+        Ok(())
     }
 
     async fn query(&self, _codes: &[&str]) -> ApiResult<Vec<(String, Upstream)>> {
@@ -164,6 +172,10 @@ impl Rail for pagoefectivo::Client {
             Some(Upstream::Expired | Upstream::Gone) => Ok(Withdrawn::Done),
             _ => Err(pagoefectivo::network_error()),
         }
+    }
+
+    async fn reschedule(&self, code: &str, expires_at: OffsetDateTime) -> ApiResult<()> {
+        self.move_expiry(code, expires_at).await
     }
 
     async fn query(&self, codes: &[&str]) -> ApiResult<Vec<(String, Upstream)>> {
@@ -227,6 +239,14 @@ impl Rail for Rails {
         match self {
             Rails::Local(r) => r.withdraw(code).await,
             Rails::Pagoefectivo(r) => r.withdraw(code).await,
+            Rails::Unconfigured => Err(unconfigured()),
+        }
+    }
+
+    async fn reschedule(&self, code: &str, expires_at: OffsetDateTime) -> ApiResult<()> {
+        match self {
+            Rails::Local(r) => r.reschedule(code, expires_at).await,
+            Rails::Pagoefectivo(r) => Rail::reschedule(r, code, expires_at).await,
             Rails::Unconfigured => Err(unconfigured()),
         }
     }

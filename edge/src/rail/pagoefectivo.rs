@@ -289,6 +289,22 @@ impl Client {
             .collect())
     }
 
+    /// `PATCH /v1/cips/{cip}`: moves the CIP's deadline (`dateExpiry`, in `-05:00`).
+    /// Anything but PagoEfectivo's success is an error: a refusal or an unusable answer
+    /// is `502`, no answer `503`, and the caller changes nothing.
+    pub async fn move_expiry(&self, cip: &str, expires_at: time::OffsetDateTime) -> ApiResult<()> {
+        let path = format!("/v1/cips/{cip}");
+        let body = rest::expiry_body(expires_at);
+        Ok(within(async |signal| {
+            let answer = self.call(signal, Method::Patch, &path, Some(body)).await?;
+            if !(200..300).contains(&answer.status) {
+                return Err(Fail::Refused);
+            }
+            Ok(rest::parse_moved(&answer.body)?)
+        })
+        .await?)
+    }
+
     /// `DELETE /v1/cips/{cip}`: `Ok(true)` once deleted, `Ok(false)` when PagoEfectivo
     /// refused (the caller asks why with a search).
     pub async fn delete(&self, cip: &str) -> ApiResult<bool> {

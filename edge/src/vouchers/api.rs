@@ -3,6 +3,7 @@
 //! - `POST /v1/vouchers` (secret key, optional `Idempotency-Key`)
 //! - `GET /v1/vouchers/{id}` (a key of the voucher's merchant and mode: the voucher; its
 //!   client secret: the display view, CORS-enabled with its `OPTIONS` preflight)
+//! - `POST /v1/vouchers/{id}` (secret key): moves a pending voucher's `expires_at`
 //! - `POST /v1/vouchers/{id}/cancel` (secret key)
 //! - `GET /v1/vouchers?reference=&status=&limit=&starting_after=`
 //! - `GET /v1/vouchers/{id}/notifications?limit=&starting_after=` (the audit trail)
@@ -98,6 +99,23 @@ pub fn preflight() -> Response {
     );
     let _ = headers.set("access-control-max-age", "86400");
     resp
+}
+
+/// `POST /v1/vouchers/{id}`: `{"expires_at": …}` moves a pending voucher's deadline;
+/// answers the whole voucher.
+pub async fn update(mut req: Request, env: &Env, config: &Config, id: &str) -> ApiResult<Response> {
+    let access = auth::secret(&req, config)?;
+    let id = parse_id(id)?;
+    let body = body::read(&mut req).await?;
+    let body = VoucherClient::of(env, &id)?
+        .text(
+            Scope::merchant(&access.merchant.id, access.mode),
+            Command::Update {
+                body: String::from_utf8(body).ok(),
+            },
+        )
+        .await?;
+    Ok(json_response(200, body))
 }
 
 /// `POST /v1/vouchers/{id}/cancel`.

@@ -182,6 +182,12 @@ pub enum Command {
     Get,
     /// `pending` → `cancelled`, else `409`.
     Cancel,
+    /// Moves a pending voucher's deadline (the raw `POST /v1/vouchers/{id}` body, checked
+    /// inside against the voucher's network and clock).
+    Update {
+        /// The body as text (`None` when it is not UTF-8: then it is refused).
+        body: Option<String>,
+    },
     /// Applies a network's report.
     Notify(Notice),
     /// The audit trail, oldest first.

@@ -378,6 +378,25 @@ impl Stored {
         Ok(())
     }
 
+    /// Writes a moved deadline (`life`, decided by `Life::move_deadline`) and the barcode
+    /// that says it under the next version, in the caller's transaction.
+    pub fn save_deadline(
+        &mut self,
+        sql: &SqlStorage,
+        life: Life,
+        barcode: Barcode,
+    ) -> ApiResult<()> {
+        self.issued.barcode = barcode;
+        sql.exec(
+            "UPDATE voucher SET expires_at = ?, issued = ?",
+            vec![
+                int(life.expires_at.unix_timestamp()),
+                text(&serde_json::to_string(&self.issued)?),
+            ],
+        )?;
+        self.save_life(sql, life)
+    }
+
     /// The voucher's clock: the runtime's, plus its sandbox offset.
     pub fn now(&self, real: OffsetDateTime) -> OffsetDateTime {
         real + self.clock_offset

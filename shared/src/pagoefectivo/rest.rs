@@ -331,6 +331,19 @@ pub fn expiry_body(expires_at: OffsetDateTime) -> Vec<u8> {
         .into_bytes()
 }
 
+/// Reads the answer of `PATCH /v1/cips/{cip}`: a success (`code` 100 with its `data`),
+/// or why it is not one.
+///
+/// ```
+/// use vale_shared::pagoefectivo::rest::{AnswerError, parse_moved};
+/// assert_eq!(parse_moved(br#"{"code":100,"message":"ok","data":{"cip":"1"}}"#), Ok(()));
+/// assert_eq!(parse_moved(br#"{"code":307,"message":"expiro","data":[]}"#), Err(AnswerError::Refused(307)));
+/// assert_eq!(parse_moved(b"not json{"), Err(AnswerError::Malformed));
+/// ```
+pub fn parse_moved(body: &[u8]) -> Result<(), AnswerError> {
+    data(body).map(|_| ())
+}
+
 /// What PagoEfectivo says of a CIP.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CipState {

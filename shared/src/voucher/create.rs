@@ -98,8 +98,6 @@ impl NewVoucher {
         min_lifetime: time::Duration,
         limits: impl Fn(Network, Currency) -> Option<Limits>,
     ) -> Result<NewVoucher, InvalidParam> {
-        let fields: Map<String, Value> = serde_json::from_slice(body)
-            .map_err(|_| invalid("body", "body_invalid", "The body must be a JSON object."))?;
         const KNOWN: [&str; 9] = [
             "network",
             "amount",
@@ -111,13 +109,7 @@ impl NewVoucher {
             "metadata",
             "return_url",
         ];
-        if let Some(unknown) = fields.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-            return Err(invalid(
-                unknown,
-                "parameter_unknown",
-                "This parameter is not known.",
-            ));
-        }
+        let fields = fields(body, &KNOWN)?;
 
         let network: Network = required_str(&fields, "network")?.parse().map_err(|_| {
             invalid(
@@ -160,27 +152,12 @@ impl NewVoucher {
             ));
         }
 
-        let requested = optional_str(&fields, "expires_at")?
-            .map(|text| {
-                OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).map_err(
-                    |_| {
-                        invalid(
-                            "expires_at",
-                            "expires_at_invalid",
-                            "expires_at must be RFC 3339.",
-                        )
-                    },
-                )
-            })
-            .transpose()?;
-        let expires_at =
-            expiry::deadline_at_least(network, requested, now, min_lifetime).map_err(|e| {
-                let code = match e {
-                    ExpiryError::TooSoon => "expires_at_too_soon",
-                    ExpiryError::TooLate => "expires_at_too_late",
-                };
-                invalid("expires_at", code, e.to_string())
-            })?;
+        let expires_at = expires_at(
+            optional_str(&fields, "expires_at")?,
+            network,
+            now,
+            min_lifetime,
+        )?;
 
         let customer = parse_customer(fields.get("customer"))?;
         let metadata = parse_metadata(fields.get("metadata"))?;
@@ -199,6 +176,51 @@ impl NewVoucher {
             return_url: return_url.map(str::to_owned),
         })
     }
+}
+
+/// A JSON object body whose keys are all `known` (else `400` naming the first unknown).
+pub(super) fn fields(body: &[u8], known: &[&str]) -> Result<Map<String, Value>, InvalidParam> {
+    let fields: Map<String, Value> = serde_json::from_slice(body)
+        .map_err(|_| invalid("body", "body_invalid", "The body must be a JSON object."))?;
+    if let Some(unknown) = fields.keys().find(|k| !known.contains(&k.as_str())) {
+        return Err(invalid(
+            unknown,
+            "parameter_unknown",
+            "This parameter is not known.",
+        ));
+    }
+    Ok(fields)
+}
+
+/// The deadline of a voucher of `network` asked for at `now` (`requested`, RFC 3339, or
+/// the network's default when `None`): 15 minutes (or `min_lifetime`) to 30 days ahead,
+/// moved to the end of its Bogotá day on Efecty. A refusal names `expires_at`.
+pub(super) fn expires_at(
+    requested: Option<&str>,
+    network: Network,
+    now: OffsetDateTime,
+    min_lifetime: time::Duration,
+) -> Result<OffsetDateTime, InvalidParam> {
+    let requested = requested
+        .map(|text| {
+            OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).map_err(
+                |_| {
+                    invalid(
+                        "expires_at",
+                        "expires_at_invalid",
+                        "expires_at must be RFC 3339.",
+                    )
+                },
+            )
+        })
+        .transpose()?;
+    expiry::deadline_at_least(network, requested, now, min_lifetime).map_err(|e| {
+        let code = match e {
+            ExpiryError::TooSoon => "expires_at_too_soon",
+            ExpiryError::TooLate => "expires_at_too_late",
+        };
+        invalid("expires_at", code, e.to_string())
+    })
 }
 
 /// A return URL is an absolute `https://` URL (`http://` too in test mode) with a host,
@@ -237,7 +259,10 @@ pub fn is_valid_reference(reference: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-fn required_str<'a>(fields: &'a Map<String, Value>, param: &str) -> Result<&'a str, InvalidParam> {
+pub(super) fn required_str<'a>(
+    fields: &'a Map<String, Value>,
+    param: &str,
+) -> Result<&'a str, InvalidParam> {
     optional_str(fields, param)?
         .ok_or_else(|| invalid(param, "parameter_missing", format!("{param} is required.")))
 }

@@ -158,6 +158,18 @@ pub struct Payment {
     pub outcome: PaymentOutcome,
 }
 
+/// Why a voucher's deadline cannot move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DeadlineError {
+    /// Only a pending voucher's deadline moves (its status as of the time asked).
+    #[error("the voucher is {}, not pending", .0.as_str())]
+    NotPending(VoucherStatus),
+    /// The deadline has passed: the voucher only waits, within its confirmation window,
+    /// for payments made in time, and those were judged by the deadline that held.
+    #[error("the voucher's deadline has passed")]
+    Passed,
+}
+
 /// The answer to a report: what to write, all in one atomic step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Decision {
@@ -247,6 +259,43 @@ impl Life {
             expired_at: Some(now),
             ..life
         })
+    }
+
+    /// The merchant moves the deadline to `expires_at` (already checked as create checks
+    /// one: far enough ahead, not too far, on Efecty the end of its day): only a pending
+    /// voucher (as of `now`) whose deadline has not passed. The confirmation window then
+    /// runs from the new deadline; nothing else changes.
+    ///
+    /// ```
+    /// use time::{Duration, macros::datetime};
+    /// use vale_shared::VoucherStatus;
+    /// use vale_shared::voucher::{DeadlineError, Life};
+    /// let life = Life::pending(datetime!(2026-11-25 23:59:59 -5), Duration::hours(12));
+    /// let later = datetime!(2026-11-27 23:59:59 -5);
+    /// let moved = life.move_deadline(later, datetime!(2026-11-25 10:00 -5))?;
+    /// assert_eq!(moved.window_ends_at(), later + Duration::hours(12));
+    /// // Past the deadline (waiting for late confirmations) it no longer moves.
+    /// assert_eq!(life.move_deadline(later, datetime!(2026-11-26 01:00 -5)), Err(DeadlineError::Passed));
+    /// let cancelled = life.cancel(datetime!(2026-11-25 10:00 -5)).unwrap();
+    /// assert_eq!(
+    ///     cancelled.move_deadline(later, datetime!(2026-11-25 11:00 -5)),
+    ///     Err(DeadlineError::NotPending(VoucherStatus::Cancelled)),
+    /// );
+    /// # Ok::<(), DeadlineError>(())
+    /// ```
+    pub fn move_deadline(
+        self,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<Life, DeadlineError> {
+        let life = self.at(now);
+        if life.status != VoucherStatus::Pending {
+            return Err(DeadlineError::NotPending(life.status));
+        }
+        if now > life.expires_at {
+            return Err(DeadlineError::Passed);
+        }
+        Ok(Life { expires_at, ..life })
     }
 
     /// Decides a verified report about this voucher, received at `now`. `due` is what
@@ -461,6 +510,65 @@ mod tests {
     }
 
     #[test]
+    fn a_pending_deadline_moves_and_its_window_follows() {
+        let now = EXPIRES - Duration::hours(2);
+        let later = EXPIRES + Duration::days(2);
+        let moved = life().move_deadline(later, now).unwrap();
+        assert_eq!(
+            moved,
+            Life {
+                expires_at: later,
+                ..life()
+            }
+        );
+        assert_eq!(moved.next_change(), Some(later + Duration::hours(12)));
+        // The old deadline no longer ends it: pending past the old window.
+        let old_end = life().window_ends_at();
+        assert_eq!(moved.at(old_end).status, VoucherStatus::Pending);
+        assert_eq!(
+            moved.at(moved.window_ends_at()).status,
+            VoucherStatus::Expired
+        );
+        // Sooner is a move too, and the deadline itself is still in time.
+        let sooner = EXPIRES - Duration::hours(1);
+        assert_eq!(
+            life().move_deadline(sooner, EXPIRES).map(|l| l.expires_at),
+            Ok(sooner)
+        );
+        // A payment made by the new deadline pays.
+        let d = moved.decide(due(), false, paid_at(later - Duration::minutes(1)), later);
+        assert_eq!(d.life.status, VoucherStatus::Paid);
+    }
+
+    #[test]
+    fn a_deadline_moves_only_while_pending_and_not_yet_passed() {
+        let later = EXPIRES + Duration::days(2);
+        // In the confirmation window: still pending, but the deadline has passed.
+        let confirming = EXPIRES + Duration::hours(1);
+        assert_eq!(life().at(confirming).status, VoucherStatus::Pending);
+        assert_eq!(
+            life().move_deadline(later, confirming),
+            Err(DeadlineError::Passed)
+        );
+        // After the window: expired by then, whether or not the alarm ran.
+        assert_eq!(
+            life().move_deadline(later, EXPIRES + Duration::hours(13)),
+            Err(DeadlineError::NotPending(VoucherStatus::Expired))
+        );
+        let now = EXPIRES - Duration::hours(1);
+        let paid = life().decide(due(), false, paid_at(now), now).life;
+        assert_eq!(
+            paid.move_deadline(later, now),
+            Err(DeadlineError::NotPending(VoucherStatus::Paid))
+        );
+        let cancelled = life().cancel(now).unwrap();
+        assert_eq!(
+            cancelled.move_deadline(later, now),
+            Err(DeadlineError::NotPending(VoucherStatus::Cancelled))
+        );
+    }
+
+    #[test]
     fn outcomes_round_trip_their_names() {
         for o in NotificationOutcome::ALL {
             assert_eq!(o.as_str().parse::<NotificationOutcome>(), Ok(o));
@@ -485,6 +593,33 @@ mod tests {
             Just(Report::Expired),
         ]
         .prop_flat_map(|r| (Just(r), any::<bool>()))
+    }
+
+    proptest! {
+        /// A move changes the deadline and nothing else, and happens only to a voucher
+        /// pending at `now` whose deadline is not behind it.
+        #[test]
+        fn a_move_changes_only_the_deadline(
+            ahead in -200_000_i64..200_000, to in -200_000_i64..4_000_000, window in 0_i64..86_400
+        ) {
+            let now = EXPIRES - Duration::seconds(ahead);
+            let life = Life::pending(EXPIRES, Duration::seconds(window));
+            let to = now + Duration::seconds(to);
+            match life.move_deadline(to, now) {
+                Ok(moved) => {
+                    prop_assert!(now <= EXPIRES);
+                    prop_assert_eq!(moved, Life { expires_at: to, ..life });
+                }
+                Err(DeadlineError::Passed) => {
+                    prop_assert!(now > EXPIRES);
+                    prop_assert_eq!(life.at(now).status, VoucherStatus::Pending);
+                }
+                Err(DeadlineError::NotPending(status)) => {
+                    prop_assert_eq!(status, VoucherStatus::Expired);
+                    prop_assert!(now >= life.window_ends_at());
+                }
+            }
+        }
     }
 
     proptest! {

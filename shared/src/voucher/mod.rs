@@ -1,12 +1,13 @@
 //! The voucher as the API speaks it: the whole voucher object and the display view a
 //! storefront page may read; the merchant's create request, checked field by field
-//! (`create.rs`); and how a payment code reads aloud (`code.rs`).
+//! (`create.rs`) and its later update (`update.rs`); and how a payment code reads aloud (`code.rs`).
 //!
 //! One model for both sides: the edge serialises these types and the widget reads them.
 
 mod code;
 mod create;
 mod life;
+mod update;
 
 pub use code::{code_groups, group_for_reading};
 pub use create::{
@@ -14,8 +15,10 @@ pub use create::{
     is_valid_reference,
 };
 pub use life::{
-    Decision, Life, NotificationOutcome, Payment, PaymentOutcome, Report, UnknownOutcome,
+    DeadlineError, Decision, Life, NotificationOutcome, Payment, PaymentOutcome, Report,
+    UnknownOutcome,
 };
+pub use update::VoucherUpdate;
 
 use crate::barcode::Barcode;
 use crate::id::{ClientSecret, VoucherId};

@@ -82,7 +82,7 @@ impl VoucherObject {
     /// The shortest `expires_at` ahead: the contract's 15 minutes, or
     /// `VALE_MIN_LIFETIME_SECONDS` (tests only: a test watches a voucher expire in
     /// seconds, live mode included, where there is no sandbox clock).
-    fn min_lifetime(&self) -> Duration {
+    pub(super) fn min_lifetime(&self) -> Duration {
         self.env
             .var("VALE_MIN_LIFETIME_SECONDS")
             .ok()

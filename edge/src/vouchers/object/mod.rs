@@ -14,6 +14,7 @@
 
 mod create;
 mod refunds;
+mod update;
 
 use super::record::{self, MIGRATIONS, PaymentRow, Stored};
 use super::schedule::Facts;
@@ -52,6 +53,9 @@ pub struct VoucherObject {
     ready: Cell<bool>,
     /// The request hash of a create running in this object right now.
     running: RefCell<Option<String>>,
+    /// Whether a deadline move is asking the network right now (one at a time, so the
+    /// network and the voucher end with the same deadline).
+    updating: Cell<bool>,
 }
 
 impl std::fmt::Debug for VoucherObject {
@@ -78,6 +82,7 @@ impl DurableObject for VoucherObject {
             sql,
             ready: Cell::new(false),
             running: RefCell::new(None),
+            updating: Cell::new(false),
         }
     }
 
@@ -237,6 +242,7 @@ impl VoucherObject {
                 let stored = self.change(stored, life).await?;
                 self.render(&stored, &scope, clock::now())
             }
+            Command::Update { body } => self.update(stored, &scope, body.as_deref()).await,
             Command::Notify(notice) => self.notify(stored, notice, real).await,
             Command::Notifications {
                 limit,
