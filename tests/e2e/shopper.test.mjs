@@ -114,12 +114,23 @@ test('after one visit the voucher opens with no network, marked offline with its
       return navigator.serviceWorker.controller !== null
         && kept.some((r) => /\/widget\/vale\.[0-9a-f]{16}\.wasm$/.test(r.url)) && kept.length >= 5;
     }, null, { timeout: 20_000 });
+    // And the widget kept its copy of the voucher on the device.
+    await page.waitForFunction((id) => Object.keys(localStorage)
+      .some((k) => k.startsWith('vale:voucher:') && k.endsWith(`/v1/vouchers/${id}`)), voucher.id, { timeout: 20_000 });
     await context.setOffline(true);
     let apiCalls = 0;
     page.on('request', (r) => { if (r.url().includes('/v1/')) apiCalls += 1; });
+    const seen = [];
+    page.on('console', (m) => seen.push(`${m.type()}: ${m.text()}`));
+    page.on('requestfailed', (r) => seen.push(`failed: ${r.url()} ${r.failure()?.errorText}`));
     await page.reload();
     const widget = page.locator('vale-voucher');
-    await widget.locator('.barcode-scroll svg').waitFor({ timeout: 30_000 });
+    await widget.locator('.barcode-scroll svg').waitFor({ timeout: 30_000 }).catch(async (error) => {
+      // What the shopper saw and what the page tried, for a failure that only a loaded
+      // machine shows.
+      const shown = await widget.evaluate((w) => w.shadowRoot?.textContent ?? '(no shadow root)').catch(String);
+      throw new Error(`${error.message}\nthe widget showed: ${shown}\nthe page: ${seen.join('\n')}`);
+    });
     const line = await widget.locator('.stale.offline').textContent();
     assert.match(line, /^Sin conexión, actualizado a las \d\d:\d\d\. Es la copia guardada/);
     assert.equal(bare(await widget.locator('.code .sr').textContent()), voucher.payment_code);
