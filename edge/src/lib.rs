@@ -16,6 +16,7 @@ mod notifications;
 mod rail;
 mod random;
 mod refunds;
+mod risk;
 mod routes;
 mod rpc;
 mod sandbox;
@@ -26,6 +27,7 @@ mod vouchers;
 
 pub use events::Events;
 pub use ledger::Ledger;
+pub use risk::RiskCounter;
 pub use vouchers::VoucherObject;
 
 use worker::{Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent, event};

@@ -8,6 +8,7 @@ use crate::events::api::EndpointAction;
 use crate::hosted;
 use crate::notifications;
 use crate::refunds;
+use crate::risk;
 use crate::sandbox;
 use crate::settlements;
 use crate::vouchers::api;
@@ -100,6 +101,10 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
         }
         (Get, ["v1", "payouts", "files", date]) => {
             refunds::payout_file(&req, env, &*config::load(env)?, date).await
+        }
+        (Get, ["v1", "reviews"]) => risk::api::list(&req, env, &*config::load(env)?).await,
+        (Get, ["v1", "reviews", id]) => {
+            risk::api::retrieve(&req, env, &*config::load(env)?, id).await
         }
         (Post, ["v1", "settlements"]) => settlements::create(req, env, &*config::load(env)?).await,
         (Get, ["v1", "settlements"]) => settlements::list(&req, env, &*config::load(env)?).await,
@@ -201,6 +206,8 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
                 "cancel" | "approve" | "reject" | "settle" | "fail" | "destination",
             ]
             | ["v1", "payouts", "files", _]
+            | ["v1", "reviews"]
+            | ["v1", "reviews", _]
             | ["v1", "settlements"]
             | ["v1", "settlements", _]
             | ["v1", "settlements", _, "lines"]

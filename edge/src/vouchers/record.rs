@@ -142,6 +142,10 @@ pub struct Issued {
     pub network_url: Option<String>,
     /// The public origin of the edge when it was issued (for `hosted_url`).
     pub origin: String,
+    /// The risk counters this voucher was counted in (their names, hashes of the
+    /// signal values): told when it is paid, expires or is cancelled.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub risk_counters: Vec<String>,
 }
 
 /// A voucher as stored.

@@ -12,14 +12,18 @@
 //! Thresholds: `gt` is strict and `gte` inclusive; windows are half-open (a voucher
 //! created exactly one window ago has left it).
 
+mod key;
 mod rule;
 mod signal;
+mod signals;
 mod tally;
 
+pub use key::counter_key;
 pub use rule::{
     Condition, MAX_RULES, NOT_NETWORK_COUNTRY, Rule, RuleError, default_rules, parse_rules,
 };
 pub use signal::{Action, Comparison, Country, CountryError, Metric, Signal, Window};
+pub use signals::{MAX_RISK_FIELD, RiskSignals};
 pub use tally::{Entry, Standing, Tally};
 
 use crate::Network;

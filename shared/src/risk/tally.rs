@@ -21,6 +21,24 @@ pub enum Standing {
     Cancelled,
 }
 
+impl Standing {
+    /// Where a voucher of `status` stands: refunded vouchers were paid.
+    ///
+    /// ```
+    /// use vale_shared::{VoucherStatus, risk::Standing};
+    /// assert_eq!(Standing::of(VoucherStatus::Refunded), Standing::Paid);
+    /// ```
+    pub const fn of(status: crate::VoucherStatus) -> Standing {
+        use crate::VoucherStatus as S;
+        match status {
+            S::Pending => Standing::Open,
+            S::Paid | S::Refunded | S::PartiallyRefunded => Standing::Paid,
+            S::Expired => Standing::Expired,
+            S::Cancelled => Standing::Cancelled,
+        }
+    }
+}
+
 /// One voucher, as a signal's counter keeps it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry {
@@ -49,12 +67,12 @@ impl Entry {
 
 /// One signal value's measures at one moment: for each window, vouchers created, unpaid
 /// and expired, and the amount per currency.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
     rows: Vec<(Window, Measures)>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct Measures {
     created: i64,
     unpaid: i64,

@@ -9,6 +9,7 @@ use crate::config::{Merchant, Mode};
 use crate::error::{ApiError, ApiResult, ErrorType};
 use crate::ledger::{self, Claimed, IndexRow, LedgerClient};
 use crate::rail::{Order, Rail, Rails};
+use crate::risk::{self, review};
 use crate::storage::{self, text};
 use crate::vouchers::record::{self, MIGRATIONS, Stored};
 use crate::vouchers::{CreateRequest, Scope};
@@ -74,8 +75,56 @@ impl VoucherObject {
         // The lease lives in memory: an attempt that dies with the object leaves no lock,
         // and its retry resumes the same voucher (the ledger gives back the claimed code).
         *self.running.borrow_mut() = Some(request.request_hash.clone());
-        let issued = self.issue(merchant, *livemode, new, &request, real).await;
+        let issued = self
+            .screened(&config, merchant, *livemode, new, &request, real)
+            .await;
         *self.running.borrow_mut() = None;
+        issued
+    }
+
+    /// The merchant's risk rules first (before any payment code exists): a block refuses
+    /// the create (`402`, recorded as a review), anything else issues the voucher, which
+    /// keeps the names of the counters it was counted in.
+    async fn screened(
+        &self,
+        config: &crate::config::Config,
+        merchant: &Merchant,
+        livemode: bool,
+        new: NewVoucher,
+        request: &CreateRequest,
+        real: OffsetDateTime,
+    ) -> ApiResult<Created> {
+        let key = config.server_key.expose().as_bytes();
+        let screen =
+            risk::screen(&self.env, key, merchant, livemode, &request.id, &new, real).await?;
+        if risk::is_block(&screen) {
+            risk::release(&self.env, &screen.counters, &request.id).await;
+            let rule = screen.decision.rule.as_deref().unwrap_or("");
+            review::record_block(
+                &self.env,
+                &merchant.id,
+                livemode,
+                &request.id,
+                &new,
+                rule,
+                real,
+            )
+            .await?;
+            return Err(risk::blocked_error());
+        }
+        let issued = self
+            .issue(
+                merchant,
+                livemode,
+                new,
+                request,
+                real,
+                screen.counters.clone(),
+            )
+            .await;
+        if issued.is_err() {
+            risk::release(&self.env, &screen.counters, &request.id).await;
+        }
         issued
     }
 
@@ -131,6 +180,7 @@ impl VoucherObject {
         new: NewVoucher,
         request: &CreateRequest,
         real: OffsetDateTime,
+        risk_counters: Vec<String>,
     ) -> ApiResult<Created> {
         let id = request.id.clone();
         // Live PagoEfectivo issues its CIP here (an await: the lease holds the key); a
@@ -199,6 +249,7 @@ impl VoucherObject {
                 return_url: new.return_url,
                 origin: request.origin.clone(),
                 network_url: issued.network_url,
+                risk_counters,
             },
             created_at,
             life,

@@ -721,9 +721,23 @@ async fn sync_index(env: &Env, storage: &Storage, sql: &SqlStorage) -> ApiResult
             None,
         )?
         .to_array()?;
-    let sent = LedgerClient::of(env, &stored.merchant)?
-        .call::<Done>(&ledger::Command::Update { row, refunds })
-        .await;
+    // The risk counters first: the row is marked indexed only once they know too, so
+    // the alarm retries them with the row.
+    let counted = crate::risk::sync(
+        env,
+        &stored.issued.risk_counters,
+        &stored.id,
+        vale_shared::risk::Standing::of(stored.life.status),
+    )
+    .await;
+    let sent = match counted {
+        Ok(()) => {
+            LedgerClient::of(env, &stored.merchant)?
+                .call::<Done>(&ledger::Command::Update { row, refunds })
+                .await
+        }
+        Err(e) => Err(e),
+    };
     match &sent {
         Ok(_) => sql.exec(
             "UPDATE voucher SET indexed_version = max(indexed_version, ?), index_failures = 0",
