@@ -106,6 +106,12 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
         (Get, ["v1", "reviews", id]) => {
             risk::api::retrieve(&req, env, &*config::load(env)?, id).await
         }
+        (Post, ["v1", "reviews", id, "approve"]) => {
+            risk::api::decide(&req, env, &*config::load(env)?, id, true).await
+        }
+        (Post, ["v1", "reviews", id, "reject"]) => {
+            risk::api::decide(&req, env, &*config::load(env)?, id, false).await
+        }
         (Post, ["v1", "settlements"]) => settlements::create(req, env, &*config::load(env)?).await,
         (Get, ["v1", "settlements"]) => settlements::list(&req, env, &*config::load(env)?).await,
         (Get, ["v1", "settlements", "digest"]) => {
@@ -208,6 +214,7 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
             | ["v1", "payouts", "files", _]
             | ["v1", "reviews"]
             | ["v1", "reviews", _]
+            | ["v1", "reviews", _, "approve" | "reject"]
             | ["v1", "settlements"]
             | ["v1", "settlements", _]
             | ["v1", "settlements", _, "lines"]

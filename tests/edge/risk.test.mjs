@@ -1,8 +1,9 @@
 // Risk rules on create, against workerd: the default rules trip at their boundary and
 // not before, a block is a 402 that names no rule (the merchant sees the rule in
-// GET /v1/reviews), counters are kept current when a voucher is paid, stay exact under
-// 40 concurrent creates, never mix test and live, and a create without signals touches
-// no counter object at all.
+// GET /v1/reviews), a review holds the payment code back until a restricted key approves
+// (the display view then has it) or rejects (the voucher is cancelled), counters are kept
+// current when a voucher is paid, stay exact under 40 concurrent creates, never mix test
+// and live, and a create without signals touches no counter object at all.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -163,6 +164,79 @@ describe('risk rules on create', () => {
     assert.equal((await merchant.post('/v1/vouchers', efectyOrder({ customer }))).status, 402);
   });
 
+  test('ip_country: the network\'s own passes; another opens a review with no payment code', async () => {
+    const home = await merchant.post('/v1/vouchers', efectyOrder({ risk: { ip_country: 'co' } }));
+    assert.equal(home.status, 201);
+    assert.equal(home.json.review, undefined);
+    assert.equal(typeof home.json.payment_code, 'string');
+
+    const away = await merchant.post('/v1/vouchers', efectyOrder({ risk: { ip_country: 'PE' } }));
+    assert.equal(away.status, 201);
+    const v = away.json;
+    assert.equal(v.status, 'pending');
+    assert.equal(v.payment_code, null);
+    assert.equal(v.barcode, null);
+    assert.match(v.review.id, /^rev_/);
+    assert.deepEqual(v.review, { id: v.review.id, reason: 'ip_country_mismatch', status: 'open' });
+    // The widget's view says so too, and has no code either.
+    const shopper = api(edge.base, v.client_secret);
+    const shown = (await shopper.get(`/v1/vouchers/${v.id}`)).json;
+    assert.equal(shown.review.status, 'open');
+    assert.equal(shown.payment_code, null);
+    // Nothing can pay a code that was never issued.
+    assert.equal((await merchant.post(`/v1/sandbox/vouchers/${v.id}/pay`)).status, 409);
+    // Listed and readable as an open review.
+    const listed = (await restricted.get(`/v1/reviews/${v.review.id}`));
+    for (let i = 0; i < 50 && listed.status !== 200; i += 1) {
+      await sleep(100);
+      Object.assign(listed, await restricted.get(`/v1/reviews/${v.review.id}`));
+    }
+    assert.equal(listed.json.status, 'open');
+    assert.equal(listed.json.voucher, v.id);
+
+    // A secret key may not close it; the restricted key approves, and the code appears.
+    assert.equal((await merchant.post(`/v1/reviews/${v.review.id}/approve`)).status, 403);
+    const approved = await restricted.post(`/v1/reviews/${v.review.id}/approve`);
+    assert.equal(approved.status, 200, approved.text);
+    assert.equal(approved.json.review.status, 'approved');
+    assert.equal(typeof approved.json.payment_code, 'string');
+    assert.equal(approved.json.barcode.symbology.length > 0, true);
+    const after = (await shopper.get(`/v1/vouchers/${v.id}`)).json;
+    assert.equal(after.payment_code, approved.json.payment_code);
+    assert.equal(after.review.status, 'approved');
+    assert.equal((await restricted.post(`/v1/reviews/${v.review.id}/approve`)).json.error.code, 'review_closed');
+    assert.equal((await merchant.post(`/v1/sandbox/vouchers/${v.id}/pay`)).status, 200);
+
+    // review.opened and review.closed reach the merchant's events.
+    let types = [];
+    for (let i = 0; i < 50 && types.length < 2; i += 1) {
+      const events = (await merchant.get('/v1/events?limit=100')).json.data;
+      types = events.filter((e) => e.data?.id === v.review.id).map((e) => e.type).sort();
+      if (types.length < 2) await sleep(100);
+    }
+    assert.deepEqual(types, ['review.closed', 'review.opened']);
+  });
+
+  test('ip: the 3rd voucher of one IP in an hour passes, the 4th waits for review', async () => {
+    const risk = { ip_address: `198.51.100.${process.pid % 250}` };
+    for (let i = 0; i < 3; i += 1) {
+      const r = await merchant.post('/v1/vouchers', peOrder({ risk }));
+      assert.equal(r.status, 201);
+      assert.equal(r.json.review, undefined, `voucher ${i + 1}`);
+    }
+    const fourth = (await merchant.post('/v1/vouchers', peOrder({ risk }))).json;
+    assert.equal(fourth.review.reason, 'ip_created_1h');
+    assert.equal(fourth.payment_code, null);
+    // Rejected: the voucher is cancelled and never gets a code.
+    const rejected = await restricted.post(`/v1/reviews/${fourth.review.id}/reject`);
+    assert.equal(rejected.status, 200, rejected.text);
+    assert.equal(rejected.json.status, 'cancelled');
+    assert.equal(rejected.json.review.status, 'rejected');
+    assert.equal(rejected.json.payment_code, null);
+    assert.equal((await restricted.post(`/v1/reviews/${fourth.review.id}/approve`)).status, 409);
+    assert.equal((await merchant.get(`/v1/vouchers/${fourth.id}`)).json.status, 'cancelled');
+  });
+
   test('reviews: bad ids and parameters', async () => {
     assert.equal((await merchant.get('/v1/reviews/rev_nope')).status, 404);
     assert.equal((await merchant.get('/v1/reviews/vch_x')).status, 404);
@@ -172,5 +246,7 @@ describe('risk rules on create', () => {
     assert.equal((await merchant.get('/v1/reviews?colour=red')).json.error.param, 'colour');
     assert.equal((await api(edge.base, null).get('/v1/reviews')).status, 401);
     assert.equal((await merchant.post('/v1/reviews')).status, 405);
+    assert.equal((await restricted.post('/v1/reviews/rev_nope/approve')).status, 404);
+    assert.equal((await restricted.post('/v1/reviews/nope/reject')).status, 404);
   });
 });

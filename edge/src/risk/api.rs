@@ -1,5 +1,6 @@
 //! `GET /v1/reviews` and `GET /v1/reviews/{id}`: the merchant's risk decisions, read by a
-//! secret or a restricted key of the same mode.
+//! secret or a restricted key of the same mode; `POST /v1/reviews/{id}/approve` and
+//! `/reject`: a restricted key closes an open review (a secret key may not: `403`).
 
 use crate::auth;
 use crate::config::Config;
@@ -7,6 +8,7 @@ use crate::error::{ApiError, ApiResult, json_response};
 use crate::ledger::{self, LedgerClient, ReviewPage};
 use crate::risk::review::ReviewStatus;
 use crate::vouchers::api::{page_params, unknown_param};
+use crate::vouchers::{Command, Scope, VoucherClient};
 use worker::{Env, Request, Response};
 
 fn valid_id(id: &str) -> bool {
@@ -69,5 +71,29 @@ pub async fn retrieve(req: &Request, env: &Env, config: &Config, id: &str) -> Ap
         .into_iter()
         .next()
         .ok_or_else(ApiError::not_found)?;
+    Ok(json_response(200, body))
+}
+
+/// `POST /v1/reviews/{id}/approve` (`approve`) or `/reject`: the review's voucher issues
+/// its code, or is cancelled. A review is named after its voucher, so no lookup is needed.
+pub async fn decide(
+    req: &Request,
+    env: &Env,
+    config: &Config,
+    id: &str,
+    approve: bool,
+) -> ApiResult<Response> {
+    let access = auth::restricted(req, config)?;
+    let voucher = id
+        .strip_prefix("rev_")
+        .filter(|_| valid_id(id))
+        .and_then(|rest| format!("vch_{rest}").parse::<vale_shared::VoucherId>().ok())
+        .ok_or_else(ApiError::not_found)?;
+    let body = VoucherClient::of(env, &voucher)?
+        .text(
+            Scope::merchant(&access.merchant.id, access.mode),
+            Command::Review { approve },
+        )
+        .await?;
     Ok(json_response(200, body))
 }

@@ -17,6 +17,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use time::{Duration, OffsetDateTime};
 use vale_shared::VoucherStatus;
+use vale_shared::event::EventType;
 use vale_shared::voucher::{Life, NewVoucher};
 
 /// Whether two request hashes are the same request (constant time).
@@ -32,6 +33,13 @@ fn key_reused() -> ApiError {
         "idempotency_key_reused",
         "This Idempotency-Key was used with another request body; use a new key.",
     )
+}
+
+/// What screening gave the voucher to keep: its counters' names and its open review.
+#[derive(Debug)]
+struct Risked {
+    counters: Vec<String>,
+    review: Option<review::VoucherReview>,
 }
 
 impl VoucherObject {
@@ -83,8 +91,10 @@ impl VoucherObject {
     }
 
     /// The merchant's risk rules first (before any payment code exists): a block refuses
-    /// the create (`402`, recorded as a review), anything else issues the voucher, which
-    /// keeps the names of the counters it was counted in.
+    /// the create (`402`, recorded as a review); a review issues the voucher with an open
+    /// review (no payment code shown until a restricted key approves it, `review.opened`);
+    /// an allow issues it as usual. The voucher keeps the names of the counters it was
+    /// counted in.
     async fn screened(
         &self,
         config: &crate::config::Config,
@@ -112,6 +122,14 @@ impl VoucherObject {
             .await?;
             return Err(risk::blocked_error());
         }
+        let review = (screen.decision.action == vale_shared::risk::Action::Review).then(|| {
+            review::VoucherReview {
+                id: review::review_id(&request.id),
+                reason: screen.decision.rule.clone().unwrap_or_default(),
+                status: review::ReviewStatus::Open,
+                closed_at: None,
+            }
+        });
         let issued = self
             .issue(
                 merchant,
@@ -119,7 +137,10 @@ impl VoucherObject {
                 new,
                 request,
                 real,
-                screen.counters.clone(),
+                Risked {
+                    counters: screen.counters.clone(),
+                    review,
+                },
             )
             .await;
         if issued.is_err() {
@@ -180,8 +201,12 @@ impl VoucherObject {
         new: NewVoucher,
         request: &CreateRequest,
         real: OffsetDateTime,
-        risk_counters: Vec<String>,
+        risk: Risked,
     ) -> ApiResult<Created> {
+        let Risked {
+            counters: risk_counters,
+            review,
+        } = risk;
         let id = request.id.clone();
         // Live PagoEfectivo issues its CIP here (an await: the lease holds the key); a
         // failure stores nothing and frees the key for a retry.
@@ -250,6 +275,7 @@ impl VoucherObject {
                 origin: request.origin.clone(),
                 network_url: issued.network_url,
                 risk_counters,
+                review,
             },
             created_at,
             life,
@@ -260,7 +286,12 @@ impl VoucherObject {
             refunds: record::RefundTotals::default(),
         };
         let config = self.config()?;
-        let response = json(&stored.render(config.server_key.expose().as_bytes(), &[]))?;
+        let response = json(&stored.render_json(config.server_key.expose().as_bytes(), &[])?)?;
+        let opened = match stored.review() {
+            Some(review) => Some(json(&review)?),
+            None => None,
+        };
+        let now_ms = crate::clock::millis(real);
         // The schema, the voucher and its first answer: one write, after the only await.
         storage::migrate(&self.storage(), &self.sql, MIGRATIONS)?;
         self.ready.set(true);
@@ -271,6 +302,9 @@ impl VoucherObject {
         );
         storage::atomically(&self.storage(), &self.sql, move |sql| {
             row.insert(sql)?;
+            if let Some(opened) = &opened {
+                row.emit_data(sql, EventType::ReviewOpened, "review", opened, now_ms)?;
+            }
             sql.exec(
                 "UPDATE voucher SET response = ?, request_hash = ?",
                 vec![text(&answer), text(&hash)],
