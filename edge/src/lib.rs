@@ -12,6 +12,7 @@ mod error;
 mod events;
 mod hosted;
 mod ledger;
+mod limits;
 mod notifications;
 mod rail;
 mod random;

@@ -6,6 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::events;
 use crate::events::api::EndpointAction;
 use crate::hosted;
+use crate::limits;
 use crate::notifications;
 use crate::refunds;
 use crate::risk;
@@ -23,8 +24,16 @@ pub async fn handle(req: Request, env: &Env) -> Response {
         segments.as_slice(),
         ["v1", "vouchers", _] | ["v1", "refunds", _] | ["v1", "refunds", _, "destination"]
     ) && api::wants_cors(&req);
-    let result = route(req, env, &segments).await;
+    let result = match limits::check(&req, env).await {
+        Ok(()) => route(req, env, &segments).await,
+        Err(e) => Err(e),
+    };
     let resp = result.unwrap_or_else(ApiError::into_response);
+    if resp.status_code() == 429 {
+        let _ = resp
+            .headers()
+            .set("retry-after", &limits::RETRY_AFTER_SECONDS.to_string());
+    }
     if cors { api::with_cors(resp) } else { resp }
 }
 

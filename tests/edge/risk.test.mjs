@@ -3,7 +3,9 @@
 // GET /v1/reviews), a review holds the payment code back until a restricted key approves
 // (the display view then has it) or rejects (the voucher is cancelled), counters are kept
 // current when a voucher is paid, stay exact under 40 concurrent creates, never mix test
-// and live, and a create without signals touches no counter object at all.
+// and live, and a create without signals touches no counter object at all. At the door:
+// 500 creates from one IP in a burst are limited (reviewed past the third) without a 5xx,
+// and an address over its rate limit gets 429 with Retry-After while keys count apart.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -237,6 +239,21 @@ describe('risk rules on create', () => {
     assert.equal((await merchant.get(`/v1/vouchers/${fourth.id}`)).json.status, 'cancelled');
   });
 
+  test('500 creates from one IP in a burst are limited without a 5xx', async () => {
+    const risk = { ip_address: '2001:db8::bad' };
+    const statuses = [];
+    const shown = [];
+    await Promise.all([...Array(500)].map(async () => {
+      const r = await merchant.post('/v1/vouchers', efectyOrder({ risk }));
+      statuses.push(r.status);
+      if (r.status === 201) shown.push(r.json.payment_code !== null);
+    }));
+    assert.ok(statuses.every((s) => s === 201 || s === 429), `statuses: ${[...new Set(statuses)]}`);
+    assert.equal(statuses.filter((s) => s === 201).length, 500, 'a test key is never rate limited at this pace');
+    // Exact under the burst: three codes issued, every later voucher waits for review.
+    assert.equal(shown.filter(Boolean).length, 3);
+  });
+
   test('reviews: bad ids and parameters', async () => {
     assert.equal((await merchant.get('/v1/reviews/rev_nope')).status, 404);
     assert.equal((await merchant.get('/v1/reviews/vch_x')).status, 404);
@@ -248,5 +265,23 @@ describe('risk rules on create', () => {
     assert.equal((await merchant.post('/v1/reviews')).status, 405);
     assert.equal((await restricted.post('/v1/reviews/rev_nope/approve')).status, 404);
     assert.equal((await restricted.post('/v1/reviews/nope/reject')).status, 404);
+  });
+
+  // Last: it spends this address's budget for the window.
+  test('an address over its limit gets 429 rate_limit_error with Retry-After; keys count apart', async () => {
+    const anonymous = api(edge.base, null);
+    let limited = null;
+    const seen = new Set();
+    for (let sent = 0; sent < 3_000 && !limited; sent += 100) {
+      const batch = await Promise.all([...Array(100)].map(() => anonymous.post('/v1/notifications/efecty', {})));
+      for (const r of batch) seen.add(r.status);
+      limited = batch.find((r) => r.status === 429) ?? null;
+    }
+    assert.ok(limited, `no 429 (statuses ${[...seen]})`);
+    assert.ok([...seen].every((s) => s < 500), `a 5xx among ${[...seen]}`);
+    assert.equal(limited.headers.get('retry-after'), '10');
+    assert.equal(limited.json.error.type, 'rate_limit_error');
+    // The merchant's key has its own budget.
+    assert.equal((await merchant.get('/v1/reviews?limit=1')).status, 200);
   });
 });
