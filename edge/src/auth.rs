@@ -66,6 +66,11 @@ fn claimed(token: &str) -> Option<(Mode, Role)> {
     Some((mode, role))
 }
 
+/// The bearer token of `req`, if it sends one (the rate limiter counts keys by it).
+pub fn bearer_token(req: &Request) -> Option<String> {
+    bearer(req)
+}
+
 /// The bearer token of `req`, if it sends one.
 fn bearer(req: &Request) -> Option<String> {
     let header = req.headers().get("authorization").ok().flatten()?;

@@ -14,7 +14,9 @@
 //!   "limits": {"efecty": {"COP": {"min": 500000, "max": 400000000}}},
 //!   "confirmation_window_minutes": {"efecty": 720, "pagoefectivo": 60},
 //!   "refund_window_days": 15, "refund_approval_above": {"COP": 100000000},
-//!   "unexpected_payments": "keep", "settlement_grace_days": 3}]
+//!   "unexpected_payments": "keep", "settlement_grace_days": 3,
+//!   "risk_rules": [{"signal": "ip", "metric": "created", "window": "1h",
+//!                   "comparison": "gt", "threshold": 3, "action": "review"}]}]
 //! ```
 //!
 //! A configuration that could break a create is refused at load, naming the merchant and
@@ -154,6 +156,7 @@ pub struct Merchant {
     /// How many days a payment may wait for its settlement before the daily digest flags
     /// it (`settlement_grace_days`, default 3).
     pub settlement_grace: Duration,
+    risk_rules: Vec<vale_shared::risk::Rule>,
 }
 
 /// How long after a payment a refund may be opened, unless configured: 15 days.
@@ -189,6 +192,12 @@ impl Merchant {
                 .copied()
                 .unwrap_or(Limits { min, max }),
         )
+    }
+
+    /// The risk rules evaluated on create (`risk_rules`; the documented defaults when the
+    /// field is absent, none when it is `[]`).
+    pub fn risk_rules(&self) -> &[vale_shared::risk::Rule] {
+        &self.risk_rules
     }
 
     /// How long a voucher of `network` waits after its deadline for a payment made in time.
@@ -245,6 +254,8 @@ struct RawMerchant {
     unexpected_payments: Option<String>,
     #[serde(default)]
     settlement_grace_days: Option<u32>,
+    #[serde(default)]
+    risk_rules: Option<serde_json::Value>,
 }
 
 /// Every configured merchant and key.
@@ -429,6 +440,11 @@ impl Config {
             if grace_days > 90 {
                 return Err(bad("settlement_grace_days must be 0 to 90"));
             }
+            let risk_rules = match &m.risk_rules {
+                None => vale_shared::risk::default_rules(),
+                Some(json) => vale_shared::risk::parse_rules(json)
+                    .map_err(|e| bad(&format!("risk_rules: {e}")))?,
+            };
             merchants.push(Merchant {
                 id,
                 name: m.name,
@@ -442,6 +458,7 @@ impl Config {
                 approval_above,
                 refund_unexpected,
                 settlement_grace: Duration::days(i64::from(grace_days)),
+                risk_rules,
             });
         }
         Ok(Config {
@@ -652,5 +669,30 @@ mod tests {
             r#""pagoefectivo_secret":"pe_local_secret","pagoefectivo_api":{"base_url":"https://a.example","id_service":"1","access_key":"ak"}"#,
         );
         assert!(parse(&in_test).unwrap_err().contains("test mode"));
+    }
+
+    #[test]
+    fn risk_rules_default_when_absent_none_when_empty_and_bad_ones_are_refused() {
+        let config = parse(&local()).unwrap();
+        let m = config.merchant(&MerchantId::local()).unwrap();
+        assert_eq!(
+            m.risk_rules(),
+            vale_shared::risk::default_rules().as_slice()
+        );
+        let with = |rules: &str| {
+            local().replace(
+                r#""efecty_gln""#,
+                &format!(r#""risk_rules":{rules},"efecty_gln""#),
+            )
+        };
+        let none = parse(&with("[]")).unwrap();
+        assert!(none.merchants[0].risk_rules().is_empty());
+        let error = parse(&with(r#"[{"signal":"ip","metric":"created","window":"2h","comparison":"gt","threshold":3,"action":"review"}]"#))
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(
+            error,
+            "MERCHANTS[0]: risk_rules: risk rule 0: `window` is `2h`; expected one of 1h, 24h, 7d"
+        );
     }
 }

@@ -20,6 +20,8 @@ pub enum ErrorType {
     AuthenticationError,
     /// An `Idempotency-Key` reused with another body, or still running.
     IdempotencyError,
+    /// Too many requests for one key or address (`429`, with `Retry-After`).
+    RateLimitError,
     /// Something failed on our side.
     ApiError,
 }

@@ -12,10 +12,12 @@ mod error;
 mod events;
 mod hosted;
 mod ledger;
+mod limits;
 mod notifications;
 mod rail;
 mod random;
 mod refunds;
+mod risk;
 mod routes;
 mod rpc;
 mod sandbox;
@@ -26,6 +28,7 @@ mod vouchers;
 
 pub use events::Events;
 pub use ledger::Ledger;
+pub use risk::RiskCounter;
 pub use vouchers::VoucherObject;
 
 use worker::{Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent, event};

@@ -6,8 +6,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::events;
 use crate::events::api::EndpointAction;
 use crate::hosted;
+use crate::limits;
 use crate::notifications;
 use crate::refunds;
+use crate::risk;
 use crate::sandbox;
 use crate::settlements;
 use crate::vouchers::api;
@@ -25,8 +27,16 @@ pub async fn handle(req: Request, env: &Env) -> Response {
             segments.as_slice(),
             ["v1", "vouchers", _] | ["v1", "refunds", _] | ["v1", "refunds", _, "destination"]
         ) && api::wants_cors(&req));
-    let result = route(req, env, &segments).await;
+    let result = match limits::check(&req, env).await {
+        Ok(()) => route(req, env, &segments).await,
+        Err(e) => Err(e),
+    };
     let resp = result.unwrap_or_else(ApiError::into_response);
+    if resp.status_code() == 429 {
+        let _ = resp
+            .headers()
+            .set("retry-after", &limits::RETRY_AFTER_SECONDS.to_string());
+    }
     if cors { api::with_cors(resp) } else { resp }
 }
 
@@ -107,6 +117,16 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
         }
         (Get, ["v1", "payouts", "files", date]) => {
             refunds::payout_file(&req, env, &*config::load(env)?, date).await
+        }
+        (Get, ["v1", "reviews"]) => risk::api::list(&req, env, &*config::load(env)?).await,
+        (Get, ["v1", "reviews", id]) => {
+            risk::api::retrieve(&req, env, &*config::load(env)?, id).await
+        }
+        (Post, ["v1", "reviews", id, "approve"]) => {
+            risk::api::decide(&req, env, &*config::load(env)?, id, true).await
+        }
+        (Post, ["v1", "reviews", id, "reject"]) => {
+            risk::api::decide(&req, env, &*config::load(env)?, id, false).await
         }
         (Post, ["v1", "settlements"]) => settlements::create(req, env, &*config::load(env)?).await,
         (Get, ["v1", "settlements"]) => settlements::list(&req, env, &*config::load(env)?).await,
@@ -208,6 +228,9 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
                 "cancel" | "approve" | "reject" | "settle" | "fail" | "destination",
             ]
             | ["v1", "payouts", "files", _]
+            | ["v1", "reviews"]
+            | ["v1", "reviews", _]
+            | ["v1", "reviews", _, "approve" | "reject"]
             | ["v1", "settlements"]
             | ["v1", "settlements", _]
             | ["v1", "settlements", _, "lines"]

@@ -57,7 +57,20 @@ pub async fn simulate_payment(
     let id = parse_id(id)?;
     let client = VoucherClient::of(env, &id)?;
     let scope = Scope::merchant(&access.merchant.id, access.mode);
-    let voucher: Voucher = client.call(scope.clone(), Command::Get).await?;
+    let voucher: serde_json::Value = client.call(scope.clone(), Command::Get).await?;
+    if voucher
+        .get("payment_code")
+        .is_some_and(serde_json::Value::is_null)
+    {
+        // An open (or rejected) risk review: there is no code a shopper could pay with.
+        return Err(ApiError::new(
+            409,
+            crate::error::ErrorType::InvalidRequestError,
+            "voucher_in_review",
+            "This voucher waits for its risk review: it has no payment code to pay yet.",
+        ));
+    }
+    let voucher: Voucher = serde_json::from_value(voucher)?;
     let network = voucher.network;
     let now = clock::now();
     let paid_at = now

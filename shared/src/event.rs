@@ -32,11 +32,15 @@ pub enum EventType {
     RefundFailed,
     /// A settlement file was reconciled.
     SettlementReconciled,
+    /// A create matched a `review` risk rule: the voucher waits, with no payment code.
+    ReviewOpened,
+    /// A review was approved (the voucher has its code) or rejected (it is cancelled).
+    ReviewClosed,
 }
 
 impl EventType {
     /// Every event type, for iteration.
-    pub const ALL: [EventType; 11] = [
+    pub const ALL: [EventType; 13] = [
         EventType::VoucherPaid,
         EventType::VoucherExpired,
         EventType::VoucherCancelled,
@@ -48,6 +52,8 @@ impl EventType {
         EventType::RefundSucceeded,
         EventType::RefundFailed,
         EventType::SettlementReconciled,
+        EventType::ReviewOpened,
+        EventType::ReviewClosed,
     ];
 
     /// The name on the wire (`"voucher.paid"`).
@@ -70,6 +76,8 @@ impl EventType {
             EventType::RefundSucceeded => "refund.succeeded",
             EventType::RefundFailed => "refund.failed",
             EventType::SettlementReconciled => "settlement.reconciled",
+            EventType::ReviewOpened => "review.opened",
+            EventType::ReviewClosed => "review.closed",
         }
     }
 

@@ -13,6 +13,7 @@ pub mod money;
 pub mod network;
 pub mod pagoefectivo;
 pub mod refund;
+pub mod risk;
 pub mod secret;
 pub mod settlement;
 pub mod state;

@@ -30,6 +30,9 @@ before(async () => {
     live: { pagoefectivo_secret: LIVE_PE_SECRET,
       pagoefectivo_api: { base_url: fake.base, id_service: '1234', access_key: 'ak_live' } },
     confirmation_window_minutes: { pagoefectivo: 0 },
+    // Every voucher here is one shopper's (one document): the default risk rules would
+    // block the sixth unpaid one. Risk rules are tested in risk.test.mjs.
+    risk_rules: [],
   }]);
   // Test settings: the sweep asks after 1 s, and a voucher may expire 2 s ahead.
   edge = await startEdge({ vars: { MERCHANTS: merchants, VALE_ASK_AFTER_SECONDS: '1', VALE_MIN_LIFETIME_SECONDS: '2' } });

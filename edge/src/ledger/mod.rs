@@ -193,6 +193,46 @@ pub enum Command {
         /// At most this many.
         limit: u32,
     },
+    /// Writes (or rewrites) a risk review, as rendered.
+    PutReview {
+        /// Live or test.
+        livemode: bool,
+        /// `rev_…`.
+        id: String,
+        /// Its status name.
+        status: String,
+        /// When it was opened, Unix ms.
+        created_ms: i64,
+        /// The review's JSON.
+        body: String,
+    },
+    /// A page of reviews, newest first.
+    ListReviews {
+        /// Live or test.
+        livemode: bool,
+        /// Only this status.
+        status: Option<String>,
+        /// 1 to 100.
+        limit: u32,
+        /// The last id of the previous page.
+        starting_after: Option<String>,
+    },
+    /// One review (an empty page when there is none of this mode).
+    GetReview {
+        /// Live or test.
+        livemode: bool,
+        /// `rev_…`.
+        id: String,
+    },
+}
+
+/// The answer to `ListReviews` and `GetReview`: reviews' JSON, newest first.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ReviewPage {
+    /// Each review's JSON.
+    pub bodies: Vec<String>,
+    /// Whether more follow.
+    pub has_more: bool,
 }
 
 /// The answer to `Claim`.

@@ -5,7 +5,7 @@
 
 use super::{
     Asking, Claimed, Coded, CodedList, Command, DigestRow, Done, Due, Found, Ids, IndexRow,
-    ListQuery, Overdue, RefundIds, ToAsk,
+    ListQuery, Overdue, RefundIds, ReviewPage, ToAsk,
 };
 use crate::error::{ApiError, ApiResult, ErrorType};
 use crate::rpc;
@@ -69,6 +69,17 @@ CREATE TABLE digest (
   PRIMARY KEY (livemode, day)
 );
 ",
+    "
+CREATE TABLE review (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  id         TEXT NOT NULL UNIQUE,
+  livemode   INTEGER NOT NULL,
+  status     TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  body       TEXT NOT NULL
+);
+CREATE INDEX review_by_status ON review (livemode, status, seq);
+",
 ];
 
 /// A merchant's index of payment codes, listing rows and wake-ups.
@@ -106,6 +117,11 @@ impl DurableObject for Ledger {
 
 fn json<T: serde::Serialize>(value: &T) -> ApiResult<String> {
     Ok(serde_json::to_string(value)?)
+}
+
+#[derive(Deserialize)]
+struct BodyRow {
+    body: String,
 }
 
 #[derive(Deserialize)]
@@ -369,6 +385,62 @@ impl Ledger {
                     )?
                     .to_array()?;
                 refund_ids(rows, 10_000)
+            }
+            Command::PutReview {
+                livemode,
+                id,
+                status,
+                created_ms,
+                body,
+            } => {
+                self.sql.exec(
+                    "INSERT INTO review (id, livemode, status, created_ms, body) VALUES (?, ?, ?, ?, ?)
+                     ON CONFLICT (id) DO UPDATE SET status = excluded.status, body = excluded.body",
+                    vec![text(&id), flag(livemode), text(&status), int(created_ms), text(&body)],
+                )?;
+                json(&Done { ok: true })
+            }
+            Command::ListReviews {
+                livemode,
+                status,
+                limit,
+                starting_after,
+            } => {
+                let mut query = "SELECT body FROM review WHERE livemode = ?".to_owned();
+                let mut args = vec![flag(livemode)];
+                if let Some(status) = &status {
+                    query.push_str(" AND status = ?");
+                    args.push(text(status));
+                }
+                if let Some(after) = &starting_after {
+                    let seq = storage::cursor(&self.sql, "review", after, "a review")?;
+                    query.push_str(" AND seq < ?");
+                    args.push(int(seq));
+                }
+                query.push_str(" ORDER BY seq DESC LIMIT ?");
+                args.push(int(i64::from(limit) + 1));
+                let rows: Vec<BodyRow> = self.sql.exec(&query, args)?.to_array()?;
+                let has_more = rows.len() > limit as usize;
+                let bodies = rows
+                    .into_iter()
+                    .take(limit as usize)
+                    .map(|r| r.body)
+                    .collect();
+                json(&ReviewPage { bodies, has_more })
+            }
+            Command::GetReview { livemode, id } => {
+                let rows: Vec<BodyRow> = self
+                    .sql
+                    .exec(
+                        "SELECT body FROM review WHERE id = ? AND livemode = ?",
+                        vec![text(&id), flag(livemode)],
+                    )?
+                    .to_array()?;
+                let bodies = rows.into_iter().map(|r| r.body).collect();
+                json(&ReviewPage {
+                    bodies,
+                    has_more: false,
+                })
             }
             Command::Remove { id } => {
                 self.sql

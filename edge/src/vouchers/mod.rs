@@ -190,6 +190,12 @@ pub enum Command {
     },
     /// Applies a network's report.
     Notify(Notice),
+    /// A restricted key closes the voucher's open risk review: approved (the payment
+    /// code is shown) or rejected (the voucher is cancelled).
+    Review {
+        /// Approve, else reject.
+        approve: bool,
+    },
     /// The audit trail, oldest first.
     Notifications {
         /// Page size.

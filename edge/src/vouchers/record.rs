@@ -142,6 +142,14 @@ pub struct Issued {
     pub network_url: Option<String>,
     /// The public origin of the edge when it was issued (for `hosted_url`).
     pub origin: String,
+    /// The risk counters this voucher was counted in (their names, hashes of the
+    /// signal values): told when it is paid, expires or is cancelled.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub risk_counters: Vec<String>,
+    /// The review a risk rule opened on create, if any: until it is approved the voucher
+    /// shows no payment code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<crate::risk::review::VoucherReview>,
 }
 
 /// A voucher as stored.
@@ -327,7 +335,7 @@ impl Stored {
         now_ms: i64,
     ) -> ApiResult<()> {
         let payments = PaymentRow::load_all(sql)?;
-        let data = serde_json::to_string(&self.render(server_key, &payments))?;
+        let data = self.render_json(server_key, &payments)?.to_string();
         self.emit_data(sql, kind, change, &data, now_ms)
     }
 
@@ -400,6 +408,42 @@ impl Stored {
     /// The voucher's clock: the runtime's, plus its sandbox offset.
     pub fn now(&self, real: OffsetDateTime) -> OffsetDateTime {
         real + self.clock_offset
+    }
+
+    /// The merchant's voucher object as JSON, with its review (if a risk rule opened
+    /// one) and no payment code until that review is approved.
+    pub fn render_json(
+        &self,
+        server_key: &[u8],
+        payments: &[PaymentRow],
+    ) -> ApiResult<serde_json::Value> {
+        let mut value = serde_json::to_value(self.render(server_key, payments))?;
+        crate::risk::review::patch(&mut value, self.issued.review.as_ref());
+        Ok(value)
+    }
+
+    /// The voucher's review object, if a risk rule opened one.
+    pub fn review(&self) -> Option<crate::risk::review::Review> {
+        self.issued.review.as_ref().map(|r| {
+            crate::risk::review::of_voucher(
+                r,
+                self.livemode,
+                &self.id,
+                &self.issued.reference,
+                self.network,
+                self.amount,
+                self.created_at,
+            )
+        })
+    }
+
+    /// Rewrites the parts fixed at issue (a review closing).
+    pub fn save_issued(&self, sql: &SqlStorage) -> ApiResult<()> {
+        sql.exec(
+            "UPDATE voucher SET issued = ?",
+            vec![text(&serde_json::to_string(&self.issued)?)],
+        )?;
+        Ok(())
     }
 
     /// The merchant's voucher object.

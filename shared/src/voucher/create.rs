@@ -40,6 +40,8 @@ pub struct NewVoucher {
     pub metadata: BTreeMap<String, String>,
     /// Where the voucher's "back to the store" button leads.
     pub return_url: Option<String>,
+    /// The shopper signals for risk rules (`risk`), never stored with the voucher.
+    pub risk: crate::risk::RiskSignals,
 }
 
 /// A request field that was refused: the API answers `400` naming `param`.
@@ -98,7 +100,7 @@ impl NewVoucher {
         min_lifetime: time::Duration,
         limits: impl Fn(Network, Currency) -> Option<Limits>,
     ) -> Result<NewVoucher, InvalidParam> {
-        const KNOWN: [&str; 9] = [
+        const KNOWN: [&str; 10] = [
             "network",
             "amount",
             "currency",
@@ -108,6 +110,7 @@ impl NewVoucher {
             "customer",
             "metadata",
             "return_url",
+            "risk",
         ];
         let fields = fields(body, &KNOWN)?;
 
@@ -161,6 +164,7 @@ impl NewVoucher {
 
         let customer = parse_customer(fields.get("customer"))?;
         let metadata = parse_metadata(fields.get("metadata"))?;
+        let risk = crate::risk::RiskSignals::parse(fields.get("risk"))?;
         let return_url = optional_str(&fields, "return_url")?;
         if let Some(url) = return_url {
             check_return_url(url, livemode)?;
@@ -174,6 +178,7 @@ impl NewVoucher {
             customer,
             metadata,
             return_url: return_url.map(str::to_owned),
+            risk,
         })
     }
 }
@@ -460,6 +465,23 @@ mod tests {
     fn param_of(body: &str) -> (String, &'static str) {
         let e = check(body).unwrap_err();
         (e.param, e.code)
+    }
+
+    #[test]
+    fn a_risk_object_is_taken_and_its_bad_fields_are_named() {
+        let ok = r#""network":"pagoefectivo","amount":2550,"currency":"PEN","reference":"r1""#;
+        let v = check(&format!(
+            r#"{{{ok},"risk":{{"ip_address":"203.0.113.9","ip_country":"PE"}}}}"#
+        ))
+        .unwrap();
+        assert_eq!(
+            v.risk.ip_country.map(|c| c.as_str().to_owned()),
+            Some("PE".into())
+        );
+        assert_eq!(
+            param_of(&format!(r#"{{{ok},"risk":{{"ip_country":"PER"}}}}"#)),
+            ("risk.ip_country".to_owned(), "ip_country_invalid")
+        );
     }
 
     #[test]

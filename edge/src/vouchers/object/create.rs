@@ -9,6 +9,7 @@ use crate::config::{Merchant, Mode};
 use crate::error::{ApiError, ApiResult, ErrorType};
 use crate::ledger::{self, Claimed, IndexRow, LedgerClient};
 use crate::rail::{Order, Rail, Rails};
+use crate::risk::{self, review};
 use crate::storage::{self, text};
 use crate::vouchers::record::{self, MIGRATIONS, Stored};
 use crate::vouchers::{CreateRequest, Scope};
@@ -16,6 +17,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use time::{Duration, OffsetDateTime};
 use vale_shared::VoucherStatus;
+use vale_shared::event::EventType;
 use vale_shared::voucher::{Life, NewVoucher};
 
 /// Whether two request hashes are the same request (constant time).
@@ -31,6 +33,13 @@ fn key_reused() -> ApiError {
         "idempotency_key_reused",
         "This Idempotency-Key was used with another request body; use a new key.",
     )
+}
+
+/// What screening gave the voucher to keep: its counters' names and its open review.
+#[derive(Debug)]
+struct Risked {
+    counters: Vec<String>,
+    review: Option<review::VoucherReview>,
 }
 
 impl VoucherObject {
@@ -74,8 +83,69 @@ impl VoucherObject {
         // The lease lives in memory: an attempt that dies with the object leaves no lock,
         // and its retry resumes the same voucher (the ledger gives back the claimed code).
         *self.running.borrow_mut() = Some(request.request_hash.clone());
-        let issued = self.issue(merchant, *livemode, new, &request, real).await;
+        let issued = self
+            .screened(&config, merchant, *livemode, new, &request, real)
+            .await;
         *self.running.borrow_mut() = None;
+        issued
+    }
+
+    /// The merchant's risk rules first (before any payment code exists): a block refuses
+    /// the create (`402`, recorded as a review); a review issues the voucher with an open
+    /// review (no payment code shown until a restricted key approves it, `review.opened`);
+    /// an allow issues it as usual. The voucher keeps the names of the counters it was
+    /// counted in.
+    async fn screened(
+        &self,
+        config: &crate::config::Config,
+        merchant: &Merchant,
+        livemode: bool,
+        new: NewVoucher,
+        request: &CreateRequest,
+        real: OffsetDateTime,
+    ) -> ApiResult<Created> {
+        let key = config.server_key.expose().as_bytes();
+        let screen =
+            risk::screen(&self.env, key, merchant, livemode, &request.id, &new, real).await?;
+        if risk::is_block(&screen) {
+            risk::release(&self.env, &screen.counters, &request.id).await;
+            let rule = screen.decision.rule.as_deref().unwrap_or("");
+            review::record_block(
+                &self.env,
+                &merchant.id,
+                livemode,
+                &request.id,
+                &new,
+                rule,
+                real,
+            )
+            .await?;
+            return Err(risk::blocked_error());
+        }
+        let review = (screen.decision.action == vale_shared::risk::Action::Review).then(|| {
+            review::VoucherReview {
+                id: review::review_id(&request.id),
+                reason: screen.decision.rule.clone().unwrap_or_default(),
+                status: review::ReviewStatus::Open,
+                closed_at: None,
+            }
+        });
+        let issued = self
+            .issue(
+                merchant,
+                livemode,
+                new,
+                request,
+                real,
+                Risked {
+                    counters: screen.counters.clone(),
+                    review,
+                },
+            )
+            .await;
+        if issued.is_err() {
+            risk::release(&self.env, &screen.counters, &request.id).await;
+        }
         issued
     }
 
@@ -131,7 +201,12 @@ impl VoucherObject {
         new: NewVoucher,
         request: &CreateRequest,
         real: OffsetDateTime,
+        risk: Risked,
     ) -> ApiResult<Created> {
+        let Risked {
+            counters: risk_counters,
+            review,
+        } = risk;
         let id = request.id.clone();
         // Live PagoEfectivo issues its CIP here (an await: the lease holds the key); a
         // failure stores nothing and frees the key for a retry.
@@ -199,6 +274,8 @@ impl VoucherObject {
                 return_url: new.return_url,
                 origin: request.origin.clone(),
                 network_url: issued.network_url,
+                risk_counters,
+                review,
             },
             created_at,
             life,
@@ -209,7 +286,12 @@ impl VoucherObject {
             refunds: record::RefundTotals::default(),
         };
         let config = self.config()?;
-        let response = json(&stored.render(config.server_key.expose().as_bytes(), &[]))?;
+        let response = json(&stored.render_json(config.server_key.expose().as_bytes(), &[])?)?;
+        let opened = match stored.review() {
+            Some(review) => Some(json(&review)?),
+            None => None,
+        };
+        let now_ms = crate::clock::millis(real);
         // The schema, the voucher and its first answer: one write, after the only await.
         storage::migrate(&self.storage(), &self.sql, MIGRATIONS)?;
         self.ready.set(true);
@@ -220,6 +302,9 @@ impl VoucherObject {
         );
         storage::atomically(&self.storage(), &self.sql, move |sql| {
             row.insert(sql)?;
+            if let Some(opened) = &opened {
+                row.emit_data(sql, EventType::ReviewOpened, "review", opened, now_ms)?;
+            }
             sql.exec(
                 "UPDATE voucher SET response = ?, request_hash = ?",
                 vec![text(&answer), text(&hash)],

@@ -14,6 +14,7 @@
 
 mod create;
 mod refunds;
+mod review;
 mod update;
 
 use super::record::{self, MIGRATIONS, PaymentRow, Stored};
@@ -244,6 +245,7 @@ impl VoucherObject {
             }
             Command::Update { body } => self.update(stored, &scope, body.as_deref()).await,
             Command::Notify(notice) => self.notify(stored, notice, real).await,
+            Command::Review { approve } => self.decide_review(stored, approve, &scope).await,
             Command::Notifications {
                 limit,
                 starting_after,
@@ -354,12 +356,17 @@ impl VoucherObject {
         let key = config.server_key.expose().as_bytes();
         let payments = PaymentRow::load_all(&self.sql)?;
         let voucher = stored.render(key, &payments);
+        let review = stored.issued.review.as_ref();
         match scope {
-            Scope::Merchant { .. } | Scope::Refund { .. } => json(&voucher),
+            Scope::Merchant { .. } | Scope::Refund { .. } => {
+                let mut value = serde_json::to_value(&voucher)?;
+                crate::risk::review::patch(&mut value, review);
+                json(&value)
+            }
             Scope::Client => {
                 let merchant = config.merchant(&stored.merchant);
                 let server_time = stored.now(real).to_offset(stored.network.utc_offset());
-                json(&record::DisplayView {
+                let mut value = serde_json::to_value(record::DisplayView {
                     voucher: voucher
                         .display(server_time.replace_millisecond(0).unwrap_or(server_time)),
                     merchant_name: merchant.map_or("", |m| m.name.as_str()),
@@ -369,7 +376,10 @@ impl VoucherObject {
                     return_url: voucher.return_url.clone(),
                     expired_at: voucher.expired_at,
                     cancelled_at: voucher.cancelled_at,
-                })
+                })?;
+                // The widget shows a voucher under review ("en revisión") from `review`.
+                crate::risk::review::patch(&mut value, review);
+                json(&value)
             }
         }
     }
@@ -727,9 +737,30 @@ async fn sync_index(env: &Env, storage: &Storage, sql: &SqlStorage) -> ApiResult
             None,
         )?
         .to_array()?;
-    let sent = LedgerClient::of(env, &stored.merchant)?
-        .call::<Done>(&ledger::Command::Update { row, refunds })
-        .await;
+    // The risk counters first: the row is marked indexed only once they know too, so
+    // the alarm retries them with the row.
+    let counted = match crate::risk::sync(
+        env,
+        &stored.issued.risk_counters,
+        &stored.id,
+        vale_shared::risk::Standing::of(stored.life.status),
+    )
+    .await
+    {
+        Ok(()) => match stored.review() {
+            Some(review) => crate::risk::review::put(env, &stored.merchant, &review).await,
+            None => Ok(()),
+        },
+        Err(e) => Err(e),
+    };
+    let sent = match counted {
+        Ok(()) => {
+            LedgerClient::of(env, &stored.merchant)?
+                .call::<Done>(&ledger::Command::Update { row, refunds })
+                .await
+        }
+        Err(e) => Err(e),
+    };
     match &sent {
         Ok(_) => sql.exec(
             "UPDATE voucher SET indexed_version = max(indexed_version, ?), index_failures = 0",

@@ -1,0 +1,104 @@
+//! Abuse at the door: every request is counted before it is routed, against the Workers
+//! Rate Limiting binding of its kind (fixed windows of 10 s, limits set per binding in
+//! `wrangler.toml`):
+//!
+//! - a merchant's key (`sk_…`, `rk_…`, recognised): per key (its SHA-256), test keys in
+//!   `RATE_LIMIT_TEST_KEY` (2,000 per 10 s: 200 requests/s, the contract's floor for test
+//!   keys and local development), live keys in `RATE_LIMIT_LIVE_KEY` (1,000 per 10 s: the
+//!   contract's default of 100/s);
+//! - anything else (the networks' notifications, hosted pages, client secrets, the
+//!   OpenAPI document, unknown keys): per connecting address (`CF-Connecting-IP`) in
+//!   `RATE_LIMIT_IP` (1,000 per 10 s).
+//!
+//! Over the limit: `429 rate_limit_error` with `Retry-After: 10`. A limiter that cannot be
+//! reached lets the request through (logged): a limit never turns into an outage.
+
+use crate::auth;
+use crate::config::{self, Mode};
+use crate::error::{ApiError, ApiResult, ErrorType};
+use sha2::{Digest, Sha256};
+use worker::{Env, Request};
+
+/// Seconds to wait after a `429`: the limiters' window.
+pub const RETRY_AFTER_SECONDS: u32 = 10;
+
+/// Which limiter counts a request, and under which key.
+#[derive(Debug, PartialEq, Eq)]
+enum Bucket {
+    Key { mode: Mode, hash: String },
+    Address(String),
+}
+
+impl Bucket {
+    const fn binding(&self) -> &'static str {
+        match self {
+            Bucket::Key {
+                mode: Mode::Test, ..
+            } => "RATE_LIMIT_TEST_KEY",
+            Bucket::Key {
+                mode: Mode::Live, ..
+            } => "RATE_LIMIT_LIVE_KEY",
+            Bucket::Address(_) => "RATE_LIMIT_IP",
+        }
+    }
+
+    fn key(self) -> String {
+        match self {
+            Bucket::Key { hash, .. } => hash,
+            Bucket::Address(address) => address,
+        }
+    }
+}
+
+/// The bucket of a request: its key's when it presents a configured merchant key, else
+/// its connecting address's.
+fn bucket(req: &Request, env: &Env) -> Bucket {
+    let key = auth::bearer_token(req)
+        .filter(|t| t.starts_with("sk_") || t.starts_with("rk_"))
+        .and_then(|token| {
+            let hash = hex::encode(Sha256::digest(token.as_bytes()));
+            let config = config::load(env).ok()?;
+            let (_, key) = config.key(&hash)?;
+            Some(Bucket::Key {
+                mode: key.mode,
+                hash,
+            })
+        });
+    key.unwrap_or_else(|| {
+        let address = req
+            .headers()
+            .get("cf-connecting-ip")
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        Bucket::Address(address)
+    })
+}
+
+/// `429 rate_limit_error` (the caller adds `Retry-After`).
+pub fn limited() -> ApiError {
+    ApiError::new(
+        429,
+        ErrorType::RateLimitError,
+        "rate_limit",
+        format!("Too many requests; retry in {RETRY_AFTER_SECONDS} seconds."),
+    )
+}
+
+/// Counts `req`; `Err(429)` when its bucket is over the limit.
+pub async fn check(req: &Request, env: &Env) -> ApiResult<()> {
+    let bucket = bucket(req, env);
+    let binding = bucket.binding();
+    let outcome = match env.rate_limiter(binding) {
+        Ok(limiter) => limiter.limit(bucket.key()).await,
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(outcome) if !outcome.success => Err(limited()),
+        Ok(_) => Ok(()),
+        Err(e) => {
+            worker::console_error!("rate limiter {binding} unavailable ({e}); request let through");
+            Ok(())
+        }
+    }
+}
