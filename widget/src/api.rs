@@ -111,6 +111,9 @@ pub struct Answer {
     pub expired_at: Option<OffsetDateTime>,
     /// When the merchant cancelled it (`cancelled_at`).
     pub cancelled_at: Option<OffsetDateTime>,
+    /// Whether the store is reviewing the order before its payment code is shown
+    /// (`review.status` is `open`; `payment_code` and `barcode` are then `null`).
+    pub in_review: bool,
 }
 
 /// Turns an HTTP answer into a display voucher.
@@ -147,14 +150,30 @@ pub fn answer(json: &JsValue) -> Option<Answer> {
             .filter(|s| !s.is_empty())
     };
     let at = |name: &str| rfc3339(&text(name)?);
+    let in_review = Reflect::get(json, &JsValue::from_str("review"))
+        .ok()
+        .filter(JsValue::is_object)
+        .and_then(|r| Reflect::get(&r, &JsValue::from_str("status")).ok())
+        .and_then(|s| s.as_string())
+        .is_some_and(|s| s == "open");
+    let voucher = display_voucher(json)?;
+    // Only a voucher under review, or one that no longer waits for cash (a review
+    // rejected), may come without its code.
+    if voucher.payment_code.is_empty()
+        && voucher.status == vale_shared::VoucherStatus::Pending
+        && !in_review
+    {
+        return None;
+    }
     Some(Answer {
-        voucher: display_voucher(json)?,
+        voucher,
         merchant_name: text("merchant_name"),
         convenio: text("convenio"),
         return_url: text("return_url")
             .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
         expired_at: at("expired_at"),
         cancelled_at: at("cancelled_at"),
+        in_review,
     })
 }
 
@@ -180,17 +199,32 @@ pub fn display_voucher(json: &JsValue) -> Option<DisplayVoucher> {
     if minor.fract() != 0.0 || minor.abs() > 9_007_199_254_740_991.0 {
         return None;
     }
-    let barcode = field("barcode")?;
-    let barcode_field = |name: &str| {
-        Reflect::get(&barcode, &JsValue::from_str(name))
-            .ok()?
-            .as_string()
-    };
-    let symbology = match barcode_field("symbology")?.as_str() {
-        "gs1-128" => Symbology::Gs1_128,
-        "code128" => Symbology::Code128,
-        "qr" => Symbology::Qr,
-        _ => return None,
+    // A voucher under review (or rejected in review) has no code yet: `null` code and
+    // barcode read as empty ones, which [`answer`] accepts only then.
+    let barcode = match optional("barcode") {
+        Some(barcode) => {
+            let barcode_field = |name: &str| {
+                Reflect::get(&barcode, &JsValue::from_str(name))
+                    .ok()?
+                    .as_string()
+            };
+            Barcode {
+                symbology: match barcode_field("symbology")?.as_str() {
+                    "gs1-128" => Symbology::Gs1_128,
+                    "code128" => Symbology::Code128,
+                    "qr" => Symbology::Qr,
+                    _ => return None,
+                },
+                data: barcode_field("data")?,
+                text: barcode_field("text")?,
+            }
+        }
+        None if optional("payment_code").is_none() => Barcode {
+            symbology: Symbology::Code128,
+            data: String::new(),
+            text: String::new(),
+        },
+        None => return None,
     };
     Some(DisplayVoucher {
         id: string("id")?.parse().ok()?,
@@ -204,12 +238,11 @@ pub fn display_voucher(json: &JsValue) -> Option<DisplayVoucher> {
             Some(d) => Some(d.as_string()?),
             None => None,
         },
-        payment_code: string("payment_code")?,
-        barcode: Barcode {
-            symbology,
-            data: barcode_field("data")?,
-            text: barcode_field("text")?,
+        payment_code: match optional("payment_code") {
+            Some(code) => code.as_string().filter(|c| !c.is_empty())?,
+            None => String::new(),
         },
+        barcode,
         expires_at: at("expires_at")?,
         time_zone: string("time_zone")?,
         created_at: at("created_at")?,

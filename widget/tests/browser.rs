@@ -486,6 +486,67 @@ async fn a_payment_turns_the_voucher_paid_and_fires_vale_paid() {
     );
 }
 
+/// `voucher` as the display view shows it while the store reviews the order (#12):
+/// `review` with `status`, and no code while the review is open or was rejected.
+fn in_review(mut voucher: Value, status: &str) -> Value {
+    voucher["review"] = json!({"id": "rev_x", "reason": "ip_country", "status": status});
+    voucher["merchant_name"] = json!("Tienda Local");
+    if status != "approved" {
+        voucher["payment_code"] = Value::Null;
+        voucher["barcode"] = Value::Null;
+    }
+    voucher
+}
+
+#[wasm_bindgen_test]
+async fn a_voucher_in_review_says_so_with_no_code_then_shows_the_code_once_approved() {
+    let source = Canned::new(vec![
+        Ok(in_review(efecty("pending"), "open")),
+        Ok(in_review(efecty("pending"), "approved")),
+    ]);
+    let page = Page::new(source, now);
+    settle().await;
+    assert_eq!(
+        page.text(".outcome.waiting .title"),
+        "Tu pedido está en revisión"
+    );
+    assert!(page.text(".outcome.waiting").contains("No pagues nada todavía."));
+    assert!(page.find_all(".barcode").is_empty(), "no code to pay yet");
+    assert!(page.find_all(".code").is_empty(), "no code to pay yet");
+    assert_eq!(page.text("[role=status]"), "Tu pedido está en revisión.");
+    back_to_tab();
+    settle().await;
+    assert!(page.find_all(".outcome.waiting").is_empty());
+    assert!(
+        page.text(".code .sr").contains("1000"),
+        "the approved code is shown"
+    );
+    assert_eq!(
+        page.events(),
+        [("vale:ready".to_owned(), "pending".to_owned())]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_review_rejected_reads_as_cancelled_and_a_pending_voucher_with_no_code_is_malformed() {
+    let page = Page::new(
+        Canned::new(vec![Ok(in_review(efecty("cancelled"), "rejected"))]),
+        now,
+    );
+    settle().await;
+    assert_eq!(
+        page.text(".outcome.closed .title"),
+        "Este código fue anulado"
+    );
+    drop(page);
+    let mut no_code = efecty("pending");
+    no_code["payment_code"] = Value::Null;
+    no_code["barcode"] = Value::Null;
+    let page = Page::new(Canned::new(vec![Ok(no_code)]), now);
+    settle().await;
+    assert_eq!(page.last_detail()["code"], "malformed");
+}
+
 #[wasm_bindgen_test]
 async fn under_two_hours_left_a_warning_says_what_to_do() {
     let page = Page::new(Canned::new(vec![Ok(efecty("pending"))]), now);

@@ -68,6 +68,8 @@ enum Shown {
     Cancelled,
     /// Paid, then refunded in whole or in part.
     Refunded,
+    /// Pending, but the store reviews the order before its code is shown.
+    Review,
 }
 
 /// The event fired when the voucher's status becomes `status` (nothing for `pending`).
@@ -122,6 +124,7 @@ fn announce(shown: Shown) -> &'static str {
         Shown::Expired => "Este código venció.",
         Shown::Cancelled => "Este código fue anulado.",
         Shown::Refunded => "Pago devuelto.",
+        Shown::Review => "Tu pedido está en revisión.",
     }
 }
 
@@ -381,11 +384,15 @@ impl Widget {
             return;
         }
         let now = self.server_now();
-        let current = Shown::of(
-            self.voucher.borrow().as_ref().map(|a| &a.voucher),
-            self.error.get(),
-            now,
-        );
+        let answer = self.voucher.borrow();
+        let current = match Shown::of(answer.as_ref().map(|a| &a.voucher), self.error.get(), now) {
+            // No code to show yet: the store reviews the order first.
+            Shown::Pending | Shown::Confirming if answer.as_ref().is_some_and(|a| a.in_review) => {
+                Shown::Review
+            }
+            shown => shown,
+        };
+        drop(answer);
         let was = self.shown.replace(current);
         if current != was {
             self.draw(current);

@@ -130,6 +130,18 @@ pub fn settled(shown: Shown, a: &Answer) -> El {
             ]
             .concat(),
         ),
+        Shown::Review => (
+            "outcome waiting",
+            Icon::Clock,
+            "Tu pedido está en revisión",
+            [
+                store.unwrap_or("La tienda"),
+                " está revisando tu pedido antes de darte el código de pago. Cuando lo \
+                 apruebe, el código aparecerá aquí; esta página se actualizará sola. No \
+                 pagues nada todavía.",
+            ]
+            .concat(),
+        ),
         Shown::Cancelled => (
             "outcome closed",
             Icon::Cross,
