@@ -101,13 +101,15 @@ for (const [order, dpr, width, height] of SCREENS) {
   });
 }
 
-test('the hosted page announces its wasm, which downloads once, with the HTML', { timeout: 60_000 }, async () => {
+test('the hosted page announces its wasm, which its loader then uses, with the HTML', { timeout: 60_000 }, async () => {
   const voucher = await issue(efectyOrder());
   const context = await browser.newContext(phone(360, 2));
   try {
     const page = await context.newPage();
     const wasmRequests = [];
     page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasmRequests.push(r.url()); });
+    const preloadWarnings = [];
+    page.on('console', (m) => { if (/preload/i.test(m.text())) preloadWarnings.push(m.text()); });
     await page.goto(voucher.hosted_url);
     await page.locator('vale-voucher .barcode-scroll svg').waitFor({ timeout: 30_000 });
     const wasm = readdirSync(join(root, 'www', 'widget'))
@@ -115,8 +117,12 @@ test('the hosted page announces its wasm, which downloads once, with the HTML', 
     const preload = await page.locator('link[rel=preload][as=fetch]').getAttribute('href');
     assert.equal(preload, `/widget/${wasm}`);
     // Regression for the preload's CORS mode: a preload that the loader's fetch() does not
-    // match is downloaded a second time, 75 KB more over 3G instead of a round trip less.
-    assert.deepEqual(wasmRequests, [`${edge.base}/widget/${wasm}`]);
+    // match is downloaded a second time, 75 KB more over 3G instead of a round trip less,
+    // and Chromium says so ("A preload for … is found, but is not used because the request
+    // credentials mode does not match"). The page's own copy for offline use (hosted.js,
+    // after vale:ready) may fetch it again later, so only the first request is pinned.
+    assert.equal(wasmRequests[0], `${edge.base}/widget/${wasm}`);
+    assert.deepEqual(preloadWarnings, []);
   } finally {
     await context.close();
   }
