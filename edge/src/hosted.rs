@@ -6,9 +6,15 @@
 use crate::error::{ApiError, ApiResult};
 use worker::{Env, Request, Response};
 
-/// Serves `hosted.html` for any voucher path; the page itself checks the client secret.
+/// Serves the hosted page for any voucher path; the page itself checks the client secret.
+/// The page the widget build wrote (`www/widget/hosted.html`: `hosted.html` preloading the
+/// content-named wasm, so its download starts with the HTML) when there is one, else
+/// `hosted.html` itself (an edge deployed without a widget build).
 pub async fn page(req: &Request, env: &Env) -> ApiResult<Response> {
-    asset_page(req, env, "/hosted").await
+    match asset_page(req, env, "/widget/hosted").await {
+        Err(e) if e.status == 404 => asset_page(req, env, "/hosted").await,
+        found => found,
+    }
 }
 
 /// `GET /r/{id}?cs=…`: the hosted refund page, `refund.html`, the same way.

@@ -124,6 +124,7 @@ pub fn build_widget(root: &Path, tools: &Tools) -> Result {
     let [voucher, refund] = names.as_slice() else {
         return Err("the widget build made no two wasm files".into());
     };
+    write_hosted_page(root, voucher)?;
     run(Command::new(&tools.esbuild)
         .arg(&entry)
         .args([
@@ -158,6 +159,31 @@ pub fn build_widget(root: &Path, tools: &Tools) -> Result {
         std::fs::remove_file(&helper).map_err(|e| format!("{}: {e}", helper.display()))?;
     }
     Ok(())
+}
+
+/// Writes `www/widget/hosted.html`, the page the edge serves at `/v/{id}`: `www/hosted.html`
+/// announcing the voucher's content-named wasm, so a phone starts downloading it with the
+/// HTML instead of after `vale.js` arrived and ran (one round trip and vale.js's transfer
+/// less on the critical path). The name is known only now, hence a generated page.
+fn write_hosted_page(root: &Path, wasm: &str) -> Result {
+    let template = std::fs::read_to_string(root.join("www/hosted.html"))
+        .map_err(|e| format!("www/hosted.html: {e}"))?;
+    let page = with_wasm_preload(&template, wasm)
+        .ok_or("www/hosted.html has no <script> to put the wasm's preload before")?;
+    let path = root.join("www/widget/hosted.html");
+    std::fs::write(&path, page).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// `template` with a `<link rel=preload>` of `/widget/{wasm}` before its first `<script`.
+/// `as="fetch"` with `crossorigin` matches the request wasm-bindgen's loader makes
+/// (`fetch(url)`: CORS mode, same-origin credentials), so the browser reuses the preload.
+fn with_wasm_preload(template: &str, wasm: &str) -> Option<String> {
+    let at = template.find("<script")?;
+    let (head, tail) = template.split_at(at);
+    Some(format!(
+        "{head}<link rel=\"preload\" href=\"/widget/{wasm}\" as=\"fetch\" \
+         type=\"application/wasm\" crossorigin>\n  {tail}"
+    ))
 }
 
 /// `cargo xtask build [widget]`: the release widget (and the edge, unless `widget`).
@@ -374,4 +400,25 @@ fn sizes(path: &Path) -> Result<(usize, usize)> {
     gz.write_all(&bytes).map_err(|e| e.to_string())?;
     let compressed = gz.finish().map_err(|e| e.to_string())?;
     Ok((bytes.len(), compressed.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hosted_page_preloads_the_wasm_before_its_scripts() {
+        let template = "<head>\n  <title>t</title>\n  <script type=\"module\" src=\"/widget/vale.js\"></script>\n</head>";
+        let page = with_wasm_preload(template, "vale.0123456789abcdef.wasm").unwrap();
+        let link = page.find("<link rel=\"preload\" href=\"/widget/vale.0123456789abcdef.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin>").unwrap();
+        assert!(link < page.find("<script").unwrap());
+        assert!(
+            page.ends_with("<script type=\"module\" src=\"/widget/vale.js\"></script>\n</head>")
+        );
+    }
+
+    #[test]
+    fn a_template_without_a_script_is_refused() {
+        assert_eq!(with_wasm_preload("<head></head>", "vale.x.wasm"), None);
+    }
 }
