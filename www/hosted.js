@@ -11,12 +11,22 @@ voucher.setAttribute('voucher', id);
 voucher.setAttribute('client-secret', clientSecret);
 document.getElementById('slot').append(voucher);
 
-/** The files this visit used that sw.js serves offline, put in its cache by the page. */
+/**
+ * The files this visit used that sw.js serves offline, put in its cache by the page. Each
+ * is fetched past the HTTP cache (`reload`): a revalidation could answer `304`, which is
+ * no copy to keep (and made `cache.addAll` drop the whole batch), and each is kept on its
+ * own, so one failure loses only itself.
+ */
 async function keepForOffline() {
   const cache = await caches.open('vale-hosted-1');
-  const page = await fetch(location.href, { cache: 'no-cache' });
-  if (page.ok) await cache.put('/v/', page);
-  await cache.addAll(['/hosted.js', '/widget/vale.js', '/favicon.svg', wasmUrl().pathname]);
+  const keep = async (url, key = url) => {
+    const response = await fetch(url, { cache: 'reload' });
+    if (response.ok) await cache.put(key, response);
+  };
+  await Promise.all([
+    keep(location.href, '/v/'),
+    ...['/hosted.js', '/widget/vale.js', '/favicon.svg', wasmUrl().pathname].map((url) => keep(url)),
+  ]);
 }
 
 if ('serviceWorker' in navigator && 'caches' in window) {

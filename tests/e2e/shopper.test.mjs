@@ -137,9 +137,10 @@ test('after one visit the voucher opens with no network, marked offline with its
     // (regression: the page once looked for the wasm in the resource timing buffer, whose
     // entry could come after vale:ready on a loaded machine, and kept no wasm at all).
     await page.waitForFunction(async () => {
-      const kept = await (await caches.open('vale-hosted-1')).keys();
+      const kept = (await (await caches.open('vale-hosted-1')).keys()).map((r) => new URL(r.url).pathname);
       return navigator.serviceWorker.controller !== null
-        && kept.some((r) => /\/widget\/vale\.[0-9a-f]{16}\.wasm$/.test(r.url)) && kept.length >= 5;
+        && ['/v/', '/hosted.js', '/widget/vale.js', '/favicon.svg'].every((p) => kept.includes(p))
+        && kept.some((p) => /^\/widget\/vale\.[0-9a-f]{16}\.wasm$/.test(p));
     }, null, { timeout: 20_000 });
     // And the widget kept its copy of the voucher on the device.
     await page.waitForFunction((id) => Object.keys(localStorage)
