@@ -510,7 +510,10 @@ async fn a_voucher_in_review_says_so_with_no_code_then_shows_the_code_once_appro
         page.text(".outcome.waiting .title"),
         "Tu pedido está en revisión"
     );
-    assert!(page.text(".outcome.waiting").contains("No pagues nada todavía."));
+    assert!(
+        page.text(".outcome.waiting")
+            .contains("No pagues nada todavía.")
+    );
     assert!(page.find_all(".barcode").is_empty(), "no code to pay yet");
     assert!(page.find_all(".code").is_empty(), "no code to pay yet");
     assert_eq!(page.text("[role=status]"), "Tu pedido está en revisión.");
