@@ -74,7 +74,20 @@ export function applyReports(persist) {
   }
 }
 
-export async function startEdge({
+export async function startEdge(options = {}) {
+  const pinned = options.port !== undefined || Boolean(process.env.VALE_EDGE_PORT);
+  try {
+    return await startOnce(options);
+  } catch (error) {
+    // The port looked free and was taken before wrangler bound it (the previous file's
+    // workerd still letting go of 8787, or another run): once more, on a port the OS
+    // says is free. A port the caller pinned stays an error.
+    if (pinned || !String(error?.message).includes('Address already in use')) throw error;
+    return startOnce({ ...options, port: await freePort() });
+  }
+}
+
+async function startOnce({
   port = process.env.VALE_EDGE_PORT ? Number(process.env.VALE_EDGE_PORT) : undefined,
   timeoutMs = 60_000,
   vars = {},
