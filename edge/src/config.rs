@@ -16,7 +16,8 @@
 //!   "refund_window_days": 15, "refund_approval_above": {"COP": 100000000},
 //!   "unexpected_payments": "keep", "settlement_grace_days": 3,
 //!   "risk_rules": [{"signal": "ip", "metric": "created", "window": "1h",
-//!                   "comparison": "gt", "threshold": 3, "action": "review"}]}]
+//!                   "comparison": "gt", "threshold": 3, "action": "review"}],
+//!   "live_rate_limit_per_second": 100}]
 //! ```
 //!
 //! A configuration that could break a create is refused at load, naming the merchant and
@@ -157,7 +158,18 @@ pub struct Merchant {
     /// it (`settlement_grace_days`, default 3).
     pub settlement_grace: Duration,
     risk_rules: Vec<vale_shared::risk::Rule>,
+    /// Requests per second each live key may make (`live_rate_limit_per_second`, one of
+    /// [`LIVE_RATE_LIMITS`], default 100). Test keys always have 200.
+    pub live_rate_limit: u32,
 }
+
+/// The live rate limits a merchant may choose, per key and second. Each is a Workers Rate
+/// Limiting binding (`RATE_LIMIT_LIVE_<n>` in `wrangler.toml`): a binding's limit is fixed
+/// when the Worker is deployed, so configuration picks one of these rather than any number.
+pub const LIVE_RATE_LIMITS: [u32; 5] = [50, 100, 200, 500, 1000];
+
+/// A live key's requests per second unless configured: the contract's 100.
+pub const DEFAULT_LIVE_RATE_LIMIT: u32 = 100;
 
 /// How long after a payment a refund may be opened, unless configured: 15 days.
 pub const DEFAULT_REFUND_WINDOW_DAYS: u32 = 15;
@@ -256,6 +268,8 @@ struct RawMerchant {
     settlement_grace_days: Option<u32>,
     #[serde(default)]
     risk_rules: Option<serde_json::Value>,
+    #[serde(default)]
+    live_rate_limit_per_second: Option<u32>,
 }
 
 /// Every configured merchant and key.
@@ -445,6 +459,14 @@ impl Config {
                 Some(json) => vale_shared::risk::parse_rules(json)
                     .map_err(|e| bad(&format!("risk_rules: {e}")))?,
             };
+            let live_rate_limit = m
+                .live_rate_limit_per_second
+                .unwrap_or(DEFAULT_LIVE_RATE_LIMIT);
+            if !LIVE_RATE_LIMITS.contains(&live_rate_limit) {
+                return Err(bad(&format!(
+                    "live_rate_limit_per_second must be one of {LIVE_RATE_LIMITS:?}"
+                )));
+            }
             merchants.push(Merchant {
                 id,
                 name: m.name,
@@ -459,6 +481,7 @@ impl Config {
                 refund_unexpected,
                 settlement_grace: Duration::days(i64::from(grace_days)),
                 risk_rules,
+                live_rate_limit,
             });
         }
         Ok(Config {
@@ -669,6 +692,31 @@ mod tests {
             r#""pagoefectivo_secret":"pe_local_secret","pagoefectivo_api":{"base_url":"https://a.example","id_service":"1","access_key":"ak"}"#,
         );
         assert!(parse(&in_test).unwrap_err().contains("test mode"));
+    }
+
+    #[test]
+    fn live_rate_limit_defaults_to_100_and_only_a_bound_tier_is_taken() {
+        let config = parse(&local()).unwrap();
+        assert_eq!(config.merchants[0].live_rate_limit, 100);
+        let with = |n: &str| {
+            local().replace(
+                r#""efecty_gln""#,
+                &format!(r#""live_rate_limit_per_second":{n},"efecty_gln""#),
+            )
+        };
+        for tier in LIVE_RATE_LIMITS {
+            let config = parse(&with(&tier.to_string())).unwrap();
+            assert_eq!(config.merchants[0].live_rate_limit, tier);
+        }
+        for refused in ["0", "99", "5000"] {
+            assert_eq!(
+                parse(&with(refused)).map(|_| ()).unwrap_err(),
+                "MERCHANTS[0]: live_rate_limit_per_second must be one of [50, 100, 200, 500, 1000]",
+                "{refused}"
+            );
+        }
+        assert!(parse(&with("-1")).is_err());
+        assert!(parse(&with("\"100\"")).is_err());
     }
 
     #[test]

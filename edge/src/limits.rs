@@ -4,8 +4,9 @@
 //!
 //! - a merchant's key (`sk_…`, `rk_…`, recognised): per key (its SHA-256), test keys in
 //!   `RATE_LIMIT_TEST_KEY` (2,000 per 10 s: 200 requests/s, the contract's floor for test
-//!   keys and local development), live keys in `RATE_LIMIT_LIVE_KEY` (1,000 per 10 s: the
-//!   contract's default of 100/s);
+//!   keys and local development), live keys in the binding of their merchant's
+//!   `live_rate_limit_per_second`: `RATE_LIMIT_LIVE_<n>` (10 × n per 10 s; n one of
+//!   [`config::LIVE_RATE_LIMITS`], default the contract's 100/s);
 //! - anything else (the networks' notifications, hosted pages, client secrets, the
 //!   OpenAPI document, unknown keys): per connecting address (`CF-Connecting-IP`) in
 //!   `RATE_LIMIT_IP` (1,000 per 10 s).
@@ -25,19 +26,34 @@ pub const RETRY_AFTER_SECONDS: u32 = 10;
 /// Which limiter counts a request, and under which key.
 #[derive(Debug, PartialEq, Eq)]
 enum Bucket {
-    Key { mode: Mode, hash: String },
+    /// A configured key; `per_second` is its merchant's live limit (unused in test mode).
+    Key {
+        mode: Mode,
+        per_second: u32,
+        hash: String,
+    },
     Address(String),
 }
 
 impl Bucket {
+    /// The binding that counts this bucket. A live limit no binding has (configuration
+    /// refuses those) falls back to the default's.
     const fn binding(&self) -> &'static str {
         match self {
             Bucket::Key {
                 mode: Mode::Test, ..
             } => "RATE_LIMIT_TEST_KEY",
             Bucket::Key {
-                mode: Mode::Live, ..
-            } => "RATE_LIMIT_LIVE_KEY",
+                mode: Mode::Live,
+                per_second,
+                ..
+            } => match per_second {
+                50 => "RATE_LIMIT_LIVE_50",
+                200 => "RATE_LIMIT_LIVE_200",
+                500 => "RATE_LIMIT_LIVE_500",
+                1000 => "RATE_LIMIT_LIVE_1000",
+                _ => "RATE_LIMIT_LIVE_100",
+            },
             Bucket::Address(_) => "RATE_LIMIT_IP",
         }
     }
@@ -58,9 +74,10 @@ fn bucket(req: &Request, env: &Env) -> Bucket {
         .and_then(|token| {
             let hash = hex::encode(Sha256::digest(token.as_bytes()));
             let config = config::load(env).ok()?;
-            let (_, key) = config.key(&hash)?;
+            let (merchant, key) = config.key(&hash)?;
             Some(Bucket::Key {
                 mode: key.mode,
+                per_second: merchant.live_rate_limit,
                 hash,
             })
         });
@@ -100,5 +117,67 @@ pub async fn check(req: &Request, env: &Env) -> ApiResult<()> {
             worker::console_error!("rate limiter {binding} unavailable ({e}); request let through");
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `[[ratelimits]]` of `wrangler.toml`: (name, limit, period).
+    fn declared() -> Vec<(String, u32, u32)> {
+        let toml = include_str!("../wrangler.toml");
+        toml.split("[[ratelimits]]")
+            .skip(1)
+            .map(|block| {
+                let field = |name: &str| {
+                    let at = block.find(name).expect(name) + name.len();
+                    block[at..]
+                        .trim_start_matches([' ', '=', '"'])
+                        .split(['"', ',', ' ', '\n', '}'])
+                        .next()
+                        .unwrap()
+                        .to_owned()
+                };
+                (
+                    field("name"),
+                    field("limit").parse().unwrap(),
+                    field("period").parse().unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    fn live(per_second: u32) -> Bucket {
+        Bucket::Key {
+            mode: Mode::Live,
+            per_second,
+            hash: String::new(),
+        }
+    }
+
+    #[test]
+    fn every_live_tier_has_a_binding_declared_at_ten_times_its_rate_per_10_s() {
+        let declared = declared();
+        for tier in config::LIVE_RATE_LIMITS {
+            let binding = live(tier).binding();
+            assert_eq!(binding, format!("RATE_LIMIT_LIVE_{tier}"));
+            assert!(
+                declared.contains(&(binding.to_owned(), tier * 10, RETRY_AFTER_SECONDS)),
+                "{binding} in wrangler.toml: {declared:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn test_keys_allow_200_per_second_whatever_the_live_tier() {
+        let test = Bucket::Key {
+            mode: Mode::Test,
+            per_second: 50,
+            hash: String::new(),
+        };
+        assert_eq!(test.binding(), "RATE_LIMIT_TEST_KEY");
+        assert!(declared().contains(&("RATE_LIMIT_TEST_KEY".to_owned(), 2000, 10)));
+        assert_eq!(live(7).binding(), "RATE_LIMIT_LIVE_100");
     }
 }

@@ -18,18 +18,21 @@ const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const OTHER = 'sk_test_risky';
 const OTHER_LIVE = 'sk_live_risky';
+const LOCAL_LIVE = 'sk_live_local_default_limit';
 // mer_local as in local development (no risk_rules: the documented defaults), and a store
 // that blocks the 41st voucher of one device in an hour.
 const MERCHANTS = JSON.stringify([{
   id: 'mer_local', name: 'Tienda Local',
   keys: [{ sha256: sha256('sk_test_local'), mode: 'test', role: 'secret' },
-    { sha256: sha256('rk_test_local'), mode: 'test', role: 'restricted' }],
+    { sha256: sha256('rk_test_local'), mode: 'test', role: 'restricted' },
+    { sha256: sha256(LOCAL_LIVE), mode: 'live', role: 'secret' }],
   test: { pagoefectivo_secret: PE_SECRET, efecty_secret: EFECTY_SECRET },
 }, {
   id: 'mer_000000000000000000000012', name: 'Tienda Vigilada',
   keys: [{ sha256: sha256(OTHER), mode: 'test', role: 'secret' },
     { sha256: sha256(OTHER_LIVE), mode: 'live', role: 'secret' }],
   risk_rules: [{ signal: 'device', metric: 'created', window: '1h', comparison: 'gt', threshold: 40, action: 'block' }],
+  live_rate_limit_per_second: 50,
 }]);
 
 let edge;
@@ -219,6 +222,60 @@ describe('risk rules on create', () => {
     assert.deepEqual(types, ['review.closed', 'review.opened']);
   });
 
+  test('an open review is voided when a secret key cancels its voucher, or it expires', async () => {
+    /** The review as GET /v1/reviews/{id} lists it once the index caught up with `status`. */
+    const listed = async (id, status) => {
+      let r;
+      for (let i = 0; i < 50; i += 1) {
+        r = await restricted.get(`/v1/reviews/${id}`);
+        if (r.json.status === status) return r.json;
+        await sleep(100);
+      }
+      assert.fail(`review ${id}: ${r.text}`);
+    };
+    const opened = async () => {
+      const r = await merchant.post('/v1/vouchers', efectyOrder({ risk: { ip_country: 'PE' } }));
+      assert.equal(r.json.review.status, 'open', r.text);
+      await listed(r.json.review.id, 'open');
+      return r.json;
+    };
+
+    const cancelled = await opened();
+    const answer = await merchant.post(`/v1/vouchers/${cancelled.id}/cancel`);
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal(answer.json.review.status, 'voided');
+    // Reviews keep whole seconds.
+    const second = (iso) => Math.floor(Date.parse(iso) / 1000);
+    const review = await listed(cancelled.review.id, 'voided');
+    assert.equal(second(review.closed_at), second(answer.json.cancelled_at));
+    assert.equal((await restricted.post(`/v1/reviews/${cancelled.review.id}/approve`)).json.error.code, 'review_closed');
+    assert.equal((await restricted.post(`/v1/reviews/${cancelled.review.id}/reject`)).json.error.code, 'review_closed');
+    const open = (await restricted.get('/v1/reviews?status=open&limit=100')).json.data.map((r) => r.id);
+    assert.ok(!open.includes(cancelled.review.id), 'no longer listed as open');
+
+    // Past its deadline and its confirmation window (Efecty: 12 h) by the sandbox clock.
+    const expired = await opened();
+    const moved = await merchant.post(`/v1/sandbox/vouchers/${expired.id}/advance`, { seconds: 5 * 24 * 3600 });
+    assert.equal(moved.status, 200, moved.text);
+    let now = moved.json;
+    for (let i = 0; i < 50 && now.status !== 'expired'; i += 1) {
+      await sleep(100);
+      now = (await merchant.get(`/v1/vouchers/${expired.id}`)).json;
+    }
+    assert.equal(now.status, 'expired');
+    assert.equal(now.review.status, 'voided');
+    assert.equal(second((await listed(expired.review.id, 'voided')).closed_at), second(now.expired_at));
+
+    // Each closing reached the merchant's events once.
+    let closed = [];
+    for (let i = 0; i < 50 && closed.length < 2; i += 1) {
+      const events = (await merchant.get('/v1/events?type=review.closed&limit=100')).json.data;
+      closed = events.filter((e) => [cancelled.review.id, expired.review.id].includes(e.data.id));
+      if (closed.length < 2) await sleep(100);
+    }
+    assert.deepEqual(closed.map((e) => e.data.status), ['voided', 'voided']);
+  });
+
   test('ip: the 3rd voucher of one IP in an hour passes, the 4th waits for review', async () => {
     const risk = { ip_address: `198.51.100.${process.pid % 250}` };
     for (let i = 0; i < 3; i += 1) {
@@ -265,6 +322,31 @@ describe('risk rules on create', () => {
     assert.equal((await merchant.post('/v1/reviews')).status, 405);
     assert.equal((await restricted.post('/v1/reviews/rev_nope/approve')).status, 404);
     assert.equal((await restricted.post('/v1/reviews/nope/reject')).status, 404);
+  });
+
+  test("a live key follows its merchant's live_rate_limit_per_second; the default 100/s is not met at 600", async () => {
+    // Tienda Vigilada chose 50/s: 500 per 10 s window per live key.
+    const chosen = api(edge.base, OTHER_LIVE);
+    let sent = 0;
+    let limited = null;
+    const seen = new Set();
+    for (; sent < 3_000 && !limited; sent += 100) {
+      const batch = await Promise.all([...Array(100)].map(() => chosen.get('/v1/reviews?limit=1')));
+      for (const r of batch) seen.add(r.status);
+      limited = batch.find((r) => r.status === 429) ?? null;
+    }
+    assert.ok(limited, `no 429 after ${sent} (statuses ${[...seen]})`);
+    // At most two windows' worth (a burst may straddle a window's end) before the first 429.
+    assert.ok(sent <= 1_100, `first 429 only after ${sent}`);
+    assert.deepEqual([...seen].sort(), [200, 429]);
+    assert.equal(limited.headers.get('retry-after'), '10');
+    // The default (100/s: 1,000 per window): 600 never meet it, whichever windows they fall in.
+    const local = api(edge.base, LOCAL_LIVE);
+    const statuses = new Set();
+    for (let n = 0; n < 600; n += 100) {
+      for (const r of await Promise.all([...Array(100)].map(() => local.get('/v1/reviews?limit=1')))) statuses.add(r.status);
+    }
+    assert.deepEqual([...statuses], [200]);
   });
 
   // Last: it spends this address's budget for the window.

@@ -11,7 +11,8 @@ use crate::error::ApiResult;
 use crate::ledger::{self, Done, LedgerClient};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use vale_shared::voucher::NewVoucher;
+use vale_shared::VoucherStatus;
+use vale_shared::voucher::{Life, NewVoucher};
 use vale_shared::{Currency, MerchantId, Network, VoucherId};
 use worker::Env;
 
@@ -27,14 +28,18 @@ pub enum ReviewStatus {
     Rejected,
     /// The create was refused (`402 risk_blocked`); no voucher exists.
     Blocked,
+    /// The voucher stopped being pending before anyone decided (a secret key cancelled
+    /// it, it expired, or a payment arrived anyway): there is nothing left to decide.
+    Voided,
 }
 
 impl ReviewStatus {
-    const ALL: [ReviewStatus; 4] = [
+    const ALL: [ReviewStatus; 5] = [
         ReviewStatus::Open,
         ReviewStatus::Approved,
         ReviewStatus::Rejected,
         ReviewStatus::Blocked,
+        ReviewStatus::Voided,
     ];
 
     /// The wire name.
@@ -44,6 +49,7 @@ impl ReviewStatus {
             ReviewStatus::Approved => "approved",
             ReviewStatus::Rejected => "rejected",
             ReviewStatus::Blocked => "blocked",
+            ReviewStatus::Voided => "voided",
         }
     }
 
@@ -71,6 +77,23 @@ impl VoucherReview {
     /// Whether the voucher may show its payment code: only once approved.
     pub fn shows_code(&self) -> bool {
         self.status == ReviewStatus::Approved
+    }
+
+    /// Closes an open review as `voided` when its voucher has left `pending` by another
+    /// way than the review's own reject (`life` is the voucher after the move), at the
+    /// time of that move. Whether it changed: the caller then saves it and writes
+    /// `review.closed`.
+    pub fn void_if_ended(&mut self, life: &Life) -> bool {
+        if self.status != ReviewStatus::Open || life.status == VoucherStatus::Pending {
+            return false;
+        }
+        self.status = ReviewStatus::Voided;
+        self.closed_at = [life.cancelled_at, life.expired_at, life.paid_at]
+            .into_iter()
+            .flatten()
+            .max()
+            .map(OffsetDateTime::unix_timestamp);
+        true
     }
 }
 
@@ -209,4 +232,74 @@ pub async fn record_block(
         })
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn open() -> VoucherReview {
+        VoucherReview {
+            id: "rev_1".to_owned(),
+            reason: "ip_created_1h".to_owned(),
+            status: ReviewStatus::Open,
+            closed_at: None,
+        }
+    }
+
+    fn life(status: VoucherStatus) -> Life {
+        let at = datetime!(2026-12-05 10:00 UTC);
+        Life {
+            status,
+            expires_at: at,
+            window: time::Duration::hours(1),
+            paid_at: (status == VoucherStatus::Paid).then_some(at),
+            expired_at: (status == VoucherStatus::Expired).then_some(at),
+            cancelled_at: (status == VoucherStatus::Cancelled).then_some(at),
+        }
+    }
+
+    #[test]
+    fn an_open_review_is_voided_when_its_voucher_leaves_pending_at_that_time() {
+        for status in [
+            VoucherStatus::Cancelled,
+            VoucherStatus::Expired,
+            VoucherStatus::Paid,
+        ] {
+            let mut review = open();
+            assert!(review.void_if_ended(&life(status)), "{status:?}");
+            assert_eq!(review.status, ReviewStatus::Voided);
+            assert_eq!(
+                review.closed_at,
+                Some(datetime!(2026-12-05 10:00 UTC).unix_timestamp())
+            );
+            assert!(!review.shows_code());
+        }
+    }
+
+    #[test]
+    fn a_pending_voucher_or_a_closed_review_is_left_as_it_is() {
+        let mut review = open();
+        assert!(!review.void_if_ended(&life(VoucherStatus::Pending)));
+        assert_eq!(review, open());
+        for status in [ReviewStatus::Approved, ReviewStatus::Rejected] {
+            let mut closed = VoucherReview {
+                status,
+                closed_at: Some(1),
+                ..open()
+            };
+            let before = closed.clone();
+            assert!(!closed.void_if_ended(&life(VoucherStatus::Cancelled)));
+            assert_eq!(closed, before);
+        }
+    }
+
+    #[test]
+    fn every_status_parses_from_its_wire_name() {
+        for status in ReviewStatus::ALL {
+            assert_eq!(ReviewStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(ReviewStatus::parse("closed"), None);
+    }
 }

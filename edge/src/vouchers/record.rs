@@ -321,6 +321,14 @@ impl Stored {
         if let Some(kind) = EventType::of_move(before, life.status) {
             self.emit(sql, kind, &self.version.to_string(), server_key, now_ms)?;
         }
+        // An open review has nothing left to decide once the voucher left pending.
+        if let Some(review) = self.issued.review.as_mut()
+            && review.void_if_ended(&life)
+        {
+            self.save_issued(sql)?;
+            let data = serde_json::to_string(&self.review())?;
+            self.emit_data(sql, EventType::ReviewClosed, "review", &data, now_ms)?;
+        }
         Ok(())
     }
 
