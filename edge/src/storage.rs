@@ -114,13 +114,20 @@ pub fn has_table(sql: &SqlStorage, name: &str) -> ApiResult<bool> {
     Ok(!found.is_empty())
 }
 
-/// Brings an object's schema to the newest version: `steps[i]` takes it from version `i`
-/// to `i + 1`, each in its own transaction with the version bump.
+/// Brings an object's schema to the newest version in one transaction.
 pub fn migrate(
     storage: &Storage,
     sql: &SqlStorage,
     steps: &'static [&'static str],
 ) -> ApiResult<()> {
+    atomically(storage, sql, move |sql| migrate_within(sql, steps))
+}
+
+/// Brings an object's schema to the newest version inside the caller's transaction:
+/// `steps[i]` takes it from version `i` to `i + 1`, and every pending step runs with the
+/// version bump as one script (a new object's whole schema is one statement batch, so
+/// its first write can be the same commit as its schema).
+pub fn migrate_within(sql: &SqlStorage, steps: &'static [&'static str]) -> ApiResult<()> {
     #[derive(serde::Deserialize)]
     struct Version {
         version: i64,
@@ -137,24 +144,19 @@ pub fn migrate(
     if current > newest {
         return Err(ApiError::internal("storage is newer than this code"));
     }
-    for (from, step) in steps
-        .iter()
-        .enumerate()
-        .skip(usize::try_from(current).unwrap_or(0))
-    {
-        let to = i64::try_from(from).unwrap_or(i64::MAX) + 1;
-        // The step and the version it reaches, as one script in one transaction.
-        let step = step.trim().trim_end_matches(';');
-        let script = format!(
-            "{step};
-             CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
-             DELETE FROM schema_version;
-             INSERT INTO schema_version (version) VALUES ({to});"
-        );
-        atomically(storage, sql, move |sql| {
-            sql.exec(&script, None)?;
-            Ok(())
-        })?;
+    if current == newest {
+        return Ok(());
     }
+    let mut script = String::new();
+    for step in steps.iter().skip(usize::try_from(current).unwrap_or(0)) {
+        script.push_str(step.trim().trim_end_matches(';'));
+        script.push_str(";\n");
+    }
+    script.push_str(&format!(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+         DELETE FROM schema_version;
+         INSERT INTO schema_version (version) VALUES ({newest});"
+    ));
+    sql.exec(&script, None)?;
     Ok(())
 }

@@ -127,6 +127,10 @@ async function startOnce({
         PATH: `${nodeBin}:${process.env.PATH}`,
         WRANGLER_SEND_METRICS: 'false',
         CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+        // wrangler's local trace store (its dev-only "observability" explorer) writes every
+        // request's spans to a SQLite file, three of the eleven disk syncs of one
+        // create here, and nothing the deployed edge does. Tests and benchmarks run without it.
+        X_LOCAL_OBSERVABILITY: 'false',
         NO_COLOR: '1',
         CI: '1',
       },

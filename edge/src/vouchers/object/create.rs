@@ -292,15 +292,14 @@ impl VoucherObject {
             None => None,
         };
         let now_ms = crate::clock::millis(real);
-        // The schema, the voucher and its first answer: one write, after the only await.
-        storage::migrate(&self.storage(), &self.sql, MIGRATIONS)?;
-        self.ready.set(true);
+        // The schema, the voucher and its first answer: one transaction, after the last await.
         let (row, answer, hash) = (
             stored.clone(),
             response.clone(),
             request.request_hash.clone(),
         );
         storage::atomically(&self.storage(), &self.sql, move |sql| {
+            storage::migrate_within(sql, MIGRATIONS)?;
             row.insert(sql)?;
             if let Some(opened) = &opened {
                 row.emit_data(sql, EventType::ReviewOpened, "review", opened, now_ms)?;
@@ -311,6 +310,7 @@ impl VoucherObject {
             )?;
             Ok(())
         })?;
+        self.ready.set(true);
         self.after_write(&stored).await?;
         Ok(Created {
             replayed: false,

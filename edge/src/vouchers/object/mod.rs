@@ -52,6 +52,8 @@ pub struct VoucherObject {
     env: Env,
     sql: SqlStorage,
     ready: Cell<bool>,
+    /// The schema was looked for and is not there (a new object, or one purged).
+    absent: Cell<bool>,
     /// The request hash of a create running in this object right now.
     running: RefCell<Option<String>>,
     /// Whether a deadline move is asking the network right now (one at a time, so the
@@ -82,6 +84,7 @@ impl DurableObject for VoucherObject {
             env,
             sql,
             ready: Cell::new(false),
+            absent: Cell::new(false),
             running: RefCell::new(None),
             updating: Cell::new(false),
         }
@@ -129,9 +132,19 @@ impl VoucherObject {
     /// Whether this object holds a voucher (reads only: probing unknown ids leaves no
     /// storage behind), with its schema brought up to date.
     fn has_schema(&self) -> ApiResult<bool> {
-        if !self.ready.get() && storage::has_table(&self.sql, "voucher")? {
+        if self.ready.get() {
+            return Ok(true);
+        }
+        // Only this instance writes this object's storage, and it sets `ready` when it
+        // creates the schema: once seen absent, absent it stays until then.
+        if self.absent.get() {
+            return Ok(false);
+        }
+        if storage::has_table(&self.sql, "voucher")? {
             storage::migrate(&self.storage(), &self.sql, MIGRATIONS)?;
             self.ready.set(true);
+        } else {
+            self.absent.set(true);
         }
         Ok(self.ready.get())
     }
