@@ -12,12 +12,15 @@ const PAGE = '/v/';
 self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
 
-/** The network's answer, kept when good; the kept one when the network fails. */
-async function networkFirst(request, key) {
+/**
+ * The network's answer, kept when good (unless `keep` is false); the kept one when the
+ * network fails.
+ */
+async function networkFirst(request, key, keep = true) {
   const cache = await caches.open(CACHE);
   try {
     const response = await fetch(request);
-    if (response.ok) await cache.put(key, response.clone());
+    if (keep && response.ok) await cache.put(key, response.clone());
     return response;
   } catch (error) {
     const kept = await cache.match(key);
@@ -42,7 +45,9 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET' || url.origin !== self.location.origin) return;
   if (url.pathname.startsWith('/v1/')) return;
   if (request.mode === 'navigate' && url.pathname.startsWith('/v/')) {
-    event.respondWith(networkFirst(request, PAGE));
+    // The page as sent has this voucher drawn in it: the copy kept for every voucher is
+    // the shell hosted.js puts (no voucher in it), never this one.
+    event.respondWith(networkFirst(request, PAGE, false));
   } else if (/^\/widget\/vale\.[0-9a-f]{16}\.wasm$/.test(url.pathname)) {
     event.respondWith(cacheFirst(request));
   } else if (['/widget/vale.js', '/hosted.js', '/favicon.svg'].includes(url.pathname)) {

@@ -12,8 +12,9 @@
 // issue measured with: a fresh context with the cache off, 150 ms round trip, 1.6 Mbit/s
 // down and 750 kbit/s up (Network.emulateNetworkConditions), the CPU 4× slower
 // (Emulation.setCPUThrottlingRate), a 360 px phone viewport. "Visible" is the first
-// animation frame (from navigation start) in which the barcode's <svg> is in the page,
-// in the document or in the widget's shadow root.
+// animation frame (from navigation start) in which a barcode's <svg> is in the page: the
+// hosted page's first paint (the voucher the edge drew into the HTML, `.vale-first`), or
+// the widget's own in its shadow root. When the widget itself had drawn is printed too.
 //
 // A benchmark, not a test: the budgets are printed, not enforced. The exit code is
 // non-zero only when it could not measure.
@@ -62,16 +63,18 @@ function sizes() {
 
 /** Marks the first frame in which a barcode is on the page (document or shadow root). */
 function markVisible() {
-  const seen = () => document.querySelector('.barcode-scroll svg')
-    ?? document.querySelector('vale-voucher')?.shadowRoot?.querySelector('.barcode-scroll svg');
+  const widget = () => document.querySelector('vale-voucher')?.shadowRoot?.querySelector('.barcode-scroll svg');
+  const seen = () => document.querySelector('.barcode-scroll svg, .vale-first svg') ?? widget();
   const check = () => {
-    if (seen()) window.valeVisibleAt = performance.now();
-    else requestAnimationFrame(check);
+    window.valeVisibleAt ??= seen() ? performance.now() : undefined;
+    window.valeWidgetAt ??= widget() ? performance.now() : undefined;
+    if (window.valeVisibleAt === undefined || window.valeWidgetAt === undefined) requestAnimationFrame(check);
   };
   requestAnimationFrame(check);
 }
 
-async function timeOnce(browser, url) {
+/** When a barcode showed, and (`widgetToo`) when the widget had drawn its own. */
+async function timeOnce(browser, url, widgetToo = false) {
   const context = await browser.newContext(PHONE);
   try {
     const page = await context.newPage();
@@ -82,8 +85,10 @@ async function timeOnce(browser, url) {
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: CPU_SLOWDOWN });
     await page.addInitScript(markVisible);
     await page.goto(url, { waitUntil: 'commit' });
-    const at = await page.waitForFunction(() => window.valeVisibleAt, null, { timeout: 60_000 });
-    return at.jsonValue();
+    const visible = await (await page.waitForFunction(() => window.valeVisibleAt, null, { timeout: 60_000 })).jsonValue();
+    if (!widgetToo) return { visible };
+    const widget = await (await page.waitForFunction(() => window.valeWidgetAt, null, { timeout: 60_000 })).jsonValue();
+    return { visible, widget };
   } finally {
     await context.close();
   }
@@ -132,13 +137,16 @@ try {
   const staticHtml = `${head}</head>\n<body><main>${drawn}</main></body></html>\n`;
   staticServer = await serve(staticHtml);
 
-  const times = { static: [], widget: [] };
+  const times = { static: [], widget: [], widget_drawn: [] };
   for (let i = 0; i < RUNS; i += 1) {
-    times.static.push(await timeOnce(browser, staticServer.base));
-    times.widget.push(await timeOnce(browser, hosted));
+    times.static.push((await timeOnce(browser, staticServer.base)).visible);
+    const hostedRun = await timeOnce(browser, hosted, true);
+    times.widget.push(hostedRun.visible);
+    times.widget_drawn.push(hostedRun.widget);
   }
   const staticMs = median(times.static);
   const widgetMs = median(times.widget);
+  const drawnMs = median(times.widget_drawn);
   const gzipTotal = files.reduce((n, f) => n + f.gzip, 0);
   const rawTotal = files.reduce((n, f) => n + f.raw, 0);
   const staticGzip = gzipped(Buffer.from(staticHtml));
@@ -154,16 +162,18 @@ try {
   console.log(`voucher visible, median of ${RUNS} (150 ms RTT, 1.6 Mbit/s, CPU 4x slower, cache off, 360 px)`);
   const list = (xs) => xs.map((x) => x.toFixed(0)).join(', ');
   console.log(`  static HTML+SVG   ${staticMs.toFixed(0).padStart(6)} ms   (${list(times.static)})`);
-  console.log(`  widget            ${widgetMs.toFixed(0).padStart(6)} ms   (${list(times.widget)})`);
-  console.log(`  widget / static   ${(widgetMs / staticMs).toFixed(2).padStart(6)}      (target ≤ ${TARGETS.widget_over_static})`);
+  console.log(`  hosted page       ${widgetMs.toFixed(0).padStart(6)} ms   (${list(times.widget)})`);
+  console.log(`  hosted / static   ${(widgetMs / staticMs).toFixed(2).padStart(6)}      (target ≤ ${TARGETS.widget_over_static})`);
+  console.log(`  (the widget's own view drawn over it: ${drawnMs.toFixed(0)} ms, ${(drawnMs / staticMs).toFixed(2)}× static; ${list(times.widget_drawn)})`);
 
   if (OUT) {
     mkdirSync(dirname(resolve(OUT)), { recursive: true });
     writeFileSync(OUT, `${JSON.stringify({
       files, gzip_total: gzipTotal, zlib9_total: zlibTotal, raw_total: rawTotal, static_page_gzip: staticGzip,
       runs: RUNS, profile: { ...PROFILE, cpu_slowdown: CPU_SLOWDOWN },
-      visible_ms: { static: times.static, widget: times.widget },
-      median_ms: { static: staticMs, widget: widgetMs }, ratio: widgetMs / staticMs, targets: TARGETS,
+      visible_ms: { static: times.static, widget: times.widget, widget_drawn: times.widget_drawn },
+      median_ms: { static: staticMs, widget: widgetMs, widget_drawn: drawnMs }, ratio: widgetMs / staticMs,
+      targets: TARGETS,
     }, null, 2)}\n`);
   }
 } catch (error) {

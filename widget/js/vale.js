@@ -147,6 +147,11 @@ class ValeVoucher extends Mountable {
   start() {
     const generation = ++this.generation;
     const shadow = this.shadowRoot ?? this.attachShadow({ mode: "open" });
+    // Until the widget draws, the element's own children (the hosted page's first paint)
+    // show through a slot: a shadow root with nothing in it would hide them.
+    const waiting =
+      shadow.querySelector(":scope > slot") ??
+      (shadow.firstChild ? null : shadow.appendChild(document.createElement("slot")));
     const voucher = this.getAttribute("voucher") ?? "";
     const secret = this.getAttribute("client-secret") ?? "";
     const apiBase = this.getAttribute("api-base") ?? DEFAULT_API_BASE;
@@ -155,6 +160,8 @@ class ValeVoucher extends Mountable {
       () => {
         if (generation !== this.generation || !this.isConnected) return;
         this.unmount();
+        // In the same task as the widget's first view (its loading view has a slot too).
+        waiting?.remove();
         this.mounted = mount(
           this,
           shadow,

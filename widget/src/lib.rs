@@ -65,7 +65,7 @@
 //! ```
 
 pub mod api;
-pub mod barcode;
+pub use vale_shared::barcode::draw as barcode;
 pub mod browser;
 mod dom;
 pub mod guidance;

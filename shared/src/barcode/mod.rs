@@ -6,6 +6,7 @@
 //! missing quiet zones are what make printed vouchers fail at the counter.
 
 pub mod code128;
+pub mod draw;
 pub mod gs1;
 pub mod qr;
 

@@ -19,12 +19,16 @@ pub fn loading() -> El {
         "sk sk-line",
         "sk sk-line",
     ];
+    // A page that drew the voucher already (the hosted page's first paint, the element's
+    // own children) keeps showing it through the slot; any other shows the skeleton.
     view()
         .child(
-            el("div")
-                .class("skeleton")
-                .attr("aria-hidden", "true")
-                .children(blocks.iter().map(|c| el("div").class(c))),
+            el("slot").child(
+                el("div")
+                    .class("skeleton")
+                    .attr("aria-hidden", "true")
+                    .children(blocks.iter().map(|c| el("div").class(c))),
+            ),
         )
         .child(el("p").class("sr").text("Cargando tu código de pago…"))
 }

@@ -6,7 +6,7 @@
 //! module is at least [`MIN_MODULE_PX`] units wide. Print uses a fixed physical size
 //! instead (see `style.css`).
 
-use vale_shared::barcode::Symbol;
+use super::Symbol;
 
 /// The narrowest module drawn, in device pixels.
 pub const MIN_MODULE_PX: u32 = 2;
@@ -94,7 +94,7 @@ impl Drawing {
     /// whatever the symbol, every coordinate a whole number.
     ///
     /// ```
-    /// use vale_widget::barcode::{Drawing, Rect, Shape};
+    /// use vale_shared::barcode::draw::{Drawing, Rect, Shape};
     /// let rects = vec![Rect { x: 20, y: 0, width: 4, height: 96 }];
     /// let d = Drawing { shape: Shape::Linear, modules_across: 23, modules_down: 48,
     ///                   module_px: 2, width: 46, height: 96, rects };
@@ -130,7 +130,7 @@ pub fn modules_across(symbol: &Symbol) -> u32 {
 /// [`MIN_MODULE_PX`] and `max_px` (a symbol that does not fit at the minimum scrolls).
 ///
 /// ```
-/// use vale_widget::barcode::module_px;
+/// use vale_shared::barcode::draw::module_px;
 /// assert_eq!(module_px(300, 960, 8), 3);
 /// assert_eq!(module_px(300, 320, 8), 2);
 /// assert_eq!(module_px(30, 960, 8), 8);
