@@ -334,11 +334,26 @@ test('at 200 % zoom the voucher reflows, and reduced motion stills the loading s
     assert.deepEqual(clipped, [], 'no text cut off');
     await page.close();
 
-    // The first answer held back: the skeleton shows, still when motion is reduced.
+    // The first answer held back on the hosted page: the voucher the edge drew into it
+    // shows through the widget's slot, and no skeleton.
+    const held = await context.newPage();
+    await held.route(`${edge.base}/v1/vouchers/${voucher.id}`, () => {});
+    await held.goto(voucher.hosted_url);
+    await held.locator('vale-voucher .sk').first().waitFor({ state: 'attached' });
+    assert.ok(await held.locator('vale-voucher > .vale-first svg').isVisible(), 'the first paint shows while loading');
+    assert.equal(await held.locator('vale-voucher .sk').first().isVisible(), false);
+    await held.close();
+
+    // With nothing drawn in the page (the shell): the skeleton shows, still when motion
+    // is reduced. Service workers off: a navigation the page's worker answers passes by
+    // Playwright's routes, and the shell is asked for by a header a route adds.
+    const shells = await browser.newContext({ viewport: { width: 640, height: 400 }, serviceWorkers: 'block' });
     for (const motion of ['reduce', 'no-preference']) {
-      const slow = await context.newPage();
+      const slow = await shells.newPage();
       await slow.emulateMedia({ reducedMotion: motion });
       await slow.route(`${edge.base}/v1/vouchers/${voucher.id}`, () => {});
+      await slow.route(voucher.hosted_url, (route) =>
+        route.continue({ headers: { ...route.request().headers(), 'x-vale-shell': '1' } }));
       await slow.goto(voucher.hosted_url);
       const sk = slow.locator('vale-voucher .sk').first();
       await sk.waitFor();
@@ -347,6 +362,7 @@ test('at 200 % zoom the voucher reflows, and reduced motion stills the loading s
       else assert.notEqual(animation, 'none');
       await slow.close();
     }
+    await shells.close();
   } finally {
     await context.close();
   }

@@ -152,6 +152,13 @@ class ValeVoucher extends Mountable {
     const waiting =
       shadow.querySelector(":scope > slot") ??
       (shadow.firstChild ? null : shadow.appendChild(document.createElement("slot")));
+    // The hosted page's first paint goes once the widget showed the voucher: one copy of
+    // the voucher in the page, for find-in-page, tests and anything else that reads it.
+    this.addEventListener(
+      "vale:ready",
+      () => this.querySelectorAll(":scope > .vale-first").forEach((drawn) => drawn.remove()),
+      { once: true },
+    );
     const voucher = this.getAttribute("voucher") ?? "";
     const secret = this.getAttribute("client-secret") ?? "";
     const apiBase = this.getAttribute("api-base") ?? DEFAULT_API_BASE;

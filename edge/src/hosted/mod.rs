@@ -48,8 +48,14 @@ pub async fn page(req: &Request, env: &Env) -> ApiResult<Response> {
         None
     };
     let resp = Response::from_html(page.unwrap_or(html))?;
-    // It shows the voucher as it is now: never kept by a cache.
-    resp.headers().set("cache-control", "no-store")?;
+    // A page with the voucher drawn in it shows the voucher as it is now: never kept by
+    // an HTTP cache. The shell revalidates, as the static page did.
+    let caching = if wants_first {
+        "no-store"
+    } else {
+        "max-age=0, must-revalidate"
+    };
+    resp.headers().set("cache-control", caching)?;
     Ok(resp)
 }
 
