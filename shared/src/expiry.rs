@@ -1,6 +1,7 @@
 //! When a voucher expires, the names of days and months, and the ticking countdown. How a
 //! time reads in words is [`crate::when`]'s: one wording, server and widget.
 
+use crate::digits::push_decimal;
 use crate::network::{Deadlines, Network};
 use time::{Duration, OffsetDateTime};
 
@@ -138,19 +139,25 @@ pub fn weekday_name(day: time::Weekday) -> &'static str {
 /// assert_eq!(countdown_text(now - Duration::hours(1), now), "00:00:00");
 /// ```
 pub fn countdown_text(expires_at: OffsetDateTime, now: OffsetDateTime) -> String {
-    let left = (expires_at - now).whole_seconds().max(0);
+    // Digits by hand, not `format!`: the widget ticks this, and integer formatting would
+    // bring `core::fmt`'s padding code into its wasm.
+    let left = (expires_at - now).whole_seconds().max(0).unsigned_abs();
     let (days, rest) = (left / 86_400, left % 86_400);
-    let clock = format!(
-        "{:02}:{:02}:{:02}",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    );
+    let mut text = String::with_capacity(20);
     match days {
-        0 => clock,
-        1 => format!("1 día {clock}"),
-        _ => format!("{days} días {clock}"),
+        0 => {}
+        1 => text.push_str("1 día "),
+        _ => {
+            push_decimal(&mut text, days, 0);
+            text.push_str(" días ");
+        }
     }
+    push_decimal(&mut text, rest / 3600, 2);
+    text.push(':');
+    push_decimal(&mut text, rest % 3600 / 60, 2);
+    text.push(':');
+    push_decimal(&mut text, rest % 60, 2);
+    text
 }
 
 #[cfg(test)]

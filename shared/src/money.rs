@@ -271,25 +271,33 @@ impl Money {
 /// ```
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Built by hand, not with `write!`: the widget prints amounts, and integer
+        // formatting would bring `core::fmt`'s padding code into its wasm.
         let (symbol, group, decimal, show_fraction) = match self.currency {
             Currency::Cop => ("$", '.', ',', self.minor % self.currency.scale() != 0),
             Currency::Pen => ("S/", ',', '.', true),
             Currency::Usd => ("USD", ',', '.', true),
         };
-        f.write_str(symbol)?;
-        f.write_str("\u{a0}")?;
-        let digits = self.major_floor().to_string();
+        // Never negative (`Money::new`): `unsigned_abs` is the value itself.
+        let digits = crate::digits::decimal(self.major_floor().unsigned_abs());
+        let mut out = String::with_capacity(symbol.len() + 2 * digits.len() + 6);
+        out.push_str(symbol);
+        out.push('\u{a0}');
         for (i, c) in digits.chars().enumerate() {
             if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                write!(f, "{group}")?;
+                out.push(group);
             }
-            write!(f, "{c}")?;
+            out.push(c);
         }
         if show_fraction {
-            let width = self.currency.exponent() as usize;
-            write!(f, "{decimal}{:0width$}", self.minor % self.currency.scale())?;
+            out.push(decimal);
+            crate::digits::push_decimal(
+                &mut out,
+                (self.minor % self.currency.scale()).unsigned_abs(),
+                self.currency.exponent() as usize,
+            );
         }
-        Ok(())
+        f.write_str(&out)
     }
 }
 

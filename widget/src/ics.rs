@@ -3,6 +3,7 @@
 //! before, carrying the code, the amount and the link back to the voucher.
 
 use time::OffsetDateTime;
+use vale_shared::digits::push_decimal;
 use vale_shared::voucher::{DisplayVoucher, group_for_reading};
 
 /// How long before the deadline the alarm rings.
@@ -11,12 +12,8 @@ pub const ALARM: &str = "-PT2H";
 /// `YYYYMMDDTHHMMSS` of `at`.
 fn stamp(at: OffsetDateTime) -> String {
     let two = |n: u8| [char::from(b'0' + n / 10 % 10), char::from(b'0' + n % 10)];
-    let year = at.year().clamp(0, 9999).to_string();
     let mut s = String::with_capacity(15);
-    for _ in year.len()..4 {
-        s.push('0');
-    }
-    s.push_str(&year);
+    push_decimal(&mut s, at.year().clamp(0, 9999).unsigned_abs().into(), 4);
     s.extend(two(u8::from(at.month())));
     s.extend(two(at.day()));
     s.push('T');

@@ -1,6 +1,7 @@
 //! Builds the two wasm products and runs them: the widget (for the browser) into
 //! `www/widget/`, and the edge (Workers) with `worker-build` into `edge/build/`.
 
+use crate::short_names;
 use crate::tools::{self, Result, Tools, run};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -58,9 +59,10 @@ fn hashed_name(bytes: &[u8]) -> String {
 }
 
 /// Release-builds the widget, binds it for `--target web`, shrinks it with `wasm-opt -Oz`,
-/// names the wasm by its content, and bundles `widget/js/vale.js` with the glue into one
-/// minified `www/widget/vale.js` that loads that name (one request fewer for a phone on
-/// 3G, and a wasm that never needs revalidating).
+/// gives its imports and exports short names in the wasm and the glue alike
+/// ([`short_names`]), names the wasm by its content, and bundles `widget/js/vale.js` with
+/// the glue into one minified `www/widget/vale.js` that loads that name (one request fewer
+/// for a phone on 3G, and a wasm that never needs revalidating).
 pub fn build_widget(root: &Path, tools: &Tools) -> Result {
     let out = root.join("www/widget");
     // Two modules from one crate: the voucher's, which every page with vale.js loads, and
@@ -102,6 +104,7 @@ pub fn build_widget(root: &Path, tools: &Tools) -> Result {
             .arg(&bg)
             .arg("-o")
             .arg(&bg))?;
+        short_names::shorten(tools, &bg, &out.join(format!("{out_name}.js")))?;
         let bytes = std::fs::read(&bg).map_err(|e| format!("{}: {e}", bg.display()))?;
         let name = hashed_name(&bytes).replacen("vale.", &format!("{prefix}."), 1);
         std::fs::rename(&bg, out.join(&name)).map_err(|e| format!("naming the wasm: {e}"))?;

@@ -9,6 +9,7 @@
 //!   edge's latency and throughput under `wrangler dev` (`bench edge`: only that last part).
 
 mod build;
+mod short_names;
 mod steps;
 mod tools;
 

@@ -7,6 +7,7 @@
 //! instead (see `style.css`).
 
 use super::Symbol;
+use crate::digits::push_decimal;
 
 /// The narrowest module drawn, in device pixels.
 pub const MIN_MODULE_PX: u32 = 2;
@@ -101,11 +102,20 @@ impl Drawing {
     /// assert_eq!(d.path(), "M20 0h4v96h-4z");
     /// ```
     pub fn path(&self) -> String {
-        use std::fmt::Write;
+        // Digits by hand: `write!` would bring integer formatting into the wasm.
         let mut d = String::with_capacity(self.rects.len() * 16);
         for r in &self.rects {
-            // Writing to a String cannot fail.
-            let _ = write!(d, "M{} {}h{}v{}h-{}z", r.x, r.y, r.width, r.height, r.width);
+            for (part, n) in [
+                ("M", r.x),
+                (" ", r.y),
+                ("h", r.width),
+                ("v", r.height),
+                ("h-", r.width),
+            ] {
+                d.push_str(part);
+                push_decimal(&mut d, u64::from(n), 0);
+            }
+            d.push('z');
         }
         d
     }

@@ -222,7 +222,7 @@ impl ElementString {
     pub fn to_bracketed(&self) -> String {
         self.fields
             .iter()
-            .map(|f| format!("({}){}", f.ai.code(), f.value))
+            .map(|f| ["(", f.ai.code(), ")", &f.value].concat())
             .collect()
     }
 

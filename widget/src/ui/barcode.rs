@@ -4,6 +4,7 @@ use crate::barcode::{self, Drawing, Shape};
 use crate::browser;
 use crate::dom::{El, el, svg};
 use vale_shared::barcode::{Barcode, Symbol, symbol};
+use vale_shared::digits::{decimal, push_decimal};
 
 /// The room a symbol may take on screen, in CSS pixels, before layout can tell: a
 /// 320 px phone less the card's padding.
@@ -111,7 +112,7 @@ pub const PREVIEW_HINT: &str =
 
 /// `d` as an SVG of whole device pixels: `width / dpr` CSS pixels wide.
 pub fn image(d: &Drawing, dpr: f64, class: &str) -> El {
-    let (w, h) = (d.width.to_string(), d.height.to_string());
+    let (w, h) = (decimal(d.width.into()), decimal(d.height.into()));
     svg("svg")
         .class(class)
         .attr("viewBox", &["0 0 ", &w, " ", &h].concat())
@@ -121,7 +122,7 @@ pub fn image(d: &Drawing, dpr: f64, class: &str) -> El {
         .attr("shape-rendering", "crispEdges")
         .attr(
             "style",
-            &["--vale-modules: ", &d.modules_across.to_string()].concat(),
+            &["--vale-modules: ", &decimal(d.modules_across.into())].concat(),
         )
         .attr("role", "img")
         .attr("aria-label", "Código de barras para escanear")
@@ -137,15 +138,12 @@ pub fn image(d: &Drawing, dpr: f64, class: &str) -> El {
         .child(svg("path").attr("fill", "#000").attr("d", &d.path()))
 }
 
-/// `device_px / dpr` as a CSS length to the thousandth, without float formatting (which
-/// would add its own code to the wasm).
+/// `device_px / dpr` as a CSS length to the thousandth, without float (or integer)
+/// formatting, which would add its own code to the wasm.
 fn css_px(device_px: u32, dpr: f64) -> String {
     let thousandths = (f64::from(device_px) * 1000.0 / dpr).round() as u64;
-    let fraction = (thousandths % 1000 + 1000).to_string();
-    [
-        (thousandths / 1000).to_string().as_str(),
-        ".",
-        fraction.get(1..).unwrap_or("000"),
-    ]
-    .concat()
+    let mut px = decimal(thousandths / 1000);
+    px.push('.');
+    push_decimal(&mut px, thousandths % 1000, 3);
+    px
 }

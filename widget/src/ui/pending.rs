@@ -152,7 +152,14 @@ pub fn pending(a: &Answer, host: &web_sys::HtmlElement, handlers: &Handlers) -> 
                                 .attr("href", finder_url)
                                 .attr("target", "_blank")
                                 .attr("rel", "noopener noreferrer")
-                                .text(finder_url.trim_start_matches("https://www.")),
+                                // `strip_prefix`, not `trim_start_matches`: the
+                                // latter's string searcher brings panic
+                                // formatting (`char`'s Debug) into the wasm.
+                                .text(
+                                    finder_url
+                                        .strip_prefix("https://www.")
+                                        .unwrap_or(finder_url),
+                                ),
                         )
                         .text(". Solo te mostramos los lugares que aceptan este monto."),
                 ),
