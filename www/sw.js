@@ -8,6 +8,11 @@
 const CACHE = 'vale-hosted-1';
 /** Where the hosted page is kept: every /v/{id} is the same page. */
 const PAGE = '/v/';
+/**
+ * Kept copies are found by their key alone: a response that varies (on Accept-Encoding,
+ * say) would otherwise match only a request with the same headers, and a key has none.
+ */
+const MATCH = { ignoreVary: true };
 
 self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
@@ -23,7 +28,7 @@ async function networkFirst(request, key, keep = true) {
     if (keep && response.ok) await cache.put(key, response.clone());
     return response;
   } catch (error) {
-    const kept = await cache.match(key);
+    const kept = await cache.match(key, MATCH);
     if (kept) return kept;
     throw error;
   }
@@ -32,7 +37,7 @@ async function networkFirst(request, key, keep = true) {
 /** A content-named file never changes: the kept copy, else the network's. */
 async function cacheFirst(request) {
   const cache = await caches.open(CACHE);
-  const kept = await cache.match(request);
+  const kept = await cache.match(request, MATCH);
   if (kept) return kept;
   const response = await fetch(request);
   if (response.ok) await cache.put(request, response.clone());

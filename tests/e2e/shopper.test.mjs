@@ -136,11 +136,16 @@ test('after one visit the voucher opens with no network, marked offline with its
     // The service worker took the page, and the page filled its cache, the wasm included
     // (regression: the page once looked for the wasm in the resource timing buffer, whose
     // entry could come after vale:ready on a loaded machine, and kept no wasm at all).
+    // Each found by match(), not only listed: Chrome lists an entry in keys() while its
+    // put is still writing it (seen here: listed, yet not matched until a moment later).
     await page.waitForFunction(async () => {
-      const kept = (await (await caches.open('vale-hosted-1')).keys()).map((r) => new URL(r.url).pathname);
-      return navigator.serviceWorker.controller !== null
-        && ['/v/', '/hosted.js', '/widget/vale.js', '/favicon.svg'].every((p) => kept.includes(p))
-        && kept.some((p) => /^\/widget\/vale\.[0-9a-f]{16}\.wasm$/.test(p));
+      const cache = await caches.open('vale-hosted-1');
+      const kept = (await cache.keys()).map((r) => new URL(r.url).pathname);
+      const wasm = kept.find((p) => /^\/widget\/vale\.[0-9a-f]{16}\.wasm$/.test(p));
+      if (navigator.serviceWorker.controller === null || !wasm) return false;
+      const found = await Promise.all(['/v/', '/hosted.js', '/widget/vale.js', '/favicon.svg', wasm]
+        .map((p) => cache.match(p, { ignoreVary: true })));
+      return found.every(Boolean);
     }, null, { timeout: 20_000 });
     // And the widget kept its copy of the voucher on the device.
     await page.waitForFunction((id) => Object.keys(localStorage)
