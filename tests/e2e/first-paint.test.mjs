@@ -50,7 +50,9 @@ for (const [network, order] of [['efecty', efectyOrder], ['pagoefectivo', peOrde
           const width = await tab.evaluate(() => document.documentElement.scrollWidth);
           assert.ok(width <= 360, `the page is ${width} px wide`);
           const shot = artifact(`first-paint-${network}-dpr${dpr}.png`);
-          await tab.screenshot({ path: shot });
+          // The whole page: on a 1× screen the bars are drawn two pixels a module, and a
+          // turned GS1-128 is then taller than the window.
+          await tab.screenshot({ path: shot, fullPage: true });
           const decoded = zbar(shot);
           assert.ok(decoded.some((line) => bare(line).includes(bare(voucher.barcode.data))),
             `zbar read ${JSON.stringify(decoded)} from ${shot}, expected ${voucher.barcode.data}`);

@@ -58,8 +58,15 @@ fn barcode_svg(code: &barcode::Barcode) -> Option<String> {
     let scale = css_per_module(code.symbology);
     let (w, h) = (drawing.width, drawing.height);
     let css = |units: u32| units / drawing.module_px * scale;
+    // Bars at one CSS pixel are one device pixel on a 1× screen: twice as large there
+    // (`.bars`, see STYLE), as the widget never draws a module under two device pixels.
+    let class = if drawing.shape == draw::Shape::Linear {
+        " class=\"bars\""
+    } else {
+        ""
+    };
     Some(format!(
-        "<svg viewBox=\"0 0 {w} {h}\" width=\"{}\" height=\"{}\" shape-rendering=\"crispEdges\" \
+        "<svg{class} viewBox=\"0 0 {w} {h}\" width=\"{}\" height=\"{}\" shape-rendering=\"crispEdges\" \
          role=\"img\" aria-label=\"Código de barras para escanear\">\
          <rect width=\"{w}\" height=\"{h}\" fill=\"#fff\"/><path fill=\"#000\" d=\"{}\"/></svg>",
         css(w),
@@ -104,6 +111,7 @@ pub const STYLE: &str = "<style>\
 .vf-code strong{display:block;font-size:1.5rem;letter-spacing:.05em}\
 .vf-barcode{overflow-x:auto;margin:.75rem 0}\
 .vale-first svg{display:block}\
+@media (max-resolution:1.5dppx){.vale-first svg.bars{zoom:2}}\
 </style>";
 
 /// The hosted page with the element in place: `<vale-voucher>` with the first paint as
@@ -181,7 +189,7 @@ mod tests {
             )
         );
         assert!(html.contains("Prueba: no pagues este código."));
-        assert!(html.contains("<div class=\"vf-barcode\"><svg viewBox=\"0 0 "));
+        assert!(html.contains("<div class=\"vf-barcode\"><svg class=\"bars\" viewBox=\"0 0 "));
         assert!(!html.contains("<b>"), "merchant text is escaped");
     }
 
@@ -205,6 +213,10 @@ mod tests {
             across * 4,
             across * 4
         )));
+        assert!(
+            html.contains("<svg viewBox"),
+            "a QR is not doubled on 1× screens"
+        );
     }
 
     #[test]
