@@ -256,7 +256,8 @@ impl VoucherObject {
             &claimed.payment_code,
             new.amount,
             new.expires_at,
-            merchant.efecty_gln.as_deref(),
+            // Test vouchers never carry the live agreement (review L6).
+            merchant.efecty(Mode::of(livemode)).gln.as_deref(),
         )?;
         let stored = Stored {
             id,

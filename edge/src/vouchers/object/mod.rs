@@ -385,7 +385,7 @@ impl VoucherObject {
                     merchant_name: merchant.map_or("", |m| m.name.as_str()),
                     convenio: merchant
                         .filter(|_| stored.network == vale_shared::Network::Efecty)
-                        .and_then(|m| m.efecty_convenio.as_deref()),
+                        .and_then(|m| m.efecty(Mode::of(stored.livemode)).convenio.as_deref()),
                     return_url: voucher.return_url.clone(),
                     expired_at: voucher.expired_at,
                     cancelled_at: voucher.cancelled_at,
