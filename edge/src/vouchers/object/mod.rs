@@ -13,6 +13,7 @@
 //! lost between the object and the index.
 
 mod create;
+mod orphans;
 mod refunds;
 mod review;
 mod update;
@@ -626,6 +627,10 @@ impl VoucherObject {
     /// purges, the index. `sweep`: called by the cron's sweep, so the index's wake-up is
     /// refreshed even when nothing changed.
     async fn wake(&self, sweep: bool) -> ApiResult<()> {
+        // Orphan CIPs first: there may be no voucher here at all.
+        if let Err(e) = orphans::retry(&self.env, &self.storage(), &self.sql).await {
+            worker::console_error!("orphan CIP retry failed ({}); retrying later", e.code);
+        }
         if !self.has_schema()? {
             return Ok(());
         }
@@ -719,6 +724,7 @@ fn facts(sql: &SqlStorage, stored: &Stored) -> ApiResult<Facts> {
     Ok(Facts {
         refund_due: at(refund_due),
         refund_changed: at(refund_changed),
+        orphan_due: orphans::due(sql)?,
         life: stored.life,
         created_at: stored.created_at,
         clock_offset: stored.clock_offset,
