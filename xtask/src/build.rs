@@ -268,8 +268,8 @@ pub fn apply_reports(root: &Path, tools: &Tools, persist: &Path) -> Result {
 
 /// Where and how `cargo xtask dev` runs, from the environment: `VALE_DEV_PORT` (default
 /// 8787, the contract's), `VALE_DEV_STATE` (the local storage folder, default
-/// `.wrangler/state` in the clone) and `VALE_DEV_SKIP_BUILD=1` (serve what was built last,
-/// when it is there: the configuration and the start are the same).
+/// `.wrangler/state` in the clone) and `VALE_DEV_SKIP_BUILD=1` (serve what was built last
+/// when it is newer than every source: the configuration and the start are the same).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct DevOptions {
     port: u16,
@@ -299,17 +299,62 @@ impl DevOptions {
     }
 }
 
-/// Whether the last build's outputs are there to serve (the edge's worker and the widget).
-fn built(root: &Path) -> bool {
-    root.join("edge/build/worker/shim.mjs").exists() && widget_files(root).is_ok()
+/// The newest modification time under `path` (a file, or a folder walked whole).
+fn newest(path: &Path) -> Option<std::time::SystemTime> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_dir() {
+        return meta.modified().ok();
+    }
+    std::fs::read_dir(path)
+        .ok()?
+        .filter_map(|entry| newest(&entry.ok()?.path()))
+        .max()
+}
+
+/// Whether the last build is there and up to date: the edge's worker and the widget's
+/// files are all newer than every source they are built from. Anything missing or
+/// unreadable says no, so the build runs.
+fn built_and_fresh(root: &Path) -> bool {
+    let Ok(widget) = widget_files(root) else {
+        return false;
+    };
+    let outputs = widget
+        .iter()
+        .map(|name| root.join("www/widget").join(name))
+        .chain([
+            root.join("edge/build/worker/shim.mjs"),
+            root.join("edge/build/index_bg.wasm"),
+        ]);
+    let mut oldest_output = None;
+    for output in outputs {
+        let Some(at) = std::fs::metadata(&output).and_then(|m| m.modified()).ok() else {
+            return false;
+        };
+        oldest_output = Some(oldest_output.map_or(at, |o: std::time::SystemTime| o.min(at)));
+    }
+    let sources = [
+        "Cargo.toml",
+        "Cargo.lock",
+        "shared/src",
+        "shared/Cargo.toml",
+        "edge/src",
+        "edge/Cargo.toml",
+        "widget/src",
+        "widget/js",
+        "widget/build.rs",
+        "widget/Cargo.toml",
+        "www/hosted.html",
+    ];
+    let newest_source = sources.iter().filter_map(|s| newest(&root.join(s))).max();
+    matches!((oldest_output, newest_source), (Some(out), Some(src)) if out >= src)
 }
 
 /// `cargo xtask dev`: everything a newcomer needs, then the edge in the foreground.
 pub fn dev(root: &Path) -> Result {
     let options = DevOptions::from_env(root, |name| std::env::var(name).ok())?;
     let tools = tools::ensure_build_tools(root)?;
-    if options.skip_build && built(root) {
-        println!("VALE_DEV_SKIP_BUILD=1: serving the last build");
+    if options.skip_build && built_and_fresh(root) {
+        println!("VALE_DEV_SKIP_BUILD=1: the last build is up to date; serving it");
     } else {
         build_widget(root, &tools)?;
         build_edge(root, &tools)?;
