@@ -100,13 +100,15 @@ pub enum Reported {
 
 impl Reported {
     /// The report the pure core decides on; `under_another_code` when the code is not
-    /// this voucher's.
+    /// this voucher's (an orphan CIP that names it: its expiry is recorded and ignored,
+    /// its payment kept as an unexpected one).
     pub fn report(self, under_another_code: bool) -> Report {
         match self {
             Reported::Paid { amount, paid_at } if under_another_code => {
                 Report::PaidUnderAnotherCode { amount, paid_at }
             }
             Reported::Paid { amount, paid_at } => Report::Paid { amount, paid_at },
+            Reported::Expired if under_another_code => Report::ExpiredUnderAnotherCode,
             Reported::Expired => Report::Expired,
             Reported::Unconfirmed => Report::Unconfirmed,
         }

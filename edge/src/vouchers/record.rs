@@ -322,6 +322,7 @@ impl Stored {
             self.emit(sql, kind, &self.version.to_string(), server_key, now_ms)?;
         }
         // An open review has nothing left to decide once the voucher left pending.
+        let life = self.life;
         if let Some(review) = self.issued.review.as_mut()
             && review.void_if_ended(&life)
         {
@@ -376,8 +377,16 @@ impl Stored {
         Ok(())
     }
 
-    /// Writes a changed money state under the next version.
+    /// Writes a changed money state under the next version. Its instants are kept to the
+    /// second (as stored), so what is rendered from memory equals what is read back.
     pub fn save_life(&mut self, sql: &SqlStorage, life: Life) -> ApiResult<()> {
+        let second = |t: Option<OffsetDateTime>| t.map(to_the_second);
+        let life = Life {
+            paid_at: second(life.paid_at),
+            expired_at: second(life.expired_at),
+            cancelled_at: second(life.cancelled_at),
+            ..life
+        };
         self.life = life;
         self.version += 1;
         let secs = |t: Option<OffsetDateTime>| opt_int(t.map(OffsetDateTime::unix_timestamp));
@@ -454,10 +463,14 @@ impl Stored {
         Ok(())
     }
 
-    /// The merchant's voucher object.
+    /// The merchant's voucher object. Every time stamp is written in the network's
+    /// offset to the second, as the contract says: a decision made at a millisecond
+    /// (an expiry now, a payment the network stamped with a fraction) is shown without
+    /// it, as it is stored (PHP's RFC 3339 parser and a strict `strptime` refuse
+    /// fractions).
     pub fn render(&self, server_key: &[u8], payments: &[PaymentRow]) -> Voucher {
         let offset = self.network.utc_offset();
-        let local = |t: OffsetDateTime| t.to_offset(offset);
+        let local = |t: OffsetDateTime| to_the_second(t.to_offset(offset));
         let client_secret = ClientSecret::derive(server_key, &self.id);
         let paid = matches!(
             self.life.status,
@@ -499,6 +512,11 @@ impl Stored {
                 .collect(),
         }
     }
+}
+
+/// `t` without its fraction of a second.
+pub fn to_the_second(t: OffsetDateTime) -> OffsetDateTime {
+    t.replace_nanosecond(0).unwrap_or(t)
 }
 
 /// The display view with what the contract adds to the shared one: the merchant's

@@ -13,6 +13,7 @@
 //! lost between the object and the index.
 
 mod create;
+mod orphans;
 mod refunds;
 mod review;
 mod update;
@@ -385,7 +386,7 @@ impl VoucherObject {
                     merchant_name: merchant.map_or("", |m| m.name.as_str()),
                     convenio: merchant
                         .filter(|_| stored.network == vale_shared::Network::Efecty)
-                        .and_then(|m| m.efecty_convenio.as_deref()),
+                        .and_then(|m| m.efecty(Mode::of(stored.livemode)).convenio.as_deref()),
                     return_url: voucher.return_url.clone(),
                     expired_at: voucher.expired_at,
                     cancelled_at: voucher.cancelled_at,
@@ -626,6 +627,10 @@ impl VoucherObject {
     /// purges, the index. `sweep`: called by the cron's sweep, so the index's wake-up is
     /// refreshed even when nothing changed.
     async fn wake(&self, sweep: bool) -> ApiResult<()> {
+        // Orphan CIPs first: there may be no voucher here at all.
+        if let Err(e) = orphans::retry(&self.env, &self.storage(), &self.sql).await {
+            worker::console_error!("orphan CIP retry failed ({}); retrying later", e.code);
+        }
         if !self.has_schema()? {
             return Ok(());
         }
@@ -719,6 +724,7 @@ fn facts(sql: &SqlStorage, stored: &Stored) -> ApiResult<Facts> {
     Ok(Facts {
         refund_due: at(refund_due),
         refund_changed: at(refund_changed),
+        orphan_due: orphans::due(sql)?,
         life: stored.life,
         created_at: stored.created_at,
         clock_offset: stored.clock_offset,
