@@ -7,6 +7,7 @@
 //! still hold money (not failed, cancelled or expired) never add up to more than was paid.
 //! Where the money goes is [`destination`].
 
+pub mod bank;
 pub mod destination;
 
 use serde::{Deserialize, Serialize};
