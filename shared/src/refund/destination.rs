@@ -378,6 +378,21 @@ impl Destination {
         self.render(str::to_owned)
     }
 
+    /// SHA-256 of [`Destination::full`] (its keys sorted): what an approval binds
+    /// ([`super::flow`]). Two destinations differ in it exactly when they differ.
+    pub fn fingerprint(&self) -> super::flow::Fingerprint {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(self.full().to_string().as_bytes()).into()
+    }
+
+    /// What the refund flow needs of it ([`super::flow::Payee`]).
+    pub fn payee(&self) -> super::flow::Payee {
+        super::flow::Payee {
+            fingerprint: self.fingerprint(),
+            cash_pickup: matches!(self, Destination::CashPickup { .. }),
+        }
+    }
+
     /// The type's wire name.
     pub const fn kind(&self) -> &'static str {
         match self {
@@ -551,7 +566,19 @@ mod tests {
         assert_eq!(d.masked()["phone"], "••••4567");
         assert_eq!(d.masked()["name"], "Ana Pérez");
         assert_eq!(d.full()["document_number"], "1020304050");
-        assert_eq!(Destination::from_stored(&d.full()), Some(d));
+        assert_eq!(Destination::from_stored(&d.full()), Some(d.clone()));
+        assert!(d.payee().cash_pickup);
+        let other = Destination::parse(
+            Country::Colombia,
+            &json!({"type": "cash_pickup", "name": "Ana Pérez", "document_type": "CC",
+                "document_number": "1020304051", "phone": "3001234567"}),
+        )
+        .unwrap();
+        assert_ne!(d.fingerprint(), other.fingerprint(), "one digit apart");
+        assert_eq!(
+            d.fingerprint(),
+            Destination::from_stored(&d.full()).unwrap().fingerprint()
+        );
         let pe = json!({"type": "bank_account", "bank": "BCP", "account_type": "savings",
             "cci": "00219300123456789012", "holder_name": "Ana Pérez", "document_type": "DNI",
             "document_number": "44556677"});
