@@ -11,6 +11,7 @@
 //!   change while it waits (the approver approves what they read), nor once approved (the
 //!   payout is prepared). A refund approved before any destination was chosen (stored
 //!   before this rule) goes back to the shopper, and their choice waits for approval again.
+//!   The approver may also reject a refund that needs approval before the shopper chose.
 //! - **A withdrawal is never failed on Vale's own clock** (regression, review H2). When a
 //!   cash pickup's `collectable_until` passes, the withdrawal is only marked past due
 //!   ([`Command::CollectionDue`]): the refund stays `processing`, its amount held, and a
@@ -164,6 +165,12 @@ pub fn decide(refund: Refund, command: Command) -> Result<Change, Refusal> {
             Some(_) => E::Approve,
             None => E::ApproveBeforeDestination,
         },
+        // The approver may refuse a refund that needs approval before the shopper chose.
+        Command::Reject { by_creator: false }
+            if refund.status == RefundStatus::RequiresAction && refund.approval_required =>
+        {
+            E::Cancel
+        }
         Command::Reject { by_creator: false } => E::Reject,
         Command::Cancel => E::Cancel,
         Command::Choose(payee) => {
@@ -259,6 +266,10 @@ mod tests {
             matches!(decide(paid, Command::Choose(CASH)), Err(Refusal::State(_))),
             "no redirect once approved"
         );
+        // The approver may reject before the shopper chose, only when approval is needed.
+        let early = decide(Refund::opened(true), Command::Reject { by_creator: false });
+        assert_eq!(early.map(|c| c.refund.status), Ok(RefundStatus::Cancelled));
+        assert!(decide(Refund::opened(false), Command::Reject { by_creator: false }).is_err());
         // Under the threshold nothing waits.
         let direct = decide(Refund::opened(false), Command::Choose(CASH)).unwrap();
         assert_eq!(direct.refund.status, RefundStatus::Processing);
