@@ -425,7 +425,7 @@ pub const PAYOUT_COLUMNS: &str = "refund,voucher,amount,currency,type,name,docum
 /// `GET /v1/payouts/files/{date}?limit=&starting_after=` (secret key): the refunds whose
 /// payout was prepared on `date` (`YYYY-MM-DD`, UTC−05:00, 2000 to 2100), one CSV line
 /// each, destinations whole (the bank needs them), oldest first, [`PAYOUT_COLUMNS`].
-/// A page holds `limit` lines (default 500, at most 1,000); when more follow, the answer
+/// A page holds `limit` lines (default 500, at most 900); when more follow, the answer
 /// says `Vale-Has-More: true` and `Vale-Next-Starting-After: re_…` (and a `Link` with
 /// `rel="next"`), and the next page is asked with `starting_after` (regression, review
 /// L8: the file stopped silently at 10,000 lines). Every field is neutralised for
@@ -451,7 +451,7 @@ pub async fn payout_file(
                         ApiError::invalid(
                             "limit",
                             "limit_invalid",
-                            "limit must be a whole number from 1 to 1000.",
+                            "limit must be a whole number from 1 to 900.",
                         )
                     })?;
             }
