@@ -738,6 +738,9 @@ impl VoucherObject {
         if write.past_due {
             after.past_due_ms = Some(now_ms);
         }
+        if write.approval_required {
+            after.approval_required = 1;
+        }
         let data = render(&after, &stored, server_key, origin, false)?.to_string();
         let kind = match next {
             RefundStatus::Succeeded => EventType::RefundSucceeded,
@@ -769,7 +772,8 @@ impl VoucherObject {
                         destination = ?, withdrawal_code = ?, collectable_until_ms = ?,
                         processing_ms = CASE WHEN ? = 'processing' AND processing_ms IS NULL THEN ? ELSE processing_ms END,
                         settle_reference = COALESCE(?, settle_reference), changed_ms = ?,
-                        approved_for = ?, approved_by = ?, approved_ms = ?, past_due_ms = ?
+                        approved_for = ?, approved_by = ?, approved_ms = ?, past_due_ms = ?,
+                        approval_required = ?
                      WHERE id = ? AND version = ? RETURNING id",
                     vec![
                         text(&written.status),
@@ -787,6 +791,7 @@ impl VoucherObject {
                         opt_text(written.approved_by.as_deref()),
                         opt_int(written.approved_ms),
                         opt_int(written.past_due_ms),
+                        int(written.approval_required),
                         text(&written.id),
                         int(row.version),
                     ],
@@ -885,6 +890,8 @@ struct Write {
     approved_for: Option<String>,
     approved_by: Option<String>,
     past_due: bool,
+    /// It needs approval (kept when only the threshold said so, for the object to show).
+    approval_required: bool,
     /// The bank's or network's reference of a settle.
     reference: Option<String>,
 }
@@ -900,6 +907,7 @@ impl Write {
             approved_for: approved_now.filter(|hex| row.approved_for.as_deref() != Some(hex)),
             approved_by: None,
             past_due: change.event == refund::RefundEvent::PastDue,
+            approval_required: change.refund.approval_required,
             reference: None,
         }
     }
