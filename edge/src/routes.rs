@@ -49,6 +49,7 @@ fn refund_move(name: &str) -> Option<refunds::Move> {
         "settle" => Move::Settle,
         "fail" => Move::Fail,
         "destination" => Move::Destination,
+        "void_withdrawal" => Move::VoidWithdrawal,
         _ => return None,
     })
 }
@@ -225,7 +226,8 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
                 "v1",
                 "refunds",
                 _,
-                "cancel" | "approve" | "reject" | "settle" | "fail" | "destination",
+                "cancel" | "approve" | "reject" | "settle" | "fail" | "destination"
+                | "void_withdrawal",
             ]
             | ["v1", "payouts", "files", _]
             | ["v1", "reviews"]

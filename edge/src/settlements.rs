@@ -537,11 +537,11 @@ pub async fn lines(req: &Request, env: &Env, config: &Config, id: &str) -> ApiRe
                 "{},{},{},{},{},{},{},{}\n",
                 opt(r.line),
                 r.category,
-                crate::refunds::csv_field(&r.payment_code),
+                vale_shared::csv::field(&r.payment_code),
                 r.voucher_id.as_deref().unwrap_or_default(),
                 opt(r.amount),
                 opt(r.voucher_amount),
-                crate::refunds::csv_field(r.operation.as_deref().unwrap_or_default()),
+                vale_shared::csv::field(r.operation.as_deref().unwrap_or_default()),
                 r.paid_at.as_deref().unwrap_or_default(),
             ));
         }

@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod barcode;
+pub mod csv;
 pub mod digits;
 pub mod efecty;
 pub mod event;

@@ -324,6 +324,9 @@ pub enum RefundAction {
         /// Why.
         reason: vale_shared::refund::FailureReason,
     },
+    /// The rail (or the merchant for it) voided a cash pickup's withdrawal code: only now
+    /// does it fail (`collection_expired`) and its amount become refundable again.
+    VoidWithdrawal,
     /// The payout file's line: the destination whole (secret key only).
     PayoutLine,
 }

@@ -112,6 +112,16 @@ CREATE TABLE refund_key (
   response     TEXT NOT NULL
 );
 ",
+    // Refunds: approval binds the payee (review M3); a withdrawal past its date is only
+    // marked, never failed (review H2). A refund left waiting from before needs approval.
+    "
+ALTER TABLE refund ADD COLUMN approval_required INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE refund ADD COLUMN approved_for TEXT;
+ALTER TABLE refund ADD COLUMN approved_by TEXT;
+ALTER TABLE refund ADD COLUMN approved_ms INTEGER;
+ALTER TABLE refund ADD COLUMN past_due_ms INTEGER;
+UPDATE refund SET approval_required = 1 WHERE status = 'pending_approval';
+",
 ];
 
 /// How long raw notification bodies are kept in the audit trail.
