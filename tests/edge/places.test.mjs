@@ -19,6 +19,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { root, startEdge } from '../support/edge.mjs';
 import { api, efectyOrder, peOrder } from '../support/vale.mjs';
+import Ajv2020 from 'ajv/dist/2020.js';
+
+const doc = JSON.parse(readFileSync(join(root, 'docs', 'openapi.json'), 'utf8'));
+const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
+ajv.addSchema({ ...doc, $id: 'openapi.json' });
+/** Whether `json` is a PlaceList as docs/openapi.json describes it. */
+const isPlaceList = ajv.compile({ $ref: 'openapi.json#/components/schemas/PlaceList' });
 
 const BASE32 = '0123456789bcdefghjkmnpqrstuvwxyz';
 /** Geohash of `precision` characters (the standard bisection). */
@@ -131,6 +138,7 @@ describe('places', () => {
     assert.equal(first.hours, 'Mo-Fr 08:00-18:00; Su,PH off');
     assert.equal(r.json.data[1].hours, null);
     assert.equal(r.json.attribution, undefined);
+    assert.ok(isPlaceList(r.json), ajv.errorsText(isPlaceList.errors));
     const pre = await fetch(`${edge.base}/v1/vouchers/${pe.id}/places?near=${NEAR6}`, {
       method: 'OPTIONS',
       headers: { origin: 'https://shop.example', 'access-control-request-method': 'GET',
@@ -232,6 +240,7 @@ describe('places', () => {
     const now = await places(pe.client_secret, pe.id, NEAR6);
     assert.deepEqual(now.json.data.map((p) => p.id), ['n1']);
     assert.equal(now.json.attribution, 'Lista de prueba');
+    assert.ok(isPlaceList(now.json), ajv.errorsText(isPlaceList.errors));
     const efectyStill = await places(efecty.client_secret, efecty.id, geohash(4.5981, -74.0761, 6).cell);
     assert.equal(efectyStill.json.data.length, 1);
   });
