@@ -14,6 +14,7 @@ mod hosted;
 mod ledger;
 mod limits;
 mod notifications;
+mod places;
 mod rail;
 mod random;
 mod refunds;

@@ -244,4 +244,17 @@ describe('cargo xtask dev serves mer_local as the contract publishes it', () => 
     assert.equal(closed.status, 400, closed.text);
     assert.equal(closed.json.error.code, 'refund_window_closed');
   });
+
+  test('the synthetic points sample (issue #22): points near Lima and Bogotá, marked synthetic', async () => {
+    // Geohash cells of the city centres, written out: Lima's Plaza Mayor (-12.0464,
+    // -77.0428) is in 6mc5q, Bogotá's centre (4.6097, -74.0817) in d2g64.
+    for (const [order, cell] of [[peOrder(), '6mc5q'], [efectyOrder(), 'd2g64']]) {
+      const v = (await merchant().post('/v1/vouchers', order)).json;
+      const r = await api(base, v.client_secret).get(`/v1/vouchers/${v.id}/places?near=${cell}`);
+      assert.equal(r.status, 200, r.text);
+      assert.ok(r.json.data.length > 0, r.text);
+      assert.ok(r.json.data.every((p) => p.id.startsWith('syn-') && p.name.endsWith('(sintético)')), r.text);
+      assert.match(r.json.attribution, /sintéticos/);
+    }
+  });
 });

@@ -372,6 +372,7 @@ pub fn dev(root: &Path) -> Result {
     println!();
     let persist = options.persist;
     apply_reports(root, &tools, &persist)?;
+    crate::places::load_samples(root, &tools, &persist)?;
     let mut edge = wrangler_dev(root, &tools, port, &persist)
         .spawn()
         .map_err(|e| format!("wrangler dev: {e}"))?;
