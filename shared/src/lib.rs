@@ -13,6 +13,7 @@ pub mod id;
 pub mod money;
 pub mod network;
 pub mod pagoefectivo;
+pub mod payment;
 pub mod refund;
 pub mod risk;
 pub mod secret;
