@@ -61,11 +61,14 @@ use worker::{
 /// under 1,000 on every plan with room for the run's own bookkeeping calls; a 30,000-line
 /// file with a voucher per line takes about 34 runs.
 pub const RUN_BUDGET: usize = 900;
+// Never above the smallest of those limits, whatever it is tuned to.
+const _: () = assert!(RUN_BUDGET < 1_000);
 
 /// The longest a run goes on asking vouchers, in milliseconds. Workers set no limit on a
-/// request's wall time while its client waits, nor on an alarm's up to 15 minutes, and a
-/// run spends far less CPU than the 30 s a Durable Object invocation may; this bound is
-/// for the client who sent the file: past it, the answer is `202` and alarms go on.
+/// request's wall time while its client waits, and a run spends far less CPU than the
+/// 30 s a Durable Object invocation may by default (Durable Objects "Limits" page); this
+/// bound is for the client who sent the file: past it, the answer is `202` and alarms go
+/// on.
 const RUN_MS: u64 = 30_000;
 
 /// Voucher objects asked at once.
@@ -874,5 +877,16 @@ impl JobClient {
     /// Sends a command and reads the answer.
     pub async fn call<T: serde::de::DeserializeOwned>(&self, command: &Command) -> ApiResult<T> {
         rpc::call(&self.stub, command).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The dates a settlement file may carry are the edge's sane days (review M5).
+    #[test]
+    fn settlement_dates_are_the_edges_sane_years() {
+        assert_eq!(settlement::YEARS, clock::SANE_YEARS);
     }
 }
