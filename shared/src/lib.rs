@@ -14,6 +14,7 @@ pub mod id;
 pub mod money;
 pub mod network;
 pub mod pagoefectivo;
+pub mod payment;
 pub mod places;
 pub mod refund;
 pub mod risk;

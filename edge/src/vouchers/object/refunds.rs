@@ -569,8 +569,11 @@ impl VoucherObject {
         let index = match self
             .sql
             .exec(
-                "SELECT COUNT(*) AS n FROM payment WHERE reason IS NOT NULL",
-                None,
+                // Its index among the unexpected payments (one settlement file can add
+                // several at once: each is refunded, not the last one twice).
+                "SELECT COUNT(*) AS n FROM payment WHERE reason IS NOT NULL
+                   AND seq <= (SELECT seq FROM payment WHERE network_key = ?)",
+                vec![crate::storage::text(network_key)],
             )
             .and_then(|c| c.to_array::<Value>())
         {
