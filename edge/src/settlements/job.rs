@@ -601,6 +601,15 @@ impl SettlementJob {
                     vec![text(v.id.as_str()), text(&v.payment_code)],
                 )?;
             }
+            // A code nobody has, listed again with the same authorization (or operation)
+            // and amount: the same payment twice, as the file says it.
+            sql.exec(
+                "UPDATE line SET category = ? WHERE voucher_id IS NULL AND category IS NULL AND operation IS NOT NULL
+                   AND EXISTS (SELECT 1 FROM line AS earlier WHERE earlier.payment_code = line.payment_code
+                     AND earlier.amount = line.amount AND earlier.operation = line.operation
+                     AND earlier.voucher_id IS NULL AND earlier.n < line.n)",
+                vec![text(Category::Duplicate.as_str())],
+            )?;
             sql.exec(
                 "UPDATE line SET category = ? WHERE voucher_id IS NULL AND category IS NULL",
                 vec![text(Category::UnknownReference.as_str())],
