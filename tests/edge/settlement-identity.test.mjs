@@ -158,6 +158,14 @@ describe('Efecty: the notification\'s authorization and the file\'s six characte
     assert.ok(opened.every((r) => r.amount === v.amount && r.reason === 'paid_after_expiry'));
   });
 
+  test('a code nobody has, listed again with the same authorization, is unknown_reference then duplicate', async () => {
+    const nobody = { reference: '999999999999', amount: 5_000_000, authorization: '123456' };
+    const s = await settle(edge.base, 'efecty', asobancaria([nobody, { ...nobody }, { ...nobody, authorization: '654321' }]));
+    assert.deepEqual(counts(s.json), { unknown_reference: 2, duplicate: 1 });
+    assert.deepEqual((await fileLines(s.json.id)).map((l) => l.category),
+      ['unknown_reference', 'duplicate', 'unknown_reference']);
+  });
+
   test('Review M2 (decided): a paid voucher whose file line has another authorization, its own payment not listed, is matched by amount and day', async () => {
     const v = await make('pending');
     await efectyPaid(edge.base, { code: v.payment_code, authorization: 'A111111' });
