@@ -214,12 +214,12 @@ impl NewAccount {
     ///
     /// ```
     /// use vale_shared::marketplace::{Country, NewAccount};
-    /// let body = br#"{"display_name": "Café Andino", "country": "CO",
+    /// let body = r#"{"display_name": "Café Andino", "country": "CO",
     ///                "document_type": "CC", "document_number": "1020304050"}"#;
-    /// let account = NewAccount::from_json(body)?;
+    /// let account = NewAccount::from_json(body.as_bytes())?;
     /// assert_eq!(account.country, Country::Co);
     /// assert_eq!(account.document.masked(), "••••4050");
-    /// let bad = br#"{"display_name": "Café", "country": "CO", "document_type": "DNI", "document_number": "12345678"}"#;
+    /// let bad = br#"{"display_name": "Cafe", "country": "CO", "document_type": "DNI", "document_number": "12345678"}"#;
     /// assert_eq!(NewAccount::from_json(bad).unwrap_err().param, "document_type");
     /// # Ok::<(), vale_shared::voucher::InvalidParam>(())
     /// ```

@@ -782,7 +782,10 @@ mod tests {
             assert_eq!(plan.amount.minor(), 90_000);
             assert!(plan.payable_at.contains(&Chain::Kasnet));
             assert!(!plan.payable_at.contains(&Chain::TamboPlus));
-            assert_eq!(plan.split.sole_seller(), Some(&plan.split.shares[0].account));
+            assert_eq!(
+                plan.split.sole_seller(),
+                Some(&plan.split.shares[0].account)
+            );
         }
         let e = plan_vouchers(
             &split,

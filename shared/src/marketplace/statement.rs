@@ -143,3 +143,166 @@ pub fn statement(
     out.push_str("\r\n");
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::id::{AccountId, RefundId, VoucherId};
+    use crate::marketplace::ledger::{self, Book, PaymentRef, Slot};
+    use crate::marketplace::split::Taken;
+    use crate::money::Money;
+    use proptest::prelude::*;
+    use time::Duration;
+    use time::macros::{date, datetime};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    const T0: OffsetDateTime = datetime!(2026-12-01 15:00 UTC);
+
+    fn seller() -> AccountId {
+        AccountId::from_random([1; 15])
+    }
+
+    /// A book with one voucher paid on each of `days` (COP 1,000, seller 900), listed the
+    /// next day, and a refund of COP 100 of every third one.
+    fn book(days: usize) -> Book {
+        let body = format!(
+            r#"{{"splits":[{{"account":"{}","amount":90000}}]}}"#,
+            seller()
+        );
+        let split = Taken::from_body(body.as_bytes())
+            .1
+            .split(Money::new(100_000, Currency::Cop).unwrap(), None)
+            .unwrap()
+            .unwrap();
+        let mut book = Book::default();
+        for i in 0..days {
+            let at = T0 + Duration::days(i as i64);
+            let p = PaymentRef {
+                voucher: VoucherId::from_random([i as u8 + 1; 15]),
+                slot: Slot::Own,
+            };
+            let d = ledger::book_payment(
+                &book,
+                &p,
+                Some(&split),
+                Money::new(100_000, Currency::Cop).unwrap(),
+                at,
+            )
+            .unwrap();
+            book.apply(&d);
+            book.apply(&ledger::settle(&book, &p, at + Duration::days(1)));
+            if i % 3 == 2 {
+                let id = RefundId::new(&p.voucher, 0);
+                let d = ledger::refund(
+                    &book,
+                    &id,
+                    &p,
+                    Money::new(10_000, Currency::Cop).unwrap(),
+                    None,
+                    at + Duration::hours(2),
+                )
+                .unwrap();
+                book.apply(&d);
+            }
+        }
+        book
+    }
+
+    fn facts(t: &Txn) -> Option<VoucherFacts> {
+        matches!(t.source, Source::Voucher(_) | Source::Refund(_)).then(|| VoucherFacts {
+            payment_code: "=1234".into(),
+            network: Network::Efecty,
+        })
+    }
+
+    fn cells<'a>(csv: &'a str, row: &str) -> Vec<Vec<&'a str>> {
+        csv.lines()
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .filter(|c| c.first() == Some(&row))
+            .collect()
+    }
+
+    #[test]
+    fn a_statement_lists_the_period_between_its_balances() {
+        let book = book(6);
+        let party = Party::Seller(seller());
+        let csv = statement(
+            &book.txns,
+            &party,
+            date!(2026 - 12 - 02),
+            date!(2026 - 12 - 04),
+            facts,
+        );
+        let mut lines = csv.lines();
+        assert_eq!(lines.next(), Some(HEADER));
+        let rows = cells(&csv, "transaction");
+        // Days 2, 3 and 4 of December: three payments and one refund (of day 3's voucher).
+        assert_eq!(rows.len(), 4);
+        let first = rows.first().unwrap();
+        assert_eq!(first.get(3), Some(&"payment"));
+        assert_eq!(
+            first.get(7),
+            Some(&"'=1234"),
+            "a payment code never opens as a formula"
+        );
+        assert_eq!(first.get(10..13), Some(&["100000", "10000", "90000"][..]));
+        assert_eq!(
+            cells(&csv, "opening_balance"),
+            [vec![
+                "opening_balance",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "COP",
+                "",
+                "",
+                "90000",
+                ""
+            ]]
+        );
+        assert_eq!(
+            cells(&csv, "total")
+                .first()
+                .and_then(|c| c.get(12))
+                .copied(),
+            Some("261000")
+        );
+        assert_eq!(
+            cells(&csv, "closing_balance")
+                .first()
+                .and_then(|c| c.get(12))
+                .copied(),
+            Some("351000")
+        );
+        assert!(csv.ends_with("\r\n"));
+    }
+
+    proptest! {
+        /// Whatever the period, the total's net is the closing balance less the opening,
+        /// and the closing balance is what the ledger's balance was at the period's end.
+        #[test]
+        fn totals_equal_the_balance_change(days in 1_usize..12, from in 0_i64..14, len in 0_i64..14) {
+            let book = book(days);
+            let party = Party::Seller(seller());
+            let from_day = date!(2026 - 11 - 30) + Duration::days(from);
+            let to_day = from_day + Duration::days(len);
+            let csv = statement(&book.txns, &party, from_day, to_day, facts);
+            let net = |row: &str| cells(&csv, row).first().and_then(|c| c.get(12)).and_then(|n| n.parse::<i64>().ok()).unwrap_or(0);
+            let listed: i64 = cells(&csv, "transaction").iter().filter_map(|c| c.get(12)?.parse::<i64>().ok()).sum();
+            prop_assert_eq!(net("total"), listed);
+            prop_assert_eq!(net("total"), net("closing_balance") - net("opening_balance"));
+            let until = Book {
+                txns: book.txns.iter().filter(|t| day(t.created_at) <= to_day).cloned().collect(),
+                ..Book::default()
+            };
+            let b = until.balance(&party, Currency::Cop);
+            prop_assert_eq!(net("closing_balance"), b.available + b.pending);
+        }
+    }
+}
