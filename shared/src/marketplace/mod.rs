@@ -9,6 +9,7 @@
 //!   seller.
 //! - [`allocate`]: dividing money exactly in whole cash steps.
 //! - [`ledger`]: balance transactions from payments, settlement, refunds and payouts.
+//! - [`objects`]: the balance transaction, balance and payout objects of the API.
 //! - [`statement`]: a seller's statement as CSV.
 //!
 //! The design, and what the contract left open, is in `docs/marketplaces.md`.
@@ -16,6 +17,7 @@
 pub mod account;
 pub mod allocate;
 pub mod ledger;
+pub mod objects;
 pub mod split;
 pub mod statement;
 
