@@ -53,19 +53,30 @@ impl Country {
         }
     }
 
-    /// Whether a voucher of `network` in `currency` may pay a seller of this country.
+    /// Whether a voucher of `network` in `currency` may pay a seller of this country: its
+    /// own network in its own currency (a seller's balance is kept in one currency).
     ///
     /// ```
     /// use vale_shared::{Currency, Network, marketplace::Country};
     /// assert!(Country::Co.sells_in(Network::Efecty, Currency::Cop));
     /// assert!(!Country::Pe.sells_in(Network::Efecty, Currency::Cop));
-    /// assert!(Country::Pe.sells_in(Network::Pagoefectivo, Currency::Usd));
+    /// assert!(Country::Pe.sells_in(Network::Pagoefectivo, Currency::Pen));
+    /// assert!(!Country::Pe.sells_in(Network::Pagoefectivo, Currency::Usd));
     /// ```
     pub const fn sells_in(self, network: Network, currency: Currency) -> bool {
         matches!(
-            (self, network),
-            (Country::Co, Network::Efecty) | (Country::Pe, Network::Pagoefectivo)
-        ) && network.accepts(currency)
+            (self, network, currency),
+            (Country::Co, Network::Efecty, Currency::Cop)
+                | (Country::Pe, Network::Pagoefectivo, Currency::Pen)
+        )
+    }
+
+    /// The currency a seller of this country is paid and keeps its balance in.
+    pub const fn currency(self) -> Currency {
+        match self {
+            Country::Co => Currency::Cop,
+            Country::Pe => Currency::Pen,
+        }
     }
 
     /// The document types a seller of this country may identify with.
@@ -563,10 +574,7 @@ impl Account {
 
     /// The currency its balance is kept in.
     pub const fn currency(&self) -> Currency {
-        match self.country {
-            Country::Co => Currency::Cop,
-            Country::Pe => Currency::Pen,
-        }
+        self.country.currency()
     }
 
     /// The account object of the API: the document and the destination masked.

@@ -485,25 +485,67 @@ pub fn plan_vouchers(
                     ),
                 ));
             }
-            let payable_at = Chain::ALL
-                .into_iter()
-                .filter(|c| c.network() == network)
-                .filter(|c| {
-                    split.currency != Currency::Pen
-                        || c.cap().is_none_or(|cap| amount.minor() <= cap)
-                })
-                .collect();
             Ok(VoucherPlan {
+                payable_at: payable_at(network, amount),
                 amount,
                 split: Split {
                     shares: vec![share.clone()],
                     application_fee_amount: share.fee,
                     currency: split.currency,
                 },
-                payable_at,
             })
         })
         .collect()
+}
+
+/// The chains of `network` whose reported cap takes `amount` (PEN caps only: a dollar
+/// CIP and Efecty's points are not filtered).
+fn payable_at(network: Network, amount: Money) -> Vec<Chain> {
+    Chain::ALL
+        .into_iter()
+        .filter(|c| c.network() == network)
+        .filter(|c| {
+            amount.currency() != Currency::Pen || c.cap().is_none_or(|cap| amount.minor() <= cap)
+        })
+        .collect()
+}
+
+/// The vouchers a `POST /v1/checkouts` of `amount` makes: its `splits` are required (a
+/// checkout is a cart of sellers); with `split_vouchers: true`, one voucher per seller
+/// ([`plan_vouchers`]), else one voucher for the whole cart.
+///
+/// ```
+/// use vale_shared::{Currency, Money, Network, network::Limits};
+/// use vale_shared::marketplace::split::{Taken, plan_checkout};
+/// let limits = Limits { min: 100, max: 500_000 };
+/// let amount = Money::new(1_000, Currency::Pen)?;
+/// let (_, taken) = Taken::from_body(br#"{"split_vouchers": true}"#);
+/// let e = plan_checkout(&taken, amount, Network::Pagoefectivo, limits).unwrap_err();
+/// assert_eq!((e.param.as_str(), e.code), ("splits", "parameter_missing"));
+/// # Ok::<(), vale_shared::MoneyError>(())
+/// ```
+pub fn plan_checkout(
+    taken: &Taken,
+    amount: Money,
+    network: Network,
+    limits: Limits,
+) -> Result<Vec<VoucherPlan>, InvalidParam> {
+    let split = taken.split(amount, None)?.ok_or_else(|| {
+        invalid(
+            "splits",
+            "parameter_missing",
+            "A checkout names its sellers in splits.",
+        )
+    })?;
+    if taken.split_vouchers()? {
+        plan_vouchers(&split, network, limits)
+    } else {
+        Ok(vec![VoucherPlan {
+            amount,
+            payable_at: payable_at(network, amount),
+            split,
+        }])
+    }
 }
 
 #[cfg(test)]
@@ -787,6 +829,21 @@ mod tests {
                 Some(&plan.split.shares[0].account)
             );
         }
+        let (_, whole) = Taken::from_body(format!(r#"{{"splits":[{{"account":"{a}","amount":85000}},{{"account":"{b}","amount":85000}}],"split_vouchers":false}}"#).as_bytes());
+        let one = plan_checkout(
+            &whole,
+            amount,
+            Network::Pagoefectivo,
+            Limits {
+                min: 100,
+                max: 500_000,
+            },
+        )
+        .unwrap();
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].amount, amount);
+        assert!(!one[0].payable_at.contains(&Chain::Kasnet));
+        assert!(one[0].payable_at.contains(&Chain::Bcp));
         let e = plan_vouchers(
             &split,
             Network::Pagoefectivo,
