@@ -9,7 +9,8 @@
 //! - no balance transaction is booked twice (ids are unique, one payment row per
 //!   payment and party);
 //! - a row is available exactly when its payment was listed (payout rows always);
-//! - a payout never leaves its seller's available balance negative.
+//! - a payout never leaves its seller's available balance negative;
+//! - no seller ever gives back more of a payment than it received of it.
 
 use super::ledger::{
     self, Book, Closing, Party, PaymentRef, PayoutSeller, PayoutStatus, Slot, TxnStatus, TxnType,
@@ -157,6 +158,19 @@ fn check_invariants(
         .map(|p| p.amount.minor())
         .sum();
     prop_assert_eq!(live, paid_out);
+    // A refund never takes from a seller more than it received of that payment.
+    let payments: BTreeSet<&PaymentRef> = book
+        .txns
+        .iter()
+        .filter_map(|t| t.payment.as_ref())
+        .collect();
+    for p in payments {
+        for (party, held) in ledger::holdings(book, p) {
+            if party != Party::Platform {
+                prop_assert!(held >= 0, "{:?} holds {} of {:?}", party, held, p);
+            }
+        }
+    }
     let ids: BTreeSet<_> = book.txns.iter().map(|t| &t.id).collect();
     prop_assert_eq!(ids.len(), book.txns.len(), "a transaction booked twice");
     let mut payment_rows = BTreeSet::new();

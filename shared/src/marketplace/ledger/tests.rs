@@ -4,6 +4,7 @@ use super::*;
 use crate::marketplace::account::{AccountStatus, Interval};
 use crate::marketplace::split::Split;
 use crate::marketplace::split::Taken;
+use proptest::prelude::*;
 use time::macros::{date, datetime};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -334,4 +335,54 @@ fn a_cop_payout_leaves_the_centavos() {
         plan.first().map(|p| p.amount.minor()),
         Some(bal(&book, &seller(1)).0)
     );
+}
+
+/// The marketplace example: two sellers, one cart, a refund of one item, the
+/// payout run. The item's seller gives back its price, the platform its fee on it.
+#[test]
+fn two_sellers_one_cart_a_refund_of_one_item_and_a_payout() {
+    let mut book = Book::default();
+    paid(&mut book, &own(1), &cart());
+    book.apply(&settle(&book, &own(1), T0));
+    // Seller 2's item (COP 30,000) comes back, with the platform's fee on it (3,300).
+    let re = RefundId::new(&own(1).voucher, 0);
+    let d = refund(
+        &book,
+        &re,
+        &own(1),
+        cop(3_330_000),
+        Some(&[(acct(2), 3_000_000)]),
+        T0,
+    )
+    .unwrap();
+    book.apply(&d);
+    assert_eq!(bal(&book, &seller(2)), (0, 0));
+    assert_eq!(bal(&book, &Party::Platform), (670_000, 0));
+    let sellers: Vec<PayoutSeller> = [1, 2]
+        .into_iter()
+        .map(|n| PayoutSeller {
+            account: acct(n),
+            status: AccountStatus::Enabled,
+            interval: Interval::Daily,
+            currency: Currency::Cop,
+        })
+        .collect();
+    let plan = plan_payouts(&book, &sellers, date!(2026 - 12 - 07));
+    let planned: Vec<_> = plan
+        .iter()
+        .map(|p| (p.account.clone(), p.amount.minor()))
+        .collect();
+    assert_eq!(planned, [(acct(1), 6_000_000)]);
+    let total: i64 = book.txns.iter().map(|t| t.amount).sum();
+    assert_eq!(total, 10_000_000 - 3_330_000);
+}
+
+proptest! {
+    #[test]
+    fn refund_splits_never_panic(json in "\\PC{0,80}") {
+        if let Ok(value) = serde_json::from_str::<serde_json::Value>(&json) {
+            let _ = parse_refund_splits(Some(&value), Currency::Cop);
+        }
+        let _ = parse_refund_splits(Some(&serde_json::json!([{"account": json, "amount": 100}])), Currency::Pen);
+    }
 }
