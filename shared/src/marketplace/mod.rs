@@ -23,6 +23,8 @@ pub mod statement;
 
 #[cfg(test)]
 mod conservation;
+#[cfg(test)]
+mod identity;
 
 pub use account::{
     Account, AccountLimits, AccountStatus, AccountUpdate, Country, Document, Interval, NewAccount,
