@@ -577,6 +577,16 @@ impl Account {
         self.country.currency()
     }
 
+    /// What the payout run needs of it.
+    pub fn payout_seller(&self) -> crate::marketplace::ledger::PayoutSeller {
+        crate::marketplace::ledger::PayoutSeller {
+            account: self.id.clone(),
+            status: self.status(),
+            interval: self.interval,
+            currency: self.currency(),
+        }
+    }
+
     /// The account object of the API: the document and the destination masked.
     pub fn to_json(&self) -> Value {
         let created_at = self

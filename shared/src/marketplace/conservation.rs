@@ -201,6 +201,15 @@ proptest! {
         let mut per_voucher: BTreeMap<usize, u16> = BTreeMap::new();
         let mut payouts: Vec<PayoutId> = vec![];
         let money = |m: i64| Money::new(m, currency).unwrap();
+        // Seller 3 is paused (its account is pending); seller 2 is paid weekly.
+        let sellers: Vec<PayoutSeller> = (0..SELLERS)
+            .map(|s| PayoutSeller {
+                account: acct(s),
+                status: if s == 3 { AccountStatus::Pending } else { AccountStatus::Enabled },
+                interval: if s == 2 { Interval::Weekly } else { Interval::Daily },
+                currency,
+            })
+            .collect();
         for (i, op) in ops.into_iter().enumerate() {
             let now = T0 + Duration::minutes(i64::try_from(i).unwrap_or(0));
             let case = |v: usize| vouchers.get(v).unwrap();
@@ -265,18 +274,10 @@ proptest! {
                 }
                 Op::Run(days) => {
                     let day = date!(2026 - 12 - 07) + Duration::days(i64::from(days));
-                    let sellers: Vec<PayoutSeller> = (0..SELLERS)
-                        .map(|s| PayoutSeller {
-                            account: acct(s),
-                            // Seller 3 is paused; seller 2 is paid weekly.
-                            status: if s == 3 { AccountStatus::Pending } else { AccountStatus::Enabled },
-                            interval: if s == 2 { Interval::Weekly } else { Interval::Daily },
-                            currency,
-                        })
-                        .collect();
                     for plan in ledger::plan_payouts(&book, &sellers, day) {
                         prop_assert!(plan.account != acct(3), "a paused seller was paid");
-                        let d = ledger::payout(&book, &plan.id, &plan.account, currency, Some(plan.amount.minor()), now).unwrap();
+                        let seller = sellers.iter().find(|s| s.account == plan.account).unwrap();
+                        let d = ledger::payout(&book, &plan.id, seller, Some(plan.amount.minor()), now).unwrap();
                         book.apply(&d);
                         prop_assert!(book.balance(&Party::Seller(plan.account.clone()), currency).available >= 0);
                         paid_out += plan.amount.minor();
@@ -284,17 +285,22 @@ proptest! {
                     }
                 }
                 Op::Manual(s, percent) => {
+                    let seller = sellers.get(usize::from(s)).unwrap();
                     let available = book.balance(&Party::Seller(acct(s)), currency).available;
                     let amount = (available * i64::from(percent) / 100) / step * step;
                     let id = PayoutId::from_random([u8::try_from(payouts.len() % 200).unwrap_or(0) + 50; 15]);
-                    match ledger::payout(&book, &id, &acct(s), currency, Some(amount), now) {
+                    match ledger::payout(&book, &id, seller, Some(amount), now) {
                         Ok(d) if !d.is_empty() => {
+                            prop_assert_eq!(seller.status, AccountStatus::Enabled);
                             book.apply(&d);
                             paid_out += amount;
                             payouts.push(id);
                         }
                         Ok(_) => {}
-                        Err(_) => prop_assert!(amount <= 0, "a payout within available was refused"),
+                        Err(_) => prop_assert!(
+                            amount <= 0 || seller.status != AccountStatus::Enabled,
+                            "a payout within available was refused"
+                        ),
                     }
                     prop_assert!(book.balance(&Party::Seller(acct(s)), currency).available >= available.min(0));
                 }

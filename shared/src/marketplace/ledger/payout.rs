@@ -63,38 +63,56 @@ pub fn plan_payouts(book: &Book, sellers: &[PayoutSeller], day: Date) -> Vec<Pla
         .collect()
 }
 
-/// Makes payout `id` of `amount` (all that is available when `None`) to `account`: from
-/// available money only, in whole cash steps. Nothing when it was already made.
+/// Makes payout `id` of `amount` (all that is available when `None`) to `seller`: only
+/// to an enabled seller (`400 account_not_enabled`: its payouts are paused), from
+/// available money only (`400 balance_insufficient`), in whole cash steps. Nothing when
+/// it was already made.
 pub fn payout(
     book: &Book,
     id: &PayoutId,
-    account: &AccountId,
-    currency: Currency,
+    seller: &PayoutSeller,
     amount: Option<i64>,
     now: OffsetDateTime,
 ) -> Result<Decision, LedgerError> {
     if book.payouts.contains_key(id) {
         return Ok(Decision::default());
     }
-    let party = Party::Seller(account.clone());
-    let available = book.balance(&party, currency).available;
-    let step = currency.cash_step();
-    let amount = amount.unwrap_or(available - available.rem_euclid(step));
-    if amount <= 0 || amount % step != 0 {
+    if seller.status != AccountStatus::Enabled {
         return Err(invalid(
-            "amount",
-            "amount_invalid",
-            "amount must be a positive whole number of cash steps (whole pesos in COP).",
+            "account",
+            "account_not_enabled",
+            format!(
+                "The account is {}: its payouts are paused until it is enabled.",
+                seller.status.as_str()
+            ),
         )
         .into());
     }
-    if amount > available {
-        return Err(invalid(
+    let (account, currency) = (&seller.account, seller.currency);
+    let party = Party::Seller(account.clone());
+    let available = book.balance(&party, currency).available;
+    let step = currency.cash_step();
+    let insufficient = || {
+        LedgerError::from(invalid(
             "amount",
             "balance_insufficient",
             format!("Only {available} is available to pay out."),
-        )
-        .into());
+        ))
+    };
+    let amount = match amount {
+        Some(amount) if amount <= 0 || amount % step != 0 => {
+            return Err(invalid(
+                "amount",
+                "amount_invalid",
+                "amount must be a positive whole number of cash steps (whole pesos in COP).",
+            )
+            .into());
+        }
+        Some(amount) => amount,
+        None => available - available.rem_euclid(step),
+    };
+    if amount <= 0 || amount > available {
+        return Err(insufficient());
     }
     let txn = row(
         book,

@@ -202,15 +202,7 @@ fn a_refund_after_a_payout_is_netted() {
     let plan = plan_payouts(&book, &sellers, date!(2026 - 12 - 07));
     assert_eq!(plan.len(), 1);
     let p = plan.first().unwrap();
-    let d = payout(
-        &book,
-        &p.id,
-        &acct(1),
-        Currency::Cop,
-        Some(p.amount.minor()),
-        T0,
-    )
-    .unwrap();
+    let d = payout(&book, &p.id, &sellers[0], Some(p.amount.minor()), T0).unwrap();
     book.apply(&d);
     assert!(plan_payouts(&book, &sellers, date!(2026 - 12 - 07)).is_empty());
     assert_eq!(bal(&book, &seller(1)), (0, 0));
@@ -257,15 +249,12 @@ fn payouts_come_from_available_money_and_a_failed_one_gives_it_back() {
         )
         .is_empty()
     );
-    let e = payout(
-        &book,
-        &PayoutId::from_random([1; 15]),
-        &acct(1),
-        Currency::Pen,
-        Some(100),
-        T0,
-    );
-    assert!(matches!(e, Err(LedgerError::Invalid(p)) if p.code == "balance_insufficient"));
+    let enabled = seller1(AccountStatus::Enabled, Interval::Manual);
+    let manual = PayoutId::from_random([1; 15]);
+    for amount in [Some(100), None] {
+        let e = payout(&book, &manual, &enabled, amount, T0);
+        assert!(matches!(e, Err(LedgerError::Invalid(p)) if p.code == "balance_insufficient"));
+    }
     book.apply(&settle(&book, &own(1), T0));
     for (status, interval, day, planned) in [
         (AccountStatus::Enabled, Interval::Daily, tuesday, true),
@@ -285,13 +274,16 @@ fn payouts_come_from_available_money_and_a_failed_one_gives_it_back() {
     );
     let p = plan.first().unwrap();
     assert_eq!(p.amount, pen(1_000_050));
-    let d = payout(&book, &p.id, &acct(1), Currency::Pen, None, T0).unwrap();
+    for status in [AccountStatus::Pending, AccountStatus::Disabled] {
+        let paused = seller1(status, Interval::Daily);
+        let e = payout(&book, &p.id, &paused, None, T0);
+        assert!(matches!(e, Err(LedgerError::Invalid(p)) if p.code == "account_not_enabled"));
+    }
+    let e = payout(&book, &manual, &enabled, Some(1_000_051), T0);
+    assert!(matches!(e, Err(LedgerError::Invalid(p)) if p.code == "balance_insufficient"));
+    let d = payout(&book, &p.id, &enabled, None, T0).unwrap();
     book.apply(&d);
-    assert!(
-        payout(&book, &p.id, &acct(1), Currency::Pen, None, T0)
-            .unwrap()
-            .is_empty()
-    );
+    assert!(payout(&book, &p.id, &enabled, None, T0).unwrap().is_empty());
     assert_eq!(book.balance(&seller(1), Currency::Pen).available, 0);
     let failed = Closing::Failed(FailureReason::InvalidDestination);
     let d = close_payout(&book, &p.id, failed.clone(), T0).unwrap();
