@@ -5,8 +5,8 @@
 //! - [`account`]: the seller's account (`acct_…`), its create and update bodies, what is
 //!   due and its status, its document kept only masked.
 //! - [`split`]: `splits[]` and the one-seller shorthand, checked strictly against the
-//!   sellers (never booked silently to the platform), and a cart cut into one voucher per
-//!   seller.
+//!   sellers (never booked silently to the platform).
+//! - [`checkout`]: a cart as one voucher, or cut into one voucher per seller.
 //! - [`allocate`]: dividing money exactly in whole cash steps.
 //! - [`ledger`]: balance transactions from payments, settlement, refunds and payouts.
 //! - [`objects`]: the balance transaction, balance and payout objects of the API.
@@ -16,6 +16,7 @@
 
 pub mod account;
 pub mod allocate;
+pub mod checkout;
 pub mod ledger;
 pub mod objects;
 pub mod split;
