@@ -306,27 +306,40 @@ fn payouts_come_from_available_money_and_a_failed_one_gives_it_back() {
     );
 }
 
+/// Cash carries no centavos: a COP payout is whole pesos. Every split and refund part is
+/// whole pesos already; only an adjustment could leave centavos, and they stay available.
 #[test]
-fn a_cop_payout_leaves_the_centavos() {
+fn a_cop_payout_is_whole_pesos_and_leaves_any_centavos() {
     let mut book = Book::default();
-    let re = RefundId::new(&own(1).voucher, 0);
     book.apply(&settle(&book, &own(1), T0));
     paid(&mut book, &own(1), &cart());
-    // By hand, a seller can be left with centavos only through a PEN-like split; in
-    // COP every part is whole pesos, so the whole balance is paid.
+    let re = RefundId::new(&own(1).voucher, 0);
     book.apply(&refund(&book, &re, &own(1), cop(100), None, T0).unwrap());
+    assert_eq!(bal(&book, &seller(1)).0 % 100, 0);
+    book.txns.push(Txn {
+        id: TransactionId::derive("adjustment/test"),
+        party: seller(1),
+        kind: TxnType::Adjustment,
+        amount: 50,
+        fee: 0,
+        currency: Currency::Cop,
+        status: TxnStatus::Available,
+        source: Source::Voucher(own(1).voucher),
+        payment: None,
+        created_at: T0,
+        available_at: Some(T0),
+    });
     let seller1 = PayoutSeller {
         account: acct(1),
         status: AccountStatus::Enabled,
         interval: Interval::Daily,
         currency: Currency::Cop,
     };
-    let plan = plan_payouts(&book, &[seller1], date!(2026 - 12 - 07));
-    assert_eq!(plan.first().map(|p| p.amount.minor() % 100), Some(0));
-    assert_eq!(
-        plan.first().map(|p| p.amount.minor()),
-        Some(bal(&book, &seller(1)).0)
-    );
+    let plan = plan_payouts(&book, std::slice::from_ref(&seller1), date!(2026 - 12 - 07));
+    let p = plan.first().unwrap();
+    assert_eq!(p.amount.minor(), bal(&book, &seller(1)).0 - 50);
+    book.apply(&payout(&book, &p.id, &seller1, None, T0).unwrap());
+    assert_eq!(bal(&book, &seller(1)), (50, 0));
 }
 
 /// The marketplace example: two sellers, one cart, a refund of one item, the
