@@ -577,6 +577,17 @@ impl Account {
         self.country.currency()
     }
 
+    /// What the split check needs of it, given how many of its vouchers are pending.
+    pub fn seller_view(&self, open_vouchers: u32) -> crate::marketplace::split::SellerView {
+        crate::marketplace::split::SellerView {
+            livemode: self.livemode,
+            country: self.country,
+            status: self.status(),
+            limits: self.limits,
+            open_vouchers,
+        }
+    }
+
     /// What the payout run needs of it.
     pub fn payout_seller(&self) -> crate::marketplace::ledger::PayoutSeller {
         crate::marketplace::ledger::PayoutSeller {
@@ -659,11 +670,14 @@ mod tests {
         let a = a.updated(update);
         assert!(a.currently_due().is_empty());
         assert_eq!(a.status(), AccountStatus::Enabled);
+        assert_eq!(a.seller_view(3).status, AccountStatus::Enabled);
+        assert_eq!(a.payout_seller().currency, Currency::Cop);
         let a = Account {
             disabled: true,
             ..a
         };
         assert_eq!(a.status(), AccountStatus::Disabled);
+        assert_eq!(a.seller_view(0).status, AccountStatus::Disabled);
     }
 
     /// The seller's document is never stored or shown whole (issue #23).
