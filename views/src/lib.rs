@@ -15,6 +15,9 @@
 //! - [`voucher`]: the components;
 //! - [`CSS`]: the styles of the voucher, screen and print.
 
+// The pending view's type (every element of it, nested) is deep for the async resolver.
+#![recursion_limit = "256"]
+
 pub mod answer;
 pub mod browser;
 pub mod guidance;

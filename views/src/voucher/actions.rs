@@ -29,7 +29,7 @@ pub fn Actions(
 ) -> impl IntoView {
     let v = voucher;
     // What the last action did, read out by screen readers.
-    let notice = RwSignal::new(String::new());
+    let notice = RwSignal::new(None::<String>);
     let copied = RwSignal::new(false);
     // One word per thing: the code is the Efecty reference or the CIP.
     let copy_label = match v.network {
@@ -42,14 +42,15 @@ pub fn Actions(
         spawn_local(async move {
             if browser::copy(&payment_code).await {
                 copied.set(true);
-                notice.set("Código copiado.".into());
+                notice.set(Some("Código copiado.".into()));
                 set_timeout(move || copied.set(false), Duration::from_secs(3));
             } else {
                 if let Some(node) = code.get_untracked() {
                     browser::select(&node);
                 }
-                notice
-                    .set("No pudimos copiarlo: mantén presionado el código y elige Copiar.".into());
+                notice.set(Some(
+                    "No pudimos copiarlo: mantén presionado el código y elige Copiar.".into(),
+                ));
             }
         });
     };
@@ -69,15 +70,17 @@ pub fn Actions(
                 // A cancelled share sheet needs no message.
                 browser::share(&title, &text, &link).await;
             } else if browser::copy(&link).await {
-                notice.set("Enlace copiado: guárdalo para volver a tu código de pago.".into());
+                notice.set(Some(
+                    "Enlace copiado: guárdalo para volver a tu código de pago.".into(),
+                ));
             } else {
-                notice.set(
+                notice.set(Some(
                     [
                         "Guarda este enlace para volver a tu código de pago: ",
                         &link,
                     ]
                     .concat(),
-                );
+                ));
             }
         });
     };

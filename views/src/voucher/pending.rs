@@ -105,7 +105,7 @@ fn Deadline(
             </p>
             // Text put into a live `alert` is what gets announced.
             <p class="soon" role="alert" hidden=move || !urgent()>
-                {move || if urgent() { SOON } else { "" }}
+                {move || urgent().then_some(SOON)}
             </p>
         </section>
     }
