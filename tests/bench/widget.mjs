@@ -34,8 +34,12 @@ if (!Number.isInteger(RUNS) || RUNS < 1 || RUNS > 50) {
 const PROFILE = { latency: 150, downloadThroughput: 1_600_000 / 8, uploadThroughput: 750_000 / 8 };
 const CPU_SLOWDOWN = 4;
 const PHONE = { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
-/** Issue #9: JS + wasm ≤ 80 KB gzip; visible ≤ 1.5× the static page. */
-const TARGETS = { gzip_total_bytes: 80_000, widget_over_static: 1.5 };
+/**
+ * Issue #21 (replacing issue #9's 80 KB, set before the edge drew the voucher): the
+ * voucher module's JS + wasm ≤ 110 KB gzip; visible ≤ 1.2× the static page on the hosted
+ * page.
+ */
+const TARGETS = { gzip_total_bytes: 110_000, widget_over_static: 1.2 };
 
 const outArg = process.argv.indexOf('--out');
 const OUT = outArg > 0 ? process.argv[outArg + 1] : process.env.VALE_BENCH_OUT;

@@ -155,9 +155,105 @@ pub fn stale_line(
     ["Sin conexión, actualizado a las ", &hhmm, what].concat()
 }
 
+/// `url` with `cs=<client_secret>` in its query, unless it already has a `cs` parameter
+/// (or there is no secret to add).
+///
+/// ```
+/// use vale_views::words::with_client_secret;
+/// let secret = "vch_1_secret_a";
+/// assert_eq!(with_client_secret("https://e/v/vch_1", secret), "https://e/v/vch_1?cs=vch_1_secret_a");
+/// assert_eq!(with_client_secret("https://e/v/vch_1?cs=x", secret), "https://e/v/vch_1?cs=x");
+/// assert_eq!(with_client_secret("https://e/v/vch_1?l=es#top", secret),
+///     "https://e/v/vch_1?l=es&cs=vch_1_secret_a#top");
+/// ```
+pub fn with_client_secret(url: &str, client_secret: &str) -> String {
+    let (head, fragment) = match url.split_once('#') {
+        Some((head, _)) => (head, url.get(head.len()..).unwrap_or_default()),
+        None => (url, ""),
+    };
+    let query = head.split_once('?').map(|(_, q)| q);
+    let has_cs = query.is_some_and(|q| {
+        q.split('&')
+            .any(|pair| pair.split('=').next() == Some("cs"))
+    });
+    if has_cs || client_secret.is_empty() {
+        return url.to_owned();
+    }
+    let separator = match query {
+        None => "?",
+        Some(q) if q.is_empty() || q.ends_with('&') => "",
+        Some(_) => "&",
+    };
+    let mut out = String::with_capacity(url.len() + client_secret.len() + 4);
+    out.push_str(head);
+    out.push_str(separator);
+    out.push_str("cs=");
+    // Percent-encode all but the unreserved characters (a client secret has none other
+    // today; this keeps a future one from breaking the query).
+    for byte in client_secret.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            for nibble in [byte >> 4, byte & 0xf] {
+                out.push(HEX.get(usize::from(nibble)).map_or('0', |&h| char::from(h)));
+            }
+        }
+    }
+    out.push_str(fragment);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_shared_link_carries_the_client_secret_once() {
+        let cs = "vch_7_secret_z";
+        for (url, expected) in [
+            (
+                "https://e.test/v/vch_7",
+                "https://e.test/v/vch_7?cs=vch_7_secret_z",
+            ),
+            (
+                "https://e.test/v/vch_7?",
+                "https://e.test/v/vch_7?cs=vch_7_secret_z",
+            ),
+            (
+                "https://e.test/v/vch_7?a=1&",
+                "https://e.test/v/vch_7?a=1&cs=vch_7_secret_z",
+            ),
+            (
+                "https://e.test/v/vch_7?cs=vch_7_secret_z",
+                "https://e.test/v/vch_7?cs=vch_7_secret_z",
+            ),
+            (
+                "https://e.test/v/vch_7?a=1&cs=q",
+                "https://e.test/v/vch_7?a=1&cs=q",
+            ),
+            (
+                "https://e.test/v/vch_7#x",
+                "https://e.test/v/vch_7?cs=vch_7_secret_z#x",
+            ),
+            // `ocs` is not `cs`.
+            (
+                "https://e.test/v/vch_7?ocs=1",
+                "https://e.test/v/vch_7?ocs=1&cs=vch_7_secret_z",
+            ),
+        ] {
+            assert_eq!(with_client_secret(url, cs), expected, "{url}");
+        }
+        assert_eq!(
+            with_client_secret("https://e.test/v/1", ""),
+            "https://e.test/v/1"
+        );
+        assert_eq!(
+            with_client_secret("https://e.test/v/1", "a b&c=d/é"),
+            "https://e.test/v/1?cs=a%20b%26c%3Dd%2F%C3%A9"
+        );
+    }
 
     #[test]
     fn links_are_encoded_as_encode_uri_component_encodes_them() {

@@ -10,6 +10,7 @@
 //! Only a pending voucher whose code may be shown gets one; anything else (paid, expired,
 //! past its deadline, under review) is left to the widget, which words those states.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::tachys::view::RenderHtml;
 use time::OffsetDateTime;
@@ -49,12 +50,18 @@ pub fn element(
         .map(|a| first_paint(a, now));
     let with_first = first.is_some();
     let (id, secret) = (id.to_owned(), client_secret.to_owned());
-    let html = html(move || {
-        view! {
+    // With nothing to draw, no child at all (an empty `Option` would leave a marker).
+    let html = html(move || match first {
+        Some(first) => Either::Left(view! {
             <main id="slot">
                 <vale-voucher voucher=id client-secret=secret>{first}</vale-voucher>
             </main>
-        }
+        }),
+        None => Either::Right(view! {
+            <main id="slot">
+                <vale-voucher voucher=id client-secret=secret></vale-voucher>
+            </main>
+        }),
     });
     (html, with_first)
 }
@@ -236,25 +243,25 @@ mod tests {
 
     #[test]
     fn the_element_goes_into_the_slot_and_the_style_into_the_head() {
-        let (element, with_first) = element("vch_1", "vch_1_secret_\"x", Some(&efecty()), NOW);
+        let (drawn, with_first) = element("vch_1", "vch_1_secret_\"x", Some(&efecty()), NOW);
         assert!(with_first);
-        assert!(element.starts_with(
+        assert!(drawn.starts_with(
             "<main id=\"slot\"><vale-voucher voucher=\"vch_1\" client-secret=\"vch_1_secret_&quot;x\"><div class=\"vale-first\"><div class=\"vale-root\">"
         ));
-        assert!(element.ends_with("</div></vale-voucher></main>"));
+        assert!(drawn.ends_with("</div></vale-voucher></main>"));
         let page =
             "<html><head><title>t</title></head><body><main id=\"slot\"></main></body></html>";
-        let with = into_page(page, &element, true).unwrap();
+        let with = into_page(page, &drawn, true).unwrap();
         assert_eq!(
             with,
             format!(
-                "<html><head><title>t</title>{}</head><body>{element}</body></html>",
+                "<html><head><title>t</title>{}</head><body>{drawn}</body></html>",
                 style()
             )
         );
         let noscript = "<head></head><main id=\"slot\"></main>\n<noscript>JS</noscript>\n";
-        let drawn = into_page(noscript, "<main id=\"slot\">v</main>", true).unwrap();
-        assert!(!drawn.contains("noscript") && drawn.ends_with("</main>\n\n"));
+        let page_drawn = into_page(noscript, "<main id=\"slot\">v</main>", true).unwrap();
+        assert!(!page_drawn.contains("noscript") && page_drawn.ends_with("</main>\n\n"));
         let (bare, with_first) = element("vch_1", "s", None, NOW);
         assert!(!with_first);
         assert_eq!(

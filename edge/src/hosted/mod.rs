@@ -16,6 +16,7 @@ use vale_shared::VoucherId;
 use vale_shared::id::ClientSecret;
 use vale_shared::voucher::DisplayVoucher;
 use vale_views::Answer;
+use vale_views::words::with_client_secret;
 use worker::{Env, Request, Response};
 
 /// Serves the hosted page for any voucher path. The page the widget build wrote
@@ -95,8 +96,12 @@ async fn first_answer(env: &Env, id: &str, secret: &str) -> Option<Answer> {
         .await
         .ok()?;
     let view: View = serde_json::from_str(&body).ok()?;
+    let mut voucher = view.voucher;
+    // The display view's link leaves the secret out; the link the shopper shares, sends
+    // by WhatsApp or saves in the reminder must still open the voucher (as the widget's).
+    voucher.hosted_url = with_client_secret(&voucher.hosted_url, secret.expose());
     Some(Answer {
-        voucher: view.voucher,
+        voucher,
         merchant_name: view.merchant_name,
         convenio: view.convenio,
         return_url: view

@@ -134,9 +134,9 @@ fn page(symbol: &Symbol, symbology: Symbology) -> OnScreen {
 /// The barcode figure; a symbol that cannot be drawn leaves only its text, which the
 /// cashier can still type.
 ///
-/// Paper gets drawings of its own, hidden on screen (whatever the screen chose, paper is
-/// sized in millimetres by `style.css`): bars side by side for a sheet, and turned (bars
-/// across, one after the other down the paper) for a 58 mm receipt.
+/// On a screen, paper gets drawings of its own, hidden on screen (whatever the screen
+/// chose, paper is sized in millimetres by `style.css`): bars side by side for a sheet,
+/// and turned (bars across, one after the other down the paper) for a 58 mm receipt.
 #[component]
 pub fn BarcodeFigure(
     /// What to draw.
@@ -145,7 +145,9 @@ pub fn BarcodeFigure(
     fit: Fit,
 ) -> impl IntoView {
     let symbol = symbol(&code).ok();
-    let paper = symbol.as_ref().map(|symbol| {
+    // The edge's first paint is for the screen, until the widget takes over: one drawing,
+    // printed as it is (see `style.css`) by a page printed before any script ran.
+    let paper = symbol.as_ref().filter(|_| fit != Fit::Page).map(|symbol| {
         let flat = draw::draw(symbol, draw::MIN_MODULE_PX);
         let linear = flat.shape == Shape::Linear;
         let receipt = linear.then(|| {
@@ -166,6 +168,13 @@ pub fn BarcodeFigure(
         view! { <p class="preview-hint">{PREVIEW_HINT}</p> }
     });
     let drawing = shown.map(|s| image(&s.drawing, s.class, Some((s.width, s.height))));
+    // The page's drawing has a class of its own: it is no screen's (nothing that waits
+    // for the widget's drawing mistakes it for one) and it prints as it is.
+    let scroll = if fit == Fit::Page {
+        "barcode-page"
+    } else {
+        "barcode-scroll"
+    };
     // The GS1 text wraps only between its fields: `(415)…`, `(8020)…` each stay whole.
     let mut fields: Vec<String> = Vec::new();
     for c in code.text.chars() {
@@ -186,7 +195,7 @@ pub fn BarcodeFigure(
     view! {
         <figure class="block barcode">
             {for_whom}
-            <div class="barcode-scroll">{drawing}</div>
+            <div class=scroll>{drawing}</div>
             {preview}
             {paper}
             <figcaption class="barcode-text">{fields}</figcaption>
@@ -204,7 +213,9 @@ pub fn image(
     let (w, h) = (decimal(d.width.into()), decimal(d.height.into()));
     let (width, height) = size.unwrap_or_else(|| (w.clone(), h.clone()));
     let view_box = ["0 0 ", &w, " ", &h].concat();
-    let modules = ["--vale-modules: ", &decimal(d.modules_across.into())].concat();
+    // Through the CSSOM (`style.setProperty`) in the browser, which a store's
+    // Content-Security-Policy allows where it refuses `style` attributes.
+    let modules = ("--vale-modules", decimal(d.modules_across.into()));
     view! {
         <svg
             class=class

@@ -18,6 +18,7 @@ pub use pending::{SOON, URGENT_SECONDS};
 
 use crate::answer::Answer;
 use crate::shown::{Shown, announce};
+use leptos::either::EitherOf5;
 use leptos::prelude::*;
 use std::rc::Rc;
 use time::OffsetDateTime;
@@ -52,19 +53,23 @@ pub type Retry = Rc<dyn Fn()>;
 
 /// The view for `shown`, from `answer` (the states that show a voucher draw nothing
 /// without one) at the server's clock `now`.
+///
+/// One of five view types, chosen statically (`EitherOf5`, not a type-erased `AnyView`,
+/// whose every rendering path, async HTML streaming included, would be compiled into
+/// the edge and the widget for each view).
 pub fn state(
     shown: Shown,
     answer: Option<&Answer>,
     now: Signal<OffsetDateTime>,
     place: &Place,
     retry: Option<Retry>,
-) -> AnyView {
+) -> impl IntoView + use<> {
     match (shown, answer) {
-        (Shown::Loading, _) => outcome::loading().into_any(),
-        (Shown::Failed(error), _) => outcome::failed(error, retry).into_any(),
-        (Shown::Pending, Some(a)) => pending::pending(a, now, place).into_any(),
-        (other, Some(a)) => outcome::settled(other, a).into_any(),
-        (_, None) => ().into_any(),
+        (Shown::Loading, _) => EitherOf5::A(outcome::loading()),
+        (Shown::Failed(error), _) => EitherOf5::B(outcome::failed(error, retry)),
+        (Shown::Pending, Some(a)) => EitherOf5::C(pending::pending(a, now, place)),
+        (other, Some(a)) => EitherOf5::D(outcome::settled(other, a)),
+        (_, None) => EitherOf5::E(()),
     }
 }
 

@@ -8,6 +8,7 @@ use super::header::Header;
 use crate::answer::Answer;
 use crate::guidance;
 use crate::words::{code_label, payee, to_say};
+use leptos::either::Either;
 use leptos::html::Span;
 use leptos::prelude::*;
 use time::OffsetDateTime;
@@ -176,9 +177,9 @@ fn Channel(
                 .into_iter()
                 .map(|p| {
                     if p.strong {
-                        view! { <strong>{p.text}</strong> }.into_any()
+                        Either::Left(view! { <strong>{p.text}</strong> })
                     } else {
-                        p.text.into_any()
+                        Either::Right(p.text)
                     }
                 })
                 .collect_view();
