@@ -169,6 +169,11 @@ mod tests {
         assert!(html.contains("Prueba: no pagues este código."));
         assert!(html.contains("class=\"bars page\""));
         assert!(!html.contains("<b>"), "merchant text is escaped");
+        // Nothing to click before the widget takes over: its buttons are disabled, its
+        // links (WhatsApp, the reminder, the map) work.
+        assert_eq!(html.matches("<button").count(), 4);
+        assert_eq!(html.matches(" disabled").count(), 4);
+        assert!(html.contains("href=\"https://wa.me/?text="));
     }
 
     #[test]

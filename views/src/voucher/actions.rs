@@ -91,18 +91,19 @@ pub fn Actions(
         "Copiar enlace"
     };
     let download = ["recordatorio-", v.network.as_str(), ".ics"].concat();
+    let off = !place.live;
     let whatsapp = whatsapp_url(&v);
     let reminder = reminder_url(&v);
     view! {
         <div class="actions">
-            <button type="button" class="button primary" on:click=copy>
+            <button type="button" class="button primary" disabled=off on:click=copy>
                 {move || if copied.get() { "¡Copiado!" } else { copy_label }}
             </button>
-            <Cashier voucher=v payee=payee host=place.host/>
-            <button type="button" class="button" on:click=|_| browser::print()>
+            <Cashier voucher=v payee=payee host=place.host off=off/>
+            <button type="button" class="button" disabled=off on:click=|_| browser::print()>
                 "Imprimir"
             </button>
-            <button type="button" class="button share" on:click=share>
+            <button type="button" class="button share" disabled=off on:click=share>
                 {share_label}
             </button>
             <a class="button whatsapp" href=whatsapp target="_blank" rel="noopener noreferrer">
@@ -128,6 +129,8 @@ fn Cashier(
     payee: String,
     /// The `<vale-voucher>` element.
     host: Option<web_sys::HtmlElement>,
+    /// Whether the button is disabled (a page the edge drew).
+    off: bool,
 ) -> impl IntoView {
     let open = RwSignal::new(false);
     let opener = NodeRef::<Button>::new();
@@ -169,7 +172,13 @@ fn Cashier(
     let voucher = StoredValue::new(voucher);
     let payee = StoredValue::new(payee);
     view! {
-        <button type="button" class="button cashier-open" node_ref=opener on:click=show>
+        <button
+            type="button"
+            class="button cashier-open"
+            disabled=off
+            node_ref=opener
+            on:click=show
+        >
             "Mostrar al cajero"
         </button>
         {move || {

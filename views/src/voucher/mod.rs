@@ -35,6 +35,9 @@ pub struct Place {
     /// The `<vale-voucher>` element, which the cashier view marks while it is open (`None`
     /// on the edge).
     pub host: Option<web_sys::HtmlElement>,
+    /// Whether the buttons work here: not in a page the edge drew, until the widget takes
+    /// over (they show, disabled; the links work).
+    pub live: bool,
 }
 
 impl Place {
@@ -44,6 +47,7 @@ impl Place {
             fit: Fit::Page,
             can_share: false,
             host: None,
+            live: false,
         }
     }
 }

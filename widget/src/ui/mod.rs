@@ -279,6 +279,7 @@ pub fn widget(env: Env) -> impl IntoView {
             },
             can_share: browser::can_share(),
             host: Some(h.clone()),
+            live: true,
         });
         let retry: Retry = retry.with_value(|p| {
             let p = Rc::clone(p);
