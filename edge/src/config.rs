@@ -7,10 +7,11 @@
 //! [{"id": "mer_local", "name": "Tienda Local",
 //!   "keys": [{"sha256": "<hex SHA-256 of sk_test_local>", "mode": "test", "role": "secret"},
 //!            {"sha256": "<hex SHA-256 of rk_test_local>", "mode": "test", "role": "restricted"}],
-//!   "test": {"pagoefectivo_secret": "pe_local_secret", "efecty_secret": "whsec_…"},
+//!   "test": {"pagoefectivo_secret": "pe_local_secret", "efecty_secret": "whsec_…",
+//!            "efecty_gln": "7709998000018", "efecty_convenio": "112233"},
 //!   "live": {"pagoefectivo_secret": "…", "efecty_secret": "whsec_…",
 //!            "pagoefectivo_api": {"base_url": "https://…", "id_service": "…", "access_key": "…"}},
-//!   "efecty_gln": "7709998000018", "efecty_convenio": "112233",
+//!   "efecty_gln": "<the live GLN>", "efecty_convenio": "<the live convenio>",
 //!   "limits": {"efecty": {"COP": {"min": 500000, "max": 400000000}}},
 //!   "confirmation_window_minutes": {"efecty": 720, "pagoefectivo": 60},
 //!   "refund_window_days": 15, "refund_approval_above": {"COP": 100000000},
@@ -23,6 +24,16 @@
 //! A configuration that could break a create is refused at load, naming the merchant and
 //! the field (never a value): duplicate merchant ids or keys, a GLN whose check digit is
 //! wrong, limits that are not `0 < min <= max`, a currency the network does not take.
+//! So is one that would mix modes or merchants: a notification secret used twice (test
+//! and live of one merchant, or by two merchants: the shared notification address would
+//! judge a payment under the wrong one), and a test GLN or convenio that is a live one.
+//!
+//! **Efecty's biller per mode.** The top-level `efecty_gln` and `efecty_convenio` (or
+//! `live.efecty_gln`, `live.efecty_convenio`) are the merchant's real recaudo agreement and
+//! are used in live mode only. Test vouchers use `test.efecty_gln` / `test.efecty_convenio`
+//! when configured (local development's published values, which are no real agreement),
+//! else none: a plain Code 128 of the reference and no convenio, which no Efecty point can
+//! take, so a voucher made with a test key is never payable in real cash.
 //! Every secret is wrapped the moment it is read (`Secret`, `WebhookSecret`), and parse
 //! errors are logged by position only: serde's messages may quote the offending value.
 
@@ -61,6 +72,14 @@ impl Mode {
     pub const fn of(livemode: bool) -> Mode {
         if livemode { Mode::Live } else { Mode::Test }
     }
+
+    /// `test` or `live`, as the configuration writes it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Mode::Test => "test",
+            Mode::Live => "live",
+        }
+    }
 }
 
 /// What a key may do.
@@ -94,6 +113,17 @@ pub struct NetworkSecrets {
     pub efecty: Option<WebhookSecret>,
     /// PagoEfectivo's REST API (live mode only): CIPs come from it.
     pub pagoefectivo_api: Option<PagoefectivoApi>,
+}
+
+/// Efecty's biller in one mode: whose recaudo agreement a voucher's barcode and convenio
+/// name.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct EfectyBiller {
+    /// The biller's 13-digit GLN for Efecty's GS1-128 barcode (check digit verified);
+    /// plain Code 128 of the reference without it.
+    pub gln: Option<String>,
+    /// The agreement number ("convenio") shoppers give at the counter.
+    pub convenio: Option<String>,
 }
 
 /// Where and as whom the edge calls PagoEfectivo's REST API v1; the `secretKey` is
@@ -141,11 +171,10 @@ pub struct Merchant {
     pub test: NetworkSecrets,
     /// Live-mode notification secrets.
     pub live: NetworkSecrets,
-    /// The biller's 13-digit GLN for Efecty's GS1-128 barcode (check digit verified);
-    /// plain Code 128 without it.
-    pub efecty_gln: Option<String>,
-    /// The Efecty agreement number ("convenio") shoppers give at the counter.
-    pub efecty_convenio: Option<String>,
+    /// Efecty's biller for test vouchers: never a live GLN or convenio.
+    test_efecty: EfectyBiller,
+    /// Efecty's biller for live vouchers: the merchant's real agreement.
+    live_efecty: EfectyBiller,
     limits: BTreeMap<(Network, Currency), Limits>,
     windows: BTreeMap<Network, Duration>,
     refund_window: Duration,
@@ -184,6 +213,15 @@ impl Merchant {
     /// approval (`refund_approval_above`); `None`: none wait.
     pub fn approval_above(&self, currency: Currency) -> Option<i64> {
         self.approval_above.get(&currency).copied()
+    }
+
+    /// Efecty's biller (GLN and convenio) for vouchers of `mode`: a test voucher never
+    /// carries the live agreement.
+    pub fn efecty(&self, mode: Mode) -> &EfectyBiller {
+        match mode {
+            Mode::Test => &self.test_efecty,
+            Mode::Live => &self.live_efecty,
+        }
     }
 
     /// The notification secrets of `mode`.
@@ -238,6 +276,10 @@ struct RawSecrets {
     efecty_secret: Option<Secret>,
     #[serde(default)]
     pagoefectivo_api: Option<PagoefectivoApi>,
+    #[serde(default)]
+    efecty_gln: Option<String>,
+    #[serde(default)]
+    efecty_convenio: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -314,7 +356,7 @@ impl Config {
         })?;
         let mut merchants: Vec<Merchant> = Vec::with_capacity(raw.len());
         let mut keys = HashMap::new();
-        for (index, m) in raw.into_iter().enumerate() {
+        for (index, mut m) in raw.into_iter().enumerate() {
             let bad = |what: &str| format!("MERCHANTS[{index}]: {what}");
             let id =
                 m.id.parse::<MerchantId>()
@@ -385,22 +427,23 @@ impl Config {
                     pagoefectivo_api: api,
                 })
             };
+            let test_efecty = EfectyBiller {
+                gln: m.test.efecty_gln.take(),
+                convenio: m.test.efecty_convenio.take(),
+            };
+            // The top level is the live agreement (as configured before modes had their own).
+            let live_efecty = EfectyBiller {
+                gln: one_of(m.efecty_gln.take(), m.live.efecty_gln.take())
+                    .map_err(|()| bad("efecty_gln is set both at the top level and in live"))?,
+                convenio: one_of(m.efecty_convenio.take(), m.live.efecty_convenio.take()).map_err(
+                    |()| bad("efecty_convenio is set both at the top level and in live"),
+                )?,
+            };
+            for (mode, biller) in [("test.", &test_efecty), ("", &live_efecty)] {
+                check_biller(biller).map_err(|field| bad(&format!("{mode}{field}")))?;
+            }
             let test = secrets(m.test, "test")?;
             let live = secrets(m.live, "live")?;
-            if let Some(gln) = &m.efecty_gln
-                && (gln.len() != 13
-                    || !gln.bytes().all(|b| b.is_ascii_digit())
-                    || !gs1::is_valid_check_digit(gln))
-            {
-                return Err(bad(
-                    "efecty_gln is not 13 digits with a valid GS1 check digit",
-                ));
-            }
-            if m.efecty_convenio.as_ref().is_some_and(|c| {
-                c.is_empty() || c.len() > 20 || !c.bytes().all(|b| b.is_ascii_digit())
-            }) {
-                return Err(bad("efecty_convenio is not 1 to 20 digits"));
-            }
             let mut limits = BTreeMap::new();
             for (network, by_currency) in m.limits {
                 for (code, l) in by_currency {
@@ -472,8 +515,8 @@ impl Config {
                 name: m.name,
                 test,
                 live,
-                efecty_gln: m.efecty_gln,
-                efecty_convenio: m.efecty_convenio,
+                test_efecty,
+                live_efecty,
                 limits,
                 windows,
                 refund_window: Duration::days(i64::from(refund_window_days)),
@@ -484,12 +527,101 @@ impl Config {
                 live_rate_limit,
             });
         }
+        refuse_shared_secrets(&merchants)?;
+        refuse_live_billers_in_test(&merchants)?;
         Ok(Config {
             merchants,
             keys,
             server_key,
         })
     }
+}
+
+/// The one of two optional values that is set; both set is an error.
+fn one_of<T>(a: Option<T>, b: Option<T>) -> Result<Option<T>, ()> {
+    match (a, b) {
+        (Some(_), Some(_)) => Err(()),
+        (a, b) => Ok(a.or(b)),
+    }
+}
+
+/// A GLN of 13 digits with its GS1 check digit and a convenio of 1 to 20 digits, or the
+/// name of the field and what is wrong with it.
+fn check_biller(biller: &EfectyBiller) -> Result<(), &'static str> {
+    if let Some(gln) = &biller.gln
+        && (gln.len() != 13
+            || !gln.bytes().all(|b| b.is_ascii_digit())
+            || !gs1::is_valid_check_digit(gln))
+    {
+        return Err("efecty_gln is not 13 digits with a valid GS1 check digit");
+    }
+    if biller
+        .convenio
+        .as_ref()
+        .is_some_and(|c| c.is_empty() || c.len() > 20 || !c.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err("efecty_convenio is not 1 to 20 digits");
+    }
+    Ok(())
+}
+
+/// Regression (review L4): a notification secret used twice (a merchant's test and live,
+/// or two merchants') is refused. The address without a merchant takes the first secret
+/// that verifies, so a live payment could be judged in test mode (and lost) or paid to
+/// another merchant's voucher. The message names both places, never the secret.
+fn refuse_shared_secrets(merchants: &[Merchant]) -> Result<(), String> {
+    let mut seen: HashMap<(Network, Vec<u8>), String> = HashMap::new();
+    for (index, m) in merchants.iter().enumerate() {
+        for mode in Mode::ALL {
+            let secrets = m.secrets(mode);
+            let name = mode.as_str();
+            let keys = [
+                (
+                    Network::Pagoefectivo,
+                    secrets
+                        .pagoefectivo
+                        .as_ref()
+                        .map(|s| s.expose().as_bytes().to_vec()),
+                ),
+                (
+                    Network::Efecty,
+                    secrets.efecty.as_ref().map(|s| s.to_whsec().into_bytes()),
+                ),
+            ];
+            for (network, key) in keys {
+                let Some(key) = key else { continue };
+                let here = format!("MERCHANTS[{index}].{name}.{}_secret", network.as_str());
+                if let Some(first) = seen.insert((network, key), here.clone()) {
+                    return Err(format!(
+                        "{here} is the same secret as {first}: each notification secret must be one merchant's, in one mode"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Regression (review L6): a test GLN or convenio that is any merchant's live one is
+/// refused, so a voucher made with a test key can never be paid in real cash.
+fn refuse_live_billers_in_test(merchants: &[Merchant]) -> Result<(), String> {
+    for (index, m) in merchants.iter().enumerate() {
+        for (other, o) in merchants.iter().enumerate() {
+            let (test, live) = (&m.test_efecty, &o.live_efecty);
+            let clash = |a: &Option<String>, b: &Option<String>| a.is_some() && a == b;
+            for (field, same) in [
+                ("efecty_gln", clash(&test.gln, &live.gln)),
+                ("efecty_convenio", clash(&test.convenio, &live.convenio)),
+            ] {
+                if same {
+                    return Err(format!(
+                        "MERCHANTS[{index}].test.{field} is MERCHANTS[{other}]'s live {field}: test vouchers must not be payable in real cash"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 thread_local! {
@@ -717,6 +849,114 @@ mod tests {
         }
         assert!(parse(&with("-1")).is_err());
         assert!(parse(&with("\"100\"")).is_err());
+    }
+
+    /// Regression (review L4): a secret shared by test and live, or by two merchants, made
+    /// the shared notification address judge a payment under the wrong merchant or mode.
+    #[test]
+    fn a_notification_secret_used_twice_is_refused_naming_both_places_never_the_secret() {
+        const WHSEC: &str = "whsec_ZWZlY3R5X2xvY2FsX3NlY3JldF9rZXk=";
+        let with_live = |live: &str| {
+            local().replace(r#""efecty_gln""#, &format!(r#""live":{live},"efecty_gln""#))
+        };
+        let second = |test: &str| {
+            let other = format!(
+                r#"{{"id":"mer_000000000000000000000001","name":"Otra","keys":[{{"sha256":"{}","mode":"test","role":"secret"}}],"test":{test}}}"#,
+                "c".repeat(64)
+            );
+            format!("[{},{other}]", &local()[1..local().len() - 1])
+        };
+        let cases = [
+            (
+                with_live(r#"{"pagoefectivo_secret":"pe_local_secret"}"#),
+                "MERCHANTS[0].live.pagoefectivo_secret is the same secret as MERCHANTS[0].test.pagoefectivo_secret",
+            ),
+            (
+                with_live(&format!(r#"{{"efecty_secret":"{WHSEC}"}}"#)),
+                "MERCHANTS[0].live.efecty_secret is the same secret as MERCHANTS[0].test.efecty_secret",
+            ),
+            (
+                second(r#"{"pagoefectivo_secret":"pe_local_secret"}"#),
+                "MERCHANTS[1].test.pagoefectivo_secret is the same secret as MERCHANTS[0].test.pagoefectivo_secret",
+            ),
+            (
+                // The same key bytes however the base64 is padded.
+                second(r#"{"efecty_secret":"whsec_ZWZlY3R5X2xvY2FsX3NlY3JldF9rZXk"}"#),
+                "MERCHANTS[1].test.efecty_secret is the same secret as MERCHANTS[0].test.efecty_secret",
+            ),
+        ];
+        for (text, why) in cases {
+            let error = parse(&text).map(|_| ()).unwrap_err();
+            assert!(error.starts_with(why), "{why}: {error}");
+            assert!(
+                !error.contains("pe_local") && !error.contains("ZWZl"),
+                "{error}"
+            );
+        }
+        // Different secrets, and one network's secret equal to nothing else, load.
+        assert!(parse(&with_live(r#"{"pagoefectivo_secret":"pe_live_secret"}"#)).is_ok());
+        assert!(parse(&second(r#"{"pagoefectivo_secret":"pe_other_secret"}"#)).is_ok());
+    }
+
+    /// Regression (review L6): test vouchers carried the merchant's real GLN and convenio,
+    /// so a voucher made with a test key could be paid in real cash.
+    #[test]
+    fn test_vouchers_never_get_the_live_gln_or_convenio() {
+        // The top level is the live agreement: test mode has none.
+        let config = parse(&local()).unwrap();
+        let m = &config.merchants[0];
+        let live = EfectyBiller {
+            gln: Some("7709998000018".into()),
+            convenio: Some("112233".into()),
+        };
+        assert_eq!(m.efecty(Mode::Live), &live);
+        assert_eq!(m.efecty(Mode::Test), &EfectyBiller::default());
+        // Local development's values, given to test mode only (as .dev.vars does).
+        let local_dev = local()
+            .replace(
+                r#""efecty_gln":"7709998000018","efecty_convenio":"112233","#,
+                "",
+            )
+            .replace(
+                r#""pagoefectivo_secret":"pe_local_secret","#,
+                r#""pagoefectivo_secret":"pe_local_secret","efecty_gln":"7709998000018","efecty_convenio":"112233","#,
+            );
+        let config = parse(&local_dev).unwrap();
+        let m = &config.merchants[0];
+        assert_eq!(m.efecty(Mode::Test), &live);
+        assert_eq!(m.efecty(Mode::Live), &EfectyBiller::default());
+        // `live.…` is the same as the top level; both at once is refused.
+        let in_live = local().replace(
+            r#""efecty_gln""#,
+            r#""live":{"efecty_gln":"7709998000018"},"efecty_gln""#,
+        );
+        assert_eq!(
+            parse(&in_live).map(|_| ()).unwrap_err(),
+            "MERCHANTS[0]: efecty_gln is set both at the top level and in live"
+        );
+        // A test GLN or convenio that is a live one (this merchant's or another's).
+        let test_is_live = local().replace(
+            r#""pagoefectivo_secret":"pe_local_secret","#,
+            r#""pagoefectivo_secret":"pe_local_secret","efecty_gln":"7709998000018","#,
+        );
+        assert_eq!(
+            parse(&test_is_live).map(|_| ()).unwrap_err(),
+            "MERCHANTS[0].test.efecty_gln is MERCHANTS[0]'s live efecty_gln: test vouchers must not be payable in real cash"
+        );
+        let other = format!(
+            r#"{{"id":"mer_000000000000000000000001","name":"Otra","keys":[{{"sha256":"{}","mode":"test","role":"secret"}}],"test":{{"efecty_convenio":"112233"}}}}"#,
+            "c".repeat(64)
+        );
+        let two = format!("[{},{other}]", &local()[1..local().len() - 1]);
+        assert_eq!(
+            parse(&two).map(|_| ()).unwrap_err(),
+            "MERCHANTS[1].test.efecty_convenio is MERCHANTS[0]'s live efecty_convenio: test vouchers must not be payable in real cash"
+        );
+        let bad_test_gln = local_dev.replace("7709998000018", "7709998000017");
+        assert_eq!(
+            parse(&bad_test_gln).map(|_| ()).unwrap_err(),
+            "MERCHANTS[0]: test.efecty_gln is not 13 digits with a valid GS1 check digit"
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod hosted;
 mod ledger;
 mod limits;
 mod notifications;
+mod places;
 mod rail;
 mod random;
 mod refunds;
@@ -29,6 +30,7 @@ mod vouchers;
 pub use events::Events;
 pub use ledger::Ledger;
 pub use risk::RiskCounter;
+pub use settlements::SettlementJob;
 pub use vouchers::VoucherObject;
 
 use worker::{Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent, event};

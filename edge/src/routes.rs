@@ -8,6 +8,7 @@ use crate::events::api::EndpointAction;
 use crate::hosted;
 use crate::limits;
 use crate::notifications;
+use crate::places;
 use crate::refunds;
 use crate::risk;
 use crate::sandbox;
@@ -25,7 +26,10 @@ pub async fn handle(req: Request, env: &Env) -> Response {
     let cors = (segments.first() == Some(&"v1") && crate::auth::presents_client_secret(&req))
         || (matches!(
             segments.as_slice(),
-            ["v1", "vouchers", _] | ["v1", "refunds", _] | ["v1", "refunds", _, "destination"]
+            ["v1", "vouchers", _]
+                | ["v1", "vouchers", _, "places"]
+                | ["v1", "refunds", _]
+                | ["v1", "refunds", _, "destination"]
         ) && api::wants_cors(&req));
     let result = match limits::check(&req, env).await {
         Ok(()) => route(req, env, &segments).await,
@@ -49,6 +53,7 @@ fn refund_move(name: &str) -> Option<refunds::Move> {
         "settle" => Move::Settle,
         "fail" => Move::Fail,
         "destination" => Move::Destination,
+        "void_withdrawal" => Move::VoidWithdrawal,
         _ => return None,
     })
 }
@@ -72,7 +77,7 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
     use Method::{Delete, Get, Head, Options, Post};
     let method = req.method();
     match (method, segments) {
-        (Options, ["v1", "vouchers", _]) => Ok(api::preflight()),
+        (Options, ["v1", "vouchers", _] | ["v1", "vouchers", _, "places"]) => Ok(api::preflight()),
         (Get, ["v1", "openapi.json"]) => openapi(),
         (Get | Head, ["v", _]) => hosted::page(&req, env).await,
         (Get | Head, ["r", _]) => hosted::refund_page(&req, env).await,
@@ -98,6 +103,9 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
         }
         (Post, ["v1", "vouchers", id, "cancel"]) => {
             api::cancel(&req, env, &*config::load(env)?, id).await
+        }
+        (Get, ["v1", "vouchers", id, "places"]) => {
+            places::nearby(&req, env, &*config::load(env)?, id).await
         }
         (Get, ["v1", "vouchers", id, "notifications"]) => {
             api::notifications(&req, env, &*config::load(env)?, id).await
@@ -208,7 +216,7 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
             _,
             ["v1", "vouchers"]
             | ["v1", "vouchers", _]
-            | ["v1", "vouchers", _, "cancel" | "notifications"]
+            | ["v1", "vouchers", _, "cancel" | "notifications" | "places"]
             | ["v1", "events"]
             | ["v1", "events", _]
             | ["v1", "events", _, "retry"]
@@ -225,7 +233,8 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
                 "v1",
                 "refunds",
                 _,
-                "cancel" | "approve" | "reject" | "settle" | "fail" | "destination",
+                "cancel" | "approve" | "reject" | "settle" | "fail" | "destination"
+                | "void_withdrawal",
             ]
             | ["v1", "payouts", "files", _]
             | ["v1", "reviews"]

@@ -1,12 +1,16 @@
-//! Settlements: a network's file reconciled against the edge. The voucher objects decide
-//! (a line for a pending voucher pays it through the notification path, source
-//! `settlement`); the reporting rows (the settlement and its lines) go to D1 afterwards,
-//! never read to decide money.
+//! Settlements: a network's file reconciled against the edge. The file is parsed and
+//! checked whole (dates included) before anything is applied; then a job object
+//! (`job::SettlementJob`, one per settlement) sends each voucher all its lines of the
+//! file, and each voucher decides (`vale_shared::settlement::reconcile`): a payment it
+//! holds (`matched`, or `duplicate` when listed again), or a new one recorded through the
+//! same exactly-once decision as a notification (`paid_without_notification`,
+//! `late_payment`, `unexpected_payment`). The reporting rows (the settlement and its
+//! lines) go to D1 (`report`), never read to decide money.
 //!
-//! - `POST /v1/settlements?network=` (secret key, the file as received, ≤ 5 MiB): parsed
-//!   strictly (`vale_shared::settlement`), each line matched by payment code; the same
-//!   file twice is the same settlement (its id is derived from the file) and changes
-//!   nothing.
+//! - `POST /v1/settlements?network=` (secret key, the file as received, ≤ 5 MiB): `201`
+//!   when reconciled within the request, `202` with `status: "processing"` when the file
+//!   is large enough to need more runs than one request allows; the same file again is
+//!   the same settlement (its id is derived from the file) and changes nothing (`200`).
 //! - `GET /v1/settlements/{id}`, `GET /v1/settlements/{id}/lines?category=` (JSON, or CSV
 //!   under `Accept: text/csv`), `GET /v1/settlements`.
 //! - `GET /v1/settlements/unsettled?older_than_days=` (secret or restricted key): paid
@@ -14,38 +18,31 @@
 //! - `GET /v1/sandbox/settlements/{date}?network=` (test keys): the file the network would
 //!   send for that day's test payments.
 
+mod job;
+mod report;
+
+pub use job::SettlementJob;
+
 use crate::auth;
 use crate::body;
 use crate::clock;
 use crate::config::{Config, Mode};
 use crate::error::{ApiError, ApiResult, ErrorType, json_response};
-use crate::events::{self, EventsClient, Forwarded};
 use crate::ledger::{self, CodedList, LedgerClient};
-use crate::vouchers::{Command, PaidWith, Scope, SettleLine, Settled, VoucherClient};
+use crate::vouchers::{Command, PaidWith, Scope, VoucherClient};
 use futures_util::future::join_all;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use std::collections::{HashMap, HashSet};
 use time::{Duration, OffsetDateTime};
-use vale_shared::event::{EventType, subject_event_id};
 use vale_shared::id::SettlementId;
-use vale_shared::settlement::{self, Settlement};
+use vale_shared::payment::PaymentIdentity;
+use vale_shared::settlement::{self, Category};
 use vale_shared::{Currency, Money, Network};
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Env, Request, Response};
 
-/// The categories a line can fall in, in the contract's order.
-pub const CATEGORIES: [&str; 6] = [
-    "matched",
-    "paid_without_notification",
-    "amount_mismatch",
-    "unknown_reference",
-    "duplicate",
-    "notified_not_settled",
-];
-
-/// How many voucher objects are asked at once.
+/// How many voucher objects the sandbox's file asks at once.
 const PARALLEL: usize = 50;
 
 fn db(env: &Env) -> ApiResult<D1Database> {
@@ -66,41 +63,9 @@ fn network_param(req: &Request) -> ApiResult<Network> {
         })
 }
 
-/// One line of the report.
-#[derive(Debug, Clone)]
-struct Out {
-    line: Option<usize>,
-    category: &'static str,
-    payment_code: String,
-    voucher: Option<String>,
-    amount: Option<i64>,
-    voucher_amount: Option<i64>,
-    operation: Option<String>,
-    paid_at: Option<String>,
-}
-
-fn category(name: &str) -> &'static str {
-    CATEGORIES
-        .into_iter()
-        .find(|c| *c == name)
-        .unwrap_or("amount_mismatch")
-}
-
 fn rfc3339(t: OffsetDateTime) -> Option<String> {
     t.format(&time::format_description::well_known::Rfc3339)
         .ok()
-}
-
-/// The payment's network key, the same its notification carries.
-fn network_key(network: Network, line: &settlement::Line) -> String {
-    let operation = line
-        .operation
-        .clone()
-        .unwrap_or_else(|| format!("line-{}", line.line));
-    match network {
-        Network::Efecty => format!("efecty:{operation}"),
-        Network::Pagoefectivo => format!("pagoefectivo:cip.paid:{operation}"),
-    }
 }
 
 /// `POST /v1/settlements?network=`.
@@ -108,7 +73,8 @@ pub async fn create(mut req: Request, env: &Env, config: &Config) -> ApiResult<R
     let access = auth::secret(&req, config)?;
     let network = network_param(&req)?;
     let raw = body::read_at_most(&mut req, body::MAX_FILE).await?;
-    let file = settlement::parse(network, &raw).map_err(|e| {
+    // The whole file, dates included, before any line touches a voucher.
+    settlement::parse(network, &raw).map_err(|e| {
         ApiError::invalid(
             &format!("line:{}", e.line),
             "settlement_invalid",
@@ -116,176 +82,34 @@ pub async fn create(mut req: Request, env: &Env, config: &Config) -> ApiResult<R
         )
     })?;
     let mode = access.mode;
-    let id = settlement_id(&access.merchant.id.to_string(), mode, network, &raw);
-    let db = db(env)?;
-    if let Some(existing) = load(&db, &id, &access.merchant.id.to_string(), mode).await? {
+    let merchant = &access.merchant.id;
+    let id = settlement_id(merchant.as_str(), mode, network, &raw);
+    if let Some(existing) = load(&db(env)?, &id, merchant.as_str(), mode).await?
+        && existing.get("status").and_then(Value::as_str) == Some("reconciled")
+    {
         // Sent again, in case the first sending was lost (the same id: one event).
-        reconciled(env, &access.merchant.id, mode, &id, &existing).await;
+        report::reconciled(env, merchant, mode, &id, &existing).await;
         return Ok(json_response(200, existing.to_string()));
     }
-    let scope = Scope::merchant(&access.merchant.id, mode);
-    let ledger = LedgerClient::of(env, &access.merchant.id)?;
-    // Duplicates within the file: the same payment listed twice.
-    let mut seen = HashSet::new();
-    let mut unique = Vec::with_capacity(file.lines.len());
-    let mut out: Vec<Out> = Vec::with_capacity(file.lines.len());
-    for line in &file.lines {
-        let key = (
-            line.payment_code.clone(),
-            network_key(network, line),
-            line.amount.minor(),
-        );
-        if seen.insert(key) {
-            unique.push(line);
-        } else {
-            out.push(Out {
-                line: Some(line.line),
-                category: "duplicate",
-                payment_code: line.payment_code.clone(),
-                voucher: None,
-                amount: Some(line.amount.minor()),
-                voucher_amount: None,
-                operation: line.operation.clone(),
-                paid_at: line.paid_at.and_then(rfc3339),
-            });
-        }
-    }
-    let codes: Vec<String> = unique.iter().map(|l| l.payment_code.clone()).collect();
-    let found: CodedList = ledger
-        .call(&ledger::Command::LookupMany {
+    // A file that parsed is UTF-8 (Efecty's records are ASCII; PagoEfectivo's CSV is
+    // read as UTF-8).
+    let file = String::from_utf8(raw)
+        .map_err(|_| ApiError::internal("a settlement file that parsed is not UTF-8"))?;
+    let progress: job::Progress = job::JobClient::of(env, &id)?
+        .call(&job::Command::Start {
+            id: id.clone(),
+            merchant: merchant.clone(),
             livemode: mode.livemode(),
             network,
-            codes,
+            file,
         })
         .await?;
-    let by_code: HashMap<String, vale_shared::VoucherId> = found
-        .vouchers
-        .into_iter()
-        .map(|c| (c.payment_code, c.id))
-        .collect();
-    let mut settled_ids = Vec::new();
-    for chunk in unique.chunks(PARALLEL) {
-        let asks = chunk.iter().map(|line| {
-            let voucher = by_code.get(&line.payment_code).cloned();
-            let scope = scope.clone();
-            let id = id.to_string();
-            async move {
-                let Some(voucher) = voucher else {
-                    return Ok::<_, ApiError>((*line, None, None));
-                };
-                let settled: Settled = VoucherClient::of(env, &voucher)?
-                    .call(
-                        scope,
-                        Command::Settle(SettleLine {
-                            settlement: id,
-                            amount: line.amount,
-                            paid_at: line.paid_at,
-                            network_key: network_key(network, line),
-                            body: format!("{{\"source\":\"settlement\",\"line\":{}}}", line.line),
-                        }),
-                    )
-                    .await?;
-                Ok((*line, Some(voucher), Some(settled)))
-            }
-        });
-        for result in join_all(asks).await {
-            let (line, voucher, settled) = result?;
-            let (cat, voucher_amount) = match &settled {
-                Some(s) => (category(&s.category), Some(s.voucher_amount)),
-                None => ("unknown_reference", None),
-            };
-            if let Some(v) = &voucher {
-                settled_ids.push(v.clone());
-            }
-            out.push(Out {
-                line: Some(line.line),
-                category: cat,
-                payment_code: line.payment_code.clone(),
-                voucher: voucher.map(|v| v.to_string()),
-                amount: Some(line.amount.minor()),
-                voucher_amount,
-                operation: line.operation.clone(),
-                paid_at: line.paid_at.and_then(rfc3339),
-            });
-        }
-    }
-    // Paid (the edge says) on the file's day, but not in the file.
-    let (from_ms, to_ms) = clock::day_bounds(file.file_date);
-    let paid: CodedList = ledger
-        .call(&ledger::Command::PaidIn {
-            livemode: mode.livemode(),
-            network,
-            from_ms,
-            to_ms,
-        })
-        .await?;
-    let listed: HashSet<&str> = file.lines.iter().map(|l| l.payment_code.as_str()).collect();
-    for v in paid
-        .vouchers
-        .iter()
-        .filter(|v| !listed.contains(v.payment_code.as_str()))
-    {
-        out.push(Out {
-            line: None,
-            category: "notified_not_settled",
-            payment_code: v.payment_code.clone(),
-            voucher: Some(v.id.to_string()),
-            amount: None,
-            voucher_amount: None,
-            operation: None,
-            paid_at: None,
-        });
-    }
-    if !settled_ids.is_empty() {
-        ledger
-            .call::<ledger::Done>(&ledger::Command::MarkSettled { ids: settled_ids })
-            .await?;
-    }
-    out.sort_by_key(|o| (o.line.is_none(), o.line));
-    let object = render(&id, mode, network, &file, &out, clock::now());
-    store(
-        &db,
-        &id,
-        &access.merchant.id.to_string(),
-        mode,
-        &file,
-        &object,
-        &out,
-    )
-    .await?;
-    reconciled(env, &access.merchant.id, mode, &id, &object).await;
-    Ok(json_response(201, object.to_string()))
-}
-
-/// `settlement.reconciled`, its id derived from the settlement's: however often it is
-/// sent (a file posted again re-sends it, in case the first was lost), it is one event.
-async fn reconciled(
-    env: &Env,
-    merchant: &vale_shared::MerchantId,
-    mode: Mode,
-    id: &SettlementId,
-    object: &Value,
-) {
-    let event = Forwarded {
-        id: subject_event_id(id.as_str(), EventType::SettlementReconciled, "1"),
-        kind: EventType::SettlementReconciled,
-        created_ms: clock::millis(clock::now()),
-        data: object.to_string(),
+    let status = match (progress.reconciled, progress.fresh) {
+        (false, _) => 202,
+        (true, true) => 201,
+        (true, false) => 200,
     };
-    let record = events::Command::Record {
-        livemode: mode.livemode(),
-        events: vec![event],
-    };
-    let sent = match EventsClient::of(env, merchant, mode) {
-        Ok(client) => client.text(&record).await.map(|_| ()),
-        Err(e) => Err(e),
-    };
-    if let Err(e) = sent {
-        worker::console_error!(
-            "settlement event not recorded ({}); posting the file again re-sends it",
-            e.code
-        );
-    }
+    Ok(json_response(status, progress.object.to_string()))
 }
 
 fn settlement_id(merchant: &str, mode: Mode, network: Network, raw: &[u8]) -> SettlementId {
@@ -308,89 +132,6 @@ fn settlement_id(merchant: &str, mode: Mode, network: Network, raw: &[u8]) -> Se
     SettlementId::from_random(bytes)
 }
 
-fn render(
-    id: &SettlementId,
-    mode: Mode,
-    network: Network,
-    file: &Settlement,
-    out: &[Out],
-    now: OffsetDateTime,
-) -> Value {
-    let mut counts = serde_json::Map::new();
-    for c in CATEGORIES {
-        counts.insert(
-            c.to_owned(),
-            json!(out.iter().filter(|o| o.category == c).count()),
-        );
-    }
-    json!({
-        "id": id, "object": "settlement", "livemode": mode.livemode(), "network": network.as_str(),
-        "file_date": file.file_date.to_string(), "lines": file.lines.len(),
-        "total": file.total.minor(), "currency": file.total.currency().code(),
-        "counts": counts,
-        "created_at": rfc3339(now.to_offset(network.utc_offset())),
-    })
-}
-
-async fn store(
-    db: &D1Database,
-    id: &SettlementId,
-    merchant: &str,
-    mode: Mode,
-    file: &Settlement,
-    object: &Value,
-    out: &[Out],
-) -> ApiResult<()> {
-    let s = |v: &str| JsValue::from_str(v);
-    let n = |v: i64| JsValue::from_f64(v as f64);
-    let opt_s = |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, JsValue::from_str);
-    let opt_n = |v: Option<i64>| v.map_or(JsValue::NULL, |v| JsValue::from_f64(v as f64));
-    let mut statements = vec![db
-        .prepare(
-            "INSERT OR IGNORE INTO settlement (id, merchant_id, livemode, network, file_date, lines, total, currency, counts, created_ms)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&[
-            s(id.as_str()),
-            s(merchant),
-            n(i64::from(mode.livemode())),
-            s(object["network"].as_str().unwrap_or_default()),
-            s(&file.file_date.to_string()),
-            n(i64::try_from(file.lines.len()).unwrap_or(i64::MAX)),
-            n(file.total.minor()),
-            s(file.total.currency().code()),
-            s(&object["counts"].to_string()),
-            n(clock::millis(clock::now())),
-        ])?];
-    // Ten lines a statement (D1 binds at most 100 parameters).
-    for (chunk_no, chunk) in out.chunks(10).enumerate() {
-        let marks = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
-        let mut args = Vec::with_capacity(chunk.len() * 10);
-        for (i, o) in chunk.iter().enumerate() {
-            args.extend([
-                s(id.as_str()),
-                n(i64::try_from(chunk_no * 10 + i).unwrap_or(i64::MAX)),
-                opt_n(o.line.and_then(|l| i64::try_from(l).ok())),
-                s(o.category),
-                s(&o.payment_code),
-                opt_s(&o.voucher),
-                opt_n(o.amount),
-                opt_n(o.voucher_amount),
-                opt_s(&o.operation),
-                opt_s(&o.paid_at),
-            ]);
-        }
-        statements.push(
-            db.prepare(format!(
-                "INSERT OR IGNORE INTO settlement_line (settlement_id, n, line, category, payment_code, voucher_id, amount, voucher_amount, operation, paid_at) VALUES {marks}"
-            ))
-            .bind(&args)?,
-        );
-    }
-    db.batch(statements).await?;
-    Ok(())
-}
-
 #[derive(Deserialize)]
 struct StoredSettlement {
     id: String,
@@ -402,6 +143,7 @@ struct StoredSettlement {
     currency: String,
     counts: String,
     created_ms: i64,
+    status: String,
 }
 
 impl StoredSettlement {
@@ -409,12 +151,21 @@ impl StoredSettlement {
         let network: Network = self.network.parse().unwrap_or(Network::Efecty);
         let created = clock::from_millis(u64::try_from(self.created_ms).unwrap_or(0))
             .to_offset(network.utc_offset());
+        // Counts stored before a category was added say nothing of it: zero.
+        let stored = serde_json::from_str::<Value>(&self.counts).unwrap_or_else(|_| json!({}));
+        let counts: serde_json::Map<String, Value> = Category::ALL
+            .iter()
+            .map(|c| {
+                let n = stored.get(c.as_str()).cloned().unwrap_or_else(|| json!(0));
+                (c.as_str().to_owned(), n)
+            })
+            .collect();
         json!({
             "id": self.id, "object": "settlement", "livemode": self.livemode != 0,
             "network": self.network, "file_date": self.file_date, "lines": self.lines,
-            "total": self.total, "currency": self.currency,
-            "counts": serde_json::from_str::<Value>(&self.counts).unwrap_or_else(|_| json!({})),
-            "created_at": rfc3339(created),
+            "total": self.total, "currency": self.currency, "status": self.status,
+            "counts": counts,
+            "created_at": rfc3339(created.replace_millisecond(0).unwrap_or(created)),
         })
     }
 }
@@ -426,7 +177,7 @@ async fn load(
     mode: Mode,
 ) -> ApiResult<Option<Value>> {
     let row: Option<StoredSettlement> = db
-        .prepare("SELECT id, livemode, network, file_date, lines, total, currency, counts, created_ms FROM settlement WHERE id = ? AND merchant_id = ? AND livemode = ?")
+        .prepare("SELECT id, livemode, network, file_date, lines, total, currency, counts, created_ms, status FROM settlement WHERE id = ? AND merchant_id = ? AND livemode = ?")
         .bind(&[
             JsValue::from_str(id.as_str()),
             JsValue::from_str(merchant),
@@ -464,7 +215,7 @@ pub async fn retrieve(req: &Request, env: &Env, config: &Config, id: &str) -> Ap
 pub async fn list(req: &Request, env: &Env, config: &Config) -> ApiResult<Response> {
     let access = auth::reader(req, config)?;
     let rows: Vec<StoredSettlement> = db(env)?
-        .prepare("SELECT id, livemode, network, file_date, lines, total, currency, counts, created_ms FROM settlement WHERE merchant_id = ? AND livemode = ? ORDER BY created_ms DESC LIMIT 100")
+        .prepare("SELECT id, livemode, network, file_date, lines, total, currency, counts, created_ms, status FROM settlement WHERE merchant_id = ? AND livemode = ? ORDER BY created_ms DESC LIMIT 100")
         .bind(&[
             JsValue::from_str(&access.merchant.id.to_string()),
             JsValue::from_f64(f64::from(u8::from(access.livemode()))),
@@ -505,7 +256,7 @@ pub async fn lines(req: &Request, env: &Env, config: &Config, id: &str) -> ApiRe
         .find(|(k, _)| k == "category")
         .map(|(_, v)| v.into_owned());
     if let Some(c) = &wanted
-        && !CATEGORIES.contains(&c.as_str())
+        && c.parse::<Category>().is_err()
     {
         return Err(ApiError::invalid(
             "category",
@@ -537,11 +288,11 @@ pub async fn lines(req: &Request, env: &Env, config: &Config, id: &str) -> ApiRe
                 "{},{},{},{},{},{},{},{}\n",
                 opt(r.line),
                 r.category,
-                crate::refunds::csv_field(&r.payment_code),
+                vale_shared::csv::field(&r.payment_code),
                 r.voucher_id.as_deref().unwrap_or_default(),
                 opt(r.amount),
                 opt(r.voucher_amount),
-                crate::refunds::csv_field(r.operation.as_deref().unwrap_or_default()),
+                vale_shared::csv::field(r.operation.as_deref().unwrap_or_default()),
                 r.paid_at.as_deref().unwrap_or_default(),
             ));
         }
@@ -616,7 +367,7 @@ pub async fn digest(req: &Request, env: &Env, config: &Config) -> ApiResult<Resp
         .await?;
     let since = clock::millis(clock::now() - Duration::days(30));
     let rows: Vec<StoredSettlement> = db(env)?
-        .prepare("SELECT id, livemode, network, file_date, lines, total, currency, counts, created_ms FROM settlement WHERE merchant_id = ? AND livemode = ? AND created_ms >= ? ORDER BY created_ms DESC LIMIT 100")
+        .prepare("SELECT id, livemode, network, file_date, lines, total, currency, counts, created_ms, status FROM settlement WHERE merchant_id = ? AND livemode = ? AND created_ms >= ? ORDER BY created_ms DESC LIMIT 100")
         .bind(&[
             JsValue::from_str(&access.merchant.id.to_string()),
             JsValue::from_f64(f64::from(u8::from(access.livemode()))),
@@ -711,16 +462,12 @@ pub async fn sandbox_file(
             use vale_shared::settlement::efecty::{self, Detail, FileHeader, Lot, Recaudo};
             let mut details = Vec::with_capacity(lines.len());
             for (i, p) in lines.iter().enumerate() {
-                // The file has six characters for the authorization: its last six.
-                let key = p.network_key.rsplit(':').next().unwrap_or_default();
-                let tail: String = key
-                    .chars()
-                    .rev()
-                    .take(6)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .rev()
-                    .collect();
+                // The file has six characters for the authorization: its last six,
+                // zero-padded (blank when the edge knows none).
+                let authorization = p.operation.as_ref().map_or_else(
+                    || " ".repeat(6),
+                    |op| PaymentIdentity::Efecty(op.clone()).file_form(),
+                );
                 details.push(Detail {
                     line: 0,
                     reference: p.payment_code.clone(),
@@ -728,7 +475,7 @@ pub async fn sandbox_file(
                     origin: "01".into(),
                     payment_method: "01".into(),
                     operation_number: format!("{:06}", (i + 1) % 1_000_000),
-                    authorization: format!("{tail:0>6}"),
+                    authorization,
                     bank_code: "007".into(),
                     branch: "0001".into(),
                     sequence: format!("{:07}", i + 1),
@@ -764,12 +511,7 @@ pub async fn sandbox_file(
                     paid_at: OffsetDateTime::from_unix_timestamp(p.paid_at)
                         .map_err(|e| written(e.to_string()))?
                         .to_offset(network.utc_offset()),
-                    operation_number: p
-                        .network_key
-                        .rsplit(':')
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned(),
+                    operation_number: p.operation.clone().unwrap_or_default(),
                 });
             }
             pagoefectivo::write(&payments).map_err(|e| written(e.to_string()))?

@@ -136,7 +136,7 @@ export function recordUnexpectedPayment(order, voucher, source) {
 }
 
 /** Refund statuses in the order they happen; a report of an earlier one is stale. */
-const REFUND_STEPS = ['pending_approval', 'requires_action', 'processing', 'succeeded', 'failed', 'cancelled', 'expired'];
+const REFUND_STEPS = ['requires_action', 'pending_approval', 'processing', 'succeeded', 'failed', 'cancelled', 'expired'];
 
 /** A refund in one of these paid nothing out: the order may be refunded again. */
 export const refundEndedUnpaid = (refund) => ['failed', 'cancelled', 'expired'].includes(refund?.status);

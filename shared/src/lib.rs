@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod barcode;
+pub mod csv;
 pub mod digits;
 pub mod efecty;
 pub mod event;
@@ -13,6 +14,8 @@ pub mod id;
 pub mod money;
 pub mod network;
 pub mod pagoefectivo;
+pub mod payment;
+pub mod places;
 pub mod refund;
 pub mod risk;
 pub mod secret;

@@ -165,6 +165,46 @@ function startStore(edgeBase) {
   })));
 }
 
+test('Regression (review M4): a Colombian bank is picked from the closed list, never typed',
+  { timeout: 120_000 }, async () => {
+    const refund = await paidRefund();
+    const url = new URL(refund.collect_url);
+    const page = await browser.newPage(PHONE);
+    const problems = [];
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    try {
+      await page.goto(`${edge.base}${url.pathname}${url.search}`);
+      const host = page.locator('vale-refund');
+      await host.getByRole('radio', { name: /Cuenta bancaria/ }).check();
+      const bank = host.getByRole('combobox', { name: 'Banco' });
+      await bank.waitFor();
+      assert.equal(await bank.inputValue(), '', 'nothing picked for the shopper');
+      const names = await bank.locator('option').allTextContents();
+      assert.ok(names.includes('Bancolombia') && names.includes('Davivienda') && names.length > 20, names.join(', '));
+      assert.equal(await host.getByRole('textbox', { name: 'Banco' }).count(), 0, 'no free-text bank');
+      await bank.selectOption('1007');
+      await host.getByRole('combobox', { name: 'Tipo de cuenta' }).selectOption('savings');
+      await host.getByRole('textbox', { name: 'Número de cuenta' }).fill('12345678');
+      await host.getByRole('textbox', { name: 'Nombre del titular' }).fill('Ana María Pérez');
+      await host.getByRole('combobox', { name: 'Tipo de documento del titular' }).selectOption('CC');
+      await host.getByRole('textbox', { name: 'Número de documento' }).fill('1020304050');
+      assert.deepEqual(await axe(page), [], 'bank form: axe');
+      await host.getByRole('button', { name: 'Continuar' }).click();
+      const sentence = host.locator('p.confirm');
+      await sentence.waitFor();
+      assert.match(await sentence.textContent(), /de Bancolombia \(••••5678\)/);
+      await host.getByRole('button', { name: 'Confirmar' }).click();
+      await host.getByRole('heading', { name: 'Tu devolución está en camino' }).waitFor();
+      const shown = (await merchant.get(`/v1/refunds/${refund.id}`)).json;
+      assert.deepEqual([shown.status, shown.destination.bank, shown.destination.bank_code],
+        ['processing', 'Bancolombia', '1007']);
+      await page.screenshot({ path: artifact('refund-bank-picked.png'), fullPage: true });
+      assert.deepEqual(problems, []);
+    } finally {
+      await page.close();
+    }
+  });
+
 test('the element embedded on another origin loads the refund (CORS)', { timeout: 60_000 }, async () => {
   const refund = await paidRefund();
   const store = await startStore(edge.base);

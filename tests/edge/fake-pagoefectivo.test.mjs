@@ -256,8 +256,40 @@ describe('failNext', () => {
     assert.equal(issued[0].status, 'pending');
   });
 
+  test("'hold-after' issues the CIP at once and answers only holdAfterMs later", async () => {
+    const slow = await startPagoEfectivo({ secretKey: SECRET, holdAfterMs: 1_500 });
+    try {
+      const auth = await fetch(`${slow.base}/v1/authorizations`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(authBody()),
+      }).then((r) => r.json());
+      slow.failNext('cips', 'hold-after');
+      const code = `vch_held_${Date.now()}`;
+      const started = Date.now();
+      const answer = fetch(`${slow.base}/v1/cips`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${auth.data.token}` },
+        body: cipText({ transactionCode: code }),
+      });
+      // Issued before any answer.
+      for (const stop = Date.now() + 1_000; Date.now() < stop;) {
+        if ([...slow.cips.values()].some((c) => c.transactionCode === code)) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const issued = [...slow.cips.values()].filter((c) => c.transactionCode === code);
+      assert.equal(issued.length, 1, 'the CIP exists while its answer is held');
+      assert.ok(Date.now() - started < 1_500, 'before the answer');
+      const r = await answer;
+      assert.ok(Date.now() - started >= 1_400, `answered after ${Date.now() - started} ms`);
+      assert.equal(r.status, 201);
+      assert.equal(String((await r.json()).data.cip), issued[0].cip);
+    } finally {
+      await slow.stop();
+    }
+  });
+
   test('failNext refuses what it cannot do', () => {
     assert.throws(() => fake.failNext('search', 'drop-after'), TypeError);
+    assert.throws(() => fake.failNext('search', 'hold-after'), TypeError);
     assert.throws(() => fake.failNext('nowhere', 500), TypeError);
   });
 });

@@ -162,6 +162,70 @@ describe('create: the CIP comes from PagoEfectivo', () => {
     assert.equal(after.status, 'pending');
     assert.deepEqual(after.unexpected_payments.map((p) => p.reason), ['code_mismatch']);
   });
+
+  test('Regression (review M1): a CIP whose answer came after the deadline is deleted at PagoEfectivo once the retry holds another', { timeout: 60_000 }, async () => {
+    const body = order();
+    const key = `live-late-${Date.now()}`;
+    const issuedBefore = new Set(fake.cips.keys());
+    fake.failNext('cips', 'hold-after'); // answered 10 s later, past the edge's 8 s deadline
+    const late = await live.post('/v1/vouchers', body, { headers: { 'idempotency-key': key } });
+    assert.equal(late.status, 503, late.text);
+    const retry = await live.post('/v1/vouchers', body, { headers: { 'idempotency-key': key } });
+    assert.equal(retry.status, 201, retry.text);
+    const v = retry.json;
+    const orphan = [...fake.cips.values()].find((c) => !issuedBefore.has(c.cip) && c.cip !== v.payment_code);
+    assert.ok(orphan, 'PagoEfectivo issued the first attempt\'s CIP too');
+    assert.equal(orphan.transactionCode, v.id);
+    const deleted = () => fake.requests.some((q) => q.method === 'DELETE' && q.path === `/v1/cips/${orphan.cip}`);
+    for (const stop = Date.now() + 30_000; Date.now() < stop && !deleted();) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(deleted(), 'the edge sent DELETE /v1/cips/{the late CIP}');
+    assert.equal(fake.cips.get(orphan.cip).status, 'deleted');
+    assert.equal(fake.cips.get(v.payment_code).status, 'pending', 'the voucher\'s own CIP is left alone');
+    const now = (await live.get(`/v1/vouchers/${v.id}`)).json;
+    assert.equal(now.status, 'pending');
+    assert.equal(now.payment_code, v.payment_code);
+  });
+
+  test('Regression (review M1): an orphan CIP\'s cip.expired is recorded and ignored, and a payment under it is kept whatever its amount', async () => {
+    const key = `live-orphan-${Date.now()}`;
+    const issuedBefore = new Set(fake.cips.keys());
+    fake.failNext('cips', 'drop-after'); // issued, and its answer never arrives: its number is unknown here
+    const lost = await live.post('/v1/vouchers', order({ amount: 2_500 }), { headers: { 'idempotency-key': key } });
+    assert.equal(lost.status, 503, lost.text);
+    const orphan = [...fake.cips.keys()].find((c) => !issuedBefore.has(c));
+    assert.ok(orphan, 'PagoEfectivo did issue a CIP');
+    // The retry asks for another amount: the first body was never stored, so the key is free.
+    const retried = await live.post('/v1/vouchers', order({ amount: 3_000 }), { headers: { 'idempotency-key': key } });
+    assert.equal(retried.status, 201, retried.text);
+    const v = retried.json;
+    assert.equal(fake.cips.get(orphan).transactionCode, v.id);
+
+    // PagoEfectivo lets the orphan lapse and says so, naming the voucher.
+    const expiry = peBody({ cip: orphan, event: 'cip.expired', transactionCode: v.id });
+    const r = await notify(expiry);
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    assert.equal(r.json.status, 'pending', 'the voucher did not expire');
+    let trail = await audit(v.id);
+    assert.deepEqual(trail.map((n) => [n.outcome, n.body]), [['ignored', expiry]], 'recorded in the audit trail');
+    assert.equal((await notify(expiry)).json.duplicate, true);
+    assert.equal((await live.get(`/v1/vouchers/${v.id}`)).json.status, 'pending');
+
+    // A shopper pays the orphan (its own amount, S/ 25.00, not the voucher's S/ 30.00).
+    const paid = await payAtFake(orphan);
+    assert.equal(paid.status, 200, paid.text);
+    const after = (await live.get(`/v1/vouchers/${v.id}`)).json;
+    assert.equal(after.status, 'pending');
+    assert.deepEqual(after.unexpected_payments.map((p) => [p.reason, p.amount]), [['code_mismatch', 2_500]]);
+    trail = await audit(v.id);
+    assert.deepEqual(trail.map((n) => n.outcome), ['ignored', 'duplicate', 'unexpected_payment']);
+
+    // The voucher's own CIP still pays it.
+    const own = await payAtFake(v.payment_code);
+    assert.equal(own.status, 200, own.text);
+    assert.equal((await live.get(`/v1/vouchers/${v.id}`)).json.status, 'paid');
+  });
 });
 
 describe('cancel deletes the CIP at PagoEfectivo first', () => {

@@ -24,10 +24,12 @@ const merchants = (fake) => [
       { sha256: sha256('rk_test_local'), mode: 'test', role: 'restricted' },
       { sha256: sha256(LIVE_KEY), mode: 'live', role: 'secret' },
     ],
-    test: { pagoefectivo_secret: PE_SECRET, efecty_secret: EFECTY_SECRET },
+    // Test mode's own (local) GLN and convenio: a top-level one is the live agreement,
+    // which test vouchers never carry.
+    test: { pagoefectivo_secret: PE_SECRET, efecty_secret: EFECTY_SECRET,
+      efecty_gln: '7709998000018', efecty_convenio: '112233' },
     live: { pagoefectivo_secret: LIVE_PE_SECRET,
-      pagoefectivo_api: { base_url: fake.base, id_service: 'svc-local', access_key: 'ak_local' } },
-    efecty_gln: '7709998000018', efecty_convenio: '112233' },
+      pagoefectivo_api: { base_url: fake.base, id_service: 'svc-local', access_key: 'ak_local' } } },
   { id: OTHER, name: 'Otra Tienda', keys: [{ sha256: sha256('sk_test_other'), mode: 'test', role: 'secret' }],
     test: { pagoefectivo_secret: OTHER_PE_SECRET } },
 ];

@@ -103,7 +103,7 @@ describe('Efecty: an Asobancaria 2001 file', () => {
     assert.equal(s.lines, 500);
     assert.equal(s.file_date, today());
     assert.deepEqual(s.counts, { matched: 496, paid_without_notification: 1, amount_mismatch: 1,
-      unknown_reference: 1, duplicate: 1, notified_not_settled: 1 });
+      unknown_reference: 1, duplicate: 1, notified_not_settled: 1, late_payment: 0, unexpected_payment: 0 });
 
     const voucher = (await merchant.get(`/v1/vouchers/${pending.id}`)).json;
     assert.equal(voucher.status, 'paid', 'the line paid the pending voucher');
@@ -143,7 +143,7 @@ describe('Efecty: an Asobancaria 2001 file', () => {
     assert.equal(rows.length, 1 + 501);
     const byCategory = {};
     for (const row of rows.slice(1)) byCategory[row.split(',')[1]] = (byCategory[row.split(',')[1]] ?? 0) + 1;
-    assert.deepEqual(byCategory, s.counts);
+    assert.deepEqual(byCategory, Object.fromEntries(Object.entries(s.counts).filter(([, n]) => n > 0)));
     assert.equal((await merchant.get(`/v1/settlements/${s.id}`)).json.id, s.id);
     assert.ok((await merchant.get('/v1/settlements')).json.data.some((x) => x.id === s.id));
     // Unsettled: the one left out.
@@ -204,7 +204,7 @@ describe('PagoEfectivo: a CSV', () => {
     t.diagnostic(`500-line PagoEfectivo CSV reconciled in ${(performance.now() - started).toFixed(0)} ms`);
     assert.equal(r.status, 201, JSON.stringify(r.json));
     assert.deepEqual(r.json.counts, { matched: 496, paid_without_notification: 1, amount_mismatch: 1,
-      unknown_reference: 1, duplicate: 1, notified_not_settled: 1 });
+      unknown_reference: 1, duplicate: 1, notified_not_settled: 1, late_payment: 0, unexpected_payment: 0 });
     const missing = (await merchant.get(`/v1/settlements/${r.json.id}/lines?category=notified_not_settled`)).json.data;
     assert.deepEqual(missing.map((l) => l.voucher), [leftOut.id]);
     assert.equal((await settle('pagoefectivo', csv)).json.id, r.json.id, 'the same file is the same settlement');

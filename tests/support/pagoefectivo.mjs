@@ -4,6 +4,7 @@
 //   const fake = await startPagoEfectivo({ secretKey: PE_SECRET });
 //   // configure the edge with base URL `fake.base`, then …
 //   fake.failNext('cips', 'drop-after');      // the next create is issued, its answer lost
+//   fake.failNext('cips', 'hold-after');      // … issued, its answer sent late (holdAfterMs)
 //   const r = await fake.pay(cip, { to: `${edge.base}/v1/notifications/pagoefectivo` });
 //   await fake.stop();
 //
@@ -16,8 +17,11 @@
 //   A pending CIP past its `dateExpiry` turns 'expired' the next time the API touches it.
 // - `fake.failNext(route, how, times)`: route 'authorizations' | 'cips' | 'search' |
 //   'patch' | 'delete'; how = an HTTP status, 'hang', 'malformed' or (cips only)
-//   'drop-after'. Only 'drop-after' lets the request take effect; the others answer before
-//   anything is checked or changed. Calls queue up: two failNext calls fail two requests.
+//   'drop-after' or 'hold-after'. Only those two let the request take effect: 'drop-after'
+//   issues the CIP and closes the socket unanswered, 'hold-after' issues it at once and
+//   sends its answer only `holdAfterMs` later (an option of startPagoEfectivo, 10 s by
+//   default: past the edge's 8 s deadline). The others answer before anything is checked
+//   or changed. Calls queue up: two failNext calls fail two requests.
 // - `fake.expireTokens()`: every token issued so far answers 401 from now on.
 // - `fake.pay(cip, opts)`: marks the CIP paid and (unless `notify: false`) POSTs the
 //   signed `cip.paid` notification to `opts.to`, answering `{status, json, text}`.
@@ -54,6 +58,7 @@ export async function startPagoEfectivo({
   accessKey = 'ak_local',
   secretKey,
   tokenTtlSeconds = 3600,
+  holdAfterMs = 10_000,
 } = {}) {
   if (typeof secretKey !== 'string' || secretKey === '') {
     throw new TypeError('startPagoEfectivo: secretKey is required (it signs the hash and notifications)');
@@ -125,8 +130,12 @@ export async function startPagoEfectivo({
     });
   };
 
-  /** Checks and stores a CIP; answers 201, or 400 with every field at fault. */
-  const create = (req, res, { body, amountText }, { answer = true } = {}) => {
+  /**
+   * Checks and stores a CIP; answers 201, or 400 with every field at fault. `answer:
+   * false` answers nothing; `delayMs` sends the answer that much later (the CIP exists
+   * at once), unless the client went away first.
+   */
+  const create = (req, res, { body, amountText }, { answer = true, delayMs = 0 } = {}) => {
     const errors = [];
     const fault = (field, message) => errors.push({ field, message });
     const b = body !== null && typeof body === 'object' && !Array.isArray(body) ? body : {};
@@ -168,10 +177,16 @@ export async function startPagoEfectivo({
       ...user,
     });
     if (!answer) return undefined;
-    return send(res, 201, 100, OK, {
+    const reply = () => send(res, 201, 100, OK, {
       cip: Number(cip), currency: b.currency, amount: b.amount,
       transactionCode: b.transactionCode, dateExpiry: b.dateExpiry, cipUrl: `${fake.base}/cip/${cip}`,
     });
+    if (delayMs <= 0) return reply();
+    const timer = setTimeout(() => {
+      if (!res.destroyed) reply();
+    }, delayMs);
+    res.on('close', () => clearTimeout(timer));
+    return undefined;
   };
 
   const search = (req, res, { body }) => {
@@ -275,6 +290,7 @@ export async function startPagoEfectivo({
       create(req, res, input, { answer: false }); // issued (if valid) …
       return req.socket.destroy(); // … and the answer lost
     }
+    if (how === 'hold-after') return create(req, res, input, { delayMs: holdAfterMs }); // issued, answered late
     return found.handle(req, res, input);
   });
 
@@ -291,7 +307,8 @@ export async function startPagoEfectivo({
     failNext(name, how, times = 1) {
       if (!ROUTES.includes(name)) throw new TypeError(`failNext: unknown route ${name}`);
       const ok = (Number.isInteger(how) && how >= 100 && how <= 599)
-        || how === 'hang' || how === 'malformed' || (how === 'drop-after' && name === 'cips');
+        || how === 'hang' || how === 'malformed'
+        || ((how === 'drop-after' || how === 'hold-after') && name === 'cips');
       if (!ok) throw new TypeError(`failNext: cannot fail ${name} with ${how}`);
       if (!(Number.isInteger(times) && times >= 1)) throw new TypeError('failNext: times must be ≥ 1');
       failures[name].push({ how, left: times });

@@ -266,12 +266,101 @@ pub fn apply_reports(root: &Path, tools: &Tools, persist: &Path) -> Result {
     }
 }
 
+/// Where and how `cargo xtask dev` runs, from the environment: `VALE_DEV_PORT` (default
+/// 8787, the contract's), `VALE_DEV_STATE` (the local storage folder, default
+/// `.wrangler/state` in the clone) and `VALE_DEV_SKIP_BUILD=1` (serve what was built last
+/// when it is newer than every source: the configuration and the start are the same).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DevOptions {
+    port: u16,
+    persist: PathBuf,
+    skip_build: bool,
+}
+
+impl DevOptions {
+    fn from_env(root: &Path, var: impl Fn(&str) -> Option<String>) -> Result<DevOptions> {
+        let port = match var("VALE_DEV_PORT") {
+            None => 8787,
+            Some(p) => p
+                .parse::<u16>()
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| format!("VALE_DEV_PORT must be a port number, not `{p}`"))?,
+        };
+        let persist = var("VALE_DEV_STATE")
+            .filter(|p| !p.is_empty())
+            .map_or_else(|| root.join(".wrangler/state"), PathBuf::from);
+        let skip_build = var("VALE_DEV_SKIP_BUILD").is_some_and(|v| v == "1");
+        Ok(DevOptions {
+            port,
+            persist,
+            skip_build,
+        })
+    }
+}
+
+/// The newest modification time under `path` (a file, or a folder walked whole).
+fn newest(path: &Path) -> Option<std::time::SystemTime> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_dir() {
+        return meta.modified().ok();
+    }
+    std::fs::read_dir(path)
+        .ok()?
+        .filter_map(|entry| newest(&entry.ok()?.path()))
+        .max()
+}
+
+/// Whether the last build is there and up to date: the edge's worker and the widget's
+/// files are all newer than every source they are built from. Anything missing or
+/// unreadable says no, so the build runs.
+fn built_and_fresh(root: &Path) -> bool {
+    let Ok(widget) = widget_files(root) else {
+        return false;
+    };
+    let outputs = widget
+        .iter()
+        .map(|name| root.join("www/widget").join(name))
+        .chain([
+            root.join("edge/build/worker/shim.mjs"),
+            root.join("edge/build/index_bg.wasm"),
+        ]);
+    let mut oldest_output = None;
+    for output in outputs {
+        let Some(at) = std::fs::metadata(&output).and_then(|m| m.modified()).ok() else {
+            return false;
+        };
+        oldest_output = Some(oldest_output.map_or(at, |o: std::time::SystemTime| o.min(at)));
+    }
+    let sources = [
+        "Cargo.toml",
+        "Cargo.lock",
+        "shared/src",
+        "shared/Cargo.toml",
+        "edge/src",
+        "edge/Cargo.toml",
+        "widget/src",
+        "widget/js",
+        "widget/build.rs",
+        "widget/Cargo.toml",
+        "www/hosted.html",
+    ];
+    let newest_source = sources.iter().filter_map(|s| newest(&root.join(s))).max();
+    matches!((oldest_output, newest_source), (Some(out), Some(src)) if out >= src)
+}
+
 /// `cargo xtask dev`: everything a newcomer needs, then the edge in the foreground.
 pub fn dev(root: &Path) -> Result {
+    let options = DevOptions::from_env(root, |name| std::env::var(name).ok())?;
     let tools = tools::ensure_build_tools(root)?;
-    build_widget(root, &tools)?;
-    build_edge(root, &tools)?;
-    let base = "http://127.0.0.1:8787";
+    if options.skip_build && built_and_fresh(root) {
+        println!("VALE_DEV_SKIP_BUILD=1: the last build is up to date; serving it");
+    } else {
+        build_widget(root, &tools)?;
+        build_edge(root, &tools)?;
+    }
+    let port = options.port;
+    let base = format!("http://127.0.0.1:{port}");
     println!();
     println!("  Vale is running locally (no accounts, no internet):");
     println!("    demo store       {base}/");
@@ -281,12 +370,13 @@ pub fn dev(root: &Path) -> Result {
     println!("    test secret key  sk_test_local   (merchant mer_local)");
     println!("  Ctrl-C stops everything.");
     println!();
-    let persist = root.join(".wrangler/state");
+    let persist = options.persist;
     apply_reports(root, &tools, &persist)?;
-    let mut edge = wrangler_dev(root, &tools, 8787, &persist)
+    crate::places::load_samples(root, &tools, &persist)?;
+    let mut edge = wrangler_dev(root, &tools, port, &persist)
         .spawn()
         .map_err(|e| format!("wrangler dev: {e}"))?;
-    cron_every_minute(8787);
+    cron_every_minute(port);
     let status = edge.wait().map_err(|e| format!("wrangler dev: {e}"))?;
     if status.success() {
         Ok(())
@@ -418,6 +508,41 @@ mod tests {
         assert!(
             page.ends_with("<script type=\"module\" src=\"/widget/vale.js\"></script>\n</head>")
         );
+    }
+
+    #[test]
+    fn dev_runs_on_8787_with_the_clones_state_unless_told_otherwise() {
+        let root = Path::new("/clone");
+        let none = DevOptions::from_env(root, |_| None).unwrap();
+        assert_eq!(
+            none,
+            DevOptions {
+                port: 8787,
+                persist: root.join(".wrangler/state"),
+                skip_build: false
+            }
+        );
+        let set = |name: &str| {
+            match name {
+                "VALE_DEV_PORT" => Some("9911"),
+                "VALE_DEV_STATE" => Some("/tmp/dev-state"),
+                "VALE_DEV_SKIP_BUILD" => Some("1"),
+                _ => None,
+            }
+            .map(str::to_owned)
+        };
+        assert_eq!(
+            DevOptions::from_env(root, set).unwrap(),
+            DevOptions {
+                port: 9911,
+                persist: PathBuf::from("/tmp/dev-state"),
+                skip_build: true
+            }
+        );
+        for bad in ["0", "65536", "eighty", ""] {
+            let port = |name: &str| (name == "VALE_DEV_PORT").then(|| bad.to_owned());
+            assert!(DevOptions::from_env(root, port).is_err(), "{bad}");
+        }
     }
 
     #[test]

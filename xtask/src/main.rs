@@ -1,14 +1,18 @@
 //! Vale's developer commands, run as `cargo xtask <command>` from anywhere in the repo.
 //!
 //! - `dev`: install what is missing, build widget and edge, serve everything on
-//!   `http://127.0.0.1:8787` with local state. Ctrl-C stops it.
+//!   `http://127.0.0.1:8787` with local state (and the synthetic points sample). Ctrl-C
+//!   stops it.
 //! - `test`: install what is missing, then every check and test; the last line is
 //!   `N passed, N failed` and the exit code is non-zero on any failure.
 //! - `build [widget]`: the widget into `www/widget/` (and, with no argument, the edge).
 //! - `bench`: sizes of the widget and the edge, the shared crate's benchmarks, and the
 //!   edge's latency and throughput under `wrangler dev` (`bench edge`: only that last part).
+//! - `places import FILE --network efecty|pagoefectivo [--remote] [--attribution TEXT]`:
+//!   checks a network's points file and replaces its points (local, or the deployed D1).
 
 mod build;
+mod places;
 mod short_names;
 mod steps;
 mod tools;
@@ -29,8 +33,11 @@ fn main() -> ExitCode {
         "test" => steps::test(&root()),
         "build" => build::build(&root(), std::env::args().nth(2).as_deref()),
         "bench" => build::bench(&root(), std::env::args().nth(2).as_deref()),
+        "places" => places::command(&root(), &std::env::args().skip(2).collect::<Vec<_>>()),
         _ => {
-            eprintln!("usage: cargo xtask <dev|test|build [widget]|bench [edge|widget]>");
+            eprintln!(
+                "usage: cargo xtask <dev|test|build [widget]|bench [edge|widget]|places import FILE --network N [--remote]>"
+            );
             return ExitCode::from(2);
         }
     };

@@ -194,7 +194,10 @@ fn node_tests(root: &Path, tools: &Tools, dir: &str) -> Command {
         .env("VALE_ROOT", root)
         .env("VALE_ARTIFACTS", root.join("tests/artifacts"))
         .env("WRANGLER_SEND_METRICS", "false")
-        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false");
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+        // The step before built widget and edge: `cargo xtask dev` (started by
+        // tests/edge/dev.test.mjs) serves that build when nothing changed since.
+        .env("VALE_DEV_SKIP_BUILD", "1");
     command
 }
 

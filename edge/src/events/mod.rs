@@ -18,6 +18,7 @@ pub mod api;
 mod delivery;
 mod endpoint;
 mod object;
+mod retention;
 pub mod url;
 
 pub use object::Events;

@@ -6,10 +6,16 @@
 //! then, reloaded after those awaits, writes each result: a 2xx ends the delivery; a
 //! failure schedules the next attempt (`vale_shared::event::RETRY_SCHEDULE`) or, past the
 //! last, marks it failed. An endpoint whose every delivery failed for 5 days is disabled
-//! and says why. The next alarm is the earliest due delivery, read from storage.
+//! and says why. The next alarm is the earliest due delivery or redaction, read from
+//! storage.
+//!
+//! Retention (review L7): an event whose data carries a voucher's `customer` loses it
+//! (`customer: {}`) 30 days after it was made ([`super::retention`]); the event stays.
+//! `VALE_EVENT_CUSTOMER_RETENTION_SECONDS` (tests only) shortens the 30 days.
 
 use super::delivery::{self, Attempt};
 use super::endpoint::{ENDPOINT_COLUMNS, EndpointRow};
+use super::retention;
 use super::{Command, Forwarded};
 use crate::clock;
 use crate::error::{ApiError, ApiResult, ErrorType};
@@ -65,10 +71,20 @@ CREATE TABLE delivery (
 );
 CREATE INDEX delivery_due ON delivery (state, next_at_ms);
 ",
+    // When an event's data loses its customer (review L7). Events kept before this step
+    // that may carry one are due 30 days after they were made (the redaction itself
+    // decides whether there is anything to remove).
+    "
+ALTER TABLE event ADD COLUMN redact_at_ms INTEGER;
+UPDATE event SET redact_at_ms = created_ms + 2592000000 WHERE data LIKE '%\"customer\":{\"%';
+CREATE INDEX event_to_redact ON event (redact_at_ms) WHERE redact_at_ms IS NOT NULL;
+",
 ];
 
 /// How many deliveries one alarm sends at once.
 const BATCH: i64 = 50;
+/// How many events one alarm redacts at once.
+const REDACT_BATCH: i64 = 200;
 /// How long the old secret still signs after a rotation.
 const ROTATION_MS: i64 = 24 * 3_600_000;
 
@@ -81,6 +97,8 @@ pub struct Events {
     /// Whether a delivery pass is under way: one at a time, or a wake-up arriving during
     /// a pass's sends would send the same deliveries again.
     delivering: Cell<bool>,
+    /// How long an event keeps a voucher's customer (ms).
+    retention_ms: i64,
 }
 
 impl std::fmt::Debug for Events {
@@ -90,13 +108,20 @@ impl std::fmt::Debug for Events {
 }
 
 impl DurableObject for Events {
-    fn new(state: State, _env: Env) -> Self {
+    fn new(state: State, env: Env) -> Self {
         let sql = state.storage().sql();
+        // Tests only: a test watches the redaction happen in seconds.
+        let retention_ms = env
+            .var("VALE_EVENT_CUSTOMER_RETENTION_SECONDS")
+            .ok()
+            .and_then(|v| v.to_string().parse::<u32>().ok())
+            .map_or(retention::CUSTOMER_RETENTION_MS, |s| i64::from(s) * 1000);
         Events {
             state,
             sql,
             ready: Cell::new(false),
             delivering: Cell::new(false),
+            retention_ms,
         }
     }
 
@@ -231,6 +256,7 @@ impl Events {
                         (e.id.to_string(), ids)
                     })
                     .collect();
+                let retention_ms = self.retention_ms;
                 storage::atomically(&self.state.storage(), &self.sql, move |sql| {
                     for (
                         Forwarded {
@@ -242,10 +268,11 @@ impl Events {
                         (_, endpoint_ids),
                     ) in events.iter().zip(&targets)
                     {
+                        let redact_at = retention::redact_at(*created_ms, data, retention_ms);
                         let fresh = sql
                             .exec(
-                                "INSERT OR IGNORE INTO event (id, type, livemode, created_ms, data) VALUES (?, ?, ?, ?, ?) RETURNING id",
-                                vec![text(id.as_str()), text(kind.as_str()), flag(livemode), int(*created_ms), text(data)],
+                                "INSERT OR IGNORE INTO event (id, type, livemode, created_ms, data, redact_at_ms) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                                vec![text(id.as_str()), text(kind.as_str()), flag(livemode), int(*created_ms), text(data), opt_int(redact_at)],
                             )?
                             .to_array::<serde_json::Value>()?;
                         // A forward seen before adds no delivery: one change, one event.
@@ -414,7 +441,8 @@ impl Events {
         Ok(body)
     }
 
-    /// The alarm at the earliest due delivery to an enabled endpoint, from storage.
+    /// The alarm at the earliest due delivery to an enabled endpoint or redaction, from
+    /// storage.
     async fn schedule(&self) -> ApiResult<()> {
         #[derive(Deserialize)]
         struct Next {
@@ -423,8 +451,11 @@ impl Events {
         let next = self
             .sql
             .exec(
-                "SELECT MIN(d.next_at_ms) AS next FROM delivery d JOIN endpoint e ON e.id = d.endpoint_id
-                 WHERE d.state = 'pending' AND e.status = 'enabled'",
+                "SELECT MIN(at) AS next FROM (
+                   SELECT MIN(d.next_at_ms) AS at FROM delivery d JOIN endpoint e ON e.id = d.endpoint_id
+                    WHERE d.state = 'pending' AND e.status = 'enabled'
+                   UNION ALL
+                   SELECT MIN(redact_at_ms) AS at FROM event WHERE redact_at_ms IS NOT NULL)",
                 None,
             )?
             .to_array::<Next>()?
@@ -470,6 +501,7 @@ impl Events {
             attempts: i64,
         }
         let now_ms = clock::millis(clock::now());
+        self.redact_due(now_ms)?;
         let due: Vec<Due> = self
             .sql
             .exec(
@@ -501,6 +533,42 @@ impl Events {
             self.record(outcome, done_ms)?;
         }
         Ok(())
+    }
+
+    /// Empties the customer of every event whose time has come (a batch at a time, in
+    /// one transaction; the alarm comes back for the rest).
+    fn redact_due(&self, now_ms: i64) -> ApiResult<()> {
+        #[derive(Deserialize)]
+        struct Due {
+            id: String,
+            data: String,
+        }
+        let due: Vec<Due> = self
+            .sql
+            .exec(
+                "SELECT id, data FROM event WHERE redact_at_ms IS NOT NULL AND redact_at_ms <= ?
+                 ORDER BY redact_at_ms LIMIT ?",
+                vec![int(now_ms), int(REDACT_BATCH)],
+            )?
+            .to_array()?;
+        if due.is_empty() {
+            return Ok(());
+        }
+        storage::atomically(&self.state.storage(), &self.sql, move |sql| {
+            for event in &due {
+                match retention::without_customer(&event.data) {
+                    Some(data) => sql.exec(
+                        "UPDATE event SET data = ?, redact_at_ms = NULL WHERE id = ?",
+                        vec![text(&data), text(&event.id)],
+                    )?,
+                    None => sql.exec(
+                        "UPDATE event SET redact_at_ms = NULL WHERE id = ?",
+                        vec![text(&event.id)],
+                    )?,
+                };
+            }
+            Ok(())
+        })
     }
 
     /// Writes the outcomes of delivery attempts, in one transaction.

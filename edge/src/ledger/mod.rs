@@ -7,6 +7,9 @@
 //!   paginated listing is one query here;
 //! - each voucher's next wake-up, so the cron's sweep can wake objects whose alarms a
 //!   restart held back.
+//! - each refund's listing row, and each refund `Idempotency-Key`'s voucher: a key is the
+//!   merchant's, in one mode, whichever voucher it names (the refund itself, and the
+//!   answer replayed, live in that voucher's object).
 //!
 //! No PII and no client secret: the rows carry ids, codes, references and statuses. The
 //! voucher object is the source of truth; rows carry its `version`, an older version never
@@ -146,7 +149,8 @@ pub enum Command {
         /// The last id of the previous page.
         starting_after: Option<RefundId>,
     },
-    /// Refunds whose payout was prepared in `[from_ms, to_ms)`, oldest first.
+    /// A page of the refunds whose payout was prepared in `[from_ms, to_ms)`, oldest first
+    /// (by the time it was prepared, then by when the index learnt of it).
     RefundsPrepared {
         /// Live or test.
         livemode: bool,
@@ -154,8 +158,31 @@ pub enum Command {
         from_ms: i64,
         /// Unix ms.
         to_ms: i64,
+        /// At most this many.
+        #[serde(default = "payout_page")]
+        limit: u32,
+        /// The last refund of the previous page.
+        #[serde(default)]
+        starting_after: Option<RefundId>,
     },
-    /// Forgets a voucher (its retention ended).
+    /// Takes a refund `Idempotency-Key` (already hashed with the merchant and mode) for
+    /// `voucher`, or answers the voucher it already belongs to.
+    ClaimRefundKey {
+        /// Live or test.
+        livemode: bool,
+        /// SHA-256 (hex) of the merchant, the mode and the key.
+        key_hash: String,
+        /// The voucher the create names.
+        voucher: VoucherId,
+    },
+    /// Gives back a key claimed by a create that was refused (nothing was stored with it).
+    ReleaseRefundKey {
+        /// The key's hash.
+        key_hash: String,
+        /// The voucher it was claimed for (a key another create holds is left alone).
+        voucher: VoucherId,
+    },
+    /// Forgets a voucher (its retention ended), its refunds' rows and their keys.
     Remove {
         /// The voucher.
         id: VoucherId,
@@ -339,6 +366,25 @@ pub struct Ids {
     pub ids: Vec<VoucherId>,
     /// Whether more follow.
     pub has_more: bool,
+}
+
+/// The answer to `ClaimRefundKey`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct KeyHome {
+    /// The voucher the key belongs to (the one asked for, unless another holds it).
+    pub voucher: VoucherId,
+    /// Whether this claim took it (so a refused create gives it back).
+    pub fresh: bool,
+}
+
+/// The payout file's page size unless asked: each line is a call to its voucher's object.
+pub const PAYOUT_PAGE: u32 = 500;
+/// The largest payout file page: its lines, the ledger and the rate limiter stay inside the
+/// 1,000 subrequests a Worker request had on the paid plan (10,000 in today's docs).
+pub const PAYOUT_PAGE_MAX: u32 = 900;
+
+fn payout_page() -> u32 {
+    PAYOUT_PAGE
 }
 
 /// The answer to commands with nothing to say.

@@ -5,7 +5,7 @@
 
 use super::{
     Asking, Claimed, Coded, CodedList, Command, DigestRow, Done, Due, Found, Ids, IndexRow,
-    ListQuery, Overdue, RefundIds, ReviewPage, ToAsk,
+    KeyHome, ListQuery, Overdue, PAYOUT_PAGE_MAX, RefundIds, ReviewPage, ToAsk,
 };
 use crate::error::{ApiError, ApiResult, ErrorType};
 use crate::rpc;
@@ -80,6 +80,15 @@ CREATE TABLE review (
 );
 CREATE INDEX review_by_status ON review (livemode, status, seq);
 ",
+    // A refund `Idempotency-Key` is the merchant's in one mode (review L3): its voucher.
+    "
+CREATE TABLE refund_key (
+  key_hash TEXT PRIMARY KEY,
+  livemode INTEGER NOT NULL,
+  voucher  TEXT NOT NULL
+);
+CREATE INDEX refund_key_by_voucher ON refund_key (voucher);
+",
 ];
 
 /// A merchant's index of payment codes, listing rows and wake-ups.
@@ -127,6 +136,11 @@ struct BodyRow {
 #[derive(Deserialize)]
 struct IdRow {
     id: String,
+}
+
+#[derive(Deserialize)]
+struct VoucherRow {
+    voucher: String,
 }
 
 fn ids(rows: Vec<IdRow>) -> ApiResult<Vec<VoucherId>> {
@@ -376,15 +390,84 @@ impl Ledger {
                 livemode,
                 from_ms,
                 to_ms,
+                limit,
+                starting_after,
             } => {
-                let rows: Vec<IdRow> = self
-                    .sql
-                    .exec(
-                        "SELECT id FROM refund WHERE livemode = ? AND processing_ms >= ? AND processing_ms < ? ORDER BY processing_ms LIMIT 10001",
-                        vec![flag(livemode), int(from_ms), int(to_ms)],
-                    )?
-                    .to_array()?;
-                refund_ids(rows, 10_000)
+                // Regression (review L8): the file stopped silently at 10,000 lines; it
+                // pages now, after the cursor's (processing_ms, seq).
+                let limit = limit.clamp(1, PAYOUT_PAGE_MAX);
+                let mut query = "SELECT id FROM refund WHERE livemode = ? AND processing_ms >= ? AND processing_ms < ?".to_owned();
+                let mut args = vec![flag(livemode), int(from_ms), int(to_ms)];
+                if let Some(after) = &starting_after {
+                    #[derive(Deserialize)]
+                    struct At {
+                        seq: i64,
+                        processing_ms: Option<i64>,
+                    }
+                    let at: At = self
+                        .sql
+                        .exec(
+                            "SELECT seq, processing_ms FROM refund WHERE id = ? AND livemode = ?",
+                            vec![text(after.as_str()), flag(livemode)],
+                        )?
+                        .to_array()?
+                        .into_iter()
+                        .next()
+                        .ok_or_else(|| {
+                            ApiError::invalid(
+                                "starting_after",
+                                "resource_missing",
+                                "starting_after is not a refund of this account.",
+                            )
+                        })?;
+                    let at_ms = at.processing_ms.unwrap_or(i64::MIN);
+                    query.push_str(" AND (processing_ms > ? OR (processing_ms = ? AND seq > ?))");
+                    args.extend([int(at_ms), int(at_ms), int(at.seq)]);
+                }
+                query.push_str(" ORDER BY processing_ms, seq LIMIT ?");
+                args.push(int(i64::from(limit) + 1));
+                let rows: Vec<IdRow> = self.sql.exec(&query, args)?.to_array()?;
+                refund_ids(rows, limit)
+            }
+            Command::ClaimRefundKey {
+                livemode,
+                key_hash,
+                voucher,
+            } => {
+                let home = storage::atomically(&self.state.storage(), &self.sql, move |sql| {
+                    let held: Vec<VoucherRow> = sql
+                        .exec(
+                            "SELECT voucher FROM refund_key WHERE key_hash = ? AND livemode = ?",
+                            vec![text(&key_hash), flag(livemode)],
+                        )?
+                        .to_array()?;
+                    if let Some(held) = held.into_iter().next() {
+                        let voucher = held
+                            .voucher
+                            .parse()
+                            .map_err(|_| ApiError::internal("ledger: bad voucher id"))?;
+                        return Ok(KeyHome {
+                            voucher,
+                            fresh: false,
+                        });
+                    }
+                    sql.exec(
+                        "INSERT INTO refund_key (key_hash, livemode, voucher) VALUES (?, ?, ?)",
+                        vec![text(&key_hash), flag(livemode), text(voucher.as_str())],
+                    )?;
+                    Ok(KeyHome {
+                        voucher,
+                        fresh: true,
+                    })
+                })?;
+                json(&home)
+            }
+            Command::ReleaseRefundKey { key_hash, voucher } => {
+                self.sql.exec(
+                    "DELETE FROM refund_key WHERE key_hash = ? AND voucher = ?",
+                    vec![text(&key_hash), text(voucher.as_str())],
+                )?;
+                json(&Done { ok: true })
             }
             Command::PutReview {
                 livemode,
@@ -443,8 +526,32 @@ impl Ledger {
                 })
             }
             Command::Remove { id } => {
-                self.sql
-                    .exec("DELETE FROM voucher WHERE id = ?", vec![text(id.as_str())])?;
+                // Regression (review L1): the refund rows outlived their voucher, and the
+                // refund list and payout file answered 404 for good.
+                let random = id
+                    .as_str()
+                    .strip_prefix(VoucherId::PREFIX)
+                    .unwrap_or_default()
+                    .to_owned();
+                storage::atomically(&self.state.storage(), &self.sql, move |sql| {
+                    sql.exec("DELETE FROM voucher WHERE id = ?", vec![text(id.as_str())])?;
+                    // A refund id is `re_` and its voucher's random part, then its number.
+                    if !random.is_empty() {
+                        let prefix = format!("{}{random}", RefundId::PREFIX);
+                        sql.exec(
+                            "DELETE FROM refund WHERE substr(id, 1, ?) = ?",
+                            vec![
+                                int(i64::try_from(prefix.len()).unwrap_or(i64::MAX)),
+                                text(&prefix),
+                            ],
+                        )?;
+                    }
+                    sql.exec(
+                        "DELETE FROM refund_key WHERE voucher = ?",
+                        vec![text(id.as_str())],
+                    )?;
+                    Ok(())
+                })?;
                 json(&Done { ok: true })
             }
             Command::Lookup {

@@ -17,7 +17,10 @@
 //! **Finding the voucher.** PagoEfectivo echoes the voucher id (`transactionCode`): the
 //! notice goes straight to that object, which refuses it if the CIP is not its own; then,
 //! as for Efecty, the code is looked up in the merchant's index. A CIP nobody has, sent
-//! for a voucher of this merchant, is kept on that voucher as an unexpected payment.
+//! for a voucher of this merchant (an orphan: a create whose answer was lost, then
+//! retried), is judged on that voucher as a code that is not its own: a payment is kept
+//! as an unexpected payment (`code_mismatch`, whatever its amount), an expiry is
+//! recorded and ignored (review M1).
 
 mod efecty;
 mod pagoefectivo;

@@ -8,6 +8,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::vouchers::{Notice, Reported};
 use time::OffsetDateTime;
 use vale_shared::pagoefectivo::{self, EventType, Notification};
+use vale_shared::payment::{self, PaymentIdentity};
 use vale_shared::{Money, Network};
 use worker::{Headers, Method, Request, RequestInit};
 
@@ -49,11 +50,10 @@ pub fn verify<'a>(
         network: Network::Pagoefectivo,
         voucher_id: n.transaction_code.as_deref().and_then(|t| t.parse().ok()),
         notice: Notice {
-            network_key: format!(
-                "pagoefectivo:{}:{}",
-                n.event_type.as_str(),
-                n.operation_number
-            ),
+            network_key: match n.event_type {
+                EventType::CipPaid => PaymentIdentity::Pagoefectivo(n.operation_number).key(),
+                EventType::CipExpired => payment::expiry_key(&n.operation_number),
+            },
             message_id: None,
             payment_code: n.cip,
             accept_other_code: false,

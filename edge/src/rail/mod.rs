@@ -10,7 +10,10 @@
 //!   once PagoEfectivo issued it; a cancel deletes it there first, and a moved deadline
 //!   is moved there first (`PATCH /v1/cips/{cip}`); a payment is confirmed
 //!   with a search before it counts; the cron's sweep and the voucher's own expiry ask
-//!   about CIPs whose notification may have gone missing.
+//!   about CIPs whose notification may have gone missing. A CIP issued for a create that
+//!   then failed (its answer came after the deadline, or the create stopped after it) is
+//!   an orphan: [`NotIssued::late`] hands it to the voucher object, which deletes it
+//!   upstream (`DELETE /v1/cips/{cip}`, retried by its alarm until done).
 //!
 //! Notifications are verified per network in [`crate::notifications`] (the mode only
 //! picks the secret); what a verified live notification needs from the network (a
@@ -56,6 +59,31 @@ pub struct Issued {
     pub network_url: Option<String>,
 }
 
+/// A create the network did not issue a code for, as far as the caller knows: the error
+/// to answer, and (live PagoEfectivo, when its answer did not come in time) the CIP it
+/// may still issue, to be deleted.
+pub struct NotIssued {
+    /// What the create answers.
+    pub error: ApiError,
+    /// The CIP of an answer that comes late, if it comes.
+    pub late: Option<pagoefectivo::Late>,
+}
+
+impl std::fmt::Debug for NotIssued {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NotIssued")
+            .field("error", &self.error)
+            .field("late", &self.late.is_some())
+            .finish()
+    }
+}
+
+impl From<ApiError> for NotIssued {
+    fn from(error: ApiError) -> NotIssued {
+        NotIssued { error, late: None }
+    }
+}
+
 /// What the network says of a code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Upstream {
@@ -92,7 +120,7 @@ pub enum Withdrawn {
 #[allow(async_fn_in_trait)] // Used through [`Rails`], never as `dyn`, on one thread.
 pub trait Rail {
     /// The payment code for a voucher about to be stored.
-    async fn issue(&self, order: &Order<'_>) -> ApiResult<Issued>;
+    async fn issue(&self, order: &Order<'_>) -> Result<Issued, NotIssued>;
     /// Makes `code` unpayable upstream before a cancel.
     async fn withdraw(&self, code: &str) -> ApiResult<Withdrawn>;
     /// Moves `code`'s deadline upstream to `expires_at` before the voucher's own moves
@@ -109,7 +137,7 @@ pub trait Rail {
 pub struct Local(Network);
 
 impl Rail for Local {
-    async fn issue(&self, _order: &Order<'_>) -> ApiResult<Issued> {
+    async fn issue(&self, _order: &Order<'_>) -> Result<Issued, NotIssued> {
         let mut candidates = Vec::with_capacity(CANDIDATES);
         for _ in 0..CANDIDATES {
             candidates.push(codes::payment_code(self.0, random::bytes()?));
@@ -138,7 +166,7 @@ impl Rail for Local {
 }
 
 impl Rail for pagoefectivo::Client {
-    async fn issue(&self, order: &Order<'_>) -> ApiResult<Issued> {
+    async fn issue(&self, order: &Order<'_>) -> Result<Issued, NotIssued> {
         let cip = pagoefectivo::Client::issue(
             self,
             &CipOrder {
@@ -149,7 +177,8 @@ impl Rail for pagoefectivo::Client {
                 customer: order.customer,
             },
         )
-        .await?;
+        .await
+        .map_err(|(error, late)| NotIssued { error, late })?;
         Ok(Issued {
             candidates: vec![cip.cip],
             network_url: cip.url,
@@ -227,11 +256,11 @@ fn unconfigured() -> ApiError {
 }
 
 impl Rail for Rails {
-    async fn issue(&self, order: &Order<'_>) -> ApiResult<Issued> {
+    async fn issue(&self, order: &Order<'_>) -> Result<Issued, NotIssued> {
         match self {
             Rails::Local(r) => r.issue(order).await,
             Rails::Pagoefectivo(r) => Rail::issue(r, order).await,
-            Rails::Unconfigured => Err(unconfigured()),
+            Rails::Unconfigured => Err(unconfigured().into()),
         }
     }
 

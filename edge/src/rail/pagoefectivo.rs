@@ -20,6 +20,15 @@ use worker::{AbortController, AbortSignal, Delay, Fetch, Headers, Method, Reques
 /// The longest one operation (token included) may take.
 pub const DEADLINE: Duration = Duration::from_secs(8);
 
+/// How long past [`DEADLINE`] a create still listens for PagoEfectivo's answer: a CIP
+/// that arrives then was shown to no one (the create already answered `503`), and is
+/// deleted (review M1).
+pub const LATE_ANSWER: Duration = Duration::from_secs(60);
+
+/// The CIP of a create whose answer came after [`DEADLINE`], if it comes within
+/// [`LATE_ANSWER`]: an orphan, issued upstream for a voucher that never got it.
+pub type Late = std::pin::Pin<Box<dyn std::future::Future<Output = Option<String>>>>;
+
 /// `503`: PagoEfectivo did not answer (down, slow, 5xx or 429).
 pub fn unavailable() -> ApiError {
     ApiError::new(
@@ -254,20 +263,60 @@ impl Client {
         }
     }
 
-    /// `POST /v1/cips`: the CIP for a voucher, with PagoEfectivo's page for it.
-    pub async fn issue(&self, order: &CipOrder<'_>) -> ApiResult<rest::IssuedCip> {
-        let body = rest::cip_body(order)
-            .map_err(|e| ApiError::invalid(e.param(), "parameter_invalid", e.to_string()))?;
-        Ok(within(async |signal| {
-            let answer = self
-                .call(signal, Method::Post, "/v1/cips", Some(body))
+    /// `POST /v1/cips`: the CIP for a voucher, with PagoEfectivo's page for it. An answer
+    /// that does not come within [`DEADLINE`] is `503` for the caller, but the request is
+    /// not abandoned: the [`Late`] future beside the error yields its CIP if it comes
+    /// within [`LATE_ANSWER`], so the caller can delete what PagoEfectivo issued anyway.
+    pub async fn issue(
+        &self,
+        order: &CipOrder<'_>,
+    ) -> Result<rest::IssuedCip, (ApiError, Option<Late>)> {
+        let body = rest::cip_body(order).map_err(|e| {
+            (
+                ApiError::invalid(e.param(), "parameter_invalid", e.to_string()),
+                None,
+            )
+        })?;
+        let (client, amount, transaction_code) = (
+            self.clone(),
+            order.amount,
+            order.transaction_code.to_owned(),
+        );
+        let controller = AbortController::default();
+        let signal = controller.signal();
+        let run = Box::pin(async move {
+            let answer = client
+                .call(&signal, Method::Post, "/v1/cips", Some(body))
                 .await?;
             if !(200..300).contains(&answer.status) {
                 return Err(Fail::Refused);
             }
-            Ok(rest::parse_issued(&answer.body, order)?)
-        })
-        .await?)
+            let customer = vale_shared::voucher::Customer::default();
+            let check = CipOrder {
+                amount,
+                transaction_code: &transaction_code,
+                expires_at: clock::now(),
+                concept: "",
+                customer: &customer,
+            };
+            Ok(rest::parse_issued(&answer.body, &check)?)
+        });
+        match select(run, Box::pin(Delay::from(DEADLINE))).await {
+            Either::Left((result, _)) => result.map_err(|fail| (fail.into(), None)),
+            Either::Right((_, run)) => {
+                let late: Late = Box::pin(async move {
+                    match select(run, Box::pin(Delay::from(LATE_ANSWER))).await {
+                        Either::Left((Ok(issued), _)) => Some(issued.cip),
+                        Either::Left((Err(_), _)) => None,
+                        Either::Right(_) => {
+                            controller.abort();
+                            None
+                        }
+                    }
+                });
+                Err((unavailable(), Some(late)))
+            }
+        }
     }
 
     /// `POST /v1/cips/search`: what PagoEfectivo says of each of `cips` it knows.

@@ -15,6 +15,7 @@ use crate::error::ApiResult;
 use crate::rpc;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+use vale_shared::settlement::Category;
 use vale_shared::voucher::Report;
 use vale_shared::{MerchantId, Money, VoucherId};
 use worker::{Env, Stub};
@@ -54,9 +55,11 @@ impl Scope {
 /// What a network reported, verified and parsed, for one voucher.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Notice {
-    /// The network key of the payment or expiry it reports: `efecty:<authorization>`,
-    /// `pagoefectivo:<eventType>:<operationNumber>`. One payment is one payment however
-    /// many messages report it.
+    /// The network key of the payment or expiry it reports: a payment's
+    /// [`PaymentIdentity::key`](vale_shared::payment::PaymentIdentity::key)
+    /// (`efecty:<authorization>`, `pagoefectivo:cip.paid:<operationNumber>`), or an
+    /// expiry's ([`vale_shared::payment::expiry_key`]). One payment is one payment
+    /// however many messages report it.
     pub network_key: String,
     /// The network's own message id, when it sends one (Efecty's `webhook-id`).
     pub message_id: Option<String>,
@@ -100,13 +103,15 @@ pub enum Reported {
 
 impl Reported {
     /// The report the pure core decides on; `under_another_code` when the code is not
-    /// this voucher's.
+    /// this voucher's (an orphan CIP that names it: its expiry is recorded and ignored,
+    /// its payment kept as an unexpected one).
     pub fn report(self, under_another_code: bool) -> Report {
         match self {
             Reported::Paid { amount, paid_at } if under_another_code => {
                 Report::PaidUnderAnotherCode { amount, paid_at }
             }
             Reported::Paid { amount, paid_at } => Report::Paid { amount, paid_at },
+            Reported::Expired if under_another_code => Report::ExpiredUnderAnotherCode,
             Reported::Expired => Report::Expired,
             Reported::Unconfirmed => Report::Unconfirmed,
         }
@@ -140,7 +145,7 @@ impl Notice {
                 }),
             ),
             Upstream::Expired => (
-                format!("pagoefectivo:search.expired:{code}"),
+                vale_shared::payment::searched_expiry_key(code),
                 Reported::Expired,
                 serde_json::json!({"source": "search", "cip": code, "status": "expired"}),
             ),
@@ -223,9 +228,10 @@ pub enum Command {
         /// What to do.
         action: RefundAction,
     },
-    /// A settlement file's line about this voucher's code: matched, or evidence of a
-    /// payment the notifications missed (paid through the notification path).
-    Settle(SettleLine),
+    /// A settlement file's lines about this voucher's code: each a payment the voucher
+    /// holds (matched, or listed again), or evidence of a payment the notifications
+    /// missed (recorded through the same exactly-once decision).
+    Settle(SettleLines),
     /// The payment that paid it, for the sandbox's settlement file.
     Payment,
     /// This voucher's refunds, newest first.
@@ -235,30 +241,49 @@ pub enum Command {
     },
 }
 
-/// One settlement line, as the object receives it.
+/// One file's lines about one voucher, as the object receives them: all of them in one
+/// command, so identity matches are resolved for all before any pairing by amount and
+/// day (`vale_shared::settlement::reconcile`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SettleLines {
+    /// The settlement (`stl_…`), named in the audit trail. The same settlement sent
+    /// again is answered with what it found the first time.
+    pub settlement: String,
+    /// The lines, in file order.
+    pub lines: Vec<SettleLine>,
+}
+
+/// One settlement line about a voucher.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SettleLine {
-    /// The settlement (`stl_…`), named in the audit trail.
-    pub settlement: String,
+    /// Its 1-based line in the file (never an identity).
+    pub line: usize,
     /// What the file says was paid.
     pub amount: Money,
     /// When, if the file says.
     #[serde(with = "time::serde::rfc3339::option")]
     pub paid_at: Option<OffsetDateTime>,
-    /// The payment's network key (`efecty:<authorization>`,
-    /// `pagoefectivo:cip.paid:<operation>`): the same payment as its notification.
-    pub network_key: String,
-    /// The line as the file had it, for the audit trail.
-    pub body: String,
+    /// The payment's identity as the file writes it: Efecty's authorization field (six
+    /// characters), PagoEfectivo's `operation_number`; `None` when blank.
+    pub operation: Option<String>,
 }
 
-/// What a settlement line found.
+/// What a voucher made of its lines of one file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Settled {
-    /// `matched`, `paid_without_notification` or `amount_mismatch`.
-    pub category: String,
     /// The voucher's amount, minor units.
     pub voucher_amount: i64,
+    /// One category per line.
+    pub lines: Vec<SettledLine>,
+}
+
+/// The category of one line.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct SettledLine {
+    /// Its 1-based line in the file.
+    pub line: usize,
+    /// What it turned out to be.
+    pub category: Category,
 }
 
 /// The payment that paid a voucher (`Command::Payment`).
@@ -270,8 +295,10 @@ pub struct PaidWith {
     pub amount: i64,
     /// Unix seconds.
     pub paid_at: i64,
-    /// Its network key.
-    pub network_key: String,
+    /// Its identity as the network's settlement file writes it (Efecty: the last six
+    /// characters of its authorization, zero-padded; PagoEfectivo: the operation
+    /// number), `None` when the edge knows none.
+    pub operation: Option<String>,
 }
 
 /// A refund create, as the object receives it.
@@ -322,6 +349,9 @@ pub enum RefundAction {
         /// Why.
         reason: vale_shared::refund::FailureReason,
     },
+    /// The rail (or the merchant for it) voided a cash pickup's withdrawal code: only now
+    /// does it fail (`collection_expired`) and its amount become refundable again.
+    VoidWithdrawal,
     /// The payout file's line: the destination whole (secret key only).
     PayoutLine,
 }

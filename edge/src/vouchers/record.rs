@@ -14,6 +14,8 @@ use time::{Duration, OffsetDateTime};
 use vale_shared::barcode::Barcode;
 use vale_shared::event::{EventType, event_id};
 use vale_shared::id::ClientSecret;
+use vale_shared::payment::{Listed, PaymentIdentity};
+use vale_shared::settlement::reconcile::Held;
 use vale_shared::state::Anomaly;
 use vale_shared::voucher::{
     Customer, DisplayVoucher, Life, NotificationOutcome, Object, PaymentOutcome, UnexpectedPayment,
@@ -111,6 +113,45 @@ CREATE TABLE refund_key (
   refund_id    TEXT NOT NULL,
   response     TEXT NOT NULL
 );
+",
+    // Refunds: approval binds the payee (review M3); a withdrawal past its date is only
+    // marked, never failed (review H2). A refund left waiting from before needs approval.
+    "
+ALTER TABLE refund ADD COLUMN approval_required INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE refund ADD COLUMN approved_for TEXT;
+ALTER TABLE refund ADD COLUMN approved_by TEXT;
+ALTER TABLE refund ADD COLUMN approved_ms INTEGER;
+ALTER TABLE refund ADD COLUMN past_due_ms INTEGER;
+UPDATE refund SET approval_required = 1 WHERE status = 'pending_approval';
+",
+    // One payment, whatever reports it (review H1): a payment's whole identity (the key
+    // of the notification or search that named it; none while only settlement lines
+    // have), and every settlement line that listed a payment, with what it said of its
+    // identity. Payments a settlement line recorded before this step are counted as
+    // listed once, under what their old key said.
+    "
+ALTER TABLE payment ADD COLUMN identity TEXT;
+UPDATE payment SET identity = network_key WHERE source <> 'settlement';
+CREATE TABLE listing (
+  settlement  TEXT NOT NULL,
+  line        INTEGER NOT NULL,
+  category    TEXT NOT NULL,
+  payment_seq INTEGER,
+  listed_as   TEXT,
+  PRIMARY KEY (settlement, line)
+);
+CREATE INDEX listing_by_payment ON listing (payment_seq);
+INSERT INTO listing (settlement, line, category, payment_seq, listed_as)
+  SELECT 'before-identities', seq,
+         CASE WHEN outcome = 'applied' THEN 'paid_without_notification'
+              WHEN reason IN ('paid_twice', 'code_mismatch') THEN 'unexpected_payment'
+              ELSE 'late_payment' END,
+         seq,
+         CASE WHEN network_key LIKE 'efecty:line-%' THEN NULL
+              WHEN network_key LIKE 'efecty:%' THEN substr(network_key, 8)
+              WHEN network_key LIKE 'pagoefectivo:cip.paid:%' THEN substr(network_key, 23)
+         END
+    FROM payment WHERE source = 'settlement';
 ",
 ];
 
@@ -322,6 +363,7 @@ impl Stored {
             self.emit(sql, kind, &self.version.to_string(), server_key, now_ms)?;
         }
         // An open review has nothing left to decide once the voucher left pending.
+        let life = self.life;
         if let Some(review) = self.issued.review.as_mut()
             && review.void_if_ended(&life)
         {
@@ -376,8 +418,16 @@ impl Stored {
         Ok(())
     }
 
-    /// Writes a changed money state under the next version.
+    /// Writes a changed money state under the next version. Its instants are kept to the
+    /// second (as stored), so what is rendered from memory equals what is read back.
     pub fn save_life(&mut self, sql: &SqlStorage, life: Life) -> ApiResult<()> {
+        let second = |t: Option<OffsetDateTime>| t.map(to_the_second);
+        let life = Life {
+            paid_at: second(life.paid_at),
+            expired_at: second(life.expired_at),
+            cancelled_at: second(life.cancelled_at),
+            ..life
+        };
         self.life = life;
         self.version += 1;
         let secs = |t: Option<OffsetDateTime>| opt_int(t.map(OffsetDateTime::unix_timestamp));
@@ -454,10 +504,14 @@ impl Stored {
         Ok(())
     }
 
-    /// The merchant's voucher object.
+    /// The merchant's voucher object. Every time stamp is written in the network's
+    /// offset to the second, as the contract says: a decision made at a millisecond
+    /// (an expiry now, a payment the network stamped with a fraction) is shown without
+    /// it, as it is stored (PHP's RFC 3339 parser and a strict `strptime` refuse
+    /// fractions).
     pub fn render(&self, server_key: &[u8], payments: &[PaymentRow]) -> Voucher {
         let offset = self.network.utc_offset();
-        let local = |t: OffsetDateTime| t.to_offset(offset);
+        let local = |t: OffsetDateTime| to_the_second(t.to_offset(offset));
         let client_secret = ClientSecret::derive(server_key, &self.id);
         let paid = matches!(
             self.life.status,
@@ -499,6 +553,11 @@ impl Stored {
                 .collect(),
         }
     }
+}
+
+/// `t` without its fraction of a second.
+pub fn to_the_second(t: OffsetDateTime) -> OffsetDateTime {
+    t.replace_nanosecond(0).unwrap_or(t)
 }
 
 /// The display view with what the contract adds to the shared one: the merchant's
@@ -561,15 +620,22 @@ impl PaymentRow {
         })
     }
 
-    /// Records a decided payment.
+    /// Records a decided payment under its row key `network_key`, with its whole
+    /// `identity` when a notification or search named it; answers its `seq`.
+    #[allow(clippy::too_many_arguments)]
     pub fn insert(
         sql: &SqlStorage,
         network_key: &str,
+        identity: Option<&str>,
         paid_under: &str,
         payment: &vale_shared::voucher::Payment,
         notification_id: &str,
         source: &str,
-    ) -> ApiResult<()> {
+    ) -> ApiResult<i64> {
+        #[derive(Deserialize)]
+        struct Seq {
+            seq: i64,
+        }
         let (outcome, reason) = match payment.outcome {
             PaymentOutcome::Applied => ("applied", None),
             PaymentOutcome::Unexpected(anomaly) => (
@@ -578,10 +644,11 @@ impl PaymentRow {
             ),
         };
         sql.exec(
-            "INSERT INTO payment (network_key, paid_under, amount, currency, paid_at, source, outcome, reason, notification_id)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO payment (network_key, identity, paid_under, amount, currency, paid_at, source, outcome, reason, notification_id)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
             vec![
                 text(network_key),
+                crate::storage::opt_text(identity),
                 text(paid_under),
                 int(payment.amount.minor()),
                 text(payment.amount.currency().code()),
@@ -591,9 +658,90 @@ impl PaymentRow {
                 crate::storage::opt_text(reason.as_deref()),
                 text(notification_id),
             ],
-        )?;
-        Ok(())
+        )?
+        .to_array::<Seq>()?
+        .first()
+        .map(|s| s.seq)
+        .ok_or_else(|| ApiError::internal("a payment row was not written"))
     }
+}
+
+/// A stored payment as reconciliation sees it (`vale_shared::settlement::reconcile`),
+/// with its row number.
+#[derive(Debug, Clone)]
+pub struct HeldRow {
+    /// `payment.seq`.
+    pub seq: i64,
+    /// The payment.
+    pub held: Held,
+}
+
+/// Every payment of this voucher with its identities and whether a settlement line
+/// listed it, oldest first.
+pub fn held(sql: &SqlStorage, network: Network) -> ApiResult<Vec<HeldRow>> {
+    #[derive(Deserialize)]
+    struct Row {
+        seq: i64,
+        paid_under: String,
+        amount: i64,
+        currency: String,
+        paid_at: i64,
+        outcome: String,
+        reason: Option<String>,
+        identity: Option<String>,
+    }
+    #[derive(Deserialize)]
+    struct Listing {
+        payment_seq: i64,
+        listed_as: Option<String>,
+    }
+    let rows: Vec<Row> = sql
+        .exec(
+            "SELECT seq, paid_under, amount, currency, paid_at, outcome, reason, identity FROM payment ORDER BY seq",
+            None,
+        )?
+        .to_array()?;
+    let listings: Vec<Listing> = sql
+        .exec(
+            "SELECT payment_seq, listed_as FROM listing WHERE payment_seq IS NOT NULL ORDER BY settlement, line",
+            None,
+        )?
+        .to_array()?;
+    let mut held = Vec::with_capacity(rows.len());
+    for r in rows {
+        let currency: Currency = r.currency.parse().map_err(|_| corrupt("currency"))?;
+        let outcome = match (r.outcome.as_str(), r.reason) {
+            ("applied", _) => PaymentOutcome::Applied,
+            (_, Some(reason)) => PaymentOutcome::Unexpected(
+                serde_json::from_value(serde_json::Value::String(reason))
+                    .map_err(|_| corrupt("payment reason"))?,
+            ),
+            _ => return Err(corrupt("payment outcome")),
+        };
+        let mut aliases: Vec<Listed> = Vec::new();
+        let mut listed = false;
+        for l in listings.iter().filter(|l| l.payment_seq == r.seq) {
+            listed = true;
+            if let Some(alias) = Listed::of_line(network, l.listed_as.as_deref())
+                && !aliases.contains(&alias)
+            {
+                aliases.push(alias);
+            }
+        }
+        held.push(HeldRow {
+            seq: r.seq,
+            held: Held {
+                code: r.paid_under,
+                identity: r.identity.as_deref().and_then(PaymentIdentity::parse_key),
+                aliases,
+                listed,
+                amount: Money::new(r.amount, currency).map_err(|_| corrupt("amount"))?,
+                paid_at: at(r.paid_at)?,
+                outcome,
+            },
+        });
+    }
+    Ok(held)
 }
 
 /// One entry of the audit trail, as the API shows it.

@@ -41,6 +41,9 @@ pub struct Facts {
     pub refund_due: Option<OffsetDateTime>,
     /// When a refund last changed (receipts are kept as long as the voucher).
     pub refund_changed: Option<OffsetDateTime>,
+    /// When the next delete of an orphan code (a CIP issued for this id that no voucher
+    /// holds) is due, on the runtime's clock.
+    pub orphan_due: Option<OffsetDateTime>,
 }
 
 impl Facts {
@@ -61,6 +64,7 @@ impl Facts {
     pub fn is_purgeable(&self, now: OffsetDateTime) -> bool {
         self.life.next_change().is_none()
             && self.refund_due.is_none()
+            && self.orphan_due.is_none()
             && now + self.clock_offset >= self.last_change() + VOUCHER_RETENTION
     }
 
@@ -71,6 +75,7 @@ impl Facts {
             self.life.next_change().map(voucher_clock),
             self.refund_due.map(voucher_clock),
             (!self.indexed).then(|| now + retry_delay(self.index_failures)),
+            self.orphan_due,
             // Bodies are stamped with the runtime's clock and purged by the voucher's.
             self.oldest_body.map(|t| voucher_clock(t + BODY_RETENTION)),
             self.life
@@ -106,6 +111,7 @@ mod tests {
             oldest_body: None,
             refund_due: None,
             refund_changed: None,
+            orphan_due: None,
         }
     }
 
@@ -152,6 +158,30 @@ mod tests {
         assert_eq!(facts(life).next_wake(NOW), NOW + VOUCHER_RETENTION);
         assert!(!facts(life).is_purgeable(NOW + BODY_RETENTION));
         assert!(facts(life).is_purgeable(NOW + VOUCHER_RETENTION));
+    }
+
+    /// Regression (review M1): an orphan CIP whose delete failed must be retried by the
+    /// alarm, not wait for the voucher's next change.
+    #[test]
+    fn an_orphan_delete_that_is_due_wakes_the_voucher_and_holds_its_purge() {
+        let life = Life::pending(NOW + Duration::hours(3), Duration::hours(12));
+        let orphan = Facts {
+            orphan_due: Some(NOW + Duration::seconds(30)),
+            ..facts(life)
+        };
+        assert_eq!(orphan.next_wake(NOW), NOW + Duration::seconds(30));
+        let settled = Life {
+            status: VoucherStatus::Paid,
+            paid_at: Some(NOW),
+            ..life
+        };
+        let late = NOW + VOUCHER_RETENTION;
+        let kept = Facts {
+            orphan_due: Some(late),
+            ..facts(settled)
+        };
+        assert!(!kept.is_purgeable(late));
+        assert!(facts(settled).is_purgeable(late));
     }
 
     proptest! {

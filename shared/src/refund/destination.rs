@@ -10,14 +10,19 @@
 //! - Peruvian documents: DNI 8 digits, RUC 11 digits with SUNAT's check digit (weights
 //!   5, 4, 3, 2, 7, 6, 5, 4, 3, 2; 11 minus the sum mod 11, 10 → 0, 11 → 1), CE 9 digits,
 //!   PAS 6–12 letters or digits.
-//! - CCI (Peru): 20 digits whose first three (the bank) are not `000`. Its two check
-//!   digits are not verified: no published algorithm was found to cite.
+//! - CCI (Peru): 20 digits whose first three are the code of a bank on Peru's list
+//!   ([`super::bank`]). Its two check digits are not verified: no published algorithm was
+//!   found to cite.
+//! - Banks: a closed list per country ([`super::bank`]), given by code or name; Peru's is
+//!   the CCI's own (a `bank` given must be the same one). Stored as the list's name and
+//!   code, never as typed.
 //! - Phones: Colombian mobiles `+57 3…` (10 digits), Peruvian `+51 9…` (9 digits), written
 //!   with or without the prefix, spaces or dashes; stored as E.164.
 //!
 //! API objects and pages show numbers masked to their last four digits ([`Destination::masked`]);
 //! only the payout file carries them whole ([`Destination::full`]).
 
+use super::bank;
 use serde_json::{Map, Value, json};
 
 /// Which country's rules apply (the voucher's network decides).
@@ -62,8 +67,11 @@ pub enum Destination {
     },
     /// A bank account: a CCI in Peru, an account number in Colombia.
     BankAccount {
-        /// The bank's name as the shopper gave it.
+        /// The bank's name, from the country's list ([`super::bank`]).
         bank: String,
+        /// Its routing code (ACH Colombia's, or the CCI's first three digits); empty for a
+        /// destination stored before banks were a closed list.
+        bank_code: String,
         /// `savings` or `checking`.
         account_type: &'static str,
         /// The account number (Colombia) or the CCI (Peru), digits only.
@@ -229,13 +237,16 @@ pub fn phone(country: Country, value: &str) -> Result<String, &'static str> {
     }
 }
 
-/// Checks a CCI: 20 digits, a bank code that is not `000` (check digits unverified).
+/// Checks a CCI: 20 digits whose first three are a bank on Peru's list (check digits
+/// unverified).
 pub fn cci(value: &str) -> Result<String, &'static str> {
     let n = digits_only(value);
-    if n.len() == 20 && all_digits(&n) && !n.starts_with("000") {
+    if n.len() == 20 && all_digits(&n) && bank::of_cci(&n).is_some() {
         Ok(n)
     } else {
-        Err("must be the 20-digit CCI (código de cuenta interbancario)")
+        Err(
+            "must be the 20-digit CCI (código de cuenta interbancario) of a bank on the list: its first three digits name the bank",
+        )
     }
 }
 
@@ -300,12 +311,38 @@ impl Destination {
                     })?;
                 let account_type = one_of(text(fields, "account_type")?, &["savings", "checking"])
                     .ok_or_else(|| bad("account_type", "must be savings or checking"))?;
-                let bank = text(fields, "bank")?;
-                if bank.chars().count() > 60 {
-                    return Err(bad("bank", "must be at most 60 characters"));
-                }
+                let bank = match country {
+                    Country::Colombia => {
+                        bank::find(country, text(fields, "bank")?).ok_or_else(|| {
+                            bad(
+                                "bank",
+                                "is not a bank of the list: give its ACH code or its name",
+                            )
+                        })?
+                    }
+                    Country::Peru => {
+                        let routed = bank::of_cci(&number)
+                            .ok_or_else(|| bad("cci", "does not name a bank of the list"))?;
+                        match fields.get("bank") {
+                            None | Some(Value::Null) => routed,
+                            Some(Value::String(given)) if given.trim().is_empty() => routed,
+                            Some(_)
+                                if bank::find(country, text(fields, "bank")?) == Some(routed) =>
+                            {
+                                routed
+                            }
+                            Some(_) => {
+                                return Err(bad(
+                                    "bank",
+                                    "is not the bank of this CCI (its first three digits); leave it out or give that one",
+                                ));
+                            }
+                        }
+                    }
+                };
                 Ok(Destination::BankAccount {
-                    bank: bank.to_owned(),
+                    bank: bank.name.to_owned(),
+                    bank_code: bank.code.to_owned(),
                     account_type,
                     number,
                     holder_name: name(fields, "holder_name")?,
@@ -341,6 +378,21 @@ impl Destination {
         self.render(str::to_owned)
     }
 
+    /// SHA-256 of [`Destination::full`] (its keys sorted): what an approval binds
+    /// ([`super::flow`]). Two destinations differ in it exactly when they differ.
+    pub fn fingerprint(&self) -> super::flow::Fingerprint {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(self.full().to_string().as_bytes()).into()
+    }
+
+    /// What the refund flow needs of it ([`super::flow::Payee`]).
+    pub fn payee(&self) -> super::flow::Payee {
+        super::flow::Payee {
+            fingerprint: self.fingerprint(),
+            cash_pickup: matches!(self, Destination::CashPickup { .. }),
+        }
+    }
+
     /// The type's wire name.
     pub const fn kind(&self) -> &'static str {
         match self {
@@ -362,6 +414,7 @@ impl Destination {
                 "phone": number(phone)}),
             Destination::BankAccount {
                 bank,
+                bank_code,
                 account_type,
                 number: account,
                 holder_name,
@@ -373,9 +426,13 @@ impl Destination {
                 } else {
                     "account_number"
                 };
-                json!({"type": "bank_account", "bank": bank, "account_type": account_type,
-                    key: number(account), "holder_name": holder_name,
-                    "document_type": document_type, "document_number": number(document_number)})
+                let mut value = json!({"type": "bank_account", "bank": bank,
+                    "account_type": account_type, key: number(account), "holder_name": holder_name,
+                    "document_type": document_type, "document_number": number(document_number)});
+                if let (false, Some(map)) = (bank_code.is_empty(), value.as_object_mut()) {
+                    map.insert("bank_code".into(), json!(bank_code));
+                }
+                value
             }
             Destination::Wallet { provider, phone } => {
                 json!({"type": "wallet", "provider": provider, "phone": number(phone)})
@@ -403,6 +460,7 @@ impl Destination {
             }),
             "bank_account" => Some(Destination::BankAccount {
                 bank: s("bank")?,
+                bank_code: s("bank_code").unwrap_or_default(),
                 account_type: pick("account_type", &["savings", "checking"])?,
                 number: s("cci").or_else(|| s("account_number"))?,
                 holder_name: s("holder_name")?,
@@ -495,6 +553,7 @@ mod tests {
             Ok("00219300123456789012".into())
         );
         assert!(cci("000193001234567890123").is_err());
+        assert!(cci("99919300123456789012").is_err(), "no bank 999");
         assert!(cci("0021930012345678901").is_err());
     }
 
@@ -507,7 +566,19 @@ mod tests {
         assert_eq!(d.masked()["phone"], "••••4567");
         assert_eq!(d.masked()["name"], "Ana Pérez");
         assert_eq!(d.full()["document_number"], "1020304050");
-        assert_eq!(Destination::from_stored(&d.full()), Some(d));
+        assert_eq!(Destination::from_stored(&d.full()), Some(d.clone()));
+        assert!(d.payee().cash_pickup);
+        let other = Destination::parse(
+            Country::Colombia,
+            &json!({"type": "cash_pickup", "name": "Ana Pérez", "document_type": "CC",
+                "document_number": "1020304051", "phone": "3001234567"}),
+        )
+        .unwrap();
+        assert_ne!(d.fingerprint(), other.fingerprint(), "one digit apart");
+        assert_eq!(
+            d.fingerprint(),
+            Destination::from_stored(&d.full()).unwrap().fingerprint()
+        );
         let pe = json!({"type": "bank_account", "bank": "BCP", "account_type": "savings",
             "cci": "00219300123456789012", "holder_name": "Ana Pérez", "document_type": "DNI",
             "document_number": "44556677"});
@@ -523,6 +594,64 @@ mod tests {
             w.full(),
             json!({"type": "wallet", "provider": "yape", "phone": "+51987654321"})
         );
+    }
+
+    /// Regression (review M4): `bank` was free text (a formula reached the payout file).
+    #[test]
+    fn banks_come_from_the_list_and_a_ccis_bank_is_its_own() {
+        let co = |bank: &str| {
+            Destination::parse(
+                Country::Colombia,
+                &json!({"type": "bank_account", "bank": bank, "account_type": "savings",
+                    "account_number": "12345678", "holder_name": "Ana Pérez",
+                    "document_type": "CC", "document_number": "1020304050"}),
+            )
+        };
+        let d = co("bancolombia").unwrap();
+        assert_eq!(d.full()["bank"], "Bancolombia");
+        assert_eq!(d.full()["bank_code"], "1007");
+        assert_eq!(d.masked()["bank_code"], "1007");
+        assert_eq!(Destination::from_stored(&d.full()), Some(d));
+        for bad in ["+5+HYPERLINK(\"https://x.example/\")", "=1+1", "Banco", "X"] {
+            assert_eq!(co(bad).unwrap_err().field, "destination.bank", "{bad}");
+        }
+        let pe = |bank: Option<&str>, cci: &str| {
+            let mut v = json!({"type": "bank_account", "account_type": "savings", "cci": cci,
+                "holder_name": "Ana Pérez", "document_type": "DNI", "document_number": "44556677"});
+            if let Some(bank) = bank {
+                v["bank"] = json!(bank);
+            }
+            Destination::parse(Country::Peru, &v)
+        };
+        let bcp = "00219300123456789012";
+        for given in [
+            None,
+            Some("BCP"),
+            Some("002"),
+            Some("Banco de Crédito del Perú"),
+            Some(" "),
+        ] {
+            let d = pe(given, bcp).unwrap();
+            assert_eq!(
+                (d.full()["bank"].clone(), d.full()["bank_code"].clone()),
+                (json!("BCP"), json!("002"))
+            );
+        }
+        assert_eq!(
+            pe(Some("Interbank"), bcp).unwrap_err().field,
+            "destination.bank"
+        );
+        assert_eq!(pe(Some("=1+1"), bcp).unwrap_err().field, "destination.bank");
+        assert_eq!(
+            pe(None, "99919300123456789012").unwrap_err().field,
+            "destination.cci"
+        );
+        // A destination stored before the list: read back as it was, with no code.
+        let old = json!({"type": "bank_account", "bank": "Mi banco", "account_type": "savings",
+            "account_number": "12345678", "holder_name": "Ana", "document_type": "CC",
+            "document_number": "1020304050"});
+        let d = Destination::from_stored(&old).unwrap();
+        assert_eq!(d.full(), old);
     }
 
     #[test]

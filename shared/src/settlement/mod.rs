@@ -7,14 +7,28 @@
 //! return a [`Settlement`]; anything wrong is a [`ParseError`] naming the 1-based line.
 //! Amounts are read digit by digit into integer minor units: no float ever holds money.
 //! No input makes them panic, and files larger than [`MAX_FILE_BYTES`] are refused
-//! before they are read.
+//! before they are read. [`parse`] also refuses dates outside [`YEARS`], so no date of a
+//! file can make later date arithmetic overflow.
+//!
+//! What each line turns out to be is a [`Category`]; [`reconcile`] decides it against
+//! the payments a voucher holds.
 
+mod category;
 pub mod efecty;
 pub mod pagoefectivo;
+pub mod reconcile;
+
+pub use category::{Category, UnknownCategory};
 
 use crate::money::Money;
 use crate::network::Network;
+use std::ops::RangeInclusive;
 use time::{Date, OffsetDateTime};
+
+/// The years a settlement file's dates may fall in (in the network's zone): 2000 to
+/// 2100, the edge's range for every date from outside. A date outside is a
+/// [`ParseError`] naming its line.
+pub const YEARS: RangeInclusive<i32> = 2000..=2100;
 
 /// The largest settlement file accepted: 5 MiB, the contract's limit for
 /// `POST /v1/settlements`.
@@ -96,12 +110,49 @@ pub fn parse(network: Network, bytes: &[u8]) -> Result<Settlement, ParseError> {
     match network {
         Network::Efecty => {
             let file = efecty::parse(bytes)?;
+            // The dates are the file header's (its first line); every line's `paid_at`
+            // is its collection date.
+            let header = &file.header;
+            for (name, date) in [
+                ("collection date", header.collection_date),
+                ("file date", header.file_date),
+            ] {
+                sane(1, name, date)?;
+            }
             // A parsed file's amounts are COP and its checked totals fit in 18 digits,
             // so this cannot fail; it is mapped rather than unwrapped all the same.
             file.settlement()
                 .map_err(|e| ParseError::new(0, format!("the file's total: {e}")))
         }
-        Network::Pagoefectivo => pagoefectivo::parse(bytes),
+        Network::Pagoefectivo => {
+            let settlement = pagoefectivo::parse(bytes)?;
+            for line in &settlement.lines {
+                if let Some(at) = line.paid_at {
+                    sane(
+                        line.line,
+                        "paid_at",
+                        at.to_offset(network.utc_offset()).date(),
+                    )?;
+                }
+            }
+            Ok(settlement)
+        }
+    }
+}
+
+/// `date` (the field `name` on line `line`) within [`YEARS`], else the error naming it.
+fn sane(line: usize, name: &str, date: Date) -> Result<(), ParseError> {
+    if YEARS.contains(&date.year()) {
+        Ok(())
+    } else {
+        Err(ParseError::new(
+            line,
+            format!(
+                "{name} {date} is outside the years {} to {}",
+                YEARS.start(),
+                YEARS.end()
+            ),
+        ))
     }
 }
 
@@ -147,6 +198,44 @@ mod tests {
             let error = parse(network, &big).unwrap_err();
             assert_eq!(error.line, 0);
             assert!(error.message.contains("more than 5 MiB"), "{error}");
+        }
+    }
+
+    /// Regression (review M5): a settlement file dated 9999-12-31 panicked the Worker
+    /// after its lines were applied. Far dates are refused naming their line.
+    #[test]
+    fn dates_outside_2000_to_2100_are_refused_naming_their_line() {
+        let efecty = efecty::tests_example();
+        for (from, to) in [("20261124", "99991231"), ("20261125", "19991231")] {
+            let far = efecty.replacen(from, to, 1);
+            let error = parse(Network::Efecty, far.as_bytes()).unwrap_err();
+            assert_eq!(error.line, 1, "{error}");
+            assert!(
+                error.message.contains("outside the years 2000 to 2100"),
+                "{error}"
+            );
+        }
+        let csv = |paid_at: &str| {
+            format!(
+                "cip,amount,currency,paid_at,operation_number\n\
+                 2592254,25.00,PEN,2026-11-24T16:05:00-05:00,OP-1\n\
+                 2592255,25.00,PEN,{paid_at},OP-2\n"
+            )
+        };
+        for far in [
+            "9999-12-31T10:00:00-05:00",
+            "2101-01-01T00:00:00-05:00",
+            "2000-01-01T04:59:59Z",
+        ] {
+            let error = parse(Network::Pagoefectivo, csv(far).as_bytes()).unwrap_err();
+            assert_eq!(error.line, 3, "{far}: {error}");
+            assert!(error.message.starts_with("paid_at"), "{error}");
+        }
+        for near in ["2000-01-01T00:00:00-05:00", "2100-12-31T23:59:59-05:00"] {
+            assert!(
+                parse(Network::Pagoefectivo, csv(near).as_bytes()).is_ok(),
+                "{near}"
+            );
         }
     }
 

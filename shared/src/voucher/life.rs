@@ -54,6 +54,10 @@ pub enum Report {
     },
     /// The network let the code lapse (`cip.expired`).
     Expired,
+    /// The network let a code lapse that is not this voucher's but names it: an orphan
+    /// (a create whose answer was lost, then retried, left a second code at the
+    /// network). It says nothing about the voucher's own code.
+    ExpiredUnderAnotherCode,
     /// A payment the network's own record (asked after the notification) does not
     /// confirm: refused, kept in the audit trail.
     Unconfirmed,
@@ -73,7 +77,8 @@ pub enum NotificationOutcome {
     AmountMismatch,
     /// The currency is not the voucher's; refused.
     CurrencyMismatch,
-    /// Nothing to do (an expiry for a voucher already settled).
+    /// Nothing to do (an expiry for a voucher already settled, or for a code that is not
+    /// the voucher's).
     Ignored,
     /// The network's own record did not confirm the payment; refused.
     Unconfirmed,
@@ -300,6 +305,8 @@ impl Life {
 
     /// Decides a verified report about this voucher, received at `now`. `due` is what
     /// the voucher asks for; `seen` whether the report's network key was accepted before.
+    /// A report under a code that is not the voucher's never changes it: a payment is an
+    /// unexpected payment (`code_mismatch`, whatever its amount), an expiry is ignored.
     ///
     /// ```
     /// use time::{Duration, macros::datetime};
@@ -337,6 +344,8 @@ impl Life {
                     Err(_) => unchanged(NotificationOutcome::Ignored),
                 };
             }
+            // Regression (review M1): an orphan code's expiry expired the live voucher.
+            Report::ExpiredUnderAnotherCode => return unchanged(NotificationOutcome::Ignored),
             Report::Unconfirmed => return unchanged(NotificationOutcome::Unconfirmed),
             Report::Paid { amount, paid_at } => (amount, paid_at, false),
             Report::PaidUnderAnotherCode { amount, paid_at } => (amount, paid_at, true),
@@ -344,7 +353,9 @@ impl Life {
         if amount.currency() != due.currency() {
             return unchanged(NotificationOutcome::CurrencyMismatch);
         }
-        if amount != due {
+        // Money that arrived under another code is kept whatever its amount (review M1):
+        // it never pays the voucher, so the amount has nothing to match.
+        if amount != due && !under_another_code {
             return unchanged(NotificationOutcome::AmountMismatch);
         }
         let paid_at = paid_at.unwrap_or(now);
@@ -509,6 +520,64 @@ mod tests {
         );
     }
 
+    /// Regression (review M1): a `cip.expired` for an orphan CIP (a create whose answer
+    /// was lost, retried under the same key) expired the real voucher at once.
+    #[test]
+    fn an_orphan_codes_expiry_is_recorded_and_ignored() {
+        for now in [
+            EXPIRES - Duration::hours(3),
+            EXPIRES + Duration::hours(1),
+            EXPIRES + Duration::hours(13),
+        ] {
+            let d = life().decide(due(), false, Report::ExpiredUnderAnotherCode, now);
+            assert_eq!(
+                (d.outcome, d.life, d.payment),
+                (NotificationOutcome::Ignored, life().at(now), None)
+            );
+            assert!(d.outcome.accepts_key(), "a repeat of it is a duplicate");
+        }
+        // The voucher's own code still pays after it.
+        let now = EXPIRES - Duration::hours(2);
+        let ignored = life().decide(due(), false, Report::ExpiredUnderAnotherCode, now);
+        let paid = ignored.life.decide(due(), false, paid_at(now), now);
+        assert_eq!(paid.life.status, VoucherStatus::Paid);
+    }
+
+    /// Regression (review M1): a payment under an orphan CIP whose amount was not the
+    /// voucher's was refused as `amount_mismatch` and the money was not recorded.
+    #[test]
+    fn a_payment_under_another_code_is_kept_whatever_its_amount() {
+        for minor in [100, 4_999_900, 5_000_000, 5_000_100, 90_000_000] {
+            let amount = Money::new(minor, Currency::Cop).unwrap();
+            let report = Report::PaidUnderAnotherCode {
+                amount,
+                paid_at: None,
+            };
+            let now = EXPIRES - Duration::hours(1);
+            let d = life().decide(due(), false, report, now);
+            assert_eq!(d.outcome, NotificationOutcome::UnexpectedPayment);
+            assert_eq!(d.life, life());
+            assert_eq!(
+                d.payment,
+                Some(Payment {
+                    amount,
+                    paid_at: now,
+                    outcome: PaymentOutcome::Unexpected(Anomaly::CodeMismatch)
+                })
+            );
+        }
+        // Another currency is not this voucher's money at all: refused, kept in the trail.
+        let pen = Report::PaidUnderAnotherCode {
+            amount: Money::new(5_000_000, Currency::Pen).unwrap(),
+            paid_at: None,
+        };
+        let d = life().decide(due(), false, pen, EXPIRES);
+        assert_eq!(
+            (d.outcome, d.payment),
+            (NotificationOutcome::CurrencyMismatch, None)
+        );
+    }
+
     #[test]
     fn a_pending_deadline_moves_and_its_window_follows() {
         let now = EXPIRES - Duration::hours(2);
@@ -586,11 +655,12 @@ mod tests {
                 amount: Money::new(5_000_000 + wrong * 100, Currency::Cop).unwrap(),
                 paid_at,
             }),
-            at.prop_map(|paid_at| Report::PaidUnderAnotherCode {
-                amount: due(),
+            (at, 0_i64..3).prop_map(|(paid_at, wrong)| Report::PaidUnderAnotherCode {
+                amount: Money::new(5_000_000 + wrong * 100, Currency::Cop).unwrap(),
                 paid_at
             }),
             Just(Report::Expired),
+            Just(Report::ExpiredUnderAnotherCode),
         ]
         .prop_flat_map(|r| (Just(r), any::<bool>()))
     }
@@ -640,15 +710,24 @@ mod tests {
                     prop_assert_eq!(d.life, before);
                 }
                 if let Some(p) = d.payment {
-                    prop_assert_eq!(p.amount, due());
+                    if let Report::Paid { amount, .. } | Report::PaidUnderAnotherCode { amount, .. } = report {
+                        prop_assert_eq!(p.amount, amount);
+                    }
                     if p.outcome == PaymentOutcome::Applied {
+                        prop_assert_eq!(p.amount, due());
                         applied += 1;
                         prop_assert!(p.paid_at <= EXPIRES);
                         prop_assert_eq!(before.status, VoucherStatus::Pending);
                     }
                 }
-                if !seen && matches!(report, Report::Paid { amount, .. } | Report::PaidUnderAnotherCode { amount, .. } if amount == due()) {
+                if !seen && matches!(report, Report::Paid { amount, .. } if amount == due()) {
                     prop_assert!(d.payment.is_some(), "a matching payment was dropped");
+                }
+                if !seen && matches!(report, Report::PaidUnderAnotherCode { .. }) {
+                    prop_assert!(d.payment.is_some(), "money under another code was dropped");
+                }
+                if matches!(report, Report::PaidUnderAnotherCode { .. } | Report::ExpiredUnderAnotherCode) {
+                    prop_assert_eq!(d.life, before, "another code changed the voucher");
                 }
                 if before.status != VoucherStatus::Pending {
                     prop_assert_eq!(d.life.status, before.status);

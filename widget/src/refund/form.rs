@@ -10,6 +10,7 @@
 use super::words;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
+use vale_shared::refund::bank;
 use vale_shared::refund::destination::{self, Country, Destination, mask};
 use vale_shared::{Money, Network};
 
@@ -20,6 +21,9 @@ pub enum Kind {
     Text(&'static str),
     /// One of fixed values: `(wire value, label)`.
     Select(&'static [(&'static str, &'static str)]),
+    /// One of a long list (`(wire value, label)`), nothing chosen until the shopper picks:
+    /// the first option is the prompt, with an empty value.
+    Pick(&'static [(&'static str, &'static str)], &'static str),
 }
 
 /// One field of the form.
@@ -144,14 +148,23 @@ pub fn fields(kind: &str, country: Country) -> Vec<Field> {
                     PE_DOCS,
                 ),
             };
-            vec![
-                text("bank", "Banco", "text", "off"),
-                select("account_type", "Tipo de cuenta", ACCOUNT_TYPES),
-                account,
-                name("holder_name", "Nombre del titular"),
-                select("document_type", "Tipo de documento del titular", docs),
-                number,
-            ]
+            // Colombia: the bank from the list; Peru: the CCI's first digits name it.
+            let bank = (country == Country::Colombia).then_some(Field {
+                name: "bank",
+                label: "Banco",
+                hint: None,
+                kind: Kind::Pick(bank::COLOMBIA, "Elige tu banco"),
+                autocomplete: "off",
+            });
+            bank.into_iter()
+                .chain([
+                    select("account_type", "Tipo de cuenta", ACCOUNT_TYPES),
+                    account,
+                    name("holder_name", "Nombre del titular"),
+                    select("document_type", "Tipo de documento del titular", docs),
+                    number,
+                ])
+                .collect()
         }
         (_, Country::Colombia) => vec![
             select("provider", "Billetera", CO_WALLETS),
@@ -181,7 +194,7 @@ pub fn object(kind: &str, values: &Values) -> Value {
 const PASSING: [(&str, &str); 5] = [
     ("name", "Ana Pérez"),
     ("holder_name", "Ana Pérez"),
-    ("bank", "Banco"),
+    ("bank", "1007"),
     ("account_number", "1234567890"),
     ("cci", "00212345678901234567"),
 ];
@@ -216,9 +229,9 @@ fn message(country: Country, values: &Values, field: &str) -> &'static str {
         "name" | "holder_name" => {
             "Escribe el nombre completo como aparece en el documento (de 2 a 80 letras)."
         }
-        "bank" => "Escribe el nombre del banco (hasta 60 caracteres).",
+        "bank" => "Elige tu banco de la lista.",
         "account_number" => "El número de cuenta tiene de 6 a 20 dígitos.",
-        "cci" => "El CCI tiene 20 dígitos.",
+        "cci" => "El CCI tiene 20 dígitos; los 3 primeros son el código de tu banco.",
         "phone" => match country {
             Country::Colombia => "Escribe un celular colombiano: 10 dígitos que empiezan por 3.",
             Country::Peru => "Escribe un celular peruano: 9 dígitos que empiezan por 9.",
@@ -320,7 +333,7 @@ mod tests {
     fn a_wrong_name_is_found_even_when_earlier_fields_are_wrong_too() {
         let co = Country::Colombia;
         let form = values(&[
-            ("bank", "Bancolombia"),
+            ("bank", "1007"),
             ("account_type", "savings"),
             ("account_number", "12"),
             ("holder_name", "4"),
@@ -330,6 +343,19 @@ mod tests {
         assert!(error("bank_account", co, &form, "account_number").is_some());
         assert!(error("bank_account", co, &form, "holder_name").is_some());
         assert_eq!(error("bank_account", co, &form, "bank"), None);
+        // Regression (review M4): the bank is from the list, never free text.
+        let mut typed = form.clone();
+        typed.insert("bank", "=HYPERLINK(1)".to_owned());
+        assert!(error("bank_account", co, &typed, "bank").is_some());
+        typed.insert("bank", String::new());
+        assert_eq!(
+            error("bank_account", co, &typed, "bank"),
+            Some("Elige tu banco de la lista.")
+        );
+        assert!(matches!(
+            fields("bank_account", co).first().map(|f| f.kind),
+            Some(Kind::Pick(list, _)) if list == bank::COLOMBIA
+        ));
     }
 
     #[test]
@@ -337,6 +363,7 @@ mod tests {
         let pe = Country::Peru;
         let names: Vec<_> = fields("bank_account", pe).iter().map(|f| f.name).collect();
         assert!(names.contains(&"cci") && !names.contains(&"account_number"));
+        assert!(!names.contains(&"bank"), "the CCI names the bank");
         let wallet = values(&[("provider", "yape"), ("phone", "3001234567")]);
         assert!(error("wallet", pe, &wallet, "phone").is_some());
         let wallet = values(&[("provider", "yape"), ("phone", "+51 912 345 678")]);
@@ -344,7 +371,7 @@ mod tests {
         let cci = values(&[("cci", "000123")]);
         assert_eq!(
             error("bank_account", pe, &cci, "cci"),
-            Some("El CCI tiene 20 dígitos.")
+            Some("El CCI tiene 20 dígitos; los 3 primeros son el código de tu banco.")
         );
     }
 }

@@ -179,6 +179,16 @@ impl Page {
     fn body(self: &Rc<Self>, view: &RefundView) -> (&'static str, El) {
         let p = |class: &str, text: &str| el("p").class(class).text(text);
         match view.status {
+            // Above the store's threshold the shopper chooses first, then the store
+            // approves that destination; one that waited before choosing chooses after.
+            RefundStatus::PendingApproval if view.destination.is_some() => {
+                let next = if destination_words(view) == "Efecty" {
+                    "Cuando la apruebe, verás aquí el código para retirar tu dinero en Efecty. Esta página se actualiza sola.".to_owned()
+                } else {
+                    ["Cuando la apruebe, te enviaremos el dinero a ", &destination_words(view), ". Esta página se actualiza sola."].concat()
+                };
+                ("La tienda está revisando tu devolución", p("muted", &next))
+            }
             RefundStatus::PendingApproval => (
                 "La tienda está revisando tu devolución",
                 p("muted", "Cuando la apruebe, en esta misma página podrás elegir cómo recibir tu dinero."),
@@ -302,6 +312,7 @@ impl Page {
                     let first = options.first().map_or("", |o| o.0);
                     values.entry(f.name).or_insert_with(|| first.to_owned());
                 } else {
+                    // Text, or a long list with nothing picked yet.
                     values.entry(f.name).or_default();
                 }
             }
@@ -336,6 +347,15 @@ impl Page {
                     .attr("spellcheck", "false"),
                 Kind::Select(options) => {
                     let mut s = el("select");
+                    for (value, label) in options {
+                        s = s.child(el("option").attr("value", value).text(label));
+                    }
+                    s
+                }
+                Kind::Pick(options, prompt) => {
+                    let mut s = el("select")
+                        .attr("required", "")
+                        .child(el("option").attr("value", "").text(prompt));
                     for (value, label) in options {
                         s = s.child(el("option").attr("value", value).text(label));
                     }

@@ -2,13 +2,13 @@
 //! lease of a create under way, the payment code claimed in the merchant's index, and the
 //! one write that stores the voucher.
 
-use super::{Created, VoucherObject, json};
+use super::{Created, VoucherObject, json, orphans};
 use crate::clock;
 use crate::codes;
 use crate::config::{Merchant, Mode};
 use crate::error::{ApiError, ApiResult, ErrorType};
 use crate::ledger::{self, Claimed, IndexRow, LedgerClient};
-use crate::rail::{Order, Rail, Rails};
+use crate::rail::{NotIssued, Order, Rail, Rails};
 use crate::risk::{self, review};
 use crate::storage::{self, text};
 use crate::vouchers::record::{self, MIGRATIONS, Stored};
@@ -203,15 +203,16 @@ impl VoucherObject {
         real: OffsetDateTime,
         risk: Risked,
     ) -> ApiResult<Created> {
-        let Risked {
-            counters: risk_counters,
-            review,
-        } = risk;
         let id = request.id.clone();
         // Live PagoEfectivo issues its CIP here (an await: the lease holds the key); a
         // failure stores nothing and frees the key for a retry.
         let concept = format!("{} · Pedido {}", merchant.name, new.reference);
-        let issued = Rails::of(merchant, new.network, Mode::of(livemode))
+        let rail = Rails::of(merchant, new.network, Mode::of(livemode));
+        let owner = orphans::Owner {
+            merchant: merchant.id.clone(),
+            livemode,
+        };
+        let issued = match rail
             .issue(&Order {
                 voucher_id: id.as_str(),
                 amount: new.amount,
@@ -219,7 +220,57 @@ impl VoucherObject {
                 concept: &concept,
                 customer: &new.customer,
             })
-            .await?;
+            .await
+        {
+            Ok(issued) => issued,
+            Err(NotIssued { error, late }) => {
+                // The answer did not come in time: if it comes later, its CIP was shown
+                // to no one and goes (review M1).
+                if let Some(late) = late {
+                    let (env, storage, sql) = (self.env.clone(), self.storage(), self.sql.clone());
+                    worker::wasm_bindgen_futures::spawn_local(async move {
+                        if let Some(cip) = late.await {
+                            orphans::discard(&env, &storage, &sql, &owner, &cip).await;
+                        }
+                    });
+                }
+                return Err(error);
+            }
+        };
+        let codes = issued.candidates.clone();
+        let stored = self
+            .store(merchant, livemode, new, request, real, risk, issued)
+            .await;
+        // A CIP issued upstream that the stored voucher does not hold (a resumed attempt
+        // finished first, or the index gave back the code an earlier attempt claimed) is
+        // an orphan: deleted there (review M1). After a failure nothing is deleted: the
+        // index may hold this CIP for the retry to resume with.
+        if stored.is_ok() && rail.can_query() {
+            for cip in &codes {
+                orphans::discard(&self.env, &self.storage(), &self.sql, &owner, cip).await;
+            }
+        }
+        stored
+    }
+
+    /// Claims the issued code in the merchant's index and stores the voucher (or answers
+    /// the attempt that finished meanwhile).
+    #[allow(clippy::too_many_arguments)]
+    async fn store(
+        &self,
+        merchant: &Merchant,
+        livemode: bool,
+        new: NewVoucher,
+        request: &CreateRequest,
+        real: OffsetDateTime,
+        risk: Risked,
+        issued: crate::rail::Issued,
+    ) -> ApiResult<Created> {
+        let Risked {
+            counters: risk_counters,
+            review,
+        } = risk;
+        let id = request.id.clone();
         // Reload after the await: a resumed attempt may have finished meanwhile.
         let scope = Scope::merchant(&merchant.id, Mode::of(livemode));
         if let Some(replay) = self.replay(&scope, request)? {
@@ -256,7 +307,8 @@ impl VoucherObject {
             &claimed.payment_code,
             new.amount,
             new.expires_at,
-            merchant.efecty_gln.as_deref(),
+            // Test vouchers never carry the live agreement (review L6).
+            merchant.efecty(Mode::of(livemode)).gln.as_deref(),
         )?;
         let stored = Stored {
             id,

@@ -13,8 +13,10 @@
 //! lost between the object and the index.
 
 mod create;
+mod orphans;
 mod refunds;
 mod review;
+mod settle;
 mod update;
 
 use super::record::{self, MIGRATIONS, PaymentRow, Stored};
@@ -35,6 +37,8 @@ use std::cell::{Cell, RefCell};
 use time::{Duration, OffsetDateTime};
 use vale_shared::VoucherStatus;
 use vale_shared::event::EventType;
+use vale_shared::payment::PaymentIdentity;
+use vale_shared::settlement::reconcile;
 use vale_shared::voucher::{Decision, Life, NotificationOutcome, Payment, PaymentOutcome};
 use worker::{
     DurableObject, Env, Request, Response, Result, ScheduledTime, SqlStorage, State, Storage,
@@ -331,31 +335,7 @@ impl VoucherObject {
                     .await
             }
             Command::Settle(line) => self.settle(stored, line).await,
-            Command::Payment => {
-                #[derive(Deserialize)]
-                struct Row {
-                    paid_under: String,
-                    amount: i64,
-                    paid_at: i64,
-                    network_key: String,
-                }
-                let row: Row = self
-                    .sql
-                    .exec(
-                        "SELECT paid_under, amount, paid_at, network_key FROM payment WHERE outcome = 'applied' ORDER BY seq LIMIT 1",
-                        None,
-                    )?
-                    .to_array()?
-                    .into_iter()
-                    .next()
-                    .ok_or_else(|| ApiError::not_pending(stored.life.status, "be settled"))?;
-                json(&super::PaidWith {
-                    payment_code: row.paid_under,
-                    amount: row.amount,
-                    paid_at: row.paid_at,
-                    network_key: row.network_key,
-                })
-            }
+            Command::Payment => self.paid_with(&stored),
             Command::Refunds { status } => {
                 let origin = stored.issued.origin.clone();
                 self.list_refunds(&stored, status, &origin)
@@ -385,7 +365,7 @@ impl VoucherObject {
                     merchant_name: merchant.map_or("", |m| m.name.as_str()),
                     convenio: merchant
                         .filter(|_| stored.network == vale_shared::Network::Efecty)
-                        .and_then(|m| m.efecty_convenio.as_deref()),
+                        .and_then(|m| m.efecty(Mode::of(stored.livemode)).convenio.as_deref()),
                     return_url: voucher.return_url.clone(),
                     expired_at: voucher.expired_at,
                     cancelled_at: voucher.cancelled_at,
@@ -429,6 +409,34 @@ impl VoucherObject {
         Ok(())
     }
 
+    /// The payment row a paid report names among those the voucher holds, when its key
+    /// was not seen before: see `vale_shared::settlement::reconcile::pair_notification`.
+    fn pair(
+        &self,
+        stored: &Stored,
+        notice: &Notice,
+        real: OffsetDateTime,
+    ) -> ApiResult<Option<i64>> {
+        let (super::Reported::Paid { amount, paid_at }, Some(identity)) = (
+            notice.report,
+            PaymentIdentity::parse_key(&notice.network_key),
+        ) else {
+            return Ok(None);
+        };
+        let held = record::held(&self.sql, stored.network)?;
+        let payments: Vec<_> = held.iter().map(|h| h.held.clone()).collect();
+        Ok(reconcile::pair_notification(
+            stored.network,
+            &payments,
+            &notice.payment_code,
+            &identity,
+            amount,
+            paid_at.unwrap_or_else(|| stored.now(real)),
+        )
+        .and_then(|i| held.get(i))
+        .map(|h| h.seq))
+    }
+
     /// Applies a network's report: the audit row, the payment row and the state change in
     /// one transaction; a refusal (amount or currency) is kept in the audit trail too.
     async fn notify(
@@ -453,12 +461,22 @@ impl VoucherObject {
                 "This voucher does not have that payment code.",
             ));
         }
+        // A payment the voucher already holds under another road's identity (a file line
+        // paid it first) is the same payment (review H1).
+        let paired = if seen.is_empty() {
+            self.pair(&stored, &notice, real)?
+        } else {
+            None
+        };
         let decision: Decision = stored.life.decide(
             stored.amount,
-            !seen.is_empty(),
+            !seen.is_empty() || paired.is_some(),
             notice.report.report(under_another_code),
             stored.now(real),
         );
+        // Its whole identity, for a payment this report records or names first.
+        let identity =
+            PaymentIdentity::parse_key(&notice.network_key).map(|_| notice.network_key.clone());
         let notification_id =
             vale_shared::NotificationId::from_random(random::bytes()?).to_string();
         let changed = decision.life != stored.life;
@@ -484,10 +502,17 @@ impl VoucherObject {
                 PaymentRow::insert(
                     sql,
                     &notice.network_key,
+                    identity.as_deref(),
                     &notice.payment_code,
                     payment,
                     reported_by,
                     &notice.source,
+                )?;
+            }
+            if let (Some(seq), Some(identity)) = (paired, &identity) {
+                sql.exec(
+                    "UPDATE payment SET identity = ? WHERE seq = ? AND identity IS NULL",
+                    vec![text(identity), int(seq)],
                 )?;
             }
             if changed {
@@ -531,49 +556,6 @@ impl VoucherObject {
                 duplicate: outcome == NotificationOutcome::Duplicate,
                 status: stored.life.status,
             }),
-        }
-    }
-
-    /// A settlement line for this voucher: a pending one is paid by it through the
-    /// notification path (source `settlement`, in the audit trail); a paid one is matched
-    /// by amount.
-    async fn settle(&self, stored: Stored, line: super::SettleLine) -> ApiResult<String> {
-        let voucher_amount = stored.amount.minor();
-        let answer = |category: &str| {
-            json(&super::Settled {
-                category: category.to_owned(),
-                voucher_amount,
-            })
-        };
-        let before = stored.life.status;
-        if matches!(
-            before,
-            VoucherStatus::Paid | VoucherStatus::PartiallyRefunded | VoucherStatus::Refunded
-        ) {
-            return answer(if line.amount == stored.amount {
-                "matched"
-            } else {
-                "amount_mismatch"
-            });
-        }
-        let notice = Notice {
-            network_key: line.network_key,
-            message_id: Some(format!("settlement:{}", line.settlement)),
-            payment_code: stored.payment_code.clone(),
-            accept_other_code: false,
-            report: super::Reported::Paid {
-                amount: line.amount,
-                paid_at: line.paid_at,
-            },
-            body: line.body,
-            source: "settlement".to_owned(),
-        };
-        match self.notify(stored, notice, clock::now()).await {
-            Ok(_) => answer("paid_without_notification"),
-            Err(e) if e.code == "amount_mismatch" || e.code == "currency_mismatch" => {
-                answer("amount_mismatch")
-            }
-            Err(e) => Err(e),
         }
     }
 
@@ -626,6 +608,10 @@ impl VoucherObject {
     /// purges, the index. `sweep`: called by the cron's sweep, so the index's wake-up is
     /// refreshed even when nothing changed.
     async fn wake(&self, sweep: bool) -> ApiResult<()> {
+        // Orphan CIPs first: there may be no voucher here at all.
+        if let Err(e) = orphans::retry(&self.env, &self.storage(), &self.sql).await {
+            worker::console_error!("orphan CIP retry failed ({}); retrying later", e.code);
+        }
         if !self.has_schema()? {
             return Ok(());
         }
@@ -719,6 +705,7 @@ fn facts(sql: &SqlStorage, stored: &Stored) -> ApiResult<Facts> {
     Ok(Facts {
         refund_due: at(refund_due),
         refund_changed: at(refund_changed),
+        orphan_due: orphans::due(sql)?,
         life: stored.life,
         created_at: stored.created_at,
         clock_offset: stored.clock_offset,

@@ -1,7 +1,8 @@
 //! A voucher object's refunds: they live in the voucher's own storage, so every create
 //! and every move is serialised with the payments it refunds (no await between reading
 //! what is refundable and writing the refund), and each commits with its event in one
-//! transaction. The rules are `vale_shared::refund`'s; this file loads, asks, writes.
+//! transaction. The rules are `vale_shared::refund`'s (`open` for a create, `flow::decide`
+//! for every move); this file loads, asks, writes.
 
 use super::{VoucherObject, json};
 use crate::clock;
@@ -17,13 +18,15 @@ use time::{Duration, OffsetDateTime};
 use vale_shared::event::EventType;
 use vale_shared::id::{RefundId, RefundSecret};
 use vale_shared::refund::destination::{Country, Destination};
-use vale_shared::refund::{self, FailureReason, Paid, Reason, RefundEvent, RefundStatus};
+use vale_shared::refund::flow::{self, Command as Ask, Refusal};
+use vale_shared::refund::{self, FailureReason, Paid, Reason, RefundStatus};
 use vale_shared::{Network, VoucherStatus};
 use worker::SqlStorage;
 
 /// How long a refund waits for the shopper to choose where the money goes.
 pub const CHOOSE_WITHIN: Duration = Duration::days(45);
-/// How long a cash pickup can be collected once prepared.
+/// How long a cash pickup can be collected once prepared: after it the withdrawal is past
+/// due, never failed on this clock (only the rail voids it).
 pub const COLLECT_WITHIN: Duration = Duration::days(30);
 
 /// A refund as stored.
@@ -46,9 +49,14 @@ pub(super) struct Row {
     succeeded_ms: Option<i64>,
     failure_reason: Option<String>,
     version: i64,
+    approval_required: i64,
+    approved_for: Option<String>,
+    approved_by: Option<String>,
+    approved_ms: Option<i64>,
+    past_due_ms: Option<i64>,
 }
 
-const COLUMNS: &str = "number, id, payment_seq, amount, currency, reason, status, metadata, created_by, created_ms, expires_ms, destination, withdrawal_code, collectable_until_ms, succeeded_ms, failure_reason, version";
+const COLUMNS: &str = "number, id, payment_seq, amount, currency, reason, status, metadata, created_by, created_ms, expires_ms, destination, withdrawal_code, collectable_until_ms, succeeded_ms, failure_reason, version, approval_required, approved_for, approved_by, approved_ms, past_due_ms";
 
 fn bad_stored() -> ApiError {
     ApiError::internal("stored refund: bad value")
@@ -62,6 +70,31 @@ impl Row {
     fn destination(&self) -> Option<Destination> {
         let value: Value = serde_json::from_str(self.destination.as_deref()?).ok()?;
         Destination::from_stored(&value)
+    }
+
+    /// The refund as the pure flow sees it. A refund whose own amount is above the
+    /// merchant's threshold always needs approval (one stored before the flag existed
+    /// included).
+    fn flow(&self, approval_above: Option<i64>) -> ApiResult<flow::Refund> {
+        let approved_for = match &self.approved_for {
+            Some(hex) => Some(
+                hex::decode(hex)
+                    .ok()
+                    .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                    .ok_or_else(bad_stored)?,
+            ),
+            None => None,
+        };
+        Ok(flow::Refund {
+            status: self.status()?,
+            approval_required: self.approval_required != 0
+                || approval_above.is_some_and(|limit| self.amount > limit),
+            destination: self.destination().map(|d| d.payee()),
+            approved_for,
+            withdrawal: self.withdrawal_code.as_ref().map(|_| flow::Withdrawal {
+                past_due: self.past_due_ms.is_some(),
+            }),
+        })
     }
 }
 
@@ -102,11 +135,32 @@ fn country(network: Network) -> Country {
     }
 }
 
+/// Unix ms cut to the whole second: what a refund's instants are stored as, so what the
+/// API shows (to the second) is the instant that holds.
+fn whole_second(at: OffsetDateTime) -> i64 {
+    clock::millis(at).div_euclid(1000) * 1000
+}
+
+/// RFC 3339 in the network's offset, to the second: no fractional seconds (PHP's RFC 3339
+/// parser and strict `strptime` refuse them).
 fn rfc3339(ms: i64, stored: &Stored) -> Value {
     let t =
         clock::from_millis(u64::try_from(ms).unwrap_or(0)).to_offset(stored.network.utc_offset());
+    let t = t.replace_nanosecond(0).unwrap_or(t);
     t.format(&time::format_description::well_known::Rfc3339)
         .map_or(Value::Null, Value::String)
+}
+
+/// What a withdrawal is at: `collectable` (its code can be collected), `past_due` (its
+/// date passed and the rail has not said: still held, still collectable as far as Vale
+/// knows), `collected`, or `void`.
+fn withdrawal_status(row: &Row, status: RefundStatus) -> &'static str {
+    match status {
+        RefundStatus::Succeeded => "collected",
+        RefundStatus::Failed => "void",
+        _ if row.past_due_ms.is_some() => "past_due",
+        _ => "collectable",
+    }
 }
 
 /// The refund object (`display`: the shopper's view, no secret or metadata).
@@ -122,9 +176,9 @@ fn render(
     let at = |ms: Option<i64>| ms.map_or(Value::Null, |ms| rfc3339(ms, stored));
     let status = row.status()?;
     let withdrawal = match (&row.withdrawal_code, row.collectable_until_ms) {
-        (Some(code), Some(until)) => {
-            json!({"code": code, "collectable_until": rfc3339(until, stored)})
-        }
+        (Some(code), Some(until)) => json!({"code": code,
+            "collectable_until": rfc3339(until, stored),
+            "status": withdrawal_status(row, status)}),
         _ => Value::Null,
     };
     let mut refund = json!({
@@ -138,6 +192,8 @@ fn render(
         "succeeded_at": at(row.succeeded_ms),
         "failure_reason": row.failure_reason,
         "withdrawal": withdrawal,
+        "approval_required": row.approval_required != 0,
+        "approved_at": at(row.approved_ms),
         "unexpected_payment": row.payment_seq.map(|_| true),
     });
     if let Some(map) = refund.as_object_mut() {
@@ -368,21 +424,28 @@ impl VoucherObject {
         let create = parse_create(request.body.as_deref())?;
         let (payment_seq, paid) = paid_from(&self.sql, &stored, create.unexpected_payment)?;
         let rows = load_all(&self.sql)?;
-        let against: Vec<(RefundStatus, i64)> = rows
+        let on_voucher: Vec<(RefundStatus, i64)> = rows
             .iter()
-            .filter(|r| r.payment_seq == payment_seq)
             .map(|r| Ok((r.status()?, r.amount)))
             .collect::<ApiResult<_>>()?;
+        let against: Vec<(RefundStatus, i64)> = rows
+            .iter()
+            .zip(&on_voucher)
+            .filter(|(r, _)| r.payment_seq == payment_seq)
+            .map(|(_, held)| *held)
+            .collect();
         let now = stored.now(clock::now());
         let currency = stored.amount.currency();
-        let (amount, status) = refund::open(
+        let opened = refund::open(&refund::Opening {
             paid,
-            &against,
-            create.amount,
+            against: &against,
+            on_voucher: &on_voucher,
+            requested: create.amount,
+            currency,
             now,
-            merchant.refund_window(),
-            merchant.approval_above(currency),
-        )
+            window: merchant.refund_window(),
+            approval_above: merchant.approval_above(currency),
+        })
         .map_err(|e| match e {
             refund::OpenError::WindowClosed => invalid(
                 "voucher",
@@ -393,6 +456,9 @@ impl VoucherObject {
                 ),
             ),
             refund::OpenError::AmountInvalid => invalid("amount", "amount_invalid", e.to_string()),
+            refund::OpenError::NotCashExact => {
+                invalid("amount", "amount_not_cash_exact", e.to_string())
+            }
             refund::OpenError::TooMuch { refundable } => invalid(
                 "amount",
                 "amount_too_large",
@@ -410,25 +476,33 @@ impl VoucherObject {
                 )
             })?;
         let id = RefundId::new(&stored.id, number);
-        let now_ms = clock::millis(now);
+        let now_ms = whole_second(now);
+        let expires = now
+            .checked_add(CHOOSE_WITHIN)
+            .ok_or_else(|| ApiError::internal("the voucher's clock is out of range"))?;
         let row = Row {
             number: i64::from(number),
             id: id.to_string(),
             payment_seq,
-            amount,
+            amount: opened.amount,
             currency: currency.code().to_owned(),
             reason: create.reason.as_str().to_owned(),
-            status: status.as_str().to_owned(),
+            status: RefundStatus::RequiresAction.as_str().to_owned(),
             metadata: create.metadata,
             created_by: request.created_by.clone(),
             created_ms: now_ms,
-            expires_ms: clock::millis(now + CHOOSE_WITHIN),
+            expires_ms: whole_second(expires),
             destination: None,
             withdrawal_code: None,
             collectable_until_ms: None,
             succeeded_ms: None,
             failure_reason: None,
             version: 1,
+            approval_required: i64::from(opened.approval_required),
+            approved_for: None,
+            approved_by: None,
+            approved_ms: None,
+            past_due_ms: None,
         };
         let rendered = render(&row, &stored, &server_key, &request.origin, false)?.to_string();
         let (answer, key) = (rendered.clone(), request.idempotency_key.clone());
@@ -436,8 +510,8 @@ impl VoucherObject {
         let mut next = stored;
         let stored = storage::atomically(&self.storage(), &self.sql, move |sql| {
             sql.exec(
-                "INSERT INTO refund (number, id, payment_seq, amount, currency, reason, status, metadata, created_by, created_ms, expires_ms, changed_ms, version)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                "INSERT INTO refund (number, id, payment_seq, amount, currency, reason, status, metadata, created_by, created_ms, expires_ms, changed_ms, version, approval_required)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
                 vec![
                     int(row.number),
                     text(&row.id),
@@ -451,6 +525,7 @@ impl VoucherObject {
                     int(row.created_ms),
                     int(row.expires_ms),
                     int(now_ms),
+                    int(row.approval_required),
                 ],
             )?;
             if let Some(key) = &key {
@@ -494,8 +569,11 @@ impl VoucherObject {
         let index = match self
             .sql
             .exec(
-                "SELECT COUNT(*) AS n FROM payment WHERE reason IS NOT NULL",
-                None,
+                // Its index among the unexpected payments (one settlement file can add
+                // several at once: each is refunded, not the last one twice).
+                "SELECT COUNT(*) AS n FROM payment WHERE reason IS NOT NULL
+                   AND seq <= (SELECT seq FROM payment WHERE network_key = ?)",
+                vec![crate::storage::text(network_key)],
             )
             .and_then(|c| c.to_array::<Value>())
         {
@@ -531,7 +609,8 @@ impl VoucherObject {
         }
     }
 
-    /// Everything but create: read, cancel, approve, reject, the destination, settle, fail.
+    /// Everything but create: read, cancel, approve, reject, the destination, settle, fail,
+    /// void the withdrawal.
     pub(super) async fn refund_action(
         &self,
         stored: Stored,
@@ -548,34 +627,37 @@ impl VoucherObject {
         let server_key = config.server_key.expose().as_bytes().to_vec();
         let display = matches!(scope, Scope::Refund { .. });
         let status = row.status()?;
-        let event = match action {
+        let mut chosen = None;
+        let ask = match action {
             RefundAction::Get => {
                 return Ok(render(&row, &stored, &server_key, origin, display)?.to_string());
             }
             RefundAction::PayoutLine => {
+                let until = row.collectable_until_ms.map(|ms| rfc3339(ms, &stored));
                 return Ok(json!({
                     "refund": row.id, "voucher": stored.id, "amount": row.amount,
                     "currency": row.currency, "status": status.as_str(),
                     "destination": row.destination().map(|d| d.full()),
                     "withdrawal_code": row.withdrawal_code,
+                    "collectable_until": until,
                 })
                 .to_string());
             }
-            RefundAction::Cancel => RefundEvent::Cancel,
-            RefundAction::Approve { by } | RefundAction::Reject { by } if by == row.created_by => {
-                return Err(ApiError::new(
-                    403,
-                    ErrorType::AuthenticationError,
-                    "permission_denied",
-                    "The key that created a refund cannot approve or reject it.",
-                ));
-            }
-            RefundAction::Approve { .. } => RefundEvent::Approve,
-            RefundAction::Reject { .. } => RefundEvent::Reject,
-            RefundAction::Settle { .. } => RefundEvent::Settle,
-            RefundAction::Fail { reason } => RefundEvent::Fail(reason),
+            RefundAction::Cancel => Ask::Cancel,
+            RefundAction::Approve { ref by } => Ask::Approve {
+                by_creator: *by == row.created_by,
+            },
+            RefundAction::Reject { ref by } => Ask::Reject {
+                by_creator: *by == row.created_by,
+            },
+            RefundAction::Settle { .. } => Ask::Settle,
+            RefundAction::Fail { reason } => Ask::Fail(reason),
+            RefundAction::VoidWithdrawal => Ask::VoidWithdrawal,
             RefundAction::Destination { ref body } => {
-                if status != RefundStatus::RequiresAction {
+                if !matches!(
+                    status,
+                    RefundStatus::RequiresAction | RefundStatus::PendingApproval
+                ) {
                     return Err(not_now(status, "take a destination"));
                 }
                 let value: Value = body
@@ -594,101 +676,73 @@ impl VoucherObject {
                         "Cash pickup is at Efecty points, in Colombia.",
                     ));
                 }
-                return self
-                    .choose(stored, row, destination, &server_key, origin, display)
-                    .await;
+                let ask = Ask::Choose(destination.payee());
+                chosen = Some(destination.full().to_string());
+                ask
             }
         };
-        let next_status = status
-            .after(event)
-            .map_err(|e| not_now(e.from, action_verb(&action)))?;
-        let reference = match &action {
-            RefundAction::Settle { reference } => reference.clone(),
-            _ => None,
-        };
-        let failure = match event {
-            RefundEvent::Fail(reason) => Some(reason),
-            _ => None,
-        };
-        self.move_refund(
-            stored,
-            row,
-            next_status,
-            failure,
-            reference,
-            None,
-            &server_key,
-            origin,
-            display,
-        )
-        .await
+        let merchant = config
+            .merchant(&stored.merchant)
+            .ok_or_else(|| ApiError::internal("a voucher of an unknown merchant"))?;
+        let limit = merchant.approval_above(stored.amount.currency());
+        let change = flow::decide(row.flow(limit)?, ask).map_err(|e| refused(e, &action))?;
+        let mut write = Write::from_change(&row, &change, chosen);
+        if let RefundAction::Settle { reference } = &action {
+            write.reference.clone_from(reference);
+        }
+        if let (RefundAction::Approve { by }, true) =
+            (&action, change.refund.approved_for.is_some())
+        {
+            write.approved_by = Some(by.clone());
+        }
+        self.apply(stored, row, write, &server_key, origin, display)
+            .await
     }
 
-    /// The shopper chose: the payout is prepared (`processing`); a cash pickup gets its
-    /// withdrawal code and the date it can be collected until.
-    async fn choose(
+    /// Writes a refund's move with its event (and, for a cash pickup whose payout is
+    /// prepared now, its withdrawal code), and the voucher's own move when a refund of its
+    /// payment succeeded (`partially_refunded` / `refunded`).
+    async fn apply(
         &self,
         stored: Stored,
         row: Row,
-        destination: Destination,
+        write: Write,
         server_key: &[u8],
         origin: &str,
         display: bool,
     ) -> ApiResult<String> {
-        let next = RefundStatus::RequiresAction
-            .after(RefundEvent::Choose)
-            .map_err(|e| not_now(e.from, "take a destination"))?;
-        let withdrawal = if destination.kind() == "cash_pickup" {
-            let until = stored.now(clock::now()) + COLLECT_WITHIN;
-            Some((withdrawal_code()?, clock::millis(until)))
-        } else {
-            None
-        };
-        let chosen = Chosen {
-            destination: destination.full().to_string(),
-            withdrawal,
-        };
-        self.move_refund(
-            stored,
-            row,
-            next,
-            None,
-            None,
-            Some(chosen),
-            server_key,
-            origin,
-            display,
-        )
-        .await
-    }
-
-    /// Writes a refund's move with its event, and the voucher's own move when a refund of
-    /// its payment succeeded (`partially_refunded` / `refunded`).
-    #[allow(clippy::too_many_arguments)]
-    async fn move_refund(
-        &self,
-        stored: Stored,
-        row: Row,
-        next: RefundStatus,
-        failure: Option<FailureReason>,
-        reference: Option<String>,
-        chosen: Option<Chosen>,
-        server_key: &[u8],
-        origin: &str,
-        display: bool,
-    ) -> ApiResult<String> {
-        let now_ms = clock::millis(stored.now(clock::now()));
+        let now = stored.now(clock::now());
+        let now_ms = whole_second(now);
+        let next = write.status;
         let mut after = row.clone();
         after.status = next.as_str().to_owned();
         after.version += 1;
-        after.failure_reason = failure.map(|f| f.as_str().to_owned());
+        if let Some(failure) = write.failure {
+            after.failure_reason = Some(failure.as_str().to_owned());
+        }
         if next == RefundStatus::Succeeded {
             after.succeeded_ms = Some(now_ms);
         }
-        if let Some(chosen) = &chosen {
-            after.destination = Some(chosen.destination.clone());
-            after.withdrawal_code = chosen.withdrawal.as_ref().map(|w| w.0.clone());
-            after.collectable_until_ms = chosen.withdrawal.as_ref().map(|w| w.1);
+        if let Some(destination) = &write.destination {
+            after.destination = Some(destination.clone());
+        }
+        if write.prepare_withdrawal {
+            let until = now
+                .checked_add(COLLECT_WITHIN)
+                .ok_or_else(|| ApiError::internal("the voucher's clock is out of range"))?;
+            after.withdrawal_code = Some(withdrawal_code()?);
+            after.collectable_until_ms = Some(whole_second(until));
+        }
+        if let Some(approved_for) = &write.approved_for {
+            after.approved_for = Some(approved_for.clone());
+            after.approved_by.clone_from(&write.approved_by);
+            after.approved_ms = Some(now_ms);
+        }
+        if write.past_due {
+            after.past_due_ms = Some(now_ms);
+        }
+        if write.approval_required {
+            after.approval_required = 1;
         }
         let data = render(&after, &stored, server_key, origin, false)?.to_string();
         let kind = match next {
@@ -712,15 +766,17 @@ impl VoucherObject {
             });
         let key = server_key.to_vec();
         let written = after.clone();
+        let reference = write.reference;
         let mut voucher = stored;
         let stored = storage::atomically(&self.storage(), &self.sql, move |sql| {
             let changed = sql
                 .exec(
                     "UPDATE refund SET status = ?, version = ?, failure_reason = ?, succeeded_ms = ?,
-                        destination = COALESCE(?, destination), withdrawal_code = COALESCE(?, withdrawal_code),
-                        collectable_until_ms = COALESCE(?, collectable_until_ms),
-                        processing_ms = CASE WHEN ? = 'processing' THEN ? ELSE processing_ms END,
-                        settle_reference = COALESCE(?, settle_reference), changed_ms = ?
+                        destination = ?, withdrawal_code = ?, collectable_until_ms = ?,
+                        processing_ms = CASE WHEN ? = 'processing' AND processing_ms IS NULL THEN ? ELSE processing_ms END,
+                        settle_reference = COALESCE(?, settle_reference), changed_ms = ?,
+                        approved_for = ?, approved_by = ?, approved_ms = ?, past_due_ms = ?,
+                        approval_required = ?
                      WHERE id = ? AND version = ? RETURNING id",
                     vec![
                         text(&written.status),
@@ -734,6 +790,11 @@ impl VoucherObject {
                         int(now_ms),
                         opt_text(reference.as_deref()),
                         int(now_ms),
+                        opt_text(written.approved_for.as_deref()),
+                        opt_text(written.approved_by.as_deref()),
+                        opt_int(written.approved_ms),
+                        opt_int(written.past_due_ms),
+                        int(written.approval_required),
                         text(&written.id),
                         int(row.version),
                     ],
@@ -786,42 +847,106 @@ impl VoucherObject {
     }
 
     /// Refund deadlines that passed at `now` (voucher clock): a destination never chosen
-    /// (`expired`), a cash pickup never collected (`failed`, `collection_expired`).
+    /// (`expired`); a withdrawal whose `collectable_until` passed is marked past due
+    /// (`refund.updated`, `withdrawal.status: "past_due"`) and nothing is released: the
+    /// code may still be live at the rail (regression, review H2).
     pub(super) async fn refund_deadlines(&self, now: OffsetDateTime) -> ApiResult<()> {
         let now_ms = clock::millis(now);
         for row in load_all(&self.sql)? {
             let Some(stored) = Stored::load(&self.sql)? else {
                 return Ok(());
             };
-            let status = row.status()?;
-            let (next, failure) = match status {
-                RefundStatus::RequiresAction if row.expires_ms <= now_ms => {
-                    (RefundStatus::Expired, None)
-                }
+            let ask = match row.status()? {
+                RefundStatus::RequiresAction if row.expires_ms <= now_ms => Ask::Expire,
                 RefundStatus::Processing
-                    if row
-                        .collectable_until_ms
-                        .is_some_and(|until| until <= now_ms) =>
+                    if row.past_due_ms.is_none()
+                        && row
+                            .collectable_until_ms
+                            .is_some_and(|until| until <= now_ms) =>
                 {
-                    (RefundStatus::Failed, Some(FailureReason::CollectionExpired))
+                    Ask::CollectionDue
                 }
                 _ => continue,
             };
+            let Ok(change) = flow::decide(row.flow(None)?, ask) else {
+                continue;
+            };
+            let write = Write::from_change(&row, &change, None);
             let config = self.config()?;
             let key = config.server_key.expose().as_bytes().to_vec();
             let origin = stored.issued.origin.clone();
-            self.move_refund(stored, row, next, failure, None, None, &key, &origin, false)
-                .await?;
+            self.apply(stored, row, write, &key, &origin, false).await?;
         }
         Ok(())
     }
 }
 
-/// What the shopper's choice adds to a refund.
+/// What one move writes besides the state.
 #[derive(Debug, Clone)]
-struct Chosen {
-    destination: String,
-    withdrawal: Option<(String, i64)>,
+struct Write {
+    status: RefundStatus,
+    failure: Option<FailureReason>,
+    /// The destination chosen now (its stored form).
+    destination: Option<String>,
+    prepare_withdrawal: bool,
+    /// The approved destination's fingerprint (hex), when approved now.
+    approved_for: Option<String>,
+    approved_by: Option<String>,
+    past_due: bool,
+    /// It needs approval (kept when only the threshold said so, for the object to show).
+    approval_required: bool,
+    /// The bank's or network's reference of a settle.
+    reference: Option<String>,
+}
+
+impl Write {
+    fn from_change(row: &Row, change: &flow::Change, chosen: Option<String>) -> Write {
+        let approved_now = change.refund.approved_for.map(hex::encode);
+        Write {
+            status: change.refund.status,
+            failure: change.failure,
+            destination: chosen,
+            prepare_withdrawal: change.prepare_withdrawal,
+            approved_for: approved_now.filter(|hex| row.approved_for.as_deref() != Some(hex)),
+            approved_by: None,
+            past_due: change.event == refund::RefundEvent::PastDue,
+            approval_required: change.refund.approval_required,
+            reference: None,
+        }
+    }
+}
+
+/// A refusal of the flow as the API says it.
+fn refused(refusal: Refusal, action: &RefundAction) -> ApiError {
+    match refusal {
+        Refusal::State(e) => not_now(e.from, action_verb(action)),
+        Refusal::ApproverIsCreator => ApiError::new(
+            403,
+            ErrorType::AuthenticationError,
+            "permission_denied",
+            "The key that created a refund cannot approve or reject it.",
+        ),
+        Refusal::NotACashPickup => match action {
+            RefundAction::Fail { .. } => invalid(
+                "failure_reason",
+                "parameter_invalid",
+                "collection_expired is for a cash pickup's withdrawal; this refund has none.",
+            ),
+            _ => ApiError::new(
+                409,
+                ErrorType::InvalidRequestError,
+                "refund_state_invalid",
+                "Only a cash pickup's withdrawal can be voided; this refund has none.",
+            ),
+        },
+        Refusal::DestinationAwaitsApproval => ApiError::new(
+            409,
+            ErrorType::InvalidRequestError,
+            "refund_state_invalid",
+            "This refund waits for approval of the destination chosen; it cannot change now.",
+        ),
+        Refusal::NothingDue => not_now(RefundStatus::Processing, action_verb(action)),
+    }
 }
 
 fn action_verb(action: &RefundAction) -> &'static str {
@@ -831,6 +956,7 @@ fn action_verb(action: &RefundAction) -> &'static str {
         RefundAction::Reject { .. } => "be rejected",
         RefundAction::Settle { .. } => "be settled",
         RefundAction::Fail { .. } => "fail",
+        RefundAction::VoidWithdrawal => "have its withdrawal voided",
         RefundAction::Destination { .. } => "take a destination",
         RefundAction::Get | RefundAction::PayoutLine => "change",
     }
@@ -845,7 +971,8 @@ fn not_now(status: RefundStatus, verb: &str) -> ApiError {
     )
 }
 
-/// The next refund deadline and the last refund change, for the schedule.
+/// The next refund deadline and the last refund change, for the schedule: a destination
+/// not chosen by `expires_at`, a withdrawal not yet marked past due by `collectable_until`.
 pub(super) fn schedule_facts(sql: &SqlStorage) -> ApiResult<(Option<i64>, Option<i64>)> {
     #[derive(Deserialize)]
     struct Due {
@@ -855,7 +982,8 @@ pub(super) fn schedule_facts(sql: &SqlStorage) -> ApiResult<(Option<i64>, Option
     let due = sql
         .exec(
             "SELECT (SELECT MIN(CASE WHEN status = 'requires_action' THEN expires_ms
-                                     WHEN status = 'processing' THEN collectable_until_ms END)
+                                     WHEN status = 'processing' AND past_due_ms IS NULL
+                                       THEN collectable_until_ms END)
                      FROM refund) AS due,
                     (SELECT MAX(changed_ms) FROM refund) AS changed",
             None,
