@@ -188,7 +188,7 @@ pub fn mount_with(shadow: &web_sys::ShadowRoot, env: Env) -> Result<Mounted, JsV
     let root: web_sys::HtmlElement = document.create_element("div")?.unchecked_into();
     root.set_class_name("vale-root");
     shadow.append_child(&root)?;
-    let handle = leptos::mount::mount_to(root.clone(), move || ui::widget(env));
+    let handle = leptos::mount::mount_to_renderer(&root, move || ui::widget(env));
     Ok(Mounted {
         handle: Some(Box::new(handle)),
         root: root.into(),

@@ -5,10 +5,14 @@
 //! stale-answer line follows the error. An effect fires the element's events, and a poller
 //! keeps asking the API while the voucher is pending (faster when the tab comes back).
 
+mod follow;
+
 use crate::api::Source;
 use crate::poll::{PollState, next_delay};
 use crate::sleep::Sleeper;
+use follow::Follow;
 use leptos::prelude::*;
+use leptos::tachys::view::Render;
 use leptos::task::spawn_local;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -194,8 +198,9 @@ struct Heard {
     error: Option<FetchError>,
 }
 
-/// The widget for one voucher: starts asking for it and returns its view.
-pub fn widget(env: Env) -> impl IntoView {
+/// The widget for one voucher: starts asking for it and returns its view (the article,
+/// then what draws the state's view into it).
+pub fn widget(env: Env) -> impl Render {
     let Env {
         voucher: voucher_id,
         source,
@@ -288,7 +293,8 @@ pub fn widget(env: Env) -> impl IntoView {
         m.answer
             .with_untracked(|a| voucher::state(shown, a.as_ref(), now_signal, &place, Some(retry)))
     };
-    view! {
+    let slot = NodeRef::<leptos::html::Div>::new();
+    let article = view! {
         <article
             class="vale"
             lang="es"
@@ -300,9 +306,10 @@ pub fn widget(env: Env) -> impl IntoView {
             <p class=stale_class role="alert" hidden=move || stale().is_none()>
                 {stale_text}
             </p>
-            <div class="view">{view}</div>
+            <div class="view" node_ref=slot></div>
         </article>
-    }
+    };
+    (article, Follow::new(slot, view))
 }
 
 /// Fires the element's events: `vale:ready` when a voucher first shows, one event per
