@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use vale_shared::barcode::{Barcode, Symbology};
 use vale_shared::voucher::{DisplayVoucher, Object};
 use vale_shared::{Currency, Money, Network, VoucherId, VoucherStatus};
-use vale_views::voucher::article;
+use vale_views::voucher::{article, pending_article};
 use vale_views::{Answer, Shown};
 
 /// 2026-11-25T23:59:59-05:00.
@@ -61,6 +61,20 @@ fn html(shown: Shown, a: &Answer, now: OffsetDateTime) -> String {
     let html = owner.with(|| article(shown, Some(a), now).to_html());
     owner.unset();
     html
+}
+
+/// The edge draws its first paint with `pending_article` (the pending view alone, so its
+/// wasm carries no other state's HTML): it must be the pending state's article exactly,
+/// which the widget's same-text test compares with the browser's view.
+#[test]
+fn the_edges_pending_article_is_the_pending_states_article() {
+    let a = answer(VoucherStatus::Pending);
+    let now = at(DEADLINE - 3_600);
+    let owner = Owner::new();
+    let first = owner.with(|| pending_article(&a, now).to_html());
+    owner.unset();
+    assert_eq!(first, html(Shown::Pending, &a, now));
+    assert!(first.contains("Paga antes del miércoles 25 de noviembre"));
 }
 
 #[test]

@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use leptos::tachys::view::RenderHtml;
 use time::OffsetDateTime;
 use vale_shared::barcode;
-use vale_views::voucher::article;
+use vale_views::voucher::pending_article;
 use vale_views::{Answer, Shown};
 
 /// Whether `answer` gets a first paint at `now`: a pending voucher (before its deadline,
@@ -28,7 +28,7 @@ fn drawn(answer: &Answer, now: OffsetDateTime) -> bool {
 /// The first paint: the widget's article for a pending voucher, in the wrapper the
 /// widget takes over from.
 fn first_paint(answer: &Answer, now: OffsetDateTime) -> impl IntoView + use<> {
-    view! { <div class="vale-first">{article(Shown::Pending, Some(answer), now)}</div> }
+    view! { <div class="vale-first">{pending_article(answer, now)}</div> }
 }
 
 /// The voucher's first paint as HTML, or `None` when the widget alone should draw it.
@@ -81,24 +81,38 @@ fn style() -> String {
 }
 
 /// The hosted page with `element` (see [`element`]) in place of its empty
-/// `<main id="slot">`; with a first paint (`with_first`), the widget's styles in the head
+/// `<main id="slot">`; with a first paint (`with_first`), the widget's styles in the head,
+/// the page's loaders (the wasm's preload and the module scripts) moved after the voucher,
 /// and without the page's `<noscript>` note (that it needs JavaScript to show), as it no
 /// longer does. `None` if the page has no slot.
+///
+/// The loaders go last because on a slow line what they fetch shares it with the rest of
+/// the HTML: in the head, the wasm's preload (about 140 KB) started with the page's first
+/// bytes and slowed the voucher's own bytes behind it (bench: 1.82× the static page).
+/// Module scripts run after parsing wherever they are, so the widget starts as before.
 pub fn into_page(page: &str, element: &str, with_first: bool) -> Option<String> {
     const SLOT: &str = "<main id=\"slot\"></main>";
     let at = page.find(SLOT)?;
     let style = if with_first { style() } else { String::new() };
     let mut out = String::with_capacity(page.len() + element.len() + style.len());
     let (head, rest) = page.split_at(at);
+    let mut loaders = "";
     match (with_first, head.find("</head>")) {
         (true, Some(end)) => {
-            out.push_str(head.get(..end)?);
+            let head_end = head.get(..end)?;
+            let from = loaders_start(head_end).unwrap_or(end);
+            out.push_str(head.get(..from)?.trim_end());
             out.push_str(&style);
+            loaders = head.get(from..end)?.trim();
             out.push_str(head.get(end..)?);
         }
         _ => out.push_str(head),
     }
     out.push_str(element);
+    if !loaders.is_empty() {
+        out.push('\n');
+        out.push_str(loaders);
+    }
     let rest = rest.get(SLOT.len()..)?;
     match (
         with_first,
@@ -112,6 +126,16 @@ pub fn into_page(page: &str, element: &str, with_first: bool) -> Option<String> 
         _ => out.push_str(rest),
     }
     Some(out)
+}
+
+/// Where the head's loaders start: its wasm preload or its first script, whichever is first.
+fn loaders_start(head: &str) -> Option<usize> {
+    let preload = head.find("<link rel=\"preload\"");
+    let script = head.find("<script");
+    match (preload, script) {
+        (Some(p), Some(s)) => Some(p.min(s)),
+        (p, s) => p.or(s),
+    }
 }
 
 #[cfg(test)]
@@ -244,6 +268,27 @@ mod tests {
             r#"{"symbology": "gs1-128", "data": "(99)", "text": ""}"#,
         );
         assert_eq!(render(&unreadable, NOW), None);
+    }
+
+    /// Regression (issue #21, hosted page 1.82× the static page): the wasm's preload and
+    /// the scripts in the head shared the slow line with the voucher's own bytes; with a
+    /// first paint they come after the voucher, and without one they stay where they were.
+    #[test]
+    fn with_a_first_paint_the_loaders_come_after_the_voucher() {
+        let page = "<html><head>\n  <title>t</title>\n  <link rel=\"preload\" href=\"/widget/vale.1.wasm\" as=\"fetch\" crossorigin>\n  <script type=\"module\" src=\"/widget/vale.js\"></script>\n  <script type=\"module\" src=\"/hosted.js\"></script>\n</head>\n<body>\n  <main id=\"slot\"></main>\n</body></html>";
+        let (drawn, _) = element("vch_1", "s", Some(&efecty()), NOW);
+        let with = into_page(page, &drawn, true).unwrap();
+        let voucher = with.find("<main id=\"slot\">").unwrap();
+        let style = with.find(&style()).unwrap();
+        let preload = with.find("<link rel=\"preload\"").unwrap();
+        let scripts = with.find("<script").unwrap();
+        assert!(style < with.find("</head>").unwrap());
+        assert!(voucher < preload && preload < scripts, "{with}");
+        assert!(with.contains("</main>\n<link rel=\"preload\""), "{with}");
+        assert!(with.contains("<script type=\"module\" src=\"/hosted.js\"></script>\n</body>"));
+        let (bare, _) = element("vch_1", "s", None, NOW);
+        let without = into_page(page, &bare, false).unwrap();
+        assert!(without.find("<script").unwrap() < without.find("</head>").unwrap());
     }
 
     #[test]

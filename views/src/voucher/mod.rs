@@ -85,7 +85,24 @@ pub fn article(
     answer: Option<&Answer>,
     now: OffsetDateTime,
 ) -> impl IntoView + use<> {
-    let view = state(shown, answer, Signal::stored(now), &Place::page(), None);
+    frame(
+        shown,
+        state(shown, answer, Signal::stored(now), &Place::page(), None),
+    )
+}
+
+/// The hosted page's first paint: [`article`] for a pending voucher, drawn without going
+/// through [`state`], so the edge's wasm carries the pending view's HTML only (not every
+/// state's, which the edge never draws).
+pub fn pending_article(answer: &Answer, now: OffsetDateTime) -> impl IntoView + use<> {
+    frame(
+        Shown::Pending,
+        pending::pending(answer, Signal::stored(now), &Place::page()),
+    )
+}
+
+/// `view` inside the article and the wrapper the styles start from.
+fn frame(shown: Shown, view: impl IntoView) -> impl IntoView {
     view! {
         <div class="vale-root">
             <article class="vale" lang="es" aria-busy="false">
