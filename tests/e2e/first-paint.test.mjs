@@ -9,6 +9,9 @@ import assert from 'node:assert/strict';
 import { startEdge } from '../support/edge.mjs';
 import { launchBrowser, artifact, zbar } from '../support/browser.mjs';
 import { api, efectyOrder, peOrder } from '../support/vale.mjs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { dirname, basename, join } from 'node:path';
 
 let edge;
 let browser;
@@ -56,6 +59,51 @@ for (const [network, order] of [['efecty', efectyOrder], ['pagoefectivo', peOrde
           const decoded = zbar(shot);
           assert.ok(decoded.some((line) => bare(line).includes(bare(voucher.barcode.data))),
             `zbar read ${JSON.stringify(decoded)} from ${shot}, expected ${voucher.barcode.data}`);
+        } finally {
+          await context.close();
+        }
+      });
+  }
+}
+
+/** Pages of a PDF, by poppler's pdfinfo. */
+const pages = (pdf) => Number(execFileSync('pdfinfo', [pdf], { encoding: 'utf8' }).match(/^Pages:\s+(\d+)/m)[1]);
+
+/** The first page of a PDF as a PNG at `dpi` (poppler's pdftoppm), as a printer would. */
+function rasterize(pdf, dpi) {
+  const prefix = pdf.replace(/\.pdf$/, `-${dpi}dpi`);
+  execFileSync('pdftoppm', ['-r', String(dpi), '-png', '-f', '1', '-l', '1', pdf, prefix]);
+  const png = readdirSync(dirname(pdf)).find((f) => f.startsWith(`${basename(prefix)}-`) && f.endsWith('.png'));
+  return join(dirname(pdf), png);
+}
+
+// Regression (issue #21, item 4): printed before any script ran (the edge's copy alone),
+// PagoEfectivo's voucher spilled onto a second A4 page. Paper is what a shopper without
+// a working phone takes to the counter, so the edge's copy prints as the widget's does:
+// one page on A4 and on a 58 mm roll, a barcode that scans at 300 dpi, the code in text.
+for (const [network, order] of [['efecty', efectyOrder], ['pagoefectivo', peOrder]]) {
+  for (const [paper, format] of [['A4', { format: 'A4' }], ['58mm', { width: '58mm', height: '400mm' }]]) {
+    test(`${network}: the edge's copy alone prints on ${paper}, one page, and the barcode scans at 300 dpi`,
+      { timeout: 60_000 }, async () => {
+        const created = await merchant.post('/v1/vouchers', order());
+        assert.equal(created.status, 201, created.text);
+        const voucher = created.json;
+        const context = await browser.newContext({
+          viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, javaScriptEnabled: false,
+        });
+        try {
+          const tab = await context.newPage();
+          await tab.goto(voucher.hosted_url);
+          await tab.locator('vale-voucher > .vale-first svg').first().waitFor();
+          const pdf = artifact(`first-paint-print-${network}-${paper}.pdf`);
+          await tab.pdf({ path: pdf, printBackground: true, ...format });
+          assert.equal(pages(pdf), 1, `${pdf} has more than one page`);
+          const png = rasterize(pdf, 300);
+          const decoded = zbar(png);
+          assert.ok(decoded.some((line) => bare(line).includes(bare(voucher.barcode.data))),
+            `zbar read ${JSON.stringify(decoded)} from ${png}, expected ${voucher.barcode.data}`);
+          const text = execFileSync('pdftotext', [pdf, '-'], { encoding: 'utf8' });
+          assert.ok(bare(text).includes(voucher.payment_code), text);
         } finally {
           await context.close();
         }

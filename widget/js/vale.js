@@ -81,6 +81,58 @@ function load() {
   return ready;
 }
 
+/** Where this script came from: the edge, which serves the wasm and (by default) the API. */
+const SCRIPT_ORIGIN = new URL(import.meta.url).origin;
+
+/** What a shopper reads when the page's Content-Security-Policy refused the voucher. */
+const CSP_MESSAGE = "Esta página no permite mostrar tu código de pago. Avísale a la tienda.";
+
+/**
+ * The page's Content-Security-Policy refusals that concern the voucher: compiling its wasm
+ * (`script-src` without `'wasm-unsafe-eval'`), or a request to the edge (`connect-src`,
+ * `script-src` without its origin). Each voucher on the page then says so, fires
+ * `vale:error` with `code: "csp"` and stops, rather than read as a network failure; the
+ * console names the directive to fix. Styles need no permission (they are adopted as a
+ * constructable stylesheet, which `style-src` does not govern).
+ * @param {SecurityPolicyViolationEvent} event
+ */
+function concernsVale(event) {
+  // A report-only policy blocks nothing.
+  if (event.disposition === "report") return false;
+  const blocked = event.blockedURI ?? "";
+  if (blocked === "wasm-eval") return true;
+  const origins = new Set([SCRIPT_ORIGIN]);
+  for (const el of document.querySelectorAll("vale-voucher[api-base]")) {
+    try {
+      origins.add(new URL(el.getAttribute("api-base") ?? "", location.href).origin);
+    } catch {
+      // Not a URL: the widget reports that itself.
+    }
+  }
+  try {
+    return origins.has(new URL(blocked).origin);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a refusal that concerns the voucher was seen on this page. */
+let refused = null;
+document.addEventListener("securitypolicyviolation", (event) => {
+  if (!concernsVale(event)) return;
+  const first = refused === null;
+  refused = event.effectiveDirective || event.violatedDirective || "default-src";
+  if (first) {
+    console.error(
+      `vale: this page's Content-Security-Policy (${refused}) refused the voucher. ` +
+        `It needs script-src ${SCRIPT_ORIGIN} 'wasm-unsafe-eval' and connect-src ${SCRIPT_ORIGIN}.`,
+    );
+  }
+  for (const el of document.querySelectorAll("vale-voucher")) {
+    if (el instanceof ValeVoucher) el.refuse();
+  }
+});
+
 /**
  * What both elements share: one render per burst of attribute changes, and a mount that
  * a slow wasm load or a disconnect in between can never duplicate. Subclasses name their
@@ -95,6 +147,8 @@ class Mountable extends HTMLElement {
     this.generation = 0;
     /** Whether a render is already queued for this task. */
     this.queued = false;
+    /** The Content-Security-Policy directive that refused the voucher, if one did. */
+    this.refusedBy = null;
   }
 
   connectedCallback() {
@@ -145,6 +199,10 @@ class ValeVoucher extends Mountable {
   }
 
   start() {
+    if (refused !== null) {
+      this.refuse();
+      return;
+    }
     const generation = ++this.generation;
     const shadow = this.shadowRoot ?? this.attachShadow({ mode: "open" });
     // Until the widget draws, the element's own children (the hosted page's first paint)
@@ -180,18 +238,41 @@ class ValeVoucher extends Mountable {
       },
       () => {
         // The wasm could not load (offline, blocked): say so where the voucher would be.
-        // `network`: the download is what fails (a wasm the edge built does compile).
-        const message = "No pudimos cargar tu código de pago. Recarga la página.";
-        shadow.textContent = message;
-        this.dispatchEvent(
-          new CustomEvent("vale:error", {
-            bubbles: true,
-            composed: true,
-            detail: { voucher: voucher, status: null, code: "network", message },
-          }),
-        );
+        // `network`: the download is what fails (a wasm the edge built does compile),
+        // unless the page's policy refused it (its event comes first, in its own task).
+        setTimeout(() => {
+          if (generation !== this.generation || this.refusedBy) return;
+          const message = "No pudimos cargar tu código de pago. Recarga la página.";
+          shadow.textContent = message;
+          this.fail("network", message);
+        }, 0);
       },
     );
+  }
+
+  /** Fires `vale:error` with `code` and `message`, and no status (nothing is shown). */
+  fail(code, message) {
+    this.dispatchEvent(
+      new CustomEvent("vale:error", {
+        bubbles: true,
+        composed: true,
+        detail: { voucher: this.getAttribute("voucher") ?? "", status: null, code, message },
+      }),
+    );
+  }
+
+  /**
+   * The page's Content-Security-Policy refused what the voucher needs: stop, say so, and
+   * fire `vale:error` with `code: "csp"` (once per element).
+   */
+  refuse() {
+    if (this.refusedBy) return;
+    this.refusedBy = refused;
+    this.generation += 1;
+    this.unmount();
+    const shadow = this.shadowRoot ?? this.attachShadow({ mode: "open" });
+    shadow.textContent = CSP_MESSAGE;
+    this.fail("csp", CSP_MESSAGE);
   }
 
 }

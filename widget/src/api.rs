@@ -14,107 +14,8 @@ use vale_shared::voucher::{DisplayVoucher, Object};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-/// Why the voucher could not be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FetchError {
-    /// No answer: offline, DNS, CORS.
-    Network,
-    /// No whole answer within [`TIMEOUT_MS`] (a stalled connection, a hung server).
-    TimedOut,
-    /// `401`/`403`: the client secret is wrong or belongs to another voucher.
-    Unauthorized,
-    /// `404`, or an id that is not a voucher id.
-    NotFound,
-    /// `429` or `5xx`: worth trying again later.
-    Unavailable,
-    /// A `200` whose body is not a display voucher, or another status.
-    Malformed,
-    /// The page gave a secret or restricted API key (`sk_…`, `rk_…`) as the client
-    /// secret: refused before any request, so the key never leaves the page.
-    SecretKeyInPage,
-}
-
-impl FetchError {
-    /// What to tell the shopper, in Spanish.
-    pub const fn message(self) -> &'static str {
-        match self {
-            FetchError::Network => {
-                "No hay conexión. Revisa tu internet; tu código sigue siendo válido."
-            }
-            FetchError::TimedOut => {
-                "El servicio tarda en responder. Lo intentaremos de nuevo; tu código sigue siendo válido."
-            }
-            FetchError::Unauthorized => {
-                "Este enlace está incompleto o ya no sirve. Vuelve a abrirlo desde el correo o \
-                 el WhatsApp de la tienda."
-            }
-            FetchError::NotFound => {
-                "No encontramos este código de pago. Vuelve a abrir el enlace desde el correo \
-                 o el WhatsApp de la tienda."
-            }
-            FetchError::Unavailable => {
-                "El servicio no responde en este momento. Lo intentaremos de nuevo."
-            }
-            FetchError::Malformed => "No pudimos leer tu código de pago. Inténtalo de nuevo.",
-            FetchError::SecretKeyInPage => {
-                "Esta página no puede mostrar tu código de pago. Avísale a la tienda."
-            }
-        }
-    }
-
-    /// The machine-readable name used in `vale:error` events: `network` for every failure
-    /// that waiting may cure (no answer, none in time, a `429` or `5xx`: the widget keeps
-    /// asking), then `unauthorized`, `not_found`, `malformed`, `secret_key_in_page`.
-    pub const fn code(self) -> &'static str {
-        match self {
-            FetchError::Network | FetchError::TimedOut | FetchError::Unavailable => "network",
-            FetchError::Unauthorized => "unauthorized",
-            FetchError::NotFound => "not_found",
-            FetchError::Malformed => "malformed",
-            FetchError::SecretKeyInPage => "secret_key_in_page",
-        }
-    }
-
-    /// Whether the network is what failed (no answer, or none in time): the saved copy
-    /// may then stand in.
-    pub const fn is_offline(self) -> bool {
-        matches!(self, FetchError::Network | FetchError::TimedOut)
-    }
-
-    /// Whether asking again may help (the shopper cannot fix a wrong link by waiting): a
-    /// `401`, `403` or `404` is final, and the widget stops asking.
-    pub const fn is_transient(self) -> bool {
-        matches!(
-            self,
-            FetchError::Network
-                | FetchError::TimedOut
-                | FetchError::Unavailable
-                | FetchError::Malformed
-        )
-    }
-}
-
-/// The display view as the widget reads it: the voucher the crates share, and what the
-/// edge adds for the shopper's page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Answer {
-    /// The voucher.
-    pub voucher: DisplayVoucher,
-    /// The merchant's display name (`merchant_name`).
-    pub merchant_name: Option<String>,
-    /// The Efecty agreement number to give at the counter (`convenio`).
-    pub convenio: Option<String>,
-    /// Where "back to the store" leads: only an `https://` or `http://` URL is kept.
-    pub return_url: Option<String>,
-    /// When the voucher expired (`expired_at`), which may be before `expires_at` (a
-    /// sandbox expiry) or after it (the end of the confirmation window).
-    pub expired_at: Option<OffsetDateTime>,
-    /// When the merchant cancelled it (`cancelled_at`).
-    pub cancelled_at: Option<OffsetDateTime>,
-    /// Whether the store is reviewing the order before its payment code is shown
-    /// (`review.status` is `open`; `payment_code` and `barcode` are then `null`).
-    pub in_review: bool,
-}
+pub use vale_views::answer::{Answer, FetchError};
+pub use vale_views::words::with_client_secret;
 
 /// Turns an HTTP answer into a display voucher.
 ///
@@ -427,56 +328,6 @@ impl Source for Http {
     }
 }
 
-/// `url` with `cs=<client_secret>` in its query, unless it already has a `cs` parameter
-/// (or there is no secret to add).
-///
-/// ```
-/// use vale_widget::api::with_client_secret;
-/// let secret = "vch_1_secret_a";
-/// assert_eq!(with_client_secret("https://e/v/vch_1", secret), "https://e/v/vch_1?cs=vch_1_secret_a");
-/// assert_eq!(with_client_secret("https://e/v/vch_1?cs=x", secret), "https://e/v/vch_1?cs=x");
-/// assert_eq!(with_client_secret("https://e/v/vch_1?l=es#top", secret),
-///     "https://e/v/vch_1?l=es&cs=vch_1_secret_a#top");
-/// ```
-pub fn with_client_secret(url: &str, client_secret: &str) -> String {
-    let (head, fragment) = match url.split_once('#') {
-        Some((head, _)) => (head, url.get(head.len()..).unwrap_or_default()),
-        None => (url, ""),
-    };
-    let query = head.split_once('?').map(|(_, q)| q);
-    let has_cs = query.is_some_and(|q| {
-        q.split('&')
-            .any(|pair| pair.split('=').next() == Some("cs"))
-    });
-    if has_cs || client_secret.is_empty() {
-        return url.to_owned();
-    }
-    let separator = match query {
-        None => "?",
-        Some(q) if q.is_empty() || q.ends_with('&') => "",
-        Some(_) => "&",
-    };
-    let mut out = String::with_capacity(url.len() + client_secret.len() + 4);
-    out.push_str(head);
-    out.push_str(separator);
-    out.push_str("cs=");
-    // Percent-encode all but the unreserved characters (a client secret has none other
-    // today; this keeps a future one from breaking the query).
-    for byte in client_secret.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            const HEX: &[u8; 16] = b"0123456789ABCDEF";
-            out.push('%');
-            for nibble in [byte >> 4, byte & 0xf] {
-                out.push(HEX.get(usize::from(nibble)).map_or('0', |&h| char::from(h)));
-            }
-        }
-    }
-    out.push_str(fragment);
-    out
-}
-
 /// The answer to the request `vale.js` made before the wasm was ready.
 async fn early(first: js_sys::Promise) -> Result<(u16, String), FetchError> {
     let answer = JsFuture::from(first)
@@ -614,52 +465,6 @@ mod tests {
                 "{text}"
             );
         }
-    }
-
-    #[test]
-    fn the_shared_link_carries_the_client_secret_once() {
-        let cs = "vch_7_secret_z";
-        for (url, expected) in [
-            (
-                "https://e.test/v/vch_7",
-                "https://e.test/v/vch_7?cs=vch_7_secret_z",
-            ),
-            (
-                "https://e.test/v/vch_7?",
-                "https://e.test/v/vch_7?cs=vch_7_secret_z",
-            ),
-            (
-                "https://e.test/v/vch_7?a=1&",
-                "https://e.test/v/vch_7?a=1&cs=vch_7_secret_z",
-            ),
-            (
-                "https://e.test/v/vch_7?cs=vch_7_secret_z",
-                "https://e.test/v/vch_7?cs=vch_7_secret_z",
-            ),
-            (
-                "https://e.test/v/vch_7?a=1&cs=q",
-                "https://e.test/v/vch_7?a=1&cs=q",
-            ),
-            (
-                "https://e.test/v/vch_7#x",
-                "https://e.test/v/vch_7?cs=vch_7_secret_z#x",
-            ),
-            // `ocs` is not `cs`.
-            (
-                "https://e.test/v/vch_7?ocs=1",
-                "https://e.test/v/vch_7?ocs=1&cs=vch_7_secret_z",
-            ),
-        ] {
-            assert_eq!(with_client_secret(url, cs), expected, "{url}");
-        }
-        assert_eq!(
-            with_client_secret("https://e.test/v/1", ""),
-            "https://e.test/v/1"
-        );
-        assert_eq!(
-            with_client_secret("https://e.test/v/1", "a b&c=d/é"),
-            "https://e.test/v/1?cs=a%20b%26c%3Dd%2F%C3%A9"
-        );
     }
 
     #[test]

@@ -1,9 +1,5 @@
-//! The few DOM calls the widget makes, typed, in one place, and a small builder over them.
-//!
-//! The widget draws a handful of views that change only when the voucher's state does
-//! (plus a ticking countdown and a notice line), so it builds elements directly and
-//! rebuilds a view when its state changes. A reactive framework (Leptos was here first)
-//! cost about half of the wasm the shopper downloads over 3G; this is what it did for us.
+//! The few DOM calls the refund page makes, typed, in one place, and a small builder over
+//! them (the voucher is drawn by the Leptos views of `vale_views`).
 //!
 //! The bindings below are declared without `catch`: each is called only with names and
 //! values that cannot make the DOM throw (static tag and attribute names, nodes made by
@@ -15,18 +11,14 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, Event, Node};
 
-const SVG_NS: &str = "http://www.w3.org/2000/svg";
-
 #[wasm_bindgen]
 extern "C" {
-    /// `document`, for the two element factories.
+    /// `document`, for the element factory.
     type Doc;
     #[wasm_bindgen(thread_local_v2, js_name = document)]
     static DOCUMENT: Doc;
     #[wasm_bindgen(method, js_name = createElement)]
     fn create(this: &Doc, tag: &str) -> Element;
-    #[wasm_bindgen(method, js_name = createElementNS)]
-    fn create_ns(this: &Doc, ns: &str, tag: &str) -> Element;
 
     /// An element, seen through the calls that cannot throw as this module makes them.
     type Raw;
@@ -73,11 +65,6 @@ pub fn el(tag: &str) -> El {
     El(DOCUMENT.with(|d| d.create(tag)))
 }
 
-/// A new SVG element.
-pub fn svg(tag: &str) -> El {
-    El(DOCUMENT.with(|d| d.create_ns(SVG_NS, tag)))
-}
-
 impl El {
     fn raw(&self) -> &Raw {
         self.0.unchecked_ref()
@@ -112,14 +99,6 @@ impl El {
             Some(child) => self.child(child),
             None => self,
         }
-    }
-
-    /// Appends every child.
-    pub fn children(self, children: impl IntoIterator<Item = El>) -> Self {
-        for child in children {
-            self.raw().append_node(&child.0);
-        }
-        self
     }
 
     /// Calls `f` on every `event` (`click`, …), for as long as `handlers` keeps it.

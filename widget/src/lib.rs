@@ -1,5 +1,6 @@
 //! `<vale-voucher>`: the cash-payment voucher a store embeds, rendered in a shadow root by
-//! Rust compiled to wasm (plain DOM calls, see `dom`: small enough for a cheap phone on 3G).
+//! Rust compiled to wasm: the Leptos views of `vale_views` (which the edge also draws to
+//! HTML for the hosted page's first paint), kept up to date from signals (`ui`).
 //!
 //! ```html
 //! <script type="module" src="https://EDGE/widget/vale.js"></script>
@@ -23,9 +24,13 @@
 //! `--vale-accent` (buttons, links; default a teal with AA contrast on white),
 //! `--vale-font` (font stack), `--vale-radius` (card and button corners).
 //!
-//! Besides the voucher: a cashier view (`ui::cashier`), a copy kept for offline use
-//! (`saved`), a calendar reminder ([`ics`]), places to pay filtered by the amount
-//! ([`guidance`]), and drawings for paper (A4 and 58 mm receipts).
+//! Besides the voucher: a cashier view, a copy kept for offline use (`saved`), a calendar
+//! reminder ([`ics`]), places to pay filtered by the amount ([`guidance`]), and drawings
+//! for paper (A4 and 58 mm receipts).
+//!
+//! The styles go into the shadow root as a constructable stylesheet (`adoptedStyleSheets`),
+//! which a store's Content-Security-Policy cannot refuse the way it refuses an inline
+//! `<style>` without `style-src 'unsafe-inline'`.
 //!
 //! # Building
 //!
@@ -66,18 +71,18 @@
 
 pub mod api;
 pub use vale_shared::barcode::draw as barcode;
-pub mod browser;
+pub use vale_views::{browser, guidance, ics};
 mod dom;
-pub mod guidance;
-pub mod ics;
 pub mod poll;
 pub mod refund;
 mod saved;
 mod sleep;
+mod style;
 mod ui;
 
 pub use ui::Env;
 
+use std::any::Any;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -85,14 +90,18 @@ use wasm_bindgen::prelude::*;
 /// requests and removes what it drew.
 #[cfg_attr(feature = "voucher", wasm_bindgen)]
 pub struct Mounted {
-    widget: Option<Rc<ui::Widget>>,
+    /// The Leptos unmount handle (its type names the whole view tree): dropping it
+    /// removes the view and runs the widget's clean-ups (timers, listeners, the poller).
+    handle: Option<Box<dyn Any>>,
     root: web_sys::Element,
+    /// The `<style>` put in the shadow root where stylesheets cannot be adopted.
+    style: Option<web_sys::Element>,
 }
 
 impl std::fmt::Debug for Mounted {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Mounted")
-            .field("mounted", &self.widget.is_some())
+            .field("mounted", &self.handle.is_some())
             .finish()
     }
 }
@@ -107,10 +116,11 @@ impl Mounted {
 
 impl Mounted {
     fn stop(&mut self) {
-        if let Some(widget) = self.widget.take() {
-            widget.stop();
-        }
+        drop(self.handle.take());
         self.root.remove();
+        if let Some(style) = self.style.take() {
+            style.remove();
+        }
     }
 }
 
@@ -171,11 +181,17 @@ pub fn mount(
 /// Renders the widget into `shadow` with everything it depends on given: the entry point
 /// for tests, which pass a canned [`api::Source`] and a fixed clock.
 pub fn mount_with(shadow: &web_sys::ShadowRoot, env: Env) -> Result<Mounted, JsValue> {
-    let root = dom::el("div").class("vale-root");
-    shadow.append_child(&root.0)?;
-    let widget = ui::Widget::start(&root, env);
+    let style = style::adopt(shadow)?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| JsValue::from_str("vale: no document"))?;
+    let root: web_sys::HtmlElement = document.create_element("div")?.unchecked_into();
+    root.set_class_name("vale-root");
+    shadow.append_child(&root)?;
+    let handle = leptos::mount::mount_to_renderer(&root, move || ui::widget(env));
     Ok(Mounted {
-        widget: Some(widget),
-        root: root.0,
+        handle: Some(Box::new(handle)),
+        root: root.into(),
+        style,
     })
 }

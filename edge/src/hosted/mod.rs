@@ -2,8 +2,8 @@
 //! refund page. Each is a static page (`www/hosted.html`, `www/refund.html`, served
 //! through the `ASSETS` binding) that renders its element. The voucher page comes with
 //! its `<vale-voucher>` already in place and, for a pending voucher and a valid client
-//! secret, the voucher drawn into it ([`first`]): what to pay shows as soon as the page
-//! arrives. A request with `X-Vale-Shell: 1` (the page keeping itself for offline visits,
+//! secret, the voucher drawn into it by the widget's own views ([`first`]): what to pay
+//! shows as soon as the page arrives. A request with `X-Vale-Shell: 1` (the page keeping itself for offline visits,
 //! where one copy serves every voucher) gets the page without any voucher in it.
 
 mod first;
@@ -11,9 +11,12 @@ mod first;
 use crate::error::{ApiError, ApiResult};
 use crate::vouchers::{Command, Scope, VoucherClient};
 use serde::Deserialize;
+use time::OffsetDateTime;
 use vale_shared::VoucherId;
 use vale_shared::id::ClientSecret;
 use vale_shared::voucher::DisplayVoucher;
+use vale_views::Answer;
+use vale_views::words::with_client_secret;
 use worker::{Env, Request, Response};
 
 /// Serves the hosted page for any voucher path. The page the widget build wrote
@@ -38,12 +41,14 @@ pub async fn page(req: &Request, env: &Env) -> ApiResult<Response> {
     let plain = |text: &str| text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
     let wants_first = req.headers().get("x-vale-shell").ok().flatten().is_none();
     let page = if plain(id) && plain(&secret) {
-        let drawn = if wants_first {
-            first_paint(env, id, &secret).await
+        let answer = if wants_first {
+            first_answer(env, id, &secret).await
         } else {
             None
         };
-        first::into_page(&html, id, &secret, drawn.as_deref())
+        let (element, with_first) =
+            first::element(id, &secret, answer.as_ref(), crate::clock::now());
+        first::into_page(&html, &element, with_first)
     } else {
         None
     };
@@ -59,13 +64,25 @@ pub async fn page(req: &Request, env: &Env) -> ApiResult<Response> {
     Ok(resp)
 }
 
-/// The voucher drawn for the page, if `secret` is this voucher's and it is pending.
-async fn first_paint(env: &Env, id: &str, secret: &str) -> Option<String> {
+/// The voucher to draw into the page, if `secret` is this voucher's.
+async fn first_answer(env: &Env, id: &str, secret: &str) -> Option<Answer> {
+    /// The display view as the client reads it (`GET /v1/vouchers/{id}` with its secret).
     #[derive(Deserialize)]
     struct View {
         #[serde(flatten)]
         voucher: DisplayVoucher,
-        merchant_name: String,
+        merchant_name: Option<String>,
+        convenio: Option<String>,
+        return_url: Option<String>,
+        #[serde(default, with = "time::serde::rfc3339::option")]
+        expired_at: Option<OffsetDateTime>,
+        #[serde(default, with = "time::serde::rfc3339::option")]
+        cancelled_at: Option<OffsetDateTime>,
+        review: Option<Review>,
+    }
+    #[derive(Deserialize)]
+    struct Review {
+        status: String,
     }
     let config = crate::config::load(env).ok()?;
     let id: VoucherId = id.parse().ok()?;
@@ -79,7 +96,21 @@ async fn first_paint(env: &Env, id: &str, secret: &str) -> Option<String> {
         .await
         .ok()?;
     let view: View = serde_json::from_str(&body).ok()?;
-    first::render(&view.voucher, &view.merchant_name, crate::clock::now())
+    let mut voucher = view.voucher;
+    // The display view's link leaves the secret out; the link the shopper shares, sends
+    // by WhatsApp or saves in the reminder must still open the voucher (as the widget's).
+    voucher.hosted_url = with_client_secret(&voucher.hosted_url, secret.expose());
+    Some(Answer {
+        voucher,
+        merchant_name: view.merchant_name,
+        convenio: view.convenio,
+        return_url: view
+            .return_url
+            .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+        expired_at: view.expired_at,
+        cancelled_at: view.cancelled_at,
+        in_review: view.review.is_some_and(|r| r.status == "open"),
+    })
 }
 
 /// `GET /r/{id}?cs=…`: the hosted refund page, `refund.html`, the same way.

@@ -166,7 +166,7 @@ pub fn places(kind: Kind, amount: Money) -> Vec<&'static str> {
 ///
 /// ```
 /// use vale_shared::{Currency, Money, Network};
-/// use vale_widget::guidance::channels;
+/// use vale_views::guidance::channels;
 /// let amount = Money::new(2550, Currency::Pen)?;
 /// let titles: Vec<_> = channels(Network::Pagoefectivo, amount, "12345678", None)
 ///     .into_iter().map(|c| c.title).collect();

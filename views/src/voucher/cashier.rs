@@ -4,11 +4,11 @@
 //! and a hint to turn the brightness up. Closed by its button or Escape; focus goes back
 //! to the button that opened it.
 
-use super::barcode::image;
-use crate::barcode::{self, Shape};
+use super::barcode::{css_px, image};
 use crate::browser;
-use crate::dom::{El, Handlers, el};
-use std::rc::Rc;
+use leptos::html::Button;
+use leptos::prelude::*;
+use vale_shared::barcode::draw::{self as barcode, Shape};
 use vale_shared::barcode::{Symbol, symbol};
 use vale_shared::voucher::{DisplayVoucher, code_groups, group_for_reading};
 
@@ -65,17 +65,16 @@ fn drawing(symbol: &Symbol, width: f64, height: f64, dpr: f64) -> (barcode::Draw
     }
 }
 
-/// Opens the cashier view over the page, inside `parent` (the pending view, so a new
-/// state closes it), naming `payee` under the network ("¿a qué empresa, a qué
-/// convenio?" is the cashier's first question). `opener` gets the focus back.
-pub fn open(
+/// The cashier view for `v`, naming `payee` under the network ("¿a qué empresa, a qué
+/// convenio?" is the cashier's first question), drawn for the screen as it is when it
+/// opens. `close` shuts it (its button, or Escape anywhere in it); `close_button` gets the
+/// focus when it opens.
+pub fn cashier<C: Fn() + Clone + 'static>(
     v: &DisplayVoucher,
-    payee: &str,
-    parent: &El,
-    opener: &El,
-    host: &web_sys::HtmlElement,
-    handlers: &Handlers,
-) {
+    payee: String,
+    close_button: NodeRef<Button>,
+    close: C,
+) -> impl IntoView + use<C> {
     let (width, height, dpr) = browser::screen_css();
     let figure = symbol(&v.barcode).ok().map(|s| {
         let (d, turned) = drawing(&s, width, height, dpr);
@@ -84,60 +83,48 @@ pub fn open(
             (Shape::Linear, true) => "bars turned",
             (Shape::Linear, false) => "bars",
         };
-        el("div").class("cashier-bars").child(image(&d, dpr, class))
+        let size = (css_px(d.width, dpr), css_px(d.height, dpr));
+        view! { <div class="cashier-bars">{image(&d, class, Some(size))}</div> }
     });
-    let close = el("button")
-        .attr("type", "button")
-        .class("button cashier-close")
-        .text("Cerrar");
-    let groups = code_groups(&v.payment_code);
-    let view = el("div")
-        .class("cashier")
-        .attr("role", "dialog")
-        .attr("aria-modal", "true")
-        .attr("aria-label", "Código para el cajero")
-        .child(close.clone())
-        .child(el("p").class("cashier-brand").text(v.network.brand()))
-        .maybe((!payee.is_empty()).then(|| el("p").class("cashier-payee").text(payee)))
-        .child(el("p").class("cashier-amount").text(&v.amount.to_string()))
-        .maybe(figure)
-        .child(
-            el("p")
-                .class("cashier-code")
-                .child(
-                    el("span")
-                        .class("sr")
-                        .text(&group_for_reading(&v.payment_code)),
-                )
-                .child(
-                    el("span")
-                        .attr("aria-hidden", "true")
-                        .children(groups.iter().map(|g| el("span").class("group").text(g))),
-                ),
-        )
-        .child(el("p").class("cashier-text").text(&v.barcode.text))
-        .child(el("p").class("cashier-hint").text(BRIGHTNESS));
-    let shut: Rc<dyn Fn()> = {
-        let (view, opener, host) = (view.clone(), opener.clone(), host.clone());
-        Rc::new(move || {
-            view.0.remove();
-            let _ = host.remove_attribute("cashier");
-            browser::focus(&opener.0);
-        })
-    };
-    let on_close = Rc::clone(&shut);
-    let view = view
-        .on("keydown", handlers, move |e| {
-            if browser::key(&e).as_deref() == Some("Escape") {
-                shut();
+    let groups = code_groups(&v.payment_code)
+        .into_iter()
+        .map(|g| view! { <span class="group">{g}</span> })
+        .collect_view();
+    let payee = (!payee.is_empty()).then(|| view! { <p class="cashier-payee">{payee}</p> });
+    let on_escape = close.clone();
+    view! {
+        <div
+            class="cashier"
+            role="dialog"
+            aria-modal="true"
+            aria-label="Código para el cajero"
+            tabindex="-1"
+            on:keydown=move |e| {
+                if e.key() == "Escape" {
+                    on_escape();
+                }
             }
-        })
-        .attr("tabindex", "-1");
-    let _ = close.clone().on("click", handlers, move |_| on_close());
-    // The host's layout containment would hold a fixed box inside the card.
-    let _ = host.set_attribute("cashier", "");
-    let _ = parent.clone().child(view);
-    browser::focus(&close.0);
+        >
+            <button
+                type="button"
+                class="button cashier-close"
+                node_ref=close_button
+                on:click=move |_| close()
+            >
+                "Cerrar"
+            </button>
+            <p class="cashier-brand">{v.network.brand()}</p>
+            {payee}
+            <p class="cashier-amount">{v.amount.to_string()}</p>
+            {figure}
+            <p class="cashier-code">
+                <span class="sr">{group_for_reading(&v.payment_code)}</span>
+                <span aria-hidden="true">{groups}</span>
+            </p>
+            <p class="cashier-text">{v.barcode.text.clone()}</p>
+            <p class="cashier-hint">{BRIGHTNESS}</p>
+        </div>
+    }
 }
 
 #[cfg(test)]

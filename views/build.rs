@@ -1,7 +1,8 @@
-//! Minifies `src/style.css` into `$OUT_DIR/style.css` for the wasm: comments out, runs of
-//! white space made one space, none around `{`, `}`, `;`, `,` nor after a declaration's
-//! `:`. Spaces inside `calc()` and between selectors are kept. Every byte of the
-//! wasm goes over 3G; the readable file stays the source.
+//! Minifies `src/style.css` into `$OUT_DIR/style.css` for the widget's wasm and the
+//! edge's hosted page: comments out, runs of white space made one space, none around
+//! `{`, `}`, `;`, `,` nor after a declaration's `:`. Spaces inside `calc()` and between
+//! selectors are kept. Every byte of the wasm goes over 3G; the readable file stays the
+//! source.
 
 use std::path::PathBuf;
 
