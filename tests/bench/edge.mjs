@@ -468,3 +468,6 @@ try {
   console.error(`bench: ${error?.stack ?? error}`);
   process.exitCode = 2;
 }
+// Everything was measured, printed and stopped; leave now rather than wait on a handle the
+// stopped `cargo xtask dev` left behind (seen: the process stayed after its table).
+process.exit();

@@ -75,6 +75,7 @@ function startStore(edgeBase) {
 }
 
 before(async () => {
+  await edge.ready();
   store = await startStore(edge.base);
 });
 

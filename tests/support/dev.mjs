@@ -11,7 +11,8 @@
 //   `readyMs` (default `VALE_DEV_READY_MS`, else 15 minutes: the first build is slow).
 // - `env` is added to this process's environment (e.g. `VALE_DEV_TRACES: '1'`).
 // - It runs in its own process group: `stop` ends cargo, xtask, wrangler and workerd
-//   together, then removes the state folder. `output()` is the last 20 kB it printed.
+//   together, then removes the state folder. `output()` is the last 20 kB it printed;
+//   `pid` is the group's (cargo's) process id.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -97,5 +98,5 @@ export async function startDev({ env = {}, readyMs = Number(process.env.VALE_DEV
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  return { base, state, stop, output: () => output };
+  return { base, state, pid: dev.pid, stop, output: () => output };
 }

@@ -16,9 +16,11 @@
 //   the shared edge must not depend on what other files did: each test makes its own
 //   vouchers (unique references, `ref()`), finds them by id or reference, and removes the
 //   webhook endpoints it adds.
-// - `useEdge({ vars, persist, reports })` (or a function answering them, called in
-//   `before`, after the file's earlier `before` hooks, e.g. once a fake network is up):
+// - `useEdge({ vars, persist, reports })`, or an (async) function answering them, called
+//   in `before` (it may start what the configuration names first, e.g. a fake network):
 //   another configuration, so the file always starts its own edge with `startEdge`.
+// - node:test starts a file's top-level `before` hooks together, not one after another:
+//   a file's own hook that needs the edge first does `await edge.ready()`.
 // - The handle answers `base`, `persist` (own edges only), `log()`, `scheduled()` and
 //   `api(key)`, each for the edge started in `before`.
 // - `useShopper()`: one headless Chromium per file; `newPage(options)` and
@@ -41,10 +43,21 @@ function sharedEdge(url) {
  */
 export function useEdge(options) {
   let edge = null;
+  let settle;
+  const ready = new Promise((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  ready.catch(() => {}); // reported by the hook itself; only waiters see it otherwise
   before(async () => {
-    const chosen = typeof options === 'function' ? await options() : options;
-    const own = chosen !== undefined && Object.keys(chosen).length > 0;
-    edge = !own && process.env.VALE_EDGE_URL ? sharedEdge(process.env.VALE_EDGE_URL) : await startEdge(chosen);
+    try {
+      const chosen = typeof options === 'function' ? await options() : options;
+      const own = chosen !== undefined && Object.keys(chosen).length > 0;
+      edge = !own && process.env.VALE_EDGE_URL ? sharedEdge(process.env.VALE_EDGE_URL) : await startEdge(chosen);
+      settle.resolve(edge);
+    } catch (error) {
+      settle.reject(error);
+      throw error;
+    }
   });
   after(async () => {
     await edge?.stop();
@@ -54,6 +67,8 @@ export function useEdge(options) {
     return edge;
   };
   return {
+    /** Resolves once the edge answers: for a file's own `before` that needs it. */
+    ready: () => ready,
     get base() {
       return running().base;
     },
