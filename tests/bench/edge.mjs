@@ -1,11 +1,14 @@
-// The edge's speed, from the outside, in one run against one local edge (wrangler dev).
+// The edge's speed, from the outside, in one run against the edge as a user runs it:
+// `cargo xtask dev` (tests/support/dev.mjs), on a free port with a fresh state folder.
 //
 //   node tests/bench/edge.mjs [--out figures.json]      (or VALE_BENCH_OUT=figures.json)
 //
-// Needs a built edge (edge/build, `cargo xtask bench` builds it). It starts one edge with
-// fresh storage (tests/support/edge.mjs), warms it up, then measures, one request at a
-// time and interleaved round by round (so a drift of the machine touches every route
-// alike):
+// Needs a built widget and edge (`cargo xtask bench` builds them; `cargo xtask dev` then
+// serves that build, VALE_DEV_SKIP_BUILD=1, and builds again only if a source is newer).
+// Whatever the environment sets for `cargo xtask dev` applies, e.g. VALE_DEV_TRACES=1 for
+// wrangler's local trace store. It first prints the release edge wasm's size (raw and
+// gzip -9), then warms the edge up, then measures, one request at a time and interleaved
+// round by round (so a drift of the machine touches every route alike):
 //   404     GET /v1/vouchers/vch_<unknown id>     secret key → 404, the cheapest route
 //   create  POST /v1/vouchers                     efecty and pagoefectivo alternately,
 //                                                 unique reference, an Idempotency-Key
@@ -27,13 +30,15 @@
 // VALE_BENCH_TOTAL (creates in the throughput part, 400), VALE_BENCH_CONCURRENCY (40),
 // VALE_BENCH_WARMUP (warm-up rounds, 30), VALE_BENCH_BUDGET_S (the whole run's limit,
 // 600 s). Everything goes to 127.0.0.1; every loop is bounded by a count and by the budget.
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, loadavg } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import { randomInt } from 'node:crypto';
-import { startEdge } from '../support/edge.mjs';
+import { root } from '../support/edge.mjs';
+import { startDev } from '../support/dev.mjs';
 import { SECRET_KEY, peBody, peSign } from '../support/vale.mjs';
 
 const bounded = (name, fallback, max) => {
@@ -53,8 +58,14 @@ const DELIVERIES = bounded('VALE_BENCH_DELIVERIES', 200, 5_000);
 /** One request's limit: a stuck request is an error, not a hang. */
 const REQUEST_TIMEOUT_MS = 15_000;
 
-/** Where the issue ("Speed") puts the bar; today's creates/s is the one measured then. */
-const TARGETS = { create_over_404: 2.0, notify_over_404: 1.5, creates_per_s: 3 * 35 };
+/** Where issue #20 ("Fewer hops") puts the bar. */
+const TARGETS = { create_over_404: 1.5, notify_over_404: 2.0, creates_per_s: 100, wasm_gzip_bytes: 500_000 };
+
+/** The deployed edge's wasm (worker-build's output), raw and gzip -9 bytes. */
+function wasmSize() {
+  const bytes = readFileSync(join(root, 'edge', 'build', 'index_bg.wasm'));
+  return { raw_bytes: bytes.length, gzip_bytes: gzipSync(bytes, { level: 9 }).length };
+}
 
 const outArg = process.argv.indexOf('--out');
 const OUT = outArg > 0 ? process.argv[outArg + 1] : process.env.VALE_BENCH_OUT;
@@ -292,8 +303,9 @@ async function deliveries(base, count, checks) {
 }
 
 async function bench() {
-  log(`starting the edge (N=${N}, throughput ${TOTAL} creates at ${CONCURRENCY} in flight)`);
-  const edge = await startEdge();
+  const wasm = wasmSize();
+  log(`starting cargo xtask dev (N=${N}, throughput ${TOTAL} creates at ${CONCURRENCY} in flight)`);
+  const edge = await startDev({ env: { VALE_DEV_SKIP_BUILD: '1' } });
   const { base } = edge;
   const checks = {
     not_found: new Checks('404'),
@@ -311,6 +323,8 @@ async function bench() {
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? '?', node: process.version, loadavg_before: loadavg().map((x) => round(x)) },
     settings: { n: N, warmup_rounds: WARMUP, throughput_total: TOTAL, concurrency: CONCURRENCY },
     targets: TARGETS,
+    wasm,
+    traces: process.env.VALE_DEV_TRACES === '1',
   };
   try {
     // Warm-up: every route's code paths, the connections, workerd's first compiles. Its
@@ -371,7 +385,7 @@ async function bench() {
     log(`deliveries: ${DELIVERIES} payments, two endpoints`);
     figures.deliveries = await deliveries(base, DELIVERIES, checks.deliveries);
   } finally {
-    figures.stop_log_tail = edge.log().split('\n').slice(-5);
+    figures.stop_log_tail = edge.output().split('\n').slice(-5);
     await edge.stop();
   }
   figures.checks = Object.fromEntries(Object.entries(checks).map(([key, c]) =>
@@ -392,6 +406,10 @@ function table({ figures, checks }) {
   const out = [];
   const m = figures.machine;
   out.push(`machine: ${m.cpus} CPUs (${m.cpu}), Node ${m.node}; load average ${m.loadavg_before[0]} before, ${m.loadavg_after[0]} after`);
+  out.push(`served by cargo xtask dev, wrangler's local trace store ${figures.traces ? 'ON (VALE_DEV_TRACES=1)' : 'off'}`);
+  out.push('');
+  const kb = (b) => `${fixed(b / 1_000, 1)} KB`;
+  out.push(`${'edge wasm (edge/build/index_bg.wasm), raw / gzip -9'.padEnd(w)} ${kb(figures.wasm.raw_bytes)} / ${kb(figures.wasm.gzip_bytes)}   target gzip ≤ ${kb(TARGETS.wasm_gzip_bytes)}`);
   out.push('');
   out.push(`edge, one request at a time (${s.not_found.n} rounds, interleaved; ms)`);
   out.push(`${'route'.padEnd(w)} ${'median'.padStart(8)} ${'p95'.padStart(8)} ${'× 404'.padStart(7)} ${'target'.padStart(7)}`);
@@ -423,7 +441,7 @@ function table({ figures, checks }) {
 
 const guard = setTimeout(() => {
   // The budget's backstop: the loops stop themselves at the budget, this catches a hang
-  // in start-up or shut-down. Exiting runs startEdge's guard, which stops the edge.
+  // in start-up or shut-down. Exiting runs startDev's guard, which stops the edge.
   log(`over the ${BUDGET_MS / 1_000} s budget; stopping`);
   process.exit(3);
 }, BUDGET_MS + 30_000);
@@ -450,3 +468,6 @@ try {
   console.error(`bench: ${error?.stack ?? error}`);
   process.exitCode = 2;
 }
+// Everything was measured, printed and stopped; leave now rather than wait on a handle the
+// stopped `cargo xtask dev` left behind (seen: the process stayed after its table).
+process.exit();

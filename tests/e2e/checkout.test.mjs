@@ -1,25 +1,13 @@
 // The whole story a shopper lives: demo store → voucher with a barcode that scans → the
 // network reports the payment (sandbox) → the widget flips to paid by itself.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEdge } from '../support/edge.mjs';
-import { launchBrowser, artifact, recordEvents, eventDetail, zbar } from '../support/browser.mjs';
-import { api } from '../support/vale.mjs';
+import { artifact, recordEvents, eventDetail, zbar } from '../support/browser.mjs';
+import { useEdge, useShopper } from '../support/fixtures.mjs';
 
-let edge;
-let browser;
-let merchant;
-
-before(async () => {
-  edge = await startEdge();
-  browser = await launchBrowser();
-  merchant = api(edge.base);
-});
-
-after(async () => {
-  await browser?.close();
-  await edge?.stop();
-});
+const edge = useEdge();
+const merchant = edge.api();
+const shopper = useShopper();
 
 const CASES = [
   // Efecty is paid the way a person tries the demo (its button); PagoEfectivo the way a
@@ -30,7 +18,7 @@ const CASES = [
 
 for (const c of CASES) {
   test(`${c.label}: checkout, scan, pay in the sandbox, the widget shows paid`, { timeout: 120_000 }, async () => {
-    const page = await browser.newPage({ viewport: { width: 390, height: 1200 } });
+    const page = await shopper.newPage({ viewport: { width: 390, height: 1200 } });
     try {
       const problems = [];
       page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
@@ -110,7 +98,7 @@ test('the hosted page shows the same voucher from its link alone', { timeout: 60
     network: 'pagoefectivo', amount: 2550, currency: 'PEN', reference: 'hosted-1',
   })).json;
   assert.match(created.hosted_url, /\/v\/vch_.+\?cs=/);
-  const page = await browser.newPage({ viewport: { width: 390, height: 1100 } });
+  const page = await shopper.newPage({ viewport: { width: 390, height: 1100 } });
   await page.goto(created.hosted_url);
   const widget = page.locator('vale-voucher');
   await widget.getByText('S/\u00a025.50', { exact: false }).first().waitFor({ timeout: 20_000 });

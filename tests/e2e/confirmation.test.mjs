@@ -4,26 +4,15 @@
 //
 // The edge's answers are rewritten on their way to the page (Playwright routing) to be
 // those of the confirmation window: nothing else can move the edge's clock.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEdge } from '../support/edge.mjs';
-import { launchBrowser, artifact, recordEvents } from '../support/browser.mjs';
-import { api, peOrder } from '../support/vale.mjs';
+import { artifact, recordEvents } from '../support/browser.mjs';
+import { useEdge, useShopper } from '../support/fixtures.mjs';
+import { peOrder } from '../support/vale.mjs';
 
-let edge;
-let browser;
-let merchant;
-
-before(async () => {
-  edge = await startEdge();
-  browser = await launchBrowser();
-  merchant = api(edge.base);
-});
-
-after(async () => {
-  await browser?.close();
-  await edge?.stop();
-});
+const edge = useEdge();
+const merchant = edge.api();
+const shopper = useShopper();
 
 /** RFC 3339 in −05:00, to the second, as the API writes it. */
 const lima = (ms) => `${new Date(ms - 5 * 3_600_000).toISOString().slice(0, 19)}-05:00`;
@@ -32,7 +21,7 @@ test('past the deadline: "confirmando tu pago", no barcode, no vale:expired unti
   { timeout: 60_000 }, async () => {
     const { json: voucher } = await merchant.post('/v1/vouchers', peOrder());
     assert.equal(voucher.status, 'pending');
-    const page = await browser.newPage({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2 });
+    const page = await shopper.newPage({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2 });
     try {
       await recordEvents(page);
       // Ten minutes after the deadline by the server's clock; the edge's status as it is,

@@ -3,18 +3,18 @@
 //
 // Regression: `/widget/*` had no `Access-Control-Allow-Origin`, so a module script from
 // the edge was "blocked by CORS policy" on every page but the edge's own (www/_headers).
-import { test, before, after } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { createHash } from 'node:crypto';
-import { startEdge } from '../support/edge.mjs';
-import { launchBrowser, artifact, recordEvents, eventDetail, zbar } from '../support/browser.mjs';
-import { api, efectyOrder, peOrder } from '../support/vale.mjs';
+import { artifact, recordEvents, eventDetail, zbar } from '../support/browser.mjs';
+import { useEdge, useShopper } from '../support/fixtures.mjs';
+import { efectyOrder, peOrder } from '../support/vale.mjs';
 
-let edge;
+const edge = useEdge();
+const merchant = edge.api();
+const shopper = useShopper();
 let store;
-let browser;
-let merchant;
 
 /** Rules a careless or hostile store might have; none may reach inside the widget. */
 const HOSTILE_CSS = `
@@ -75,16 +75,12 @@ function startStore(edgeBase) {
 }
 
 before(async () => {
-  edge = await startEdge();
+  await edge.ready();
   store = await startStore(edge.base);
-  browser = await launchBrowser();
-  merchant = api(edge.base);
 });
 
 after(async () => {
-  await browser?.close();
   await store?.stop();
-  await edge?.stop();
 });
 
 /** A phone: 360 CSS px wide, 2 device pixels per CSS pixel, touch. */
@@ -132,7 +128,7 @@ test('vale.js is cached briefly, the wasm it names by its content for good, both
 test('this set-up really enforces CORS: an edge file without the header is blocked', async () => {
   // Guards the test below against passing for the wrong reason (same origin, or a browser
   // that does not check): the favicon has no CORS header, and must be refused.
-  const page = await browser.newPage(PHONE);
+  const page = await shopper.newPage(PHONE);
   try {
     const problems = watch(page);
     await page.goto(`${store.base}/?voucher=none&cs=none`);
@@ -154,7 +150,7 @@ test('on a slow line the voucher is asked for while the wasm downloads, once', {
   const created = await merchant.post('/v1/vouchers', efectyOrder());
   assert.equal(created.status, 201, created.text);
   const voucher = created.json;
-  const page = await browser.newPage(PHONE);
+  const page = await shopper.newPage(PHONE);
   try {
     // 3G as the issue measures it: 150 ms round trip, 1.6 Mbit/s down.
     const cdp = await page.context().newCDPSession(page);
@@ -198,7 +194,7 @@ for (const c of CASES) {
       assert.equal(created.status, 201, created.text);
       const voucher = created.json;
 
-      const page = await browser.newPage(PHONE);
+      const page = await shopper.newPage(PHONE);
       try {
         const problems = watch(page);
         const widgetFiles = [];
@@ -305,7 +301,7 @@ for (const c of CASES) {
         const link = new URL(shared.url);
         assert.equal(link.origin + link.pathname, `${edge.base}/v/${voucher.id}`);
         assert.equal(link.searchParams.get('cs'), voucher.client_secret);
-        const hosted = await browser.newPage(PHONE);
+        const hosted = await shopper.newPage(PHONE);
         try {
           await hosted.goto(link.href);
           await hosted.locator('vale-voucher .amount').filter({ hasText: amountText })
@@ -335,7 +331,7 @@ test('a secret key in client-secret never leaves the page', { timeout: 90_000 },
   const created = await merchant.post('/v1/vouchers', efectyOrder());
   assert.equal(created.status, 201, created.text);
   const voucher = created.json;
-  const page = await browser.newPage(PHONE);
+  const page = await shopper.newPage(PHONE);
   try {
     const sent = [];
     page.on('request', (r) => sent.push({ url: r.url(), auth: r.headers().authorization ?? null }));
@@ -376,7 +372,7 @@ test('a wasm that cannot load fires vale:error with code "network" and says so',
   const created = await merchant.post('/v1/vouchers', efectyOrder());
   assert.equal(created.status, 201, created.text);
   const voucher = created.json;
-  const page = await browser.newPage(PHONE);
+  const page = await shopper.newPage(PHONE);
   try {
     await page.route('**/*.wasm', (route) => route.abort('internetdisconnected'));
     await recordEvents(page);

@@ -4,29 +4,18 @@
 // pending voucher gets one; the copy kept for offline visits never does. With scripts on,
 // the widget takes over from it with no frame in which no barcode shows, and the drawn
 // copy is hidden once the widget has drawn, and removed once it said so (vale:ready).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEdge } from '../support/edge.mjs';
-import { launchBrowser, artifact, zbar } from '../support/browser.mjs';
-import { api, efectyOrder, peOrder } from '../support/vale.mjs';
+import { artifact, zbar } from '../support/browser.mjs';
+import { useEdge, useShopper } from '../support/fixtures.mjs';
+import { efectyOrder, peOrder } from '../support/vale.mjs';
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 
-let edge;
-let browser;
-let merchant;
-
-before(async () => {
-  edge = await startEdge();
-  browser = await launchBrowser();
-  merchant = api(edge.base);
-});
-
-after(async () => {
-  await browser?.close();
-  await edge?.stop();
-});
+const edge = useEdge();
+const merchant = edge.api();
+const shopper = useShopper();
 
 const bare = (s) => s.replace(/[^0-9A-Za-z]/g, '');
 const page = async (url, headers = {}) => (await fetch(url, { headers })).text();
@@ -38,7 +27,7 @@ for (const [network, order] of [['efecty', efectyOrder], ['pagoefectivo', peOrde
         const created = await merchant.post('/v1/vouchers', order());
         assert.equal(created.status, 201, created.text);
         const voucher = created.json;
-        const context = await browser.newContext({
+        const context = await shopper.newContext({
           viewport: { width: 360, height: 740 }, deviceScaleFactor: dpr, isMobile: true, javaScriptEnabled: false,
         });
         try {
@@ -88,7 +77,7 @@ for (const [network, order] of [['efecty', efectyOrder], ['pagoefectivo', peOrde
         const created = await merchant.post('/v1/vouchers', order());
         assert.equal(created.status, 201, created.text);
         const voucher = created.json;
-        const context = await browser.newContext({
+        const context = await shopper.newContext({
           viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, javaScriptEnabled: false,
         });
         try {
@@ -144,7 +133,7 @@ test('only a valid secret of a pending voucher gets one; the offline shell never
 
 test('the widget takes over with no frame without a barcode, then the drawn copy goes', { timeout: 60_000 }, async () => {
   const created = (await merchant.post('/v1/vouchers', peOrder())).json;
-  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2 });
+  const context = await shopper.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2 });
   try {
     const tab = await context.newPage();
     await tab.addInitScript(() => {

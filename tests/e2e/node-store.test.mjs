@@ -5,33 +5,22 @@
 // marks the order paid → a refund gives the collect_url. Then the fallbacks: no webhook
 // ever arrives and the poll (timed, or on opening the page) still marks orders paid; and
 // an expired voucher gives its units back to the shelf.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { root, startEdge } from '../support/edge.mjs';
-import { launchBrowser, artifact, recordEvents } from '../support/browser.mjs';
-import { api } from '../support/vale.mjs';
+import { root } from '../support/edge.mjs';
+import { artifact, recordEvents } from '../support/browser.mjs';
+import { useEdge, useShopper } from '../support/fixtures.mjs';
 
 const STORE = join(root, 'examples', 'node-store');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-let edge;
-let browser;
-let merchant;
-
-before(async () => {
-  edge = await startEdge();
-  browser = await launchBrowser();
-  merchant = api(edge.base);
-});
-
-after(async () => {
-  await browser?.close();
-  await edge?.stop();
-});
+const edge = useEdge();
+const merchant = edge.api();
+const shopper = useShopper();
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -134,7 +123,7 @@ async function onlyVoucher(order) {
 test('cart → double-clicked checkout → one voucher → the widget on the store → paid by webhook → refund',
   { timeout: 150_000 }, async () => {
     const store = await startStore();
-    const page = await browser.newPage({ viewport: { width: 390, height: 1400 } });
+    const page = await shopper.newPage({ viewport: { width: 390, height: 1400 } });
     try {
       const problems = watch(page);
       await page.goto(`${store.base}/`);
@@ -245,7 +234,7 @@ test('no webhook ever arrives: the timed poll marks the order paid, and the open
     const store = await startStore({
       VALE_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`, VALE_POLL_SECONDS: '2',
     });
-    const page = await browser.newPage({ viewport: { width: 390, height: 1400 } });
+    const page = await shopper.newPage({ viewport: { width: 390, height: 1400 } });
     try {
       const endpoints = (await merchant.get('/v1/webhook_endpoints')).json.data;
       assert.ok(!endpoints.some((e) => e.url.startsWith(store.base)), 'no endpoint points at this store');
@@ -289,7 +278,7 @@ test('no webhook ever arrives: opening the order page asks Vale', { timeout: 60_
 test('an expired voucher releases the order and its units go back on the shelf; a late payment is flagged',
   { timeout: 120_000 }, async () => {
     const store = await startStore();
-    const page = await browser.newPage({ viewport: { width: 390, height: 1400 } });
+    const page = await shopper.newPage({ viewport: { width: 390, height: 1400 } });
     try {
       const problems = watch(page);
       await recordEvents(page);

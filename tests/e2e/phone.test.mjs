@@ -1,26 +1,15 @@
 // Issue #14: on a 360×740 phone the shopper meets amount → code → barcode → deadline →
 // actions, with the deadline on the first screen; every state is kept as a screenshot at
 // that size (tests/artifacts/phone-360-*.png) for a person to look at.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEdge } from '../support/edge.mjs';
-import { launchBrowser, artifact } from '../support/browser.mjs';
-import { api, efectyOrder, peOrder } from '../support/vale.mjs';
+import { artifact } from '../support/browser.mjs';
+import { useEdge, useShopper } from '../support/fixtures.mjs';
+import { efectyOrder, peOrder } from '../support/vale.mjs';
 
-let edge;
-let browser;
-let merchant;
-
-before(async () => {
-  edge = await startEdge();
-  browser = await launchBrowser();
-  merchant = api(edge.base);
-});
-
-after(async () => {
-  await browser?.close();
-  await edge?.stop();
-});
+const edge = useEdge();
+const merchant = edge.api();
+const shopper = useShopper();
 
 const PHONE = { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 
@@ -39,7 +28,7 @@ for (const [network, order] of [['efecty', efectyOrder], ['pagoefectivo', peOrde
     { timeout: 60_000 }, async () => {
       const created = await merchant.post('/v1/vouchers', order());
       assert.equal(created.status, 201, created.text);
-      const context = await browser.newContext(PHONE);
+      const context = await shopper.newContext(PHONE);
       try {
         const page = await context.newPage();
         await page.goto(created.json.hosted_url);
@@ -82,7 +71,7 @@ test('every state at 360×740, kept as screenshots', { timeout: 180_000 }, async
       const created = await merchant.post('/v1/vouchers', order());
       assert.equal(created.status, 201, created.text);
       const voucher = created.json;
-      const context = await browser.newContext(PHONE);
+      const context = await shopper.newContext(PHONE);
       try {
         const page = await context.newPage();
         if (change) await rewrite(page, voucher, change);

@@ -4,32 +4,21 @@
 // sees the withdrawal code; the sandbox pays it out and the page, reloaded, says so. axe
 // finds nothing serious at each step. Then the README-style snippet on another origin
 // (CORS), and the demo store's "Pedir devolución".
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { startEdge } from '../support/edge.mjs';
-import { launchBrowser, artifact } from '../support/browser.mjs';
+import { artifact } from '../support/browser.mjs';
+import { useEdge, useShopper } from '../support/fixtures.mjs';
 import { api, efectyOrder } from '../support/vale.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
 const PHONE = { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 
-let edge;
-let browser;
-let merchant;
-
-before(async () => {
-  edge = await startEdge();
-  browser = await launchBrowser();
-  merchant = api(edge.base);
-});
-
-after(async () => {
-  await browser?.close();
-  await edge?.stop();
-});
+const edge = useEdge();
+const merchant = edge.api();
+const shopper = useShopper();
 
 /** Serious and critical axe findings on the page, shadow roots included. */
 async function axe(page) {
@@ -60,7 +49,7 @@ test('the shopper picks cash pickup, fixes a bad document, confirms, and gets th
     const refund = await paidRefund();
     const url = new URL(refund.collect_url);
     assert.equal(url.pathname, `/r/${refund.id}`);
-    const page = await browser.newPage(PHONE);
+    const page = await shopper.newPage(PHONE);
     const problems = [];
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
     try {
@@ -169,7 +158,7 @@ test('Regression (review M4): a Colombian bank is picked from the closed list, n
   { timeout: 120_000 }, async () => {
     const refund = await paidRefund();
     const url = new URL(refund.collect_url);
-    const page = await browser.newPage(PHONE);
+    const page = await shopper.newPage(PHONE);
     const problems = [];
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
     try {
@@ -208,7 +197,7 @@ test('Regression (review M4): a Colombian bank is picked from the closed list, n
 test('the element embedded on another origin loads the refund (CORS)', { timeout: 60_000 }, async () => {
   const refund = await paidRefund();
   const store = await startStore(edge.base);
-  const page = await browser.newPage(PHONE);
+  const page = await shopper.newPage(PHONE);
   try {
     const blocked = [];
     page.on('console', (m) => m.type() === 'error' && blocked.push(m.text()));
@@ -226,7 +215,7 @@ test('the element embedded on another origin loads the refund (CORS)', { timeout
 });
 
 test('the demo store asks for a refund of a paid order and links its page', { timeout: 90_000 }, async () => {
-  const page = await browser.newPage(PHONE);
+  const page = await shopper.newPage(PHONE);
   try {
     await page.goto(`${edge.base}/`);
     await page.getByRole('button', { name: 'Generar código de pago' }).click();
@@ -237,7 +226,7 @@ test('the demo store asks for a refund of a paid order and links its page', { ti
     await link.waitFor();
     const href = await link.getAttribute('href');
     assert.match(href, /\/r\/re_[0-9a-z_]+\?cs=/);
-    const refundPage = await browser.newPage(PHONE);
+    const refundPage = await shopper.newPage(PHONE);
     try {
       await refundPage.goto(href);
       await refundPage.locator('vale-refund').getByRole('heading', { name: '¿Cómo quieres recibir tu dinero?' }).waitFor();

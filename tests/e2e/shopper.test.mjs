@@ -3,34 +3,24 @@
 // per CSS pixel), opens it again with no network, sends it by WhatsApp, adds a reminder
 // to a calendar (parsed by ical.js), on a 320 px phone; and every state passes axe with
 // no serious or critical finding.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname, basename, join } from 'node:path';
 import { createRequire } from 'node:module';
-import { startEdge, root } from '../support/edge.mjs';
-import { launchBrowser, artifact, eventDetail, recordEvents, zbar } from '../support/browser.mjs';
-import { api, efectyOrder, peOrder } from '../support/vale.mjs';
+import { root } from '../support/edge.mjs';
+import { artifact, eventDetail, recordEvents, zbar } from '../support/browser.mjs';
+import { useEdge, useShopper } from '../support/fixtures.mjs';
+import { efectyOrder, peOrder } from '../support/vale.mjs';
 
 const require = createRequire(import.meta.url);
 const ICAL = require('ical.js');
 const AXE = require.resolve('axe-core/axe.min.js');
 
-let edge;
-let browser;
-let merchant;
-
-before(async () => {
-  edge = await startEdge();
-  browser = await launchBrowser();
-  merchant = api(edge.base);
-});
-
-after(async () => {
-  await browser?.close();
-  await edge?.stop();
-});
+const edge = useEdge();
+const merchant = edge.api();
+const shopper = useShopper();
 
 const phone = (width, dpr) => ({
   viewport: { width, height: 740 }, deviceScaleFactor: dpr, isMobile: true, hasTouch: true,
@@ -65,7 +55,7 @@ for (const [order, dpr, width, height] of SCREENS) {
   const network = order().network;
   test(`${network}: the cashier view scans from a screenshot at DPR ${dpr}, ${width}×${height}`, { timeout: 60_000 }, async () => {
     const voucher = await issue(order());
-    const context = await browser.newContext({ ...phone(width, dpr), viewport: { width, height } });
+    const context = await shopper.newContext({ ...phone(width, dpr), viewport: { width, height } });
     try {
       const page = await open(context, voucher);
       const widget = page.locator('vale-voucher');
@@ -103,7 +93,7 @@ for (const [order, dpr, width, height] of SCREENS) {
 
 test('the hosted page announces its wasm, which its loader then uses, with the HTML', { timeout: 60_000 }, async () => {
   const voucher = await issue(efectyOrder());
-  const context = await browser.newContext(phone(360, 2));
+  const context = await shopper.newContext(phone(360, 2));
   try {
     const page = await context.newPage();
     const wasmRequests = [];
@@ -167,7 +157,7 @@ test('after one visit the voucher opens with no network, marked offline with its
   const seen = [];
   const failures = [];
   for (let visit = 1; !page; visit += 1) {
-    context = await browser.newContext(phone(360, 2));
+    context = await shopper.newContext(phone(360, 2));
     const outcome = await visitThenReloadOffline(context, seen, (r) => {
       if (r.url().includes('/v1/')) apiCalls += 1;
     });
@@ -212,7 +202,7 @@ test('after one visit the voucher opens with no network, marked offline with its
 test('WhatsApp carries the code, amount, deadline and link; the reminder is the deadline in -05:00 with a 2 h alarm',
   { timeout: 60_000 }, async () => {
     const voucher = await issue(peOrder());
-    const context = await browser.newContext({ ...phone(360, 2), acceptDownloads: true });
+    const context = await shopper.newContext({ ...phone(360, 2), acceptDownloads: true });
     try {
       const page = await open(context, voucher);
       const widget = page.locator('vale-voucher');
@@ -268,7 +258,7 @@ for (const [order, network] of [[efectyOrder, 'efecty'], [peOrder, 'pagoefectivo
   for (const [paper, format] of PAPERS) {
     test(`${network}: printed on ${paper}, one page, and the barcode scans from it at 300 dpi`, { timeout: 60_000 }, async () => {
       const voucher = await issue(order());
-      const context = await browser.newContext(phone(360, 2));
+      const context = await shopper.newContext(phone(360, 2));
       try {
         const page = await open(context, voucher);
         const pdf = artifact(`print-${network}-${paper}.pdf`);
@@ -327,7 +317,7 @@ test('every state reads on a 320 px phone with no sideways scroll and no serious
     const found = {};
     for (const [name, ready, change, wrongSecret] of states) {
       const voucher = await issue(efectyOrder());
-      const context = await browser.newContext(phone(320, 2));
+      const context = await shopper.newContext(phone(320, 2));
       try {
         const page = await context.newPage();
         if (change) await rewrite(page, voucher, change);
@@ -352,7 +342,7 @@ test('every state reads on a 320 px phone with no sideways scroll and no serious
 test('at 200 % zoom the voucher reflows, and reduced motion stills the loading skeleton', { timeout: 60_000 }, async () => {
   const voucher = await issue(efectyOrder());
   // A 1280 px laptop at 200 %: 640 CSS px at 2 device pixels each.
-  const context = await browser.newContext({ viewport: { width: 640, height: 400 }, deviceScaleFactor: 2 });
+  const context = await shopper.newContext({ viewport: { width: 640, height: 400 }, deviceScaleFactor: 2 });
   try {
     const page = await open(context, voucher);
     const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
@@ -378,7 +368,7 @@ test('at 200 % zoom the voucher reflows, and reduced motion stills the loading s
     // With nothing drawn in the page (the shell): the skeleton shows, still when motion
     // is reduced. Service workers off: a navigation the page's worker answers passes by
     // Playwright's routes, and the shell is asked for by a header a route adds.
-    const shells = await browser.newContext({ viewport: { width: 640, height: 400 }, serviceWorkers: 'block' });
+    const shells = await shopper.newContext({ viewport: { width: 640, height: 400 }, serviceWorkers: 'block' });
     for (const motion of ['reduce', 'no-preference']) {
       const slow = await shells.newPage();
       await slow.emulateMedia({ reducedMotion: motion });
@@ -401,7 +391,7 @@ test('at 200 % zoom the voucher reflows, and reduced motion stills the loading s
 
 test('every control is reached with the keyboard, in order, and works from it', { timeout: 60_000 }, async () => {
   const voucher = await issue(efectyOrder());
-  const context = await browser.newContext(phone(360, 2));
+  const context = await shopper.newContext(phone(360, 2));
   try {
     const page = await open(context, voucher);
     const names = [];

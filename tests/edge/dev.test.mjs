@@ -11,16 +11,12 @@
 //   (a fresh folder), both documented in docs/development.md.
 // - `VALE_DEV_SKIP_BUILD=1` (opt-in, e.g. right after `cargo xtask build`) serves the last
 //   build instead of building again; the configuration and the start are the same.
-// - Stopped by its process group (cargo, xtask, wrangler and workerd together).
+// - Stopped by its process group (cargo, xtask, wrangler and workerd together):
+//   tests/support/dev.mjs, which the edge benchmark uses too.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createHmac } from 'node:crypto';
-import { root } from '../support/edge.mjs';
+import { startDev } from '../support/dev.mjs';
 import { api, efectyOrder, peOrder, swSign } from '../support/vale.mjs';
 
 // What the contract publishes for local development (spec/api.md, "Keys and modes"),
@@ -37,73 +33,15 @@ const CONTRACT = {
 };
 const READY_WITHIN_MS = Number(process.env.VALE_DEV_READY_MS ?? 15 * 60_000);
 
-const freePort = () => new Promise((resolve, reject) => {
-  const server = createServer();
-  server.once('error', reject);
-  server.listen(0, '127.0.0.1', () => {
-    const { port } = server.address();
-    server.close(() => resolve(port));
-  });
-});
-
 let dev;
 let base;
-let exited = null;
-let output = '';
-let state;
 before(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  state = mkdtempSync(join(tmpdir(), 'vale-dev-'));
-  dev = spawn('cargo', ['xtask', 'dev'], {
-    cwd: root,
-    detached: true, // its own process group: stopped whole
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, VALE_DEV_PORT: String(port), VALE_DEV_STATE: state, WRANGLER_SEND_METRICS: 'false' },
-  });
-  const keep = (chunk) => {
-    output = (output + chunk.toString()).slice(-20_000);
-  };
-  dev.stdout.on('data', keep);
-  dev.stderr.on('data', keep);
-  dev.on('exit', (code, signal) => {
-    exited = { code, signal };
-  });
-  // Ready when the Worker answers: an API call without a key is a 401.
-  const deadline = Date.now() + READY_WITHIN_MS;
-  for (;;) {
-    if (exited !== null) throw new Error(`cargo xtask dev exited early (${JSON.stringify(exited)}):\n${output}`);
-    if (Date.now() > deadline) throw new Error(`cargo xtask dev did not answer within ${READY_WITHIN_MS} ms:\n${output}`);
-    try {
-      const r = await fetch(`${base}/v1/vouchers`, { signal: AbortSignal.timeout(2_000) });
-      await r.arrayBuffer();
-      if (r.status === 401) break;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  dev = await startDev({ readyMs: READY_WITHIN_MS });
+  base = dev.base;
 }, { timeout: READY_WITHIN_MS + 60_000 });
 
 after(async () => {
-  if (dev && exited === null) {
-    const gone = new Promise((resolve) => dev.once('exit', resolve));
-    try {
-      process.kill(-dev.pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-dev.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }, 10_000);
-    await gone;
-    clearTimeout(timer);
-  }
-  if (state) rmSync(state, { recursive: true, force: true });
+  await dev?.stop();
 });
 
 const merchant = () => api(base, CONTRACT.secretKey);

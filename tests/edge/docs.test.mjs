@@ -2,22 +2,17 @@
 // that exists, every route they name (`GET /v1/…`) is one the edge answers (anything
 // but its own unknown-route 404), called with placeholder ids and no key, and every
 // JavaScript block in docs/integrate.md is copied verbatim from the example store.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { root, startEdge } from '../support/edge.mjs';
+import { root } from '../support/edge.mjs';
+import { useEdge } from '../support/fixtures.mjs';
 
 const pages = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
   'edge/README.md'].filter((p) => existsSync(join(root, p)));
 
-let edge;
-before(async () => {
-  edge = await startEdge();
-});
-after(async () => {
-  await edge?.stop();
-});
+const edge = useEdge();
 
 test('every relative link resolves to a file', () => {
   const broken = [];

@@ -3,21 +3,14 @@
 // the events API, however many notifications reported it. Also: an event's customer is
 // emptied after the retention (30 days; 6 s here through VALE_EVENT_CUSTOMER_RETENTION_SECONDS),
 // and every time stamp of a voucher's life, in every answer, is to the second.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEdge } from '../support/edge.mjs';
+import { useEdge } from '../support/fixtures.mjs';
 import { api, efectyOrder, peBody, peOrder, postPe, swSign } from '../support/vale.mjs';
 
 const RETENTION_SECONDS = 6;
-let edge;
-let merchant;
-before(async () => {
-  edge = await startEdge({ vars: { VALE_EVENT_CUSTOMER_RETENTION_SECONDS: String(RETENTION_SECONDS) } });
-  merchant = api(edge.base);
-});
-after(async () => {
-  await edge?.stop();
-});
+const edge = useEdge({ vars: { VALE_EVENT_CUSTOMER_RETENTION_SECONDS: String(RETENTION_SECONDS) } });
+const merchant = edge.api();
 
 const create = async (order) => {
   const r = await merchant.post('/v1/vouchers', order);

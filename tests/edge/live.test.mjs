@@ -3,10 +3,10 @@
 // token that expired, a malformed answer), cancel deletes the CIP there first, a payment
 // counts only once PagoEfectivo's own record confirms it (verify, then pull), and the
 // cron's sweep finds a payment whose notification never came. Nothing reaches the internet.
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { startEdge } from '../support/edge.mjs';
+import { useEdge } from '../support/fixtures.mjs';
 import { limaDate, startPagoEfectivo } from '../support/pagoefectivo.mjs';
 import { SECRET_KEY, api, peBody, peOrder, peSign } from '../support/vale.mjs';
 
@@ -15,13 +15,14 @@ const LIVE_PE_SECRET = 'pe_live_secret_for_tests';
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 
 let fake;
-let edge;
-let live;
 const customer = { name: 'Ana Pérez', email: 'ana@example.pe', document_type: 'DNI', document_number: '44556677' };
 const order = (extra = {}) => peOrder({ customer, ...extra });
 const cips = (path) => fake.requests.filter((r) => r.method === 'POST' && r.path === path).length;
 
-before(async () => {
+after(async () => {
+  await fake?.stop();
+});
+const edge = useEdge(async () => {
   fake = await startPagoEfectivo({ secretKey: LIVE_PE_SECRET, idService: '1234', accessKey: 'ak_live' });
   const merchants = JSON.stringify([{
     id: 'mer_local', name: 'Tienda Local',
@@ -35,13 +36,9 @@ before(async () => {
     risk_rules: [],
   }]);
   // Test settings: the sweep asks after 1 s, and a voucher may expire 2 s ahead.
-  edge = await startEdge({ vars: { MERCHANTS: merchants, VALE_ASK_AFTER_SECONDS: '1', VALE_MIN_LIFETIME_SECONDS: '2' } });
-  live = api(edge.base, LIVE_KEY);
+  return { vars: { MERCHANTS: merchants, VALE_ASK_AFTER_SECONDS: '1', VALE_MIN_LIFETIME_SECONDS: '2' } };
 });
-after(async () => {
-  await edge?.stop();
-  await fake?.stop();
-});
+const live = edge.api(LIVE_KEY);
 
 const notify = (body, secret = LIVE_PE_SECRET) => fetch(`${edge.base}/v1/notifications/pagoefectivo`, {
   method: 'POST', headers: { 'content-type': 'application/json', 'pe-signature': peSign(body, secret) }, body,

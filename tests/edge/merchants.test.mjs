@@ -1,9 +1,9 @@
 // More than one merchant, and live mode: the edge started with a MERCHANTS list of
 // mer_local (test) plus a live merchant with its own network secrets.
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { startEdge } from '../support/edge.mjs';
+import { useEdge } from '../support/fixtures.mjs';
 import { startPagoEfectivo } from '../support/pagoefectivo.mjs';
 import {
   EFECTY_SECRET, PE_SECRET, api, efectyBody, efectyOrder, peBody, peOrder, peSign, postEfecty, postPe,
@@ -31,20 +31,16 @@ const merchants = (fake) => [
     limits: { pagoefectivo: { PEN: { min: 1000, max: 100000 } } } },
 ];
 
-let edge;
 let fake;
-let local;
-let live;
-before(async () => {
-  fake = await startPagoEfectivo({ secretKey: LIVE_PE_SECRET });
-  edge = await startEdge({ vars: { MERCHANTS: JSON.stringify(merchants(fake)) } });
-  local = api(edge.base);
-  live = api(edge.base, LIVE_KEY);
-});
 after(async () => {
-  await edge?.stop();
   await fake?.stop();
 });
+const edge = useEdge(async () => {
+  fake = await startPagoEfectivo({ secretKey: LIVE_PE_SECRET });
+  return { vars: { MERCHANTS: JSON.stringify(merchants(fake)) } };
+});
+const local = edge.api();
+const live = edge.api(LIVE_KEY);
 /** A live PagoEfectivo order: PagoEfectivo needs the shopper's e-mail. */
 const livePe = (extra = {}) => peOrder({ customer: { email: 'ana@example.pe' }, ...extra });
 

@@ -2,10 +2,10 @@
 // the barcode can keep and confirmation windows, one payment is one payment, the audit
 // trail, cheap refusal of forged secrets, idempotency before validation, and the demo
 // store off when VALE_DEMO is not 1. Each test names the defect it pins.
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { startEdge } from '../support/edge.mjs';
+import { useEdge } from '../support/fixtures.mjs';
 import { startPagoEfectivo } from '../support/pagoefectivo.mjs';
 import {
   EFECTY_SECRET, PE_SECRET, api, efectyOrder, peBody, peOrder, peSign, swSign,
@@ -34,22 +34,17 @@ const merchants = (fake) => [
     test: { pagoefectivo_secret: OTHER_PE_SECRET } },
 ];
 
-let edge;
 let fake;
-let test_;
-let live;
-let restricted;
-before(async () => {
-  fake = await startPagoEfectivo({ secretKey: LIVE_PE_SECRET });
-  edge = await startEdge({ vars: { MERCHANTS: JSON.stringify(merchants(fake)), VALE_DEMO: '0' } });
-  test_ = api(edge.base);
-  live = api(edge.base, LIVE_KEY);
-  restricted = api(edge.base, 'rk_test_local');
-});
 after(async () => {
-  await edge?.stop();
   await fake?.stop();
 });
+const edge = useEdge(async () => {
+  fake = await startPagoEfectivo({ secretKey: LIVE_PE_SECRET });
+  return { vars: { MERCHANTS: JSON.stringify(merchants(fake)), VALE_DEMO: '0' } };
+});
+const test_ = edge.api();
+const live = edge.api(LIVE_KEY);
+const restricted = edge.api('rk_test_local');
 /** A live PagoEfectivo order: PagoEfectivo needs the shopper's e-mail. */
 const livePe = () => peOrder({ customer: { email: 'ana@example.pe' } });
 

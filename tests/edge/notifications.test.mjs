@@ -1,22 +1,15 @@
 // The networks' inbound notifications, the sandbox and expiry, against the real Workers
 // runtime: signatures checked on the raw bytes before anything is parsed, exactly-once
 // application, and late payments recorded and flagged rather than dropped.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEdge } from '../support/edge.mjs';
+import { useEdge } from '../support/fixtures.mjs';
 import {
   api, efectyBody, efectyOrder, peBody, peOrder, peSign, postEfecty, postPe, swSign,
 } from '../support/vale.mjs';
 
-let edge;
-let merchant;
-before(async () => {
-  edge = await startEdge();
-  merchant = api(edge.base);
-});
-after(async () => {
-  await edge?.stop();
-});
+const edge = useEdge();
+const merchant = edge.api();
 
 const create = async (order) => {
   const r = await merchant.post('/v1/vouchers', order);

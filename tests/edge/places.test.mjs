@@ -17,7 +17,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { root, startEdge } from '../support/edge.mjs';
+import { root } from '../support/edge.mjs';
+import { useEdge } from '../support/fixtures.mjs';
 import { api, efectyOrder, peOrder } from '../support/vale.mjs';
 import Ajv2020 from 'ajv/dist/2020.js';
 
@@ -58,18 +59,16 @@ const { cell: NEAR6, centre: [LAT, LON] } = geohash(...LIMA, 6);
 const NEAR5 = geohash(...LIMA, 5).cell;
 const SENT = new Set();
 
-let edge;
 let logFile;
 let work;
-before(async () => {
+after(async () => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+const edge = useEdge(() => {
   work = mkdtempSync(join(tmpdir(), 'vale-places-'));
   logFile = join(work, 'edge.log');
   process.env.VALE_EDGE_LOG = logFile;
-  edge = await startEdge({ reports: true });
-});
-after(async () => {
-  await edge?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
+  return { reports: true };
 });
 
 /** `cargo xtask places import` into the running edge's local database. */

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import { Webhook } from 'standardwebhooks';
-import { startEdge } from '../support/edge.mjs';
+import { useEdge } from '../support/fixtures.mjs';
 import { EFECTY_SECRET, PE_SECRET, api, efectyOrder, peBody, peOrder, peSign, postPe } from '../support/vale.mjs';
 import { csvRecords, isE164, startsFormula } from '../support/csv.mjs';
 
@@ -40,9 +40,6 @@ const MERCHANTS = JSON.stringify([{
   refund_window_days: 60,
 }]);
 
-let edge;
-let merchant;
-let restricted;
 let receiver;
 const received = [];
 before(async () => {
@@ -55,15 +52,14 @@ before(async () => {
     });
   });
   await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  edge = await startEdge({ vars: { MERCHANTS } });
-  merchant = api(edge.base);
-  restricted = api(edge.base, 'rk_test_local');
 });
 after(async () => {
-  await edge?.stop();
   receiver?.closeAllConnections();
   await new Promise((resolve) => receiver?.close(resolve));
 });
+const edge = useEdge({ vars: { MERCHANTS } });
+const merchant = edge.api();
+const restricted = edge.api('rk_test_local');
 
 const paid = async (order = efectyOrder()) => {
   const v = (await merchant.post('/v1/vouchers', order)).json;

@@ -6,12 +6,12 @@
 // and live, and a create without signals touches no counter object at all. At the door:
 // 500 creates from one IP in a burst are limited (reviewed past the third) without a 5xx,
 // and an address over its rate limit gets 429 with Retry-After while keys count apart.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startEdge } from '../support/edge.mjs';
+import { useEdge } from '../support/fixtures.mjs';
 import { EFECTY_SECRET, PE_SECRET, api, efectyOrder, peOrder } from '../support/vale.mjs';
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
@@ -35,21 +35,11 @@ const MERCHANTS = JSON.stringify([{
   live_rate_limit_per_second: 50,
 }]);
 
-let edge;
-let merchant;
-let restricted;
-let other;
-let otherLive;
-before(async () => {
-  edge = await startEdge({ vars: { MERCHANTS } });
-  merchant = api(edge.base);
-  restricted = api(edge.base, 'rk_test_local');
-  other = api(edge.base, OTHER);
-  otherLive = api(edge.base, OTHER_LIVE);
-});
-after(async () => {
-  await edge?.stop();
-});
+const edge = useEdge({ vars: { MERCHANTS } });
+const merchant = edge.api();
+const restricted = edge.api('rk_test_local');
+const other = edge.api(OTHER);
+const otherLive = edge.api(OTHER_LIVE);
 
 const countersDir = () => join(edge.persist, 'v3', 'do', 'vale-edge-RiskCounter');
 /** The counter objects' database files (workerd names each by the object's id). */

@@ -1,25 +1,18 @@
 // One payment is one payment across notifications and settlement files, against workerd
 // (issue #19, review findings H1, M2 and M5). The merchant refunds unexpected payments
 // automatically, so a payment counted twice would also be refunded twice.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { startEdge } from '../support/edge.mjs';
-import { EFECTY_SECRET, PE_SECRET, api, efectyOrder, peBody, peOrder, postPe } from '../support/vale.mjs';
+import { useEdge } from '../support/fixtures.mjs';
+import { EFECTY_SECRET, PE_SECRET, efectyOrder, peBody, peOrder, postPe } from '../support/vale.mjs';
 import { asobancaria, efectyPaid, peCsv, settle, today } from '../support/settlement.mjs';
 
-let edge;
-let merchant;
-before(async () => {
-  const merchants = JSON.stringify([{ id: 'mer_local', name: 'Tienda Local',
-    keys: [{ sha256: createHash('sha256').update('sk_test_local').digest('hex'), mode: 'test', role: 'secret' }],
-    test: { pagoefectivo_secret: PE_SECRET, efecty_secret: EFECTY_SECRET }, unexpected_payments: 'refund' }]);
-  edge = await startEdge({ reports: true, vars: { MERCHANTS: merchants } });
-  merchant = api(edge.base);
-});
-after(async () => {
-  await edge?.stop();
-});
+const merchants = JSON.stringify([{ id: 'mer_local', name: 'Tienda Local',
+  keys: [{ sha256: createHash('sha256').update('sk_test_local').digest('hex'), mode: 'test', role: 'secret' }],
+  test: { pagoefectivo_secret: PE_SECRET, efecty_secret: EFECTY_SECRET }, unexpected_payments: 'refund' }]);
+const edge = useEdge({ reports: true, vars: { MERCHANTS: merchants } });
+const merchant = edge.api();
 
 const voucher = async (id) => (await merchant.get(`/v1/vouchers/${id}`)).json;
 const refunds = async (id) => (await merchant.get(`/v1/refunds?voucher=${id}`)).json.data;

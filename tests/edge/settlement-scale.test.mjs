@@ -5,21 +5,14 @@
 // spread over the file, so every voucher decides its twenty lines in one command; and
 // 10,000 lines carry codes nobody has. (A voucher per line would be 30,000 creates: minutes
 // on a shared test machine, for nothing the batches do differently.)
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEdge } from '../support/edge.mjs';
-import { api, efectyOrder } from '../support/vale.mjs';
+import { useEdge } from '../support/fixtures.mjs';
+import { efectyOrder } from '../support/vale.mjs';
 import { asobancaria, many, pad, reconciled, settle } from '../support/settlement.mjs';
 
-let edge;
-let merchant;
-before(async () => {
-  edge = await startEdge({ reports: true });
-  merchant = api(edge.base);
-});
-after(async () => {
-  await edge?.stop();
-});
+const edge = useEdge({ reports: true });
+const merchant = edge.api();
 
 const VOUCHERS = 1_000;
 const LISTINGS = 20;

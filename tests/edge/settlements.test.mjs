@@ -7,12 +7,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { startEdge } from '../support/edge.mjs';
+import { useEdge } from '../support/fixtures.mjs';
 import { createHash } from 'node:crypto';
-import { EFECTY_SECRET, PE_SECRET, api, efectyOrder, peBody, peOrder, postEfecty, postPe } from '../support/vale.mjs';
+import { EFECTY_SECRET, PE_SECRET, efectyOrder, peBody, peOrder, postEfecty, postPe } from '../support/vale.mjs';
 
-let edge;
-let merchant;
+// The local merchant, with a settlement grace of 0 days so today's digest flags today's.
+const merchants = JSON.stringify([{ id: 'mer_local', name: 'Tienda Local',
+  keys: [{ sha256: createHash('sha256').update('sk_test_local').digest('hex'), mode: 'test', role: 'secret' }],
+  test: { pagoefectivo_secret: PE_SECRET, efecty_secret: EFECTY_SECRET }, settlement_grace_days: 0 }]);
+const edge = useEdge({ reports: true, vars: { MERCHANTS: merchants } });
+const merchant = edge.api();
 let receiver;
 const received = [];
 before(async () => {
@@ -25,18 +29,12 @@ before(async () => {
     });
   });
   await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  // The local merchant, with a settlement grace of 0 days so today's digest flags today's.
-  const merchants = JSON.stringify([{ id: 'mer_local', name: 'Tienda Local',
-    keys: [{ sha256: createHash('sha256').update('sk_test_local').digest('hex'), mode: 'test', role: 'secret' }],
-    test: { pagoefectivo_secret: PE_SECRET, efecty_secret: EFECTY_SECRET }, settlement_grace_days: 0 }]);
-  edge = await startEdge({ reports: true, vars: { MERCHANTS: merchants } });
-  merchant = api(edge.base);
+  await edge.ready();
   const hook = await merchant.post('/v1/webhook_endpoints',
     { url: `http://127.0.0.1:${receiver.address().port}/`, events: ['voucher.paid', 'settlement.reconciled'] });
   assert.equal(hook.status, 201, hook.text);
 });
 after(async () => {
-  await edge?.stop();
   receiver?.closeAllConnections();
   await new Promise((resolve) => receiver?.close(resolve));
 });

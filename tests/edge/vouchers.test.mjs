@@ -1,20 +1,13 @@
 // The voucher API of spec/api.md against the real Workers runtime (wrangler dev + workerd):
 // create and its validation, idempotency, both read views and CORS, cancel, listing,
 // authentication, the hosted page and the demo checkout.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEdge } from '../support/edge.mjs';
+import { useEdge } from '../support/fixtures.mjs';
 import { api, efectyOrder, peOrder, ref } from '../support/vale.mjs';
 
-let edge;
-let merchant;
-before(async () => {
-  edge = await startEdge();
-  merchant = api(edge.base);
-});
-after(async () => {
-  await edge?.stop();
-});
+const edge = useEdge();
+const merchant = edge.api();
 
 const inMinutes = (m) => new Date(Date.now() + m * 60_000).toISOString();
 const hoursAhead = (iso) => (Date.parse(iso) - Date.now()) / 3_600_000;

@@ -2,15 +2,15 @@
 // every delivery is checked with the official `standardwebhooks` package (not Vale's own
 // code), retries keep their webhook-id, a rotation signs with both secrets, many payments
 // at once reach every endpoint exactly once, and bad endpoints are refused or recorded.
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { Webhook } from 'standardwebhooks';
-import { startEdge } from '../support/edge.mjs';
+import { useEdge } from '../support/fixtures.mjs';
 import { api, peOrder } from '../support/vale.mjs';
 
-let edge;
-let merchant;
+const edge = useEdge();
+const merchant = edge.api();
 let receiver;
 let base;
 /** Every delivery received: {path, headers, body}. */
@@ -36,18 +36,21 @@ before(async () => {
   });
   await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${receiver.address().port}`;
-  edge = await startEdge();
-  merchant = api(edge.base);
 });
 after(async () => {
-  await edge?.stop();
   receiver?.closeAllConnections();
   await new Promise((resolve) => receiver?.close(resolve));
 });
 
+/** Endpoints this file made: deleted after each test even when it failed before its own delete. */
+const made = [];
+afterEach(async () => {
+  for (const id of made.splice(0)) await merchant.call('DELETE', `/v1/webhook_endpoints/${id}`);
+});
 const endpoint = async (path, events) => {
   const r = await merchant.post('/v1/webhook_endpoints', { url: `${base}${path}`, ...(events ? { events } : {}) });
   assert.equal(r.status, 201, r.text);
+  made.push(r.json.id);
   return r.json;
 };
 const paidVoucher = async () => {
@@ -173,6 +176,7 @@ describe('deliveries', () => {
     const moved = await endpoint('/moved', ['voucher.paid']);
     const silent = await endpoint('/silent', ['voucher.paid']);
     const nowhere = (await merchant.post('/v1/webhook_endpoints', { url: 'http://127.0.0.1:9/nothing', events: ['voucher.paid'] })).json;
+    made.push(nowhere.id);
     const v = await paidVoucher();
     const [redirected] = await deliveries('/moved', 1, about(v.id));
     assert.ok(redirected, 'the redirecting endpoint was called');

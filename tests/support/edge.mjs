@@ -13,12 +13,15 @@
 // - `scheduled()`: runs the cron trigger once (wrangler's `--test-scheduled` route), as
 //   the cron would every minute in production.
 // - `VALE_EDGE_LOG=<file>`: append wrangler's output (the Worker's console) to that file.
-// - `VALE_EDGE_URL` set: use that running edge instead of starting one (`stop` is a no-op).
+// - The flags and environment are xtask/wrangler-dev.json's, the file `cargo xtask dev`
+//   reads too (`wranglerDev`), so the two launches cannot drift.
+// - A test file does not call this itself: `useEdge` (fixtures.mjs) does, or hands it the
+//   shared edge `cargo xtask test` started (`VALE_EDGE_URL`).
 // - wrangler runs in its own process group (`detached`), so `stop` ends it and workerd
 //   together with one SIGTERM to the group, and removes the temporary storage.
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +29,17 @@ import { fileURLToPath } from 'node:url';
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * How every local edge runs wrangler (xtask/wrangler-dev.json, also read by xtask): the
+ * flags after `dev --port P --persist-to DIR`, and the environment for a program that
+ * reads wrangler's output (metrics and remote fetches off, wrangler's local trace store
+ * off, no colours, no prompts).
+ */
+export const wranglerDev = (() => {
+  const spec = JSON.parse(readFileSync(join(root, 'xtask', 'wrangler-dev.json'), 'utf8'));
+  return { args: spec.args, env: { ...spec.env, ...spec.traces_env, ...spec.quiet_env } };
+})();
 
 /** Whether nothing listens on 127.0.0.1:`port`. */
 function portIsFree(port) {
@@ -67,8 +81,7 @@ export function applyReports(persist) {
     [join(root, 'node_modules', '.bin', 'wrangler'), 'd1', 'migrations', 'apply', 'vale-reports',
       '--local', '--persist-to', persist],
     { cwd: join(root, 'edge'), encoding: 'utf8', timeout: 60_000,
-      env: { ...process.env, PATH: `${nodeBin}:${process.env.PATH}`, WRANGLER_SEND_METRICS: 'false',
-        CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_COLOR: '1', CI: '1' } });
+      env: { ...process.env, PATH: `${nodeBin}:${process.env.PATH}`, ...wranglerDev.env } });
   if (result.status !== 0) {
     throw new Error(`d1 migrations apply failed: ${result.stdout}${result.stderr}`);
   }
@@ -95,10 +108,6 @@ async function startOnce({
   // Settlement tests need the reporting database's schema.
   reports = false,
 } = {}) {
-  if (process.env.VALE_EDGE_URL) {
-    const base = process.env.VALE_EDGE_URL.replace(/\/$/, '');
-    return { base, stop: async () => {}, log: () => '', scheduled: () => runScheduled(base) };
-  }
   if (port === undefined) {
     // 8787 as the contract says, unless another edge (another test run) holds it.
     port = (await portIsFree(8787)) ? 8787 : await freePort();
@@ -115,25 +124,16 @@ async function startOnce({
   const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
   const child = spawn(
     join(nodeBin, 'node'),
-    [wrangler, 'dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persist,
-      '--show-interactive-dev-session=false', '--test-scheduled',
+    [wrangler, 'dev', '--port', String(port), '--persist-to', persist, ...wranglerDev.args,
       ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`])],
     {
       cwd: join(root, 'edge'),
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        PATH: `${nodeBin}:${process.env.PATH}`,
-        WRANGLER_SEND_METRICS: 'false',
-        CLOUDFLARE_CF_FETCH_ENABLED: 'false',
-        // wrangler's local trace store (its dev-only "observability" explorer) writes every
-        // request's spans to a SQLite file, three of the eleven disk syncs of one
-        // create here, and nothing the deployed edge does. Tests and benchmarks run without it.
-        X_LOCAL_OBSERVABILITY: 'false',
-        NO_COLOR: '1',
-        CI: '1',
-      },
+      // wrangler's local trace store (its dev-only "observability" explorer) writes every
+      // request's spans to a SQLite file, three of the eleven disk syncs of one create, and
+      // nothing the deployed edge does: tests and benchmarks run without it.
+      env: { ...process.env, PATH: `${nodeBin}:${process.env.PATH}`, ...wranglerDev.env },
     },
   );
   const base = `http://127.0.0.1:${port}`;

@@ -3,6 +3,7 @@
 
 use crate::short_names;
 use crate::tools::{self, Result, Tools, run};
+use crate::wrangler::{Flags, Launch, wrangler_dev};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -213,30 +214,6 @@ pub fn build_edge(root: &Path, tools: &Tools) -> Result {
         .env("PATH", tools.path_env()))
 }
 
-/// `wrangler dev` for the built worker on 127.0.0.1:`port`, state kept in `persist`.
-pub fn wrangler_dev(root: &Path, tools: &Tools, port: u16, persist: &Path) -> Command {
-    let mut command = Command::new(tools.node());
-    command
-        .arg(&tools.wrangler)
-        .args(["dev", "--config"])
-        .arg(root.join("edge/wrangler.toml"))
-        .args([
-            "--ip",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-            "--persist-to",
-        ])
-        .arg(persist)
-        .arg("--show-interactive-dev-session=false")
-        // Crons never fire by themselves in `wrangler dev`: this exposes `/__scheduled`.
-        .arg("--test-scheduled")
-        .env("PATH", tools.path_env())
-        .env("WRANGLER_SEND_METRICS", "false")
-        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false");
-    command
-}
-
 /// Applies edge/migrations to the local D1 database in `persist` (the reporting rows);
 /// wrangler keeps track of what was applied, so running it again changes nothing.
 pub fn apply_reports(root: &Path, tools: &Tools, persist: &Path) -> Result {
@@ -254,9 +231,7 @@ pub fn apply_reports(root: &Path, tools: &Tools, persist: &Path) -> Result {
         .arg("--persist-to")
         .arg(persist)
         .env("PATH", tools.path_env())
-        .env("WRANGLER_SEND_METRICS", "false")
-        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
-        .env("CI", "1")
+        .envs(Flags::load(root)?.env_for(Launch::Quiet))
         .status()
         .map_err(|e| format!("wrangler d1 migrations apply: {e}"))?;
     if status.success() {
@@ -269,12 +244,15 @@ pub fn apply_reports(root: &Path, tools: &Tools, persist: &Path) -> Result {
 /// Where and how `cargo xtask dev` runs, from the environment: `VALE_DEV_PORT` (default
 /// 8787, the contract's), `VALE_DEV_STATE` (the local storage folder, default
 /// `.wrangler/state` in the clone) and `VALE_DEV_SKIP_BUILD=1` (serve what was built last
-/// when it is newer than every source: the configuration and the start are the same).
+/// when it is newer than every source: the configuration and the start are the same), and
+/// `VALE_DEV_TRACES=1` (wrangler's local trace store on: every request's spans written to a
+/// SQLite file, which costs throughput and is nothing the deployed edge does).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct DevOptions {
     port: u16,
     persist: PathBuf,
     skip_build: bool,
+    traces: bool,
 }
 
 impl DevOptions {
@@ -291,10 +269,12 @@ impl DevOptions {
             .filter(|p| !p.is_empty())
             .map_or_else(|| root.join(".wrangler/state"), PathBuf::from);
         let skip_build = var("VALE_DEV_SKIP_BUILD").is_some_and(|v| v == "1");
+        let traces = var("VALE_DEV_TRACES").is_some_and(|v| v == "1");
         Ok(DevOptions {
             port,
             persist,
             skip_build,
+            traces,
         })
     }
 }
@@ -373,7 +353,13 @@ pub fn dev(root: &Path) -> Result {
     let persist = options.persist;
     apply_reports(root, &tools, &persist)?;
     crate::places::load_samples(root, &tools, &persist)?;
-    let mut edge = wrangler_dev(root, &tools, port, &persist)
+    let launch = Launch::Dev {
+        traces: options.traces,
+    };
+    if options.traces {
+        println!("  VALE_DEV_TRACES=1: wrangler's local trace store is on (slower).");
+    }
+    let mut edge = wrangler_dev(root, &tools, port, &persist, launch)?
         .spawn()
         .map_err(|e| format!("wrangler dev: {e}"))?;
     cron_every_minute(port);
@@ -423,6 +409,9 @@ pub fn bench(root: &Path, only: Option<&str>) -> Result {
             widget_bench(root, &tools)
         }
         Some("edge") => {
+            // The bench measures `cargo xtask dev`, which serves this build only when the
+            // widget's is fresh too.
+            build_widget(root, &tools)?;
             build_edge(root, &tools)?;
             edge_bench(root, &tools)
         }
@@ -464,10 +453,11 @@ fn sizes_and_micro(root: &Path) -> Result {
     run(&mut cargo(root, &["bench", "-p", "vale-shared"]))
 }
 
-/// The release edge under `wrangler dev`, measured from the outside by
-/// `tests/bench/edge.mjs` (latency of the cheapest route, a create and a notification, and
-/// creates/s under load), which prints its table and starts and stops its own edge. The
-/// figures are also kept as JSON in `<target>/bench/edge.json`.
+/// The release edge as a user runs it (`cargo xtask dev`, started by the script on a free
+/// port with fresh state), measured from the outside by `tests/bench/edge.mjs`: the wasm's
+/// gzip size, latency of the cheapest route, a create and a notification, creates/s under
+/// load and webhook deliveries/s. The figures are also kept as JSON in
+/// `<target>/bench/edge.json`.
 fn edge_bench(root: &Path, tools: &Tools) -> Result {
     node_bench(root, tools, "edge")
 }
@@ -519,7 +509,8 @@ mod tests {
             DevOptions {
                 port: 8787,
                 persist: root.join(".wrangler/state"),
-                skip_build: false
+                skip_build: false,
+                traces: false
             }
         );
         let set = |name: &str| {
@@ -527,6 +518,7 @@ mod tests {
                 "VALE_DEV_PORT" => Some("9911"),
                 "VALE_DEV_STATE" => Some("/tmp/dev-state"),
                 "VALE_DEV_SKIP_BUILD" => Some("1"),
+                "VALE_DEV_TRACES" => Some("1"),
                 _ => None,
             }
             .map(str::to_owned)
@@ -536,7 +528,8 @@ mod tests {
             DevOptions {
                 port: 9911,
                 persist: PathBuf::from("/tmp/dev-state"),
-                skip_build: true
+                skip_build: true,
+                traces: true
             }
         );
         for bad in ["0", "65536", "eighty", ""] {

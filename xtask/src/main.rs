@@ -3,8 +3,9 @@
 //! - `dev`: install what is missing, build widget and edge, serve everything on
 //!   `http://127.0.0.1:8787` with local state (and the synthetic points sample). Ctrl-C
 //!   stops it.
-//! - `test`: install what is missing, then every check and test; the last line is
-//!   `N passed, N failed` and the exit code is non-zero on any failure.
+//! - `test [lint|shared|widget|edge|e2e] [-- FILTER]`: install what is missing, then every
+//!   check and test (or one part's, only the tests whose names match FILTER); the last line
+//!   is `N passed, N failed` and the exit code is non-zero on any failure.
 //! - `build [widget]`: the widget into `www/widget/` (and, with no argument, the edge).
 //! - `bench`: sizes of the widget and the edge, the shared crate's benchmarks, and the
 //!   edge's latency and throughput under `wrangler dev` (`bench edge`: only that last part).
@@ -16,6 +17,7 @@ mod places;
 mod short_names;
 mod steps;
 mod tools;
+mod wrangler;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,13 +32,13 @@ fn main() -> ExitCode {
     let command = std::env::args().nth(1).unwrap_or_default();
     let result = match command.as_str() {
         "dev" => build::dev(&root()),
-        "test" => steps::test(&root()),
+        "test" => steps::test(&root(), &std::env::args().skip(2).collect::<Vec<_>>()),
         "build" => build::build(&root(), std::env::args().nth(2).as_deref()),
         "bench" => build::bench(&root(), std::env::args().nth(2).as_deref()),
         "places" => places::command(&root(), &std::env::args().skip(2).collect::<Vec<_>>()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <dev|test|build [widget]|bench [edge|widget]|places import FILE --network N [--remote]>"
+                "usage: cargo xtask <dev|test [lint|shared|widget|edge|e2e] [-- FILTER]|build [widget]|bench [edge|widget]|places import FILE --network N [--remote]>"
             );
             return ExitCode::from(2);
         }

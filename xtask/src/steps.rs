@@ -1,9 +1,11 @@
-//! `cargo xtask test`: every check, in an order where each step's prerequisites come first,
-//! with one tally at the end. A step that fails does not stop the ones that do not depend
-//! on it, so one run shows every failure.
+//! `cargo xtask test [lint|shared|widget|edge|e2e] [-- FILTER]`: every check (or one
+//! part's), in an order where each step's prerequisites come first, with one tally at the
+//! end. A step that fails does not stop the ones that do not depend on it, so one run shows
+//! every failure. The edge and end-to-end tests share one edge (`SharedEdge`).
 
 use crate::build::{self, cargo};
 use crate::tools::{self, Result, Tools};
+use crate::wrangler::SharedEdge;
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -177,17 +179,28 @@ fn wasm_test(root: &Path, tools: &Tools, package: &str, extra: &[&str]) -> Comma
     command
 }
 
-/// Node's test runner over every `*.test.mjs` in `dir`, one file at a time (each starts
-/// its own edge on the same port).
-fn node_tests(root: &Path, tools: &Tools, dir: &str) -> Command {
+/// Node's test runner over every `*.test.mjs` in `dir`, one file at a time (the edges some
+/// files start for a configuration of their own take the next free port), on the shared
+/// edge when there is one (`VALE_EDGE_URL`: tests/support/fixtures.mjs's `useEdge()`),
+/// only the tests whose names match `filter` when given.
+fn node_tests(
+    root: &Path,
+    tools: &Tools,
+    dir: &str,
+    edge: Option<&SharedEdge>,
+    filter: Option<&str>,
+) -> Command {
     let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(dir))
         .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
     files.retain(|f| f.to_string_lossy().ends_with(".test.mjs"));
     files.sort();
     let mut command = Command::new(tools.node());
+    command.args(["--test", "--test-concurrency=1", "--test-reporter=spec"]);
+    if let Some(pattern) = filter {
+        command.arg(format!("--test-name-pattern={pattern}"));
+    }
     command
-        .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
         .args(&files)
         .current_dir(root)
         .env("PATH", tools.path_env())
@@ -198,63 +211,213 @@ fn node_tests(root: &Path, tools: &Tools, dir: &str) -> Command {
         // The step before built widget and edge: `cargo xtask dev` (started by
         // tests/edge/dev.test.mjs) serves that build when nothing changed since.
         .env("VALE_DEV_SKIP_BUILD", "1");
+    match edge {
+        Some(edge) => command.env("VALE_EDGE_URL", &edge.url),
+        None => command.env_remove("VALE_EDGE_URL"),
+    };
     command
 }
 
-/// `cargo xtask test`.
-pub fn test(root: &Path) -> Result {
+/// A part of `cargo xtask test`; none named runs them all, in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// rustfmt and both clippy runs.
+    Lint,
+    /// The shared crate's native tests and doctests, and its unit tests on wasm32.
+    Shared,
+    /// The widget's native tests and its tests in headless Chromium.
+    Widget,
+    /// The edge's native tests, its release build and tests/edge against workerd.
+    Edge,
+    /// Widget and edge release builds and tests/e2e in Chromium.
+    E2e,
+}
+
+impl Part {
+    const ALL: [Part; 5] = [
+        Part::Lint,
+        Part::Shared,
+        Part::Widget,
+        Part::Edge,
+        Part::E2e,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Part::Lint => "lint",
+            Part::Shared => "shared",
+            Part::Widget => "widget",
+            Part::Edge => "edge",
+            Part::E2e => "e2e",
+        }
+    }
+}
+
+/// What `cargo xtask test [PART] [-- FILTER]` asked for: the parts to run and the filter
+/// (a test-name substring for cargo, a `--test-name-pattern` for Node).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Request {
+    parts: Vec<Part>,
+    filter: Option<String>,
+}
+
+impl Request {
+    fn parse(args: &[String]) -> Result<Request> {
+        let (before, after) = match args.iter().position(|a| a == "--") {
+            Some(at) => {
+                let (before, rest) = args.split_at(at);
+                (before, rest.get(1..).unwrap_or_default())
+            }
+            None => (args, &[][..]),
+        };
+        let filter = match after {
+            [] => None,
+            [one] => Some(one.clone()),
+            more => return Err(format!("one filter after `--`, not {}", more.len())),
+        };
+        let parts = match before {
+            [] => Part::ALL.to_vec(),
+            [name] => vec![
+                *Part::ALL
+                    .iter()
+                    .find(|p| p.name() == name)
+                    .ok_or_else(|| format!("unknown part `{name}` (try {})", Self::names()))?,
+            ],
+            _ => return Err(format!("at most one part ({})", Self::names())),
+        };
+        if filter.is_some() && parts == [Part::Lint] {
+            return Err("the lint part takes no filter".into());
+        }
+        Ok(Request { parts, filter })
+    }
+
+    fn names() -> String {
+        Part::ALL.map(Part::name).join(", ")
+    }
+}
+
+/// `cargo xtask test [shared|widget|edge|e2e|lint] [-- FILTER]`.
+pub fn test(root: &Path, args: &[String]) -> Result {
+    let request = Request::parse(args)?;
+    let filter = request.filter.as_deref();
     let tools = tools::ensure_build_tools(root)?;
     tools::ensure_test_packages()?;
     let mut total = Tally::default();
     let t = &mut total;
+    let run = |part| request.parts.contains(&part);
+    // A filter goes after cargo's `--`, to libtest or wasm-bindgen-test-runner.
+    let filtered = |command: &mut Command| {
+        if let Some(f) = filter {
+            command.args(["--", f]);
+        }
+    };
 
-    step(t, "rustfmt", &mut cargo(root, &["fmt", "--all", "--check"]));
-    let host = ["-p", "vale-shared", "-p", "xtask"];
-    let mut clippy_host = cargo(root, &["clippy", "--all-targets"]);
-    clippy_host.args(host).args(["--", "-D", "warnings"]);
-    step(t, "clippy (native: shared, xtask)", &mut clippy_host);
-    let mut clippy_wasm = cargo(
-        root,
-        &[
-            "clippy",
-            "--all-targets",
-            "--target",
-            "wasm32-unknown-unknown",
-        ],
-    );
-    clippy_wasm.args(["-p", "vale-shared", "-p", "vale-widget", "-p", "vale-edge"]);
-    clippy_wasm.args(["--", "-D", "warnings"]);
-    step(t, "clippy (wasm32: shared, widget, edge)", &mut clippy_wasm);
-
-    // Every crate's native unit tests and doctests (the widget's and edge's pure logic too).
-    let mut host_tests = cargo(root, &["test", "--workspace"]);
-    step(t, "native tests and doctests (all crates)", &mut host_tests);
-    // The shared crate's unit tests again, compiled to wasm32 (the zbar test and the
-    // doctests need a process and a native host, so they run natively only).
-    let shared_wasm = &mut wasm_test(root, &tools, "vale-shared", &["--lib"]);
-    step(t, "shared unit tests on wasm32 (Node)", shared_wasm);
-    let widget_wasm = &mut wasm_test(root, &tools, "vale-widget", &[]);
-    step(t, "widget tests in headless Chromium", widget_wasm);
-
-    let widget = check(t, "build widget (release)", || {
-        build::build_widget(root, &tools)
-    });
-    let edge = check(t, "build edge (release)", || {
-        build::build_edge(root, &tools)
-    });
-    if edge {
+    if run(Part::Lint) {
+        step(t, "rustfmt", &mut cargo(root, &["fmt", "--all", "--check"]));
+        let host = ["-p", "vale-shared", "-p", "xtask"];
+        let mut clippy_host = cargo(root, &["clippy", "--all-targets"]);
+        clippy_host.args(host).args(["--", "-D", "warnings"]);
+        step(t, "clippy (native: shared, xtask)", &mut clippy_host);
+        let mut clippy_wasm = cargo(
+            root,
+            &[
+                "clippy",
+                "--all-targets",
+                "--target",
+                "wasm32-unknown-unknown",
+            ],
+        );
+        clippy_wasm.args([
+            "-p",
+            "vale-shared",
+            "-p",
+            "vale-views",
+            "-p",
+            "vale-widget",
+            "-p",
+            "vale-edge",
+        ]);
+        clippy_wasm.args(["--", "-D", "warnings"]);
         step(
             t,
-            "edge tests against workerd",
-            &mut node_tests(root, &tools, "tests/edge"),
+            "clippy (wasm32: shared, views, widget, edge)",
+            &mut clippy_wasm,
         );
     }
-    if widget && edge {
-        step(
-            t,
-            "end-to-end browser tests",
-            &mut node_tests(root, &tools, "tests/e2e"),
-        );
+
+    if request.parts.len() == Part::ALL.len() {
+        // Every crate's native unit tests and doctests (the widget's and edge's pure logic
+        // too), xtask's included, in one cargo run.
+        let mut host_tests = cargo(root, &["test", "--workspace"]);
+        filtered(&mut host_tests);
+        step(t, "native tests and doctests (all crates)", &mut host_tests);
+    } else {
+        for (part, package) in [
+            (Part::Shared, "vale-shared"),
+            (Part::Widget, "vale-widget"),
+            (Part::Widget, "vale-views"),
+            (Part::Edge, "vale-edge"),
+        ] {
+            if run(part) {
+                let mut host_tests = cargo(root, &["test", "-p", package]);
+                filtered(&mut host_tests);
+                step(
+                    t,
+                    &format!("native tests and doctests ({package})"),
+                    &mut host_tests,
+                );
+            }
+        }
+    }
+    if run(Part::Shared) {
+        // The shared crate's unit tests again, compiled to wasm32 (the zbar test and the
+        // doctests need a process and a native host, so they run natively only).
+        let shared_wasm = &mut wasm_test(root, &tools, "vale-shared", &["--lib"]);
+        filtered(shared_wasm);
+        step(t, "shared unit tests on wasm32 (Node)", shared_wasm);
+    }
+    if run(Part::Widget) {
+        let widget_wasm = &mut wasm_test(root, &tools, "vale-widget", &[]);
+        filtered(widget_wasm);
+        step(t, "widget tests in headless Chromium", widget_wasm);
+    }
+
+    if run(Part::Edge) || run(Part::E2e) {
+        let widget = run(Part::E2e)
+            && check(t, "build widget (release)", || {
+                build::build_widget(root, &tools)
+            });
+        let edge = check(t, "build edge (release)", || {
+            build::build_edge(root, &tools)
+        });
+        // One edge on the default configuration for every test file that uses it; the
+        // files with a configuration of their own start theirs.
+        let log = build::target_dir(root).join("shared-edge.log");
+        let shared = edge.then(|| {
+            let mut started = None;
+            check(t, "start the shared edge", || {
+                started = Some(SharedEdge::start(root, &tools, &log)?);
+                Ok(())
+            });
+            started
+        });
+        let shared = shared.flatten();
+        if let Some(edge) = &shared {
+            println!(
+                "shared edge: {} (wrangler's output: {})",
+                edge.url,
+                log.display()
+            );
+        }
+        if run(Part::Edge) && shared.is_some() {
+            let node = &mut node_tests(root, &tools, "tests/edge", shared.as_ref(), filter);
+            step(t, "edge tests against workerd", node);
+        }
+        if run(Part::E2e) && widget && shared.is_some() {
+            let node = &mut node_tests(root, &tools, "tests/e2e", shared.as_ref(), filter);
+            step(t, "end-to-end browser tests", node);
+        }
+        drop(shared);
     }
 
     println!("\n{} passed, {} failed", total.passed, total.failed);
@@ -287,6 +450,38 @@ mod tests {
                 failed: 3
             })
         );
+    }
+
+    #[test]
+    fn a_part_and_a_filter_are_read_and_nothing_named_is_everything() {
+        let args = |s: &str| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+        assert_eq!(
+            Request::parse(&args("")).unwrap(),
+            Request {
+                parts: Part::ALL.to_vec(),
+                filter: None
+            }
+        );
+        assert_eq!(
+            Request::parse(&args("e2e -- refund")).unwrap(),
+            Request {
+                parts: vec![Part::E2e],
+                filter: Some("refund".into())
+            }
+        );
+        assert_eq!(
+            Request::parse(&args("-- paid")).unwrap(),
+            Request {
+                parts: Part::ALL.to_vec(),
+                filter: Some("paid".into())
+            }
+        );
+        for part in Part::ALL {
+            assert_eq!(Request::parse(&args(part.name())).unwrap().parts, [part]);
+        }
+        for bad in ["everything", "edge e2e", "edge -- a b", "lint -- x"] {
+            assert!(Request::parse(&args(bad)).is_err(), "{bad}");
+        }
     }
 
     #[test]
