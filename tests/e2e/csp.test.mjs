@@ -8,14 +8,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { startEdge } from '../support/edge.mjs';
-import { launchBrowser, artifact, recordEvents, eventDetail } from '../support/browser.mjs';
-import { api, peOrder } from '../support/vale.mjs';
+import { artifact, recordEvents, eventDetail } from '../support/browser.mjs';
+import { useEdge, useShopper } from '../support/fixtures.mjs';
+import { peOrder } from '../support/vale.mjs';
 
-let edge;
+const edge = useEdge();
+const merchant = edge.api();
+const browser = useShopper();
 let store;
-let browser;
-let merchant;
 
 const escape = (s) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -58,16 +58,12 @@ function startStore(edgeBase) {
 }
 
 before(async () => {
-  edge = await startEdge();
+  await edge.ready();
   store = await startStore(edge.base);
-  browser = await launchBrowser();
-  merchant = api(edge.base);
 });
 
 after(async () => {
-  await browser?.close();
   await store?.stop();
-  await edge?.stop();
 });
 
 /** The policy the README states for the embed, with a strict default and no inline styles. */
