@@ -1,0 +1,8 @@
+//! The merchant's index: one Durable Object per merchant ([`object`]) and what it takes
+//! ([`protocol`]).
+
+mod object;
+mod protocol;
+
+pub use object::Ledger;
+pub use protocol::*;

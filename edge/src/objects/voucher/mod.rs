@@ -1,0 +1,18 @@
+//! The voucher object: one Durable Object per voucher, the source of truth for its money
+//! state, payments, refunds, review and audit trail.
+
+mod create;
+mod object;
+mod orphans;
+mod protocol;
+mod refund;
+pub mod review;
+mod review_close;
+pub mod schedule;
+pub mod screen;
+mod settle;
+pub mod store;
+mod update;
+
+pub use object::{CODE_MISMATCH, Created, VoucherObject};
+pub use protocol::*;
