@@ -4,8 +4,10 @@
 mod create;
 mod object;
 mod orphans;
+pub mod payments;
 mod protocol;
 mod refund;
+pub mod render;
 pub mod review;
 mod review_close;
 pub mod schedule;

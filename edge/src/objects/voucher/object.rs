@@ -12,9 +12,11 @@
 //! the change; if that fails the alarm retries it with back-off, so a change is never
 //! lost between the object and the index.
 
+use super::payments::{self, PaymentRow};
 use super::protocol::{Applied, Command, Envelope, Notice, RefundAction, Scope};
+use super::render;
 use super::schedule::Facts;
-use super::store::{self, MIGRATIONS, PaymentRow, Stored};
+use super::store::{self, MIGRATIONS, Stored};
 use super::{orphans, refund as refunds};
 use crate::config::{self, Config, Mode};
 use crate::http::error::{ApiError, ApiResult, ErrorType};
@@ -261,8 +263,12 @@ impl VoucherObject {
                 limit,
                 starting_after,
             } => {
-                let (data, has_more) =
-                    store::audit_page(&self.sql, stored.network, limit, starting_after.as_deref())?;
+                let (data, has_more) = render::audit_page(
+                    &self.sql,
+                    stored.network,
+                    limit,
+                    starting_after.as_deref(),
+                )?;
                 json(&serde_json::json!({"object": "list", "data": data, "has_more": has_more}))
             }
             Command::SandboxExpire => {
@@ -354,7 +360,7 @@ impl VoucherObject {
             Scope::Client => {
                 let merchant = config.merchant(&stored.merchant);
                 let server_time = stored.now(real).to_offset(stored.network.utc_offset());
-                let mut value = serde_json::to_value(store::DisplayView {
+                let mut value = serde_json::to_value(render::DisplayView {
                     voucher: voucher
                         .display(server_time.replace_millisecond(0).unwrap_or(server_time)),
                     merchant_name: merchant.map_or("", |m| m.name.as_str()),
@@ -418,7 +424,7 @@ impl VoucherObject {
         ) else {
             return Ok(None);
         };
-        let held = store::held(&self.sql, stored.network)?;
+        let held = payments::held(&self.sql, stored.network)?;
         let payments: Vec<_> = held.iter().map(|h| h.held.clone()).collect();
         Ok(reconcile::pair_notification(
             stored.network,

@@ -6,8 +6,9 @@
 //! its events. The same settlement sent again is answered from its listing rows.
 
 use super::object::{VoucherObject, json};
+use super::payments::{self, PaymentRow};
 use super::protocol::{PaidWith, SettleLine, SettleLines, Settled, SettledLine};
-use super::store::{self, PaymentRow, Stored};
+use super::store::Stored;
 use crate::http::error::{ApiError, ApiResult};
 use crate::runtime::clock;
 use crate::runtime::random;
@@ -49,7 +50,7 @@ impl VoucherObject {
                 lines,
             });
         }
-        let held = store::held(&self.sql, stored.network)?;
+        let held = payments::held(&self.sql, stored.network)?;
         let payments: Vec<_> = held.iter().map(|h| h.held.clone()).collect();
         let file_lines: Vec<FileLine> = batch
             .lines
@@ -217,7 +218,7 @@ impl VoucherObject {
         struct Alias {
             listed_as: String,
         }
-        let held = store::held(&self.sql, stored.network)?;
+        let held = payments::held(&self.sql, stored.network)?;
         let paid = held
             .iter()
             .find(|h| h.held.outcome == PaymentOutcome::Applied)

@@ -1,11 +1,10 @@
-//! What a voucher object stores, and how the API's JSON is rendered from it. Storage is
-//! not the wire: the tables hold what the object needs (the issued voucher, its money
-//! state as columns, payments and notifications as rows); the voucher object, the display
-//! view and the audit trail are rendered from them on the way out.
-//!
-//! The schema is a list of numbered migration steps (`MIGRATIONS`); an object brings its
-//! storage up to the newest step before it reads anything.
+//! What a voucher object stores: its schema as numbered migration steps (`MIGRATIONS`;
+//! an object brings its storage up to the newest step before it reads anything), the
+//! voucher row (`Stored`: what was issued, its money state as columns, versions) and how
+//! each change is written with its event in the outbox. Its payments are
+//! [`super::payments`]'s; the API's JSON is rendered in [`super::render`].
 
+use super::payments::PaymentRow;
 use crate::http::error::{ApiError, ApiResult};
 use crate::runtime::storage::{flag, int, opt_int, text};
 use serde::{Deserialize, Serialize};
@@ -13,15 +12,8 @@ use std::collections::BTreeMap;
 use time::{Duration, OffsetDateTime};
 use vale_shared::barcode::Barcode;
 use vale_shared::event::{EventType, event_id};
-use vale_shared::id::ClientSecret;
-use vale_shared::payment::{Listed, PaymentIdentity};
-use vale_shared::settlement::reconcile::Held;
-use vale_shared::state::Anomaly;
-use vale_shared::voucher::{
-    Customer, DisplayVoucher, Life, NotificationOutcome, Object, PaymentOutcome, UnexpectedPayment,
-    Voucher,
-};
-use vale_shared::{Currency, MerchantId, Money, Network, VoucherId, VoucherStatus};
+use vale_shared::voucher::{Customer, Life};
+use vale_shared::{Currency, MerchantId, Money, Network, VoucherId};
 use worker::SqlStorage;
 
 /// The schema, one step per version. Never edit a step that has shipped: add one.
@@ -260,7 +252,7 @@ struct Row {
     held: i64,
 }
 
-fn corrupt(what: &str) -> ApiError {
+pub(super) fn corrupt(what: &str) -> ApiError {
     ApiError::internal(format!("stored voucher: bad {what}"))
 }
 
@@ -468,33 +460,6 @@ impl Stored {
         real + self.clock_offset
     }
 
-    /// The merchant's voucher object as JSON, with its review (if a risk rule opened
-    /// one) and no payment code until that review is approved.
-    pub fn render_json(
-        &self,
-        server_key: &[u8],
-        payments: &[PaymentRow],
-    ) -> ApiResult<serde_json::Value> {
-        let mut value = serde_json::to_value(self.render(server_key, payments))?;
-        crate::objects::voucher::review::patch(&mut value, self.issued.review.as_ref());
-        Ok(value)
-    }
-
-    /// The voucher's review object, if a risk rule opened one.
-    pub fn review(&self) -> Option<crate::objects::voucher::review::Review> {
-        self.issued.review.as_ref().map(|r| {
-            crate::objects::voucher::review::of_voucher(
-                r,
-                self.livemode,
-                &self.id,
-                &self.issued.reference,
-                self.network,
-                self.amount,
-                self.created_at,
-            )
-        })
-    }
-
     /// Rewrites the parts fixed at issue (a review closing).
     pub fn save_issued(&self, sql: &SqlStorage) -> ApiResult<()> {
         sql.exec(
@@ -503,320 +468,9 @@ impl Stored {
         )?;
         Ok(())
     }
-
-    /// The merchant's voucher object. Every time stamp is written in the network's
-    /// offset to the second, as the contract says: a decision made at a millisecond
-    /// (an expiry now, a payment the network stamped with a fraction) is shown without
-    /// it, as it is stored (PHP's RFC 3339 parser and a strict `strptime` refuse
-    /// fractions).
-    pub fn render(&self, server_key: &[u8], payments: &[PaymentRow]) -> Voucher {
-        let offset = self.network.utc_offset();
-        let local = |t: OffsetDateTime| to_the_second(t.to_offset(offset));
-        let client_secret = ClientSecret::derive(server_key, &self.id);
-        let paid = matches!(
-            self.life.status,
-            VoucherStatus::Paid | VoucherStatus::PartiallyRefunded | VoucherStatus::Refunded
-        );
-        Voucher {
-            id: self.id.clone(),
-            object: Object::Voucher,
-            livemode: self.livemode,
-            network: self.network,
-            status: self.life.status,
-            amount: self.amount,
-            reference: self.issued.reference.clone(),
-            description: self.issued.description.clone(),
-            payment_code: self.payment_code.clone(),
-            barcode: self.issued.barcode.clone(),
-            expires_at: local(self.life.expires_at),
-            time_zone: self.network.time_zone().to_owned(),
-            created_at: local(self.created_at),
-            paid_at: self.life.paid_at.map(local),
-            expired_at: self.life.expired_at.map(local),
-            cancelled_at: self.life.cancelled_at.map(local),
-            amount_refunded: paid.then_some(self.refunds.refunded),
-            amount_refundable: paid.then_some((self.amount.minor() - self.refunds.held).max(0)),
-            hosted_url: format!(
-                "{}/v/{}?cs={}",
-                self.issued.origin,
-                self.id,
-                client_secret.expose()
-            ),
-            client_secret,
-            network_url: self.issued.network_url.clone(),
-            return_url: self.issued.return_url.clone(),
-            customer: self.issued.customer.clone(),
-            metadata: self.issued.metadata.clone(),
-            unexpected_payments: payments
-                .iter()
-                .filter_map(|p| p.unexpected(offset))
-                .collect(),
-        }
-    }
 }
 
 /// `t` without its fraction of a second.
 pub fn to_the_second(t: OffsetDateTime) -> OffsetDateTime {
     t.replace_nanosecond(0).unwrap_or(t)
-}
-
-/// The display view with what the contract adds to the shared one: the merchant's
-/// display name, the Efecty convenio, the return link and when it ended.
-#[derive(Debug, Serialize)]
-pub struct DisplayView<'a> {
-    /// The shared display view (no customer, metadata or client secret).
-    #[serde(flatten)]
-    pub voucher: DisplayVoucher,
-    /// The merchant's display name.
-    pub merchant_name: &'a str,
-    /// Efecty's agreement number, when the merchant has one.
-    pub convenio: Option<&'a str>,
-    /// The "back to the store" link.
-    pub return_url: Option<String>,
-    /// When it expired.
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub expired_at: Option<OffsetDateTime>,
-    /// When it was cancelled.
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub cancelled_at: Option<OffsetDateTime>,
-}
-
-/// A payment as stored.
-#[derive(Debug, Clone, Deserialize)]
-pub struct PaymentRow {
-    /// The amount in minor units.
-    pub amount: i64,
-    /// Its currency code.
-    pub currency: String,
-    /// Unix seconds.
-    pub paid_at: i64,
-    /// The anomaly of an unexpected payment.
-    pub reason: Option<String>,
-    /// The message that reported it.
-    pub notification_id: String,
-}
-
-impl PaymentRow {
-    /// Every payment of this voucher, oldest first.
-    pub fn load_all(sql: &SqlStorage) -> ApiResult<Vec<PaymentRow>> {
-        Ok(sql
-            .exec(
-                "SELECT amount, currency, paid_at, reason, notification_id FROM payment ORDER BY seq",
-                None,
-            )?
-            .to_array()?)
-    }
-
-    /// The wire form of an unexpected payment (`None` for the one that paid).
-    fn unexpected(&self, offset: time::UtcOffset) -> Option<UnexpectedPayment> {
-        let reason: Anomaly =
-            serde_json::from_value(serde_json::Value::String(self.reason.clone()?)).ok()?;
-        let currency: Currency = self.currency.parse().ok()?;
-        Some(UnexpectedPayment {
-            reason,
-            amount: Money::new(self.amount, currency).ok()?,
-            paid_at: at(self.paid_at).ok()?.to_offset(offset),
-            notification_id: self.notification_id.clone(),
-        })
-    }
-
-    /// Records a decided payment under its row key `network_key`, with its whole
-    /// `identity` when a notification or search named it; answers its `seq`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn insert(
-        sql: &SqlStorage,
-        network_key: &str,
-        identity: Option<&str>,
-        paid_under: &str,
-        payment: &vale_shared::voucher::Payment,
-        notification_id: &str,
-        source: &str,
-    ) -> ApiResult<i64> {
-        #[derive(Deserialize)]
-        struct Seq {
-            seq: i64,
-        }
-        let (outcome, reason) = match payment.outcome {
-            PaymentOutcome::Applied => ("applied", None),
-            PaymentOutcome::Unexpected(anomaly) => (
-                "unexpected",
-                serde_json::to_value(anomaly)?.as_str().map(str::to_owned),
-            ),
-        };
-        sql.exec(
-            "INSERT INTO payment (network_key, identity, paid_under, amount, currency, paid_at, source, outcome, reason, notification_id)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-            vec![
-                text(network_key),
-                crate::runtime::storage::opt_text(identity),
-                text(paid_under),
-                int(payment.amount.minor()),
-                text(payment.amount.currency().code()),
-                int(payment.paid_at.unix_timestamp()),
-                text(source),
-                text(outcome),
-                crate::runtime::storage::opt_text(reason.as_deref()),
-                text(notification_id),
-            ],
-        )?
-        .to_array::<Seq>()?
-        .first()
-        .map(|s| s.seq)
-        .ok_or_else(|| ApiError::internal("a payment row was not written"))
-    }
-}
-
-/// A stored payment as reconciliation sees it (`vale_shared::settlement::reconcile`),
-/// with its row number.
-#[derive(Debug, Clone)]
-pub struct HeldRow {
-    /// `payment.seq`.
-    pub seq: i64,
-    /// The payment.
-    pub held: Held,
-}
-
-/// Every payment of this voucher with its identities and whether a settlement line
-/// listed it, oldest first.
-pub fn held(sql: &SqlStorage, network: Network) -> ApiResult<Vec<HeldRow>> {
-    #[derive(Deserialize)]
-    struct Row {
-        seq: i64,
-        paid_under: String,
-        amount: i64,
-        currency: String,
-        paid_at: i64,
-        outcome: String,
-        reason: Option<String>,
-        identity: Option<String>,
-    }
-    #[derive(Deserialize)]
-    struct Listing {
-        payment_seq: i64,
-        listed_as: Option<String>,
-    }
-    let rows: Vec<Row> = sql
-        .exec(
-            "SELECT seq, paid_under, amount, currency, paid_at, outcome, reason, identity FROM payment ORDER BY seq",
-            None,
-        )?
-        .to_array()?;
-    let listings: Vec<Listing> = sql
-        .exec(
-            "SELECT payment_seq, listed_as FROM listing WHERE payment_seq IS NOT NULL ORDER BY settlement, line",
-            None,
-        )?
-        .to_array()?;
-    let mut held = Vec::with_capacity(rows.len());
-    for r in rows {
-        let currency: Currency = r.currency.parse().map_err(|_| corrupt("currency"))?;
-        let outcome = match (r.outcome.as_str(), r.reason) {
-            ("applied", _) => PaymentOutcome::Applied,
-            (_, Some(reason)) => PaymentOutcome::Unexpected(
-                serde_json::from_value(serde_json::Value::String(reason))
-                    .map_err(|_| corrupt("payment reason"))?,
-            ),
-            _ => return Err(corrupt("payment outcome")),
-        };
-        let mut aliases: Vec<Listed> = Vec::new();
-        let mut listed = false;
-        for l in listings.iter().filter(|l| l.payment_seq == r.seq) {
-            listed = true;
-            if let Some(alias) = Listed::of_line(network, l.listed_as.as_deref())
-                && !aliases.contains(&alias)
-            {
-                aliases.push(alias);
-            }
-        }
-        held.push(HeldRow {
-            seq: r.seq,
-            held: Held {
-                code: r.paid_under,
-                identity: r.identity.as_deref().and_then(PaymentIdentity::parse_key),
-                aliases,
-                listed,
-                amount: Money::new(r.amount, currency).map_err(|_| corrupt("amount"))?,
-                paid_at: at(r.paid_at)?,
-                outcome,
-            },
-        });
-    }
-    Ok(held)
-}
-
-/// One entry of the audit trail, as the API shows it.
-#[derive(Debug, Serialize)]
-pub struct AuditEntry {
-    /// `ntf_…`.
-    pub id: String,
-    /// Always `"notification"`.
-    pub object: &'static str,
-    /// The network that sent it.
-    pub network: Network,
-    /// When the edge received it.
-    #[serde(with = "time::serde::rfc3339")]
-    pub received_at: OffsetDateTime,
-    /// What it did.
-    pub outcome: NotificationOutcome,
-    /// The network's own message id, when it sends one.
-    pub message_id: Option<String>,
-    /// The raw body as received; `null` once purged (after 180 days).
-    pub body: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct AuditRow {
-    id: String,
-    message_id: Option<String>,
-    received_ms: i64,
-    outcome: String,
-    body: Option<String>,
-}
-
-/// One page of the audit trail, oldest first, after the entry `starting_after`.
-pub fn audit_page(
-    sql: &SqlStorage,
-    network: Network,
-    limit: u32,
-    starting_after: Option<&str>,
-) -> ApiResult<(Vec<AuditEntry>, bool)> {
-    let after = match starting_after {
-        None => 0,
-        Some(id) => crate::runtime::storage::cursor(
-            sql,
-            "notification",
-            id,
-            "a notification of this voucher",
-        )?,
-    };
-    let rows: Vec<AuditRow> = sql
-        .exec(
-            "SELECT id, message_id, received_ms, outcome, body FROM notification
-             WHERE seq > ? ORDER BY seq LIMIT ?",
-            vec![int(after), int(i64::from(limit) + 1)],
-        )?
-        .to_array()?;
-    let has_more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-    let offset = network.utc_offset();
-    let mut entries = Vec::with_capacity(rows.len());
-    for row in rows
-        .into_iter()
-        .take(usize::try_from(limit).unwrap_or(usize::MAX))
-    {
-        entries.push(AuditEntry {
-            id: row.id,
-            object: "notification",
-            network,
-            received_at: crate::runtime::clock::from_millis(
-                u64::try_from(row.received_ms).unwrap_or(0),
-            )
-            .to_offset(offset)
-            .replace_millisecond(0)
-            .unwrap_or(OffsetDateTime::UNIX_EPOCH),
-            outcome: row.outcome.parse().map_err(|_| corrupt("outcome"))?,
-            message_id: row.message_id,
-            body: row.body,
-        });
-    }
-    Ok((entries, has_more))
 }
