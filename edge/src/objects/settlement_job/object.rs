@@ -28,28 +28,23 @@
 //! (an object that did not answer) keeps what it did and retries from an alarm, backing
 //! off.
 
-use super::report::{self, LineRow, ROWS_PER_STATEMENT, Status, Summary};
-use crate::config::Mode;
+use super::protocol::*;
+use super::report::{Status, Summary};
+use super::store::*;
 use crate::http::error::{ApiError, ApiResult};
-use crate::objects::ledger::{self, CodedList, LedgerClient};
-use crate::objects::voucher::{
-    Command as VoucherCommand, Scope, SettleLine, SettleLines, Settled, VoucherClient,
-};
 use crate::runtime::clock;
 use crate::runtime::rpc;
 use crate::runtime::storage::{self, flag, int, opt_text, text};
-use futures_util::future::join_all;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::cell::Cell;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use vale_shared::id::SettlementId;
 use vale_shared::settlement::{self, Category};
-use vale_shared::{Currency, MerchantId, Money, Network, VoucherId};
+use vale_shared::{MerchantId, Network};
 use worker::{
-    DurableObject, Env, Request, Response, Result, ScheduledTime, SqlStorage, State, Stub,
-    durable_object,
+    DurableObject, Env, Request, Response, Result, ScheduledTime, SqlStorage, State, durable_object,
 };
 
 /// The most subrequests (calls to other Durable Objects, D1 statements, counted one
@@ -71,94 +66,30 @@ const _: () = assert!(RUN_BUDGET < 1_000);
 /// bound is for the client who sent the file: past it, the answer is `202` and alarms go
 /// on. A run of 890 vouchers takes seconds; a minute leaves room for a busy edge (a
 /// shared local test machine took 22 s for 500).
-const RUN_MS: u64 = 60_000;
+pub(super) const RUN_MS: u64 = 60_000;
 
 /// What a whole run spends besides asking vouchers: the D1 row, the lookup, the close
 /// (two ledger calls), the last D1 rows and the event.
-const OWN_CALLS: usize = 10;
+pub(super) const OWN_CALLS: usize = 10;
 
 /// Voucher objects asked at once.
-const PARALLEL: usize = 50;
+pub(super) const PARALLEL: usize = 50;
 
 /// D1 statements a run writes at most in one batch.
-const STATEMENTS_PER_BATCH: usize = 100;
+pub(super) const STATEMENTS_PER_BATCH: usize = 100;
 
 /// The longest wait before a failed run is retried.
-const MAX_BACKOFF_S: i64 = 300;
-
-/// The schema, one step per version. Never edit a step that has shipped: add one.
-const MIGRATIONS: &[&str] = &["
-CREATE TABLE job (
-  singleton   INTEGER PRIMARY KEY CHECK (singleton = 1),
-  id          TEXT NOT NULL,
-  merchant_id TEXT NOT NULL,
-  livemode    INTEGER NOT NULL,
-  network     TEXT NOT NULL,
-  file_date   TEXT NOT NULL,
-  lines       INTEGER NOT NULL,
-  total       INTEGER NOT NULL,
-  currency    TEXT NOT NULL,
-  phase       TEXT NOT NULL,
-  reported    INTEGER NOT NULL DEFAULT 0,
-  failures    INTEGER NOT NULL DEFAULT 0,
-  created_ms  INTEGER NOT NULL,
-  object      TEXT
-);
-CREATE TABLE line (
-  n              INTEGER PRIMARY KEY,
-  line           INTEGER,
-  payment_code   TEXT NOT NULL,
-  amount         INTEGER,
-  paid_at        TEXT,
-  operation      TEXT,
-  voucher_id     TEXT,
-  voucher_amount INTEGER,
-  category       TEXT
-);
-CREATE INDEX line_by_code ON line (payment_code);
-CREATE INDEX line_open ON line (voucher_id, n) WHERE category IS NULL;
-"];
-
-/// Commands the job takes.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
-pub enum Command {
-    /// Takes a file (already parsed and checked whole by the Worker) and runs it as far
-    /// as one run goes; a file it already has is not taken again.
-    Start {
-        /// The settlement (the name of this object).
-        id: SettlementId,
-        /// Whose file.
-        merchant: MerchantId,
-        /// Test or live.
-        livemode: bool,
-        /// Whose format.
-        network: Network,
-        /// The file as received (UTF-8: a file that parsed is).
-        file: String,
-    },
-}
-
-/// The answer to `Start`.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Progress {
-    /// Whether this call took the file (a file sent again answers `false`).
-    pub fresh: bool,
-    /// The settlement object as it stands.
-    pub object: serde_json::Value,
-    /// Whether every line is reconciled.
-    pub reconciled: bool,
-}
+pub(super) const MAX_BACKOFF_S: i64 = 300;
 
 /// The job of one settlement.
 #[durable_object]
 pub struct SettlementJob {
-    state: State,
-    env: Env,
-    sql: SqlStorage,
-    ready: Cell<bool>,
+    pub(super) state: State,
+    pub(super) env: Env,
+    pub(super) sql: SqlStorage,
+    pub(super) ready: Cell<bool>,
     /// A run is in progress (a request's or an alarm's): one at a time.
-    running: Cell<bool>,
+    pub(super) running: Cell<bool>,
 }
 
 impl std::fmt::Debug for SettlementJob {
@@ -202,107 +133,10 @@ impl DurableObject for SettlementJob {
     }
 }
 
-/// The job's phases, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    Open,
-    Lookup,
-    Apply,
-    Close,
-    Report,
-    Done,
-}
-
-impl Phase {
-    const ALL: [Phase; 6] = [
-        Phase::Open,
-        Phase::Lookup,
-        Phase::Apply,
-        Phase::Close,
-        Phase::Report,
-        Phase::Done,
-    ];
-
-    const fn as_str(self) -> &'static str {
-        match self {
-            Phase::Open => "open",
-            Phase::Lookup => "lookup",
-            Phase::Apply => "apply",
-            Phase::Close => "close",
-            Phase::Report => "report",
-            Phase::Done => "done",
-        }
-    }
-}
-
-/// The job's row.
-#[derive(Debug, Clone, Deserialize)]
-struct JobRow {
-    id: String,
-    merchant_id: String,
-    livemode: i64,
-    network: String,
-    file_date: String,
-    lines: i64,
-    total: i64,
-    currency: String,
-    phase: String,
-    reported: i64,
-    failures: i64,
-    created_ms: i64,
-    object: Option<String>,
-}
-
-/// A job as the runs use it.
-#[derive(Debug, Clone)]
-struct Job {
-    id: SettlementId,
-    merchant: MerchantId,
-    livemode: bool,
-    network: Network,
-    file_date: time::Date,
-    lines: i64,
-    total: i64,
-    currency: Currency,
-    phase: Phase,
-    reported: i64,
-    failures: i64,
-    created_ms: i64,
-    object: Option<String>,
-}
-
-fn corrupt(what: &str) -> ApiError {
-    ApiError::internal(format!("settlement job: bad {what}"))
-}
-
-impl JobRow {
-    fn parse(self) -> ApiResult<Job> {
-        let date = time::macros::format_description!("[year]-[month]-[day]");
-        Ok(Job {
-            id: self.id.parse().map_err(|_| corrupt("id"))?,
-            merchant: self.merchant_id.parse().map_err(|_| corrupt("merchant"))?,
-            livemode: self.livemode != 0,
-            network: self.network.parse().map_err(|_| corrupt("network"))?,
-            file_date: time::Date::parse(&self.file_date, &date).map_err(|_| corrupt("date"))?,
-            lines: self.lines,
-            total: self.total,
-            currency: self.currency.parse().map_err(|_| corrupt("currency"))?,
-            phase: Phase::ALL
-                .into_iter()
-                .find(|p| p.as_str() == self.phase)
-                .ok_or_else(|| corrupt("phase"))?,
-            reported: self.reported,
-            failures: self.failures,
-            created_ms: self.created_ms,
-            object: self.object,
-        })
-    }
-}
-
 /// What a run may still spend: subrequests, and time.
-struct Budget {
-    left: usize,
-    until_ms: u64,
+pub(super) struct Budget {
+    pub(super) left: usize,
+    pub(super) until_ms: u64,
 }
 
 impl Budget {
@@ -314,7 +148,7 @@ impl Budget {
     }
 
     /// Takes `n` subrequests if that many are left and the run's time is not up.
-    fn take(&mut self, n: usize) -> bool {
+    pub(super) fn take(&mut self, n: usize) -> bool {
         if self.left >= n && worker::Date::now().as_millis() < self.until_ms {
             self.left -= n;
             true
@@ -326,12 +160,12 @@ impl Budget {
 
 /// One open line, as a voucher is sent it.
 #[derive(Debug, Deserialize)]
-struct OpenLine {
-    line: i64,
-    amount: i64,
-    paid_at: Option<String>,
-    operation: Option<String>,
-    voucher_id: String,
+pub(super) struct OpenLine {
+    pub(super) line: i64,
+    pub(super) amount: i64,
+    pub(super) paid_at: Option<String>,
+    pub(super) operation: Option<String>,
+    pub(super) voucher_id: String,
 }
 
 impl SettlementJob {
@@ -578,7 +412,7 @@ impl SettlementJob {
     }
 
     /// The settlement object as the lines stand.
-    fn summary(&self, job: &Job, status: Status) -> ApiResult<Summary> {
+    pub(super) fn summary(&self, job: &Job, status: Status) -> ApiResult<Summary> {
         #[derive(Deserialize)]
         struct Count {
             category: String,
@@ -609,321 +443,13 @@ impl SettlementJob {
             created_ms: job.created_ms,
         })
     }
-
-    /// Every payment code's voucher, in one ledger call; codes nobody has are
-    /// `unknown_reference`.
-    async fn lookup(&self, job: &Job) -> ApiResult<()> {
-        #[derive(Deserialize)]
-        struct Code {
-            payment_code: String,
-        }
-        let codes: Vec<String> = self
-            .sql
-            .exec("SELECT DISTINCT payment_code FROM line", None)?
-            .to_array::<Code>()?
-            .into_iter()
-            .map(|c| c.payment_code)
-            .collect();
-        let found: CodedList = LedgerClient::of(&self.env, &job.merchant)?
-            .call(&ledger::Command::LookupMany {
-                livemode: job.livemode,
-                network: job.network,
-                codes,
-            })
-            .await?;
-        storage::atomically(&self.state.storage(), &self.sql, move |sql| {
-            for v in &found.vouchers {
-                sql.exec(
-                    "UPDATE line SET voucher_id = ? WHERE payment_code = ?",
-                    vec![text(v.id.as_str()), text(&v.payment_code)],
-                )?;
-            }
-            // A code nobody has, listed again with the same authorization (or operation)
-            // and amount: the same payment twice, as the file says it.
-            sql.exec(
-                "UPDATE line SET category = ? WHERE voucher_id IS NULL AND category IS NULL AND operation IS NOT NULL
-                   AND EXISTS (SELECT 1 FROM line AS earlier WHERE earlier.payment_code = line.payment_code
-                     AND earlier.amount = line.amount AND earlier.operation = line.operation
-                     AND earlier.voucher_id IS NULL AND earlier.n < line.n)",
-                vec![text(Category::Duplicate.as_str())],
-            )?;
-            sql.exec(
-                "UPDATE line SET category = ? WHERE voucher_id IS NULL AND category IS NULL",
-                vec![text(Category::UnknownReference.as_str())],
-            )?;
-            Ok(())
-        })
-    }
-
-    /// Sends each voucher all its open lines, up to `PARALLEL` at once, while the budget
-    /// lasts; `true` once no line is open.
-    async fn apply(&self, job: &Job, budget: &mut Budget) -> ApiResult<bool> {
-        #[derive(Deserialize)]
-        struct Voucher {
-            voucher_id: String,
-        }
-        let scope = Scope::Merchant {
-            merchant: job.merchant.clone(),
-            livemode: job.livemode,
-        };
-        let settlement = job.id.to_string();
-        loop {
-            let room = PARALLEL.min(budget.left);
-            let vouchers: Vec<String> = self
-                .sql
-                .exec(
-                    "SELECT DISTINCT voucher_id FROM line WHERE category IS NULL AND voucher_id IS NOT NULL LIMIT ?",
-                    vec![int(i64::try_from(room.max(1)).unwrap_or(1))],
-                )?
-                .to_array::<Voucher>()?
-                .into_iter()
-                .map(|v| v.voucher_id)
-                .collect();
-            if vouchers.is_empty() {
-                return Ok(true);
-            }
-            if !budget.take(vouchers.len()) {
-                return Ok(false);
-            }
-            let marks = vec!["?"; vouchers.len()].join(", ");
-            let open: Vec<OpenLine> = self
-                .sql
-                .exec(
-                    &format!("SELECT line, amount, paid_at, operation, voucher_id FROM line WHERE category IS NULL AND voucher_id IN ({marks}) ORDER BY n"),
-                    vouchers.iter().map(|v| text(v)).collect::<Vec<_>>(),
-                )?
-                .to_array()?;
-            let mut by_voucher: HashMap<String, Vec<SettleLine>> = HashMap::new();
-            for l in open {
-                let paid_at = l
-                    .paid_at
-                    .as_deref()
-                    .map(|t| OffsetDateTime::parse(t, &Rfc3339))
-                    .transpose()
-                    .map_err(|_| corrupt("paid_at"))?;
-                by_voucher
-                    .entry(l.voucher_id)
-                    .or_default()
-                    .push(SettleLine {
-                        line: usize::try_from(l.line).map_err(|_| corrupt("line"))?,
-                        amount: Money::new(l.amount, job.currency)
-                            .map_err(|_| corrupt("amount"))?,
-                        paid_at,
-                        operation: l.operation,
-                    });
-            }
-            let asks = by_voucher.into_iter().map(|(voucher, lines)| {
-                let scope = scope.clone();
-                let settlement = settlement.clone();
-                async move {
-                    let id: VoucherId = voucher.parse().map_err(|_| corrupt("voucher id"))?;
-                    let settled = VoucherClient::of(&self.env, &id)?
-                        .call::<Settled>(
-                            scope,
-                            VoucherCommand::Settle(SettleLines { settlement, lines }),
-                        )
-                        .await;
-                    Ok::<_, ApiError>((voucher, settled))
-                }
-            });
-            let answers = join_all(asks).await;
-            // Reloaded after the awaits: every answer that came is kept, then the first
-            // failure (if any) ends the run.
-            let mut failure = None;
-            let mut settled = Vec::new();
-            let mut gone = Vec::new();
-            for answer in answers {
-                match answer {
-                    Ok((_, Ok(s))) => settled.push(s),
-                    // Purged since the lookup: nobody has the code any more.
-                    Ok((voucher, Err(e))) if e.status == 404 => gone.push(voucher),
-                    Ok((_, Err(e))) | Err(e) => {
-                        failure.get_or_insert(e);
-                    }
-                }
-            }
-            storage::atomically(&self.state.storage(), &self.sql, move |sql| {
-                for s in &settled {
-                    for l in &s.lines {
-                        sql.exec(
-                            "UPDATE line SET category = ?, voucher_amount = ? WHERE n = ? AND category IS NULL",
-                            vec![
-                                text(l.category.as_str()),
-                                int(s.voucher_amount),
-                                int(i64::try_from(l.line).unwrap_or(i64::MAX)),
-                            ],
-                        )?;
-                    }
-                }
-                for voucher in &gone {
-                    sql.exec(
-                        "UPDATE line SET category = ?, voucher_id = NULL WHERE voucher_id = ? AND category IS NULL",
-                        vec![text(Category::UnknownReference.as_str()), text(voucher)],
-                    )?;
-                }
-                Ok(())
-            })?;
-            if let Some(e) = failure {
-                return Err(e);
-            }
-        }
-    }
-
-    /// The vouchers paid on the file's day that it leaves out, and the ledger told which
-    /// vouchers the file listed.
-    async fn close(&self, job: &Job) -> ApiResult<()> {
-        #[derive(Deserialize)]
-        struct Code {
-            payment_code: String,
-        }
-        #[derive(Deserialize)]
-        struct Voucher {
-            voucher_id: String,
-        }
-        #[derive(Deserialize)]
-        struct Last {
-            last: Option<i64>,
-        }
-        let ledger = LedgerClient::of(&self.env, &job.merchant)?;
-        let (from_ms, to_ms) = clock::day_bounds(job.file_date);
-        let paid: CodedList = ledger
-            .call(&ledger::Command::PaidIn {
-                livemode: job.livemode,
-                network: job.network,
-                from_ms,
-                to_ms,
-            })
-            .await?;
-        let listed: HashSet<String> = self
-            .sql
-            .exec(
-                "SELECT DISTINCT payment_code FROM line WHERE line IS NOT NULL",
-                None,
-            )?
-            .to_array::<Code>()?
-            .into_iter()
-            .map(|c| c.payment_code)
-            .collect();
-        let ids = self
-            .sql
-            .exec(
-                "SELECT DISTINCT voucher_id FROM line WHERE voucher_id IS NOT NULL AND line IS NOT NULL",
-                None,
-            )?
-            .to_array::<Voucher>()?
-            .into_iter()
-            .map(|v| v.voucher_id.parse().map_err(|_| corrupt("voucher id")))
-            .collect::<ApiResult<Vec<VoucherId>>>()?;
-        if !ids.is_empty() {
-            ledger
-                .call::<ledger::Done>(&ledger::Command::MarkSettled { ids })
-                .await?;
-        }
-        let last = self
-            .sql
-            .exec("SELECT MAX(n) AS last FROM line", None)?
-            .to_array::<Last>()?
-            .into_iter()
-            .next()
-            .and_then(|l| l.last)
-            .unwrap_or(0);
-        storage::atomically(&self.state.storage(), &self.sql, move |sql| {
-            // Written once: a close run again finds them there.
-            sql.exec("DELETE FROM line WHERE line IS NULL", None)?;
-            let left_out = paid
-                .vouchers
-                .iter()
-                .filter(|v| !listed.contains(&v.payment_code));
-            for (i, v) in left_out.enumerate() {
-                sql.exec(
-                    "INSERT INTO line (n, line, payment_code, voucher_id, category) VALUES (?, NULL, ?, ?, ?)",
-                    vec![
-                        int(last + 1 + i64::try_from(i).unwrap_or(0)),
-                        text(&v.payment_code),
-                        text(v.id.as_str()),
-                        text(Category::NotifiedNotSettled.as_str()),
-                    ],
-                )?;
-            }
-            Ok(())
-        })
-    }
-
-    /// The lines to D1 in batches while the budget lasts, then the settlement's row as
-    /// reconciled and its event; `true` once done.
-    async fn report(&self, job: &Job, budget: &mut Budget) -> ApiResult<bool> {
-        let db = self.env.d1("REPORTS")?;
-        let mut reported = job.reported;
-        loop {
-            let rows: Vec<LineRow> = self
-                .sql
-                .exec(
-                    "SELECT n, line, category, payment_code, voucher_id, amount, voucher_amount, operation, paid_at
-                       FROM line WHERE n > ? ORDER BY n LIMIT ?",
-                    vec![
-                        int(reported),
-                        int(i64::try_from(ROWS_PER_STATEMENT * STATEMENTS_PER_BATCH).unwrap_or(1000)),
-                    ],
-                )?
-                .to_array()?;
-            let Some(last) = rows.last().map(|r| r.n) else {
-                break;
-            };
-            if !budget.take(rows.len().div_ceil(ROWS_PER_STATEMENT)) {
-                return Ok(false);
-            }
-            report::store_lines(&db, &job.id, &rows).await?;
-            reported = last;
-            self.sql
-                .exec("UPDATE job SET reported = ?", vec![int(reported)])?;
-        }
-        if !budget.take(2) {
-            return Ok(false);
-        }
-        let summary = self.summary(job, Status::Reconciled)?;
-        summary.store(&db, &job.merchant).await?;
-        let object = summary.render();
-        self.sql
-            .exec("UPDATE job SET object = ?", vec![text(&object.to_string())])?;
-        report::reconciled(
-            &self.env,
-            &job.merchant,
-            Mode::of(job.livemode),
-            &job.id,
-            &object,
-        )
-        .await;
-        Ok(true)
-    }
 }
 
-async fn set_alarm(state: &State, at: OffsetDateTime) -> ApiResult<()> {
+pub(super) async fn set_alarm(state: &State, at: OffsetDateTime) -> ApiResult<()> {
     #[allow(clippy::cast_precision_loss)] // Unix milliseconds fit an f64 exactly.
     let date = worker::js_sys::Date::new(&(clock::millis(at) as f64).into());
     state.storage().set_alarm(ScheduledTime::new(date)).await?;
     Ok(())
-}
-
-/// The job of settlement `id`.
-#[derive(Debug)]
-pub struct JobClient {
-    stub: Stub,
-}
-
-impl JobClient {
-    /// The job object named by the settlement's id.
-    pub fn of(env: &Env, id: &SettlementId) -> ApiResult<Self> {
-        let stub = env
-            .durable_object("SETTLEMENTS")?
-            .id_from_name(id.as_str())?
-            .get_stub()?;
-        Ok(JobClient { stub })
-    }
-
-    /// Sends a command and reads the answer.
-    pub async fn call<T: serde::de::DeserializeOwned>(&self, command: &Command) -> ApiResult<T> {
-        rpc::call(&self.stub, command).await
-    }
 }
 
 #[cfg(test)]
