@@ -1,7 +1,7 @@
 //! A webhook endpoint as the events object stores it: how it renders, which events it
 //! takes, and which secrets sign its deliveries (two during the 24 h after a rotation).
 
-use super::object::rfc3339;
+use super::store::rfc3339;
 use crate::http::error::ApiResult;
 use serde::Deserialize;
 use vale_shared::webhook::WebhookSecret;
