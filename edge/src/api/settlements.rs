@@ -30,7 +30,7 @@ use futures_util::future::join_all;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 use vale_shared::id::SettlementId;
 use vale_shared::payment::PaymentIdentity;
 use vale_shared::settlement::{self, Category};
@@ -39,13 +39,13 @@ use wasm_bindgen::JsValue;
 use worker::{D1Database, Env, Request, Response};
 
 /// How many voucher objects the sandbox's file asks at once.
-const PARALLEL: usize = 50;
+pub(super) const PARALLEL: usize = 50;
 
-fn db(env: &Env) -> ApiResult<D1Database> {
+pub(super) fn db(env: &Env) -> ApiResult<D1Database> {
     Ok(env.d1("REPORTS")?)
 }
 
-fn network_param(req: &Request) -> ApiResult<Network> {
+pub(super) fn network_param(req: &Request) -> ApiResult<Network> {
     let url = req.url()?;
     url.query_pairs()
         .find(|(k, _)| k == "network")
@@ -108,7 +108,12 @@ pub async fn create(mut req: Request, env: &Env, config: &Config) -> ApiResult<R
     Ok(json_response(status, progress.object.to_string()))
 }
 
-fn settlement_id(merchant: &str, mode: Mode, network: Network, raw: &[u8]) -> SettlementId {
+pub(super) fn settlement_id(
+    merchant: &str,
+    mode: Mode,
+    network: Network,
+    raw: &[u8],
+) -> SettlementId {
     let digest = Sha256::new()
         .chain_update(b"vale/settlement/v1/")
         .chain_update(merchant.as_bytes())
@@ -129,7 +134,7 @@ fn settlement_id(merchant: &str, mode: Mode, network: Network, raw: &[u8]) -> Se
 }
 
 #[derive(Deserialize)]
-struct StoredSettlement {
+pub(super) struct StoredSettlement {
     id: String,
     livemode: i64,
     network: String,
@@ -143,7 +148,7 @@ struct StoredSettlement {
 }
 
 impl StoredSettlement {
-    fn render(&self) -> Value {
+    pub(super) fn render(&self) -> Value {
         let network: Network = self.network.parse().unwrap_or(Network::Efecty);
         let created = clock::from_millis(u64::try_from(self.created_ms).unwrap_or(0))
             .to_offset(network.utc_offset());
@@ -166,7 +171,7 @@ impl StoredSettlement {
     }
 }
 
-async fn load(
+pub(super) async fn load(
     db: &D1Database,
     id: &SettlementId,
     merchant: &str,
@@ -184,7 +189,7 @@ async fn load(
     Ok(row.map(|r| r.render()))
 }
 
-fn no_such_settlement() -> ApiError {
+pub(super) fn no_such_settlement() -> ApiError {
     ApiError::new(
         404,
         ErrorType::InvalidRequestError,
@@ -193,7 +198,7 @@ fn no_such_settlement() -> ApiError {
     )
 }
 
-fn parse_settlement_id(id: &str) -> ApiResult<SettlementId> {
+pub(super) fn parse_settlement_id(id: &str) -> ApiResult<SettlementId> {
     id.parse().map_err(|_| no_such_settlement())
 }
 
@@ -227,7 +232,7 @@ pub async fn list(req: &Request, env: &Env, config: &Config) -> ApiResult<Respon
 }
 
 #[derive(Deserialize)]
-struct LineRow {
+pub(super) struct LineRow {
     line: Option<i64>,
     category: String,
     payment_code: String,
@@ -309,106 +314,6 @@ pub async fn lines(req: &Request, env: &Env, config: &Config, id: &str) -> ApiRe
         200,
         json!({"object": "list", "data": data, "has_more": false}).to_string(),
     ))
-}
-
-/// `GET /v1/settlements/unsettled?older_than_days=` (default 3): paid vouchers no
-/// settlement listed, paid longer ago than that.
-pub async fn unsettled(req: &Request, env: &Env, config: &Config) -> ApiResult<Response> {
-    let access = auth::reader(req, config)?;
-    let days = match req
-        .url()?
-        .query_pairs()
-        .find(|(k, _)| k == "older_than_days")
-    {
-        None => 3,
-        Some((_, v)) => v
-            .parse::<i64>()
-            .ok()
-            .filter(|d| (0..=90).contains(d))
-            .ok_or_else(|| {
-                ApiError::invalid(
-                    "older_than_days",
-                    "parameter_invalid",
-                    "older_than_days must be 0 to 90.",
-                )
-            })?,
-    };
-    let found: CodedList = LedgerClient::of(env, &access.merchant.id)?
-        .call(&ledger::Command::Unsettled {
-            livemode: access.livemode(),
-            paid_before_ms: clock::millis(clock::now() - Duration::days(days)),
-            limit: 1000,
-        })
-        .await?;
-    let data: Vec<Value> = found
-        .vouchers
-        .iter()
-        .map(|v| json!({"voucher": v.id, "payment_code": v.payment_code, "network": v.network}))
-        .collect();
-    Ok(json_response(
-        200,
-        json!({"object": "list", "data": data, "has_more": data.len() >= 1000}).to_string(),
-    ))
-}
-
-/// `GET /v1/settlements/digest`: the newest daily digest (the cron writes one a day):
-/// `{day, unsettled: [{voucher, payment_code, network}], created_at}`, plus the
-/// settlements of the last 30 days that had mismatches.
-pub async fn digest(req: &Request, env: &Env, config: &Config) -> ApiResult<Response> {
-    let access = auth::reader(req, config)?;
-    let found: ledger::DigestRow = LedgerClient::of(env, &access.merchant.id)?
-        .call(&ledger::Command::LatestDigest {
-            livemode: access.livemode(),
-        })
-        .await?;
-    let since = clock::millis(clock::now() - Duration::days(30));
-    let rows: Vec<StoredSettlement> = db(env)?
-        .prepare("SELECT id, livemode, network, file_date, lines, total, currency, counts, created_ms, status FROM settlement WHERE merchant_id = ? AND livemode = ? AND created_ms >= ? ORDER BY created_ms DESC LIMIT 100")
-        .bind(&[
-            JsValue::from_str(&access.merchant.id.to_string()),
-            JsValue::from_f64(f64::from(u8::from(access.livemode()))),
-            JsValue::from_f64(since as f64),
-        ])?
-        .all()
-        .await?
-        .results()?;
-    let mismatched: Vec<Value> = rows
-        .iter()
-        .map(StoredSettlement::render)
-        .filter(|s| {
-            [
-                "amount_mismatch",
-                "unknown_reference",
-                "notified_not_settled",
-            ]
-            .iter()
-            .any(|c| {
-                s.get("counts")
-                    .and_then(|counts| counts.get(*c))
-                    .and_then(Value::as_u64)
-                    .is_some_and(|n| n > 0)
-            })
-        })
-        .collect();
-    let created = (found.created_ms > 0).then(|| {
-        rfc3339(
-            clock::from_millis(u64::try_from(found.created_ms).unwrap_or(0))
-                .to_offset(time::macros::offset!(-5)),
-        )
-    });
-    let unsettled: Vec<Value> = found
-        .unsettled
-        .iter()
-        .map(|v| json!({"voucher": v.id, "payment_code": v.payment_code, "network": v.network}))
-        .collect();
-    let body = json!({
-        "object": "settlement_digest",
-        "day": (!found.day.is_empty()).then_some(found.day),
-        "created_at": created.flatten(),
-        "unsettled": unsettled,
-        "settlements_with_mismatches": mismatched,
-    });
-    Ok(json_response(200, body.to_string()))
 }
 
 /// `GET /v1/sandbox/settlements/{date}?network=` (test keys): the file the network would

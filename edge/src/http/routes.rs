@@ -2,7 +2,8 @@
 
 use crate::api::events::EndpointAction;
 use crate::api::{
-    demo, events, hosted, notifications, places, refunds, reviews, sandbox, settlements, vouchers,
+    demo, events, hosted, notifications, payouts, places, refunds, reviews, sandbox,
+    settlement_reports, settlements, vouchers,
 };
 use crate::config;
 use crate::http::cors;
@@ -120,7 +121,7 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
             refunds::change(req, env, &*config::load(env)?, &id, what).await
         }
         (Get, ["v1", "payouts", "files", date]) => {
-            refunds::payout_file(&req, env, &*config::load(env)?, date).await
+            payouts::payout_file(&req, env, &*config::load(env)?, date).await
         }
         (Get, ["v1", "reviews"]) => reviews::list(&req, env, &*config::load(env)?).await,
         (Get, ["v1", "reviews", id]) => {
@@ -135,10 +136,10 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
         (Post, ["v1", "settlements"]) => settlements::create(req, env, &*config::load(env)?).await,
         (Get, ["v1", "settlements"]) => settlements::list(&req, env, &*config::load(env)?).await,
         (Get, ["v1", "settlements", "digest"]) => {
-            settlements::digest(&req, env, &*config::load(env)?).await
+            settlement_reports::digest(&req, env, &*config::load(env)?).await
         }
         (Get, ["v1", "settlements", "unsettled"]) => {
-            settlements::unsettled(&req, env, &*config::load(env)?).await
+            settlement_reports::unsettled(&req, env, &*config::load(env)?).await
         }
         (Get, ["v1", "settlements", id]) => {
             settlements::retrieve(&req, env, &*config::load(env)?, id).await
