@@ -3,6 +3,7 @@
 
 mod object;
 mod protocol;
+mod store;
 
 pub use object::Ledger;
 pub use protocol::*;
