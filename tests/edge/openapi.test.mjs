@@ -1,5 +1,5 @@
 // docs/openapi.json against the edge: served as built, valid OpenAPI 3.1, every route of
-// edge/src/routes.rs documented, every documented path routed, and real answers valid
+// edge/src/http/routes.rs documented, every documented path routed, and real answers valid
 // against the document's own schemas (ajv, JSON Schema 2020-12).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,7 +32,7 @@ function armsOf(source, name) {
  * names in `Network::as_str`.
  */
 function routedOperations() {
-  const source = readFileSync(join(root, 'edge', 'src', 'routes.rs'), 'utf8');
+  const source = readFileSync(join(root, 'edge', 'src', 'http', 'routes.rs'), 'utf8');
   const networks = armsOf(readFileSync(join(root, 'shared', 'src', 'network.rs'), 'utf8'), 'as_str');
   const body = source.slice(source.indexOf('async fn route('));
   const ops = new Set();

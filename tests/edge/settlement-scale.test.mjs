@@ -1,6 +1,6 @@
 // A large settlement file against workerd (issue #19, review L8): 30,000 Efecty lines,
 // near the contract's 5 MiB. 1,000 vouchers, more than one run may ask (RUN_BUDGET in
-// edge/src/settlements/job.rs, under Cloudflare's subrequest limits), so the job needs
+// edge/src/objects/settlement_job/object.rs, under Cloudflare's subrequest limits), so the job needs
 // several runs; each payment is listed twenty times, with its authorization or blank,
 // spread over the file, so every voucher decides its twenty lines in one command; and
 // 10,000 lines carry codes nobody has. (A voucher per line would be 30,000 creates: minutes

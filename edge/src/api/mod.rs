@@ -1,0 +1,15 @@
+//! The public resources, one file each: parse the request → ask an object → answer.
+
+pub mod create_voucher;
+pub mod demo;
+pub mod events;
+pub mod hosted;
+pub mod notifications;
+pub mod payouts;
+pub mod places;
+pub mod refunds;
+pub mod reviews;
+pub mod sandbox;
+pub mod settlement_reports;
+pub mod settlements;
+pub mod vouchers;

@@ -1,0 +1,275 @@
+//! The voucher routes of the contract:
+//!
+//! - `POST /v1/vouchers` (secret key, optional `Idempotency-Key`)
+//! - `GET /v1/vouchers/{id}` (a key of the voucher's merchant and mode: the voucher; its
+//!   client secret: the display view, CORS-enabled with its `OPTIONS` preflight)
+//! - `POST /v1/vouchers/{id}` (secret key): moves a pending voucher's `expires_at`
+//! - `POST /v1/vouchers/{id}/cancel` (secret key)
+//! - `GET /v1/vouchers?reference=&status=&limit=&starting_after=`
+//! - `GET /v1/vouchers/{id}/notifications?limit=&starting_after=` (the audit trail)
+
+use crate::api::create_voucher as create;
+use crate::config::Config;
+use crate::http::auth::{self, Access, Caller};
+use crate::http::body;
+use crate::http::error::{ApiError, ApiResult, json_response};
+use crate::objects::ledger::{self, Ids, LedgerClient, ListQuery};
+use crate::objects::voucher::{Command, Scope, VoucherClient};
+use futures_util::future::join_all;
+use vale_shared::{VoucherId, VoucherStatus};
+use worker::{Env, Request, Response};
+
+/// Largest `limit` of a listing.
+const MAX_LIMIT: u32 = 100;
+/// `limit` when none is given.
+const DEFAULT_LIMIT: u32 = 10;
+
+/// The origin the hosted page links use: the `VALE_PUBLIC_ORIGIN` variable, else the
+/// request's own.
+pub fn origin(req: &Request, env: &Env) -> ApiResult<String> {
+    if let Ok(var) = env.var("VALE_PUBLIC_ORIGIN") {
+        let text = var.to_string();
+        if !text.is_empty() {
+            return Ok(text.trim_end_matches('/').to_owned());
+        }
+    }
+    Ok(req.url()?.origin().ascii_serialization())
+}
+
+/// `POST /v1/vouchers`.
+pub async fn create(mut req: Request, env: &Env, config: &Config) -> ApiResult<Response> {
+    let access = auth::secret(&req, config)?;
+    let key = create::idempotency_key(req.headers().get("idempotency-key").ok().flatten())?;
+    let body = body::read(&mut req).await?;
+    let origin = origin(&req, env)?;
+    let created = create::create(env, config, &access, &body, key, &origin).await?;
+    let resp = json_response(201, created.voucher.get().to_owned());
+    if created.replayed {
+        resp.headers().set("idempotent-replayed", "true")?;
+    }
+    Ok(resp)
+}
+
+/// A voucher id from the path: anything else is an unknown voucher.
+pub fn parse_id(id: &str) -> ApiResult<VoucherId> {
+    id.parse().map_err(|_| ApiError::no_such_voucher())
+}
+
+/// `GET /v1/vouchers/{id}`: the whole voucher for a key of its merchant and mode, the
+/// display view for its client secret (checked by the server key: a forged one never
+/// reaches the object).
+pub async fn retrieve(req: &Request, env: &Env, config: &Config, id: &str) -> ApiResult<Response> {
+    let caller = auth::caller(req, config)?;
+    let id = parse_id(id)?;
+    let scope = match caller {
+        Caller::Key(access) => Scope::merchant(&access.merchant.id, access.mode),
+        Caller::Client(secret) if secret.voucher_id() == id => Scope::Client,
+        Caller::Client(_) | Caller::Refund(_) => return Err(ApiError::permission_denied()),
+    };
+    let body = VoucherClient::of(env, &id)?
+        .text(scope, Command::Get)
+        .await?;
+    Ok(json_response(200, body))
+}
+
+/// `POST /v1/vouchers/{id}`: `{"expires_at": …}` moves a pending voucher's deadline;
+/// answers the whole voucher.
+pub async fn update(mut req: Request, env: &Env, config: &Config, id: &str) -> ApiResult<Response> {
+    let access = auth::secret(&req, config)?;
+    let id = parse_id(id)?;
+    let body = body::read(&mut req).await?;
+    let body = VoucherClient::of(env, &id)?
+        .text(
+            Scope::merchant(&access.merchant.id, access.mode),
+            Command::Update {
+                body: String::from_utf8(body).ok(),
+            },
+        )
+        .await?;
+    Ok(json_response(200, body))
+}
+
+/// `POST /v1/vouchers/{id}/cancel`.
+pub async fn cancel(req: &Request, env: &Env, config: &Config, id: &str) -> ApiResult<Response> {
+    let access = auth::secret(req, config)?;
+    let id = parse_id(id)?;
+    let body = VoucherClient::of(env, &id)?
+        .text(
+            Scope::merchant(&access.merchant.id, access.mode),
+            Command::Cancel,
+        )
+        .await?;
+    Ok(json_response(200, body))
+}
+
+/// `limit` and `starting_after` of a list, with the cursor parsed by `parse`; answers
+/// whether `name` was one of them.
+pub fn page_params<T>(
+    name: &str,
+    value: &str,
+    limit: &mut u32,
+    after: &mut Option<T>,
+    parse: impl Fn(&str) -> Option<T>,
+) -> ApiResult<bool> {
+    match name {
+        "limit" => {
+            *limit = value
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=MAX_LIMIT).contains(n))
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "limit",
+                        "limit_invalid",
+                        "limit must be a whole number from 1 to 100.",
+                    )
+                })?;
+            Ok(true)
+        }
+        "starting_after" => {
+            *after = Some(parse(value).ok_or_else(|| {
+                ApiError::invalid(
+                    "starting_after",
+                    "starting_after_invalid",
+                    "starting_after is not an id of this list.",
+                )
+            })?);
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// `400` for a query parameter the route does not take.
+pub fn unknown_param(name: &str) -> ApiError {
+    ApiError::invalid(name, "parameter_unknown", "This parameter is not known.")
+}
+
+/// `GET /v1/vouchers`: ids from the merchant's index, each voucher read from its own
+/// object (the index holds no PII), in parallel.
+pub async fn list(req: &Request, env: &Env, config: &Config) -> ApiResult<Response> {
+    let access = auth::reader(req, config)?;
+    let mut query = ListQuery {
+        livemode: access.livemode(),
+        reference: None,
+        status: None,
+        limit: DEFAULT_LIMIT,
+        starting_after: None,
+    };
+    for (name, value) in req.url()?.query_pairs() {
+        if page_params(
+            &name,
+            &value,
+            &mut query.limit,
+            &mut query.starting_after,
+            |v| v.parse::<VoucherId>().ok(),
+        )? {
+            continue;
+        }
+        match name.as_ref() {
+            "reference" => {
+                if !vale_shared::voucher::is_valid_reference(&value) {
+                    return Err(ApiError::invalid(
+                        "reference",
+                        "reference_invalid",
+                        "reference must be 1 to 64 of A-Z, a-z, 0-9, `_` and `-`.",
+                    ));
+                }
+                query.reference = Some(value.into_owned());
+            }
+            "status" => {
+                let status: VoucherStatus = value.parse().map_err(|_| {
+                    ApiError::invalid(
+                        "status",
+                        "status_invalid",
+                        "status must be pending, paid, expired, cancelled, refunded or partially_refunded.",
+                    )
+                })?;
+                query.status = Some(status.as_str().to_owned());
+            }
+            other => return Err(unknown_param(other)),
+        }
+    }
+    let wanted = query.status.clone();
+    let Ids { ids, has_more } = LedgerClient::of(env, &access.merchant.id)?
+        .call(&ledger::Command::List(query))
+        .await?;
+    let body = list_body(env, &access, &ids, wanted.as_deref()).await?;
+    Ok(json_response(
+        200,
+        format!(r#"{{"object":"list","data":[{body}],"has_more":{has_more}}}"#),
+    ))
+}
+
+/// The vouchers `ids`, rendered by their objects, joined with commas. A voucher that is
+/// gone (retention) or whose status moved past the filter since the index was written is
+/// left out.
+async fn list_body(
+    env: &Env,
+    access: &Access<'_>,
+    ids: &[VoucherId],
+    status: Option<&str>,
+) -> ApiResult<String> {
+    let reads = ids.iter().map(|id| async move {
+        let scope = Scope::merchant(&access.merchant.id, access.mode);
+        VoucherClient::of(env, id)?.text(scope, Command::Get).await
+    });
+    let mut body = String::new();
+    for read in join_all(reads).await {
+        let json = match read {
+            Ok(json) => json,
+            Err(e) if e.status == 404 => continue,
+            Err(e) => return Err(e),
+        };
+        if let Some(status) = status {
+            #[derive(serde::Deserialize)]
+            struct Status<'a> {
+                status: &'a str,
+            }
+            if serde_json::from_str::<Status<'_>>(&json)
+                .ok()
+                .map(|s| s.status)
+                != Some(status)
+            {
+                continue;
+            }
+        }
+        if !body.is_empty() {
+            body.push(',');
+        }
+        body.push_str(&json);
+    }
+    Ok(body)
+}
+
+/// `GET /v1/vouchers/{id}/notifications`: the voucher's audit trail, oldest first.
+pub async fn notifications(
+    req: &Request,
+    env: &Env,
+    config: &Config,
+    id: &str,
+) -> ApiResult<Response> {
+    let access = auth::reader(req, config)?;
+    let id = parse_id(id)?;
+    let mut limit = MAX_LIMIT;
+    let mut starting_after = None;
+    for (name, value) in req.url()?.query_pairs() {
+        if !page_params(&name, &value, &mut limit, &mut starting_after, |v| {
+            v.parse::<vale_shared::NotificationId>()
+                .ok()
+                .map(|id| id.to_string())
+        })? {
+            return Err(unknown_param(&name));
+        }
+    }
+    let body = VoucherClient::of(env, &id)?
+        .text(
+            Scope::merchant(&access.merchant.id, access.mode),
+            Command::Notifications {
+                limit,
+                starting_after,
+            },
+        )
+        .await?;
+    Ok(json_response(200, body))
+}

@@ -1,0 +1,11 @@
+//! The front door, with no business rules: limits → route → CORS → the contract's JSON;
+//! who is calling (`auth`), reading bodies (`body`) and the one error type (`error`).
+
+pub mod auth;
+pub mod body;
+pub mod cors;
+pub mod error;
+pub mod limits;
+mod routes;
+
+pub use routes::handle;

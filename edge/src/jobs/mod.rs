@@ -1,0 +1,3 @@
+//! Work the cron starts rather than a request.
+
+pub mod sweep;

@@ -1,0 +1,3 @@
+//! Efecty: its signed notification. Issuing (recaudo) is local, in [`super::rail`].
+
+pub mod notification;

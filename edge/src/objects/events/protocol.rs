@@ -1,0 +1,144 @@
+//! Events to the merchant: one SQLite-backed Durable Object per merchant and mode
+//! (`EVENTS`, named `{merchant}/{mode}`) keeps the events that voucher objects forward
+//! from their outboxes, and answers the events API:
+//!
+//! - `GET /v1/events?type=&limit=&starting_after=` (newest first), `GET /v1/events/{id}`,
+//!   `POST /v1/events/{id}/retry`
+//! - `/v1/webhook_endpoints`: create, list, get, delete, enable, rotate_secret
+//!
+//! and delivers every event to each enabled endpoint that subscribes to its type, from
+//! its alarm, on the retry schedule of `vale_shared::event`.
+//!
+//! A voucher object writes each event into its own outbox in the same transaction as the
+//! change that causes it, with an id derived from the change, then forwards it here (the
+//! alarm retries until it is taken); this object keeps each id once. So one change is one
+//! event, however many notifications reported it and however often it was forwarded.
+
+use crate::config::Mode;
+use crate::http::error::ApiResult;
+use crate::runtime::rpc;
+use serde::{Deserialize, Serialize};
+use vale_shared::event::EventType;
+use vale_shared::id::WebhookEndpointId;
+use vale_shared::{EventId, MerchantId};
+use worker::{Env, Stub};
+
+/// An event as forwarded from an outbox.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Forwarded {
+    /// `evt_…`, derived from the change.
+    pub id: EventId,
+    /// What happened.
+    #[serde(rename = "type")]
+    pub kind: EventType,
+    /// When the change happened (Unix ms).
+    pub created_ms: i64,
+    /// The object it is about, as the API renders it (JSON).
+    pub data: String,
+}
+
+/// Commands the events object takes.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Command {
+    /// Keeps these events (each id once).
+    Record {
+        /// Live or test.
+        livemode: bool,
+        /// The events.
+        events: Vec<Forwarded>,
+    },
+    /// A page of events, newest first.
+    List {
+        /// Only this type.
+        kind: Option<EventType>,
+        /// 1 to 100.
+        limit: u32,
+        /// The last id of the previous page.
+        starting_after: Option<EventId>,
+    },
+    /// One event.
+    Get {
+        /// Its id.
+        id: EventId,
+    },
+    /// Delivers an event again to every enabled endpoint that subscribes to its type.
+    Retry {
+        /// Its id.
+        id: EventId,
+    },
+    /// Adds an endpoint.
+    CreateEndpoint {
+        /// Its id.
+        id: WebhookEndpointId,
+        /// Where to deliver (checked by the Worker).
+        url: String,
+        /// The types it takes; `None`: all.
+        events: Option<Vec<EventType>>,
+        /// Its signing secret, `whsec_…`.
+        secret: String,
+        /// Live or test.
+        livemode: bool,
+    },
+    /// Every endpoint, newest first.
+    ListEndpoints,
+    /// One endpoint.
+    GetEndpoint {
+        /// Its id.
+        id: WebhookEndpointId,
+    },
+    /// Removes an endpoint (and its pending deliveries).
+    DeleteEndpoint {
+        /// Its id.
+        id: WebhookEndpointId,
+    },
+    /// Turns a disabled endpoint back on.
+    EnableEndpoint {
+        /// Its id.
+        id: WebhookEndpointId,
+    },
+    /// Signs with `secret` from now on, and for 24 h with the old one too.
+    RotateSecret {
+        /// Its id.
+        id: WebhookEndpointId,
+        /// The new secret.
+        secret: String,
+    },
+    /// Test mode only (the sandbox): moves one endpoint's time `seconds` ahead, as if
+    /// that much time had passed for it: its pending deliveries fall due that much
+    /// sooner and its failing streak is that much older.
+    SandboxAdvanceEndpoint {
+        /// Its id.
+        id: WebhookEndpointId,
+        /// How far.
+        seconds: i64,
+    },
+    /// Delivers whatever is due (the cron's sweep after a restart).
+    Wake,
+}
+
+/// The events object of a merchant and mode.
+#[derive(Debug)]
+pub struct EventsClient {
+    stub: Stub,
+}
+
+impl EventsClient {
+    /// The events of `merchant` in `mode`.
+    pub fn of(env: &Env, merchant: &MerchantId, mode: Mode) -> ApiResult<Self> {
+        let name = format!(
+            "{merchant}/{}",
+            if mode.livemode() { "live" } else { "test" }
+        );
+        let stub = env
+            .durable_object("EVENTS")?
+            .id_from_name(&name)?
+            .get_stub()?;
+        Ok(EventsClient { stub })
+    }
+
+    /// Sends a command and answers the body as text.
+    pub async fn text(&self, command: &Command) -> ApiResult<String> {
+        rpc::call_text(&self.stub, command).await
+    }
+}

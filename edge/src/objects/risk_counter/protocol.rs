@@ -1,0 +1,56 @@
+//! What a risk counter takes: its commands, and the client the create's screening asks it
+//! through.
+
+use crate::http::error::ApiResult;
+use crate::runtime::rpc;
+use serde::{Deserialize, Serialize};
+use vale_shared::Currency;
+use vale_shared::risk::Standing;
+use worker::{Env, Stub};
+
+/// Commands a counter takes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Command {
+    /// Counts a new voucher (once, however often it is sent) and answers the tally of the
+    /// others at `now_ms`.
+    Reserve {
+        /// `vch_…`.
+        voucher: String,
+        /// Now (Unix ms): the voucher's creation time.
+        now_ms: i64,
+        /// Minor units.
+        amount: i64,
+        /// Its currency.
+        currency: Currency,
+    },
+    /// Forgets a voucher that was never created (blocked, or failed before it was stored).
+    Release {
+        /// `vch_…`.
+        voucher: String,
+    },
+    /// Where a counted voucher stands now.
+    Update {
+        /// `vch_…`.
+        voucher: String,
+        /// Now.
+        standing: Standing,
+    },
+}
+
+/// The counter of one signal value, by its name.
+#[derive(Debug)]
+pub struct CounterClient {
+    stub: Stub,
+}
+
+impl CounterClient {
+    pub fn of(env: &Env, name: &str) -> ApiResult<Self> {
+        let stub = env.durable_object("RISK")?.id_from_name(name)?.get_stub()?;
+        Ok(CounterClient { stub })
+    }
+
+    pub async fn call<T: serde::de::DeserializeOwned>(&self, command: &Command) -> ApiResult<T> {
+        rpc::call(&self.stub, command).await
+    }
+}
