@@ -112,8 +112,9 @@ prefixed_id!(
     "vch_"
 );
 prefixed_id!(
-    /// A merchant's id, `mer_…`. The local development merchant is [`MerchantId::local`],
-    /// the one id without a random part.
+    /// A merchant's id, `mer_…`. The local development merchants, [`MerchantId::local`]
+    /// and the marketplace platform [`MerchantId::platform`], are the ids without a
+    /// random part.
     ///
     /// ```
     /// use vale_shared::MerchantId;
@@ -122,7 +123,7 @@ prefixed_id!(
     /// ```
     MerchantId,
     "mer_",
-    ["mer_local"]
+    ["mer_local", "mer_platform"]
 );
 prefixed_id!(
     /// An outbound event's id, `evt_…`.
@@ -145,6 +146,73 @@ prefixed_id!(
     WebhookEndpointId,
     "we_"
 );
+prefixed_id!(
+    /// A marketplace seller's account id, `acct_…` (issue #23).
+    ///
+    /// ```
+    /// use vale_shared::id::AccountId;
+    /// let id = AccountId::from_random([3; 15]);
+    /// assert!(id.as_str().starts_with("acct_"));
+    /// assert_eq!(id.as_str().parse::<AccountId>(), Ok(id));
+    /// assert!("acct_".parse::<AccountId>().is_err());
+    /// ```
+    AccountId,
+    "acct_"
+);
+prefixed_id!(
+    /// A seller payout's id, `po_…`.
+    PayoutId,
+    "po_"
+);
+prefixed_id!(
+    /// A balance transaction's id, `txn_…`: derived from what it books
+    /// ([`TransactionId::derive`]), so booking the same thing twice is the same row.
+    TransactionId,
+    "txn_"
+);
+
+impl PayoutId {
+    /// The id of the scheduled payout of `account` for `day` in `currency`: the end-of-day
+    /// run that asks twice makes one payout.
+    ///
+    /// ```
+    /// use vale_shared::id::{AccountId, PayoutId};
+    /// let a = AccountId::from_random([1; 15]);
+    /// assert_eq!(PayoutId::scheduled(&a, "2026-12-07", "COP"), PayoutId::scheduled(&a, "2026-12-07", "COP"));
+    /// assert_ne!(PayoutId::scheduled(&a, "2026-12-07", "COP"), PayoutId::scheduled(&a, "2026-12-08", "COP"));
+    /// ```
+    pub fn scheduled(account: &AccountId, day: &str, currency: &str) -> PayoutId {
+        PayoutId::from_random(digest15(&format!(
+            "vale/scheduled-payout/v1/{account}/{day}/{currency}"
+        )))
+    }
+}
+
+/// The first 15 bytes of SHA-256 of `text`: the random part of a derived id.
+fn digest15(text: &str) -> [u8; 15] {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    let mut bytes = [0_u8; 15];
+    for (to, from) in bytes.iter_mut().zip(digest.iter()) {
+        *to = *from;
+    }
+    bytes
+}
+
+impl TransactionId {
+    /// The id of the balance transaction that books `what` (its kind, its source and
+    /// the party, as one text the ledger builds): the same text is always the same id.
+    ///
+    /// ```
+    /// use vale_shared::id::TransactionId;
+    /// let a = TransactionId::derive("payment/vch_x/0/acct_y");
+    /// assert_eq!(a, TransactionId::derive("payment/vch_x/0/acct_y"));
+    /// assert_ne!(a, TransactionId::derive("payment/vch_x/1/acct_y"));
+    /// ```
+    pub fn derive(what: &str) -> TransactionId {
+        TransactionId::from_random(digest15(&format!("vale/balance-transaction/v1/{what}")))
+    }
+}
 
 impl VoucherId {
     /// The id of the voucher a create with this `Idempotency-Key` makes: derived under the
@@ -185,14 +253,24 @@ impl VoucherId {
 }
 
 impl MerchantId {
-    /// `mer_local`, the one merchant of local development and the test suite. It is the
-    /// only merchant id without a random part.
+    /// `mer_local`, the local development merchant the test suite uses. It has no random
+    /// part (as [`MerchantId::platform`]).
     ///
     /// ```
     /// assert_eq!(vale_shared::MerchantId::local().as_str(), "mer_local");
     /// ```
     pub fn local() -> Self {
         MerchantId("mer_local".to_owned())
+    }
+
+    /// `mer_platform`, the local marketplace platform (issue #23): the second merchant
+    /// of local development, with no random part either.
+    ///
+    /// ```
+    /// assert_eq!("mer_platform".parse(), Ok(vale_shared::MerchantId::platform()));
+    /// ```
+    pub fn platform() -> Self {
+        MerchantId("mer_platform".to_owned())
     }
 }
 

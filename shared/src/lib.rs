@@ -11,6 +11,7 @@ pub mod efecty;
 pub mod event;
 pub mod expiry;
 pub mod id;
+pub mod marketplace;
 pub mod money;
 pub mod network;
 pub mod pagoefectivo;

@@ -184,7 +184,7 @@ impl NewVoucher {
 }
 
 /// A JSON object body whose keys are all `known` (else `400` naming the first unknown).
-pub(super) fn fields(body: &[u8], known: &[&str]) -> Result<Map<String, Value>, InvalidParam> {
+pub(crate) fn fields(body: &[u8], known: &[&str]) -> Result<Map<String, Value>, InvalidParam> {
     let fields: Map<String, Value> = serde_json::from_slice(body)
         .map_err(|_| invalid("body", "body_invalid", "The body must be a JSON object."))?;
     if let Some(unknown) = fields.keys().find(|k| !known.contains(&k.as_str())) {
@@ -264,7 +264,7 @@ pub fn is_valid_reference(reference: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-pub(super) fn required_str<'a>(
+pub(crate) fn required_str<'a>(
     fields: &'a Map<String, Value>,
     param: &str,
 ) -> Result<&'a str, InvalidParam> {
@@ -272,7 +272,7 @@ pub(super) fn required_str<'a>(
         .ok_or_else(|| invalid(param, "parameter_missing", format!("{param} is required.")))
 }
 
-fn optional_str<'a>(
+pub(crate) fn optional_str<'a>(
     fields: &'a Map<String, Value>,
     param: &str,
 ) -> Result<Option<&'a str>, InvalidParam> {
@@ -404,7 +404,9 @@ fn parse_customer(value: Option<&Value>) -> Result<Customer, InvalidParam> {
     Ok(customer)
 }
 
-fn parse_metadata(value: Option<&Value>) -> Result<BTreeMap<String, String>, InvalidParam> {
+pub(crate) fn parse_metadata(
+    value: Option<&Value>,
+) -> Result<BTreeMap<String, String>, InvalidParam> {
     let fields = match value {
         None | Some(Value::Null) => return Ok(BTreeMap::new()),
         Some(Value::Object(fields)) => fields,

@@ -5,7 +5,7 @@
 //! One model for both sides: the edge serialises these types and the widget reads them.
 
 mod code;
-mod create;
+pub(crate) mod create;
 mod life;
 mod update;
 
