@@ -18,7 +18,7 @@
 //!   "unexpected_payments": "keep", "settlement_grace_days": 3,
 //!   "risk_rules": [{"signal": "ip", "metric": "created", "window": "1h",
 //!                   "comparison": "gt", "threshold": 3, "action": "review"}],
-//!   "live_rate_limit_per_second": 100}]
+//!   "live_rate_limit_per_second": 100, "platform": false}]
 //! ```
 //!
 //! A configuration that could break a create is refused at load, naming the merchant and
@@ -167,6 +167,9 @@ pub struct Merchant {
     pub id: MerchantId,
     /// The display name shoppers see ("Tienda Local").
     pub name: String,
+    /// `platform: true`: a marketplace platform, taking cash for its sellers' accounts
+    /// (`/v1/accounts`, splits, balances, payouts); other merchants get `403` there.
+    pub platform: bool,
     /// Test-mode notification secrets.
     pub test: NetworkSecrets,
     /// Live-mode notification secrets.
@@ -312,6 +315,8 @@ struct RawMerchant {
     risk_rules: Option<serde_json::Value>,
     #[serde(default)]
     live_rate_limit_per_second: Option<u32>,
+    #[serde(default)]
+    platform: bool,
 }
 
 /// Every configured merchant and key.
@@ -513,6 +518,7 @@ impl Config {
             merchants.push(Merchant {
                 id,
                 name: m.name,
+                platform: m.platform,
                 test,
                 live,
                 test_efecty,
@@ -715,6 +721,51 @@ mod tests {
         assert_eq!((rk.mode, rk.role), (Mode::Test, Role::Restricted));
         assert!(m.live.pagoefectivo.is_none());
         assert!(!format!("{m:?}").contains("pe_local_secret"));
+    }
+
+    /// Issue #23: `edge/.dev.vars` serves the contract's two local merchants, and only
+    /// `mer_platform` is a platform (its own keys, secrets and convenio).
+    #[test]
+    fn the_local_configuration_has_mer_local_and_the_platform_mer_platform() {
+        let vars = include_str!("../../.dev.vars");
+        let line = vars
+            .lines()
+            .find_map(|l| l.strip_prefix("MERCHANTS='"))
+            .unwrap()
+            .trim_end_matches('\'');
+        let config = parse(line).unwrap();
+        let store = config.merchant(&MerchantId::local()).unwrap();
+        assert!(!store.platform);
+        let platform = config.merchant(&MerchantId::platform()).unwrap();
+        assert!(platform.platform);
+        assert_eq!(platform.name, "Mercado Local");
+        let digest = |key: &str| hex::encode(<sha2::Sha256 as sha2::Digest>::digest(key));
+        for (key, role) in [
+            ("sk_test_platform", Role::Secret),
+            ("rk_test_platform", Role::Restricted),
+        ] {
+            let (m, k) = config.key(&digest(key)).unwrap();
+            assert_eq!((&m.id, k.mode, k.role), (&platform.id, Mode::Test, role));
+        }
+        assert_eq!(
+            platform
+                .secrets(Mode::Test)
+                .pagoefectivo
+                .as_ref()
+                .map(|s| s.expose()),
+            Some("pe_platform_secret")
+        );
+        assert_eq!(
+            platform.efecty(Mode::Test).convenio.as_deref(),
+            Some("112244")
+        );
+        assert!(
+            !parse(&local())
+                .unwrap()
+                .merchants
+                .iter()
+                .any(|m| m.platform)
+        );
     }
 
     /// Regression: a configuration that made every create fail (a bad GLN, a zero
