@@ -288,6 +288,24 @@ describe('marketplace accounts', () => {
     assert.equal((await api(edge.base, null).get('/v1/accounts')).status, 401);
   });
 
+  test('until splits are served, a voucher meant for a seller is refused, never booked to the platform', async () => {
+    const seller = await created(platform, co({ payout_destination: NEQUI }));
+    const reference = `seller-${process.pid}-${Date.now()}`;
+    const order = { network: 'efecty', amount: 5_000_000, currency: 'COP', reference };
+    const acting = await platform.post('/v1/vouchers', order, { headers: { 'vale-account': seller.id } });
+    assert.equal(acting.status, 400, acting.text);
+    assert.equal(acting.json.error.param, 'Vale-Account');
+    const split = await platform.post('/v1/vouchers', { ...order, splits: [{ account: seller.id, amount: 4_000_000 }] });
+    assert.equal(split.status, 400, split.text);
+    assert.equal(split.json.error.param, 'splits');
+    const fee = await platform.post('/v1/vouchers', { ...order, application_fee_amount: 100_000 });
+    assert.equal(fee.status, 400, fee.text);
+    assert.equal(fee.json.error.param, 'application_fee_amount');
+    assert.deepEqual((await platform.get(`/v1/vouchers?reference=${reference}`)).json.data, []);
+    // The same order without them is the platform's own voucher.
+    assert.equal((await platform.post('/v1/vouchers', order)).status, 201);
+  });
+
   test('20 accounts created at once are all stored, each once', async () => {
     const before = (await allIds(platform)).length;
     const made = await Promise.all(Array.from({ length: 20 }, (_, i) =>
