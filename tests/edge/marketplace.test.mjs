@@ -208,6 +208,14 @@ describe('marketplace accounts', () => {
     assert.equal(first.json.has_more, true);
     const next = await other.get(`/v1/accounts?limit=2&starting_after=${made[3]}`);
     assert.deepEqual(next.json.data.map((a) => a.id), [made[2], made[1]]);
+    // A status pages the same way: enabling one takes it out of the pending pages.
+    await other.post(`/v1/accounts/${made[3]}`, { payout_destination: NEQUI });
+    const pending = await other.get(`/v1/accounts?status=pending&limit=2`);
+    assert.deepEqual(pending.json.data.map((a) => a.id), [made[4], made[2]]);
+    assert.equal(pending.json.has_more, true);
+    const enabled = await other.get('/v1/accounts?status=enabled&limit=1');
+    assert.deepEqual(enabled.json.data.map((a) => a.id), [made[3]]);
+    assert.equal(enabled.json.has_more, false);
     for (const [query, param] of [['limit=0', 'limit'], ['limit=101', 'limit'], ['starting_after=vch_x', 'starting_after'],
       ['color=red', 'color']]) {
       const r = await other.get(`/v1/accounts?${query}`);

@@ -42,9 +42,10 @@ pub fn get(sql: &SqlStorage, id: &str) -> ApiResult<Account> {
 
 fn write(sql: &SqlStorage, account: &Account, now: i64) -> ApiResult<()> {
     sql.exec(
-        "UPDATE account SET data = ?, updated_ms = ? WHERE id = ?",
+        "UPDATE account SET data = ?, status = ?, updated_ms = ? WHERE id = ?",
         vec![
             text(&account.to_stored().to_string()),
+            text(account.status().as_str()),
             int(now),
             text(account.id.as_str()),
         ],
@@ -101,10 +102,11 @@ pub fn create(
             )?;
         }
         sql.exec(
-            "INSERT INTO account (id, data, updated_ms) VALUES (?, ?, ?)",
+            "INSERT INTO account (id, data, status, updated_ms) VALUES (?, ?, ?, ?)",
             vec![
                 text(account.id.as_str()),
                 text(&stored.to_string()),
+                text(account.status().as_str()),
                 int(now),
             ],
         )?;
@@ -151,7 +153,7 @@ struct Seq {
     seq: i64,
 }
 
-/// A page of accounts, newest first, filtered by status (derived, so filtered as read).
+/// A page of accounts, newest first, of one status if asked.
 pub fn list(sql: &SqlStorage, query: &AccountQuery) -> ApiResult<Value> {
     let mut before = i64::MAX;
     if let Some(after) = &query.starting_after {
@@ -166,26 +168,23 @@ pub fn list(sql: &SqlStorage, query: &AccountQuery) -> ApiResult<Value> {
             )
         })?;
     }
-    let wanted = query.status();
-    let limit = usize::try_from(query.limit).unwrap_or(10);
-    let mut data = Vec::new();
-    let mut has_more = false;
-    let rows: Vec<Row> = sql
-        .exec(
-            "SELECT data FROM account WHERE seq < ? ORDER BY seq DESC",
-            vec![int(before)],
-        )?
-        .to_array()?;
-    for row in &rows {
-        let account = decode(row)?;
-        if wanted.is_some_and(|w| account.status() != w) {
-            continue;
-        }
-        if data.len() == limit {
-            has_more = true;
-            break;
-        }
-        data.push(account.to_json());
+    let limit = i64::from(query.limit);
+    let rows: Vec<Row> = match query.status() {
+        Some(status) => sql.exec(
+            "SELECT data FROM account WHERE status = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+            vec![text(status.as_str()), int(before), int(limit + 1)],
+        )?,
+        None => sql.exec(
+            "SELECT data FROM account WHERE seq < ? ORDER BY seq DESC LIMIT ?",
+            vec![int(before), int(limit + 1)],
+        )?,
     }
+    .to_array()?;
+    let has_more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+    let data = rows
+        .iter()
+        .take(usize::try_from(limit).unwrap_or(0))
+        .map(|row| decode(row).map(|a| a.to_json()))
+        .collect::<ApiResult<Vec<_>>>()?;
     Ok(json!({"object": "list", "data": data, "has_more": has_more}))
 }

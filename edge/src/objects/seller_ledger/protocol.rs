@@ -11,7 +11,7 @@ use worker::{Env, Stub};
 /// A page of accounts (`GET /v1/accounts`), newest first.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccountQuery {
-    /// Only accounts in this status (derived, so filtered as read).
+    /// Only accounts in this status (a name of `AccountStatus`, checked by the route).
     pub status: Option<String>,
     /// At most this many (1–100).
     pub limit: u32,
