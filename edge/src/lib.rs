@@ -13,6 +13,7 @@ mod runtime;
 pub use objects::events::Events;
 pub use objects::ledger::Ledger;
 pub use objects::risk_counter::RiskCounter;
+pub use objects::seller_ledger::SellerLedger;
 pub use objects::settlement_job::SettlementJob;
 pub use objects::voucher::VoucherObject;
 

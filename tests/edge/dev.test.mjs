@@ -196,3 +196,34 @@ describe('cargo xtask dev serves mer_local as the contract publishes it', () => 
     }
   });
 });
+
+describe('cargo xtask dev serves the marketplace platform mer_platform (issue #23)', () => {
+  const platform = () => api(base, 'sk_test_platform');
+  test('sk_test_platform creates seller accounts and rk_test_platform reads them; mer_local is no platform', async () => {
+    const made = await platform().post('/v1/accounts',
+      { display_name: 'Café Andino', country: 'CO', document_type: 'CC', document_number: '1020304050' });
+    assert.equal(made.status, 201, made.text);
+    const read = await api(base, 'rk_test_platform').get(`/v1/accounts/${made.json.id}`);
+    assert.equal(read.status, 200, read.text);
+    assert.equal((await api(base, 'rk_test_platform').post('/v1/accounts', {})).status, 403);
+    assert.equal((await merchant().get('/v1/accounts')).status, 403);
+  });
+
+  test('its display name, convenio and own notification secret', async () => {
+    const v = (await platform().post('/v1/vouchers', peOrder())).json;
+    const view = (await api(base, v.client_secret).get(`/v1/vouchers/${v.id}`)).json;
+    assert.equal(view.merchant_name, 'Mercado Local');
+    const e = (await platform().post('/v1/vouchers', efectyOrder())).json;
+    assert.equal((await api(base, e.client_secret).get(`/v1/vouchers/${e.id}`)).json.convenio, '112244');
+    const body = `{"eventType":"cip.paid","operationNumber":"dev-platform-${Date.now()}",` +
+      `"data":{"cip":"${v.payment_code}","currency":"PEN","amount":${(v.amount / 100).toFixed(2)},` +
+      `"paymentDate":"${local(Date.now() - 60_000)}","transactionCode":"${v.id}"}}`;
+    const sign = (secret) => createHmac('sha256', secret).update(body).digest('hex');
+    const post = (secret) => fetch(`${base}/v1/notifications/pagoefectivo/mer_platform`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'pe-signature': sign(secret) }, body });
+    assert.equal((await post(CONTRACT.peSecret)).status, 401, 'mer_local\'s secret is not the platform\'s');
+    const ok = await post('pe_platform_secret');
+    assert.equal(ok.status, 200, await ok.text());
+    assert.equal((await platform().get(`/v1/vouchers/${v.id}`)).json.status, 'paid');
+  });
+});

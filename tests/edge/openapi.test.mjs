@@ -3,7 +3,7 @@
 // against the document's own schemas (ajv, JSON Schema 2020-12).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -34,7 +34,12 @@ function armsOf(source, name) {
 function routedOperations() {
   const source = readFileSync(join(root, 'edge', 'src', 'http', 'routes.rs'), 'utf8');
   const networks = armsOf(readFileSync(join(root, 'shared', 'src', 'network.rs'), 'utf8'), 'as_str');
-  const body = source.slice(source.indexOf('async fn route('));
+  // routes.rs hands some path prefixes to a route family's own `route` (e.g. the
+  // marketplace's `/v1/accounts…` in api/accounts.rs): their arms count too.
+  const families = readdirSync(join(root, 'edge', 'src', 'api')).filter((f) => f.endsWith('.rs'))
+    .map((f) => readFileSync(join(root, 'edge', 'src', 'api', f), 'utf8'))
+    .filter((s) => s.includes('pub async fn route('));
+  const body = [source, ...families].map((s) => s.slice(s.indexOf('async fn route('))).join('\n');
   const ops = new Set();
   const arm = /\(\s*((?:[A-Z][a-z]+\s*\|\s*)*[A-Z][a-z]+)\s*,\s*((?:\[[^\]]*\]\s*\|?\s*)+)\)\s*(?:if ([a-z_]+)\(\*?([a-z_]+)\)[^=]*)?=>/g;
   for (const [, methods, patterns, guard, bound] of body.matchAll(arm)) {
@@ -130,7 +135,27 @@ describe('the document and the router agree', () => {
 });
 
 describe('recorded answers validate against the document', () => {
-  test('vouchers (created, read, moved), endpoints, sandbox payment, events, refunds and errors', async (t) => {
+  test('marketplace accounts (issue #23): created, updated, disabled, listed, refused', async () => {
+    const platform = api(edge.base, 'sk_test_platform');
+    const body = { display_name: 'Café Andino', country: 'CO', document_type: 'CC', document_number: '1020304050' };
+    const made = await platform.post('/v1/accounts', body);
+    assert.equal(made.status, 201, made.text);
+    assertAnswer('POST', '/v1/accounts', 201, made.json);
+    const changed = await platform.post(`/v1/accounts/${made.json.id}`,
+      { payout_destination: { type: 'wallet', provider: 'nequi', phone: '+57 300 123 4567' } });
+    assert.equal(changed.status, 200, changed.text);
+    assertAnswer('POST', '/v1/accounts/{id}', 200, changed.json);
+    assertAnswer('GET', '/v1/accounts/{id}', 200, (await platform.get(`/v1/accounts/${made.json.id}`)).json);
+    assertAnswer('POST', '/v1/accounts/{id}/disable', 200, (await platform.post(`/v1/accounts/${made.json.id}/disable`)).json);
+    assertAnswer('GET', '/v1/accounts', 200, (await platform.get('/v1/accounts?limit=3')).json);
+    const refused = await platform.post('/v1/accounts', { ...body, country: 'AR' });
+    assertAnswer('POST', '/v1/accounts', 400, refused.json);
+    const notPlatform = await api(edge.base).get('/v1/accounts');
+    assert.equal(notPlatform.status, 403);
+    assertAnswer('GET', '/v1/accounts', 403, notPlatform.json);
+  });
+
+    test('vouchers (created, read, moved), endpoints, sandbox payment, events, refunds and errors', async (t) => {
     const merchant = api(edge.base);
     const created = await merchant.post('/v1/vouchers', efectyOrder({ customer: { name: 'Ana' }, metadata: { cart: '1' } }),
       { headers: { 'idempotency-key': ref('oa') } });

@@ -1,5 +1,6 @@
 //! The public resources, one file each: parse the request → ask an object → answer.
 
+pub mod accounts;
 pub mod create_voucher;
 pub mod demo;
 pub mod events;

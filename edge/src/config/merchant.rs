@@ -126,6 +126,9 @@ pub struct Merchant {
     pub id: MerchantId,
     /// The display name shoppers see ("Tienda Local").
     pub name: String,
+    /// `platform: true`: a marketplace platform, taking cash for its sellers' accounts
+    /// (`/v1/accounts`, splits, balances, payouts); other merchants get `403` there.
+    pub platform: bool,
     /// Test-mode notification secrets.
     pub test: NetworkSecrets,
     /// Live-mode notification secrets.

@@ -18,7 +18,7 @@
 //!   "unexpected_payments": "keep", "settlement_grace_days": 3,
 //!   "risk_rules": [{"signal": "ip", "metric": "created", "window": "1h",
 //!                   "comparison": "gt", "threshold": 3, "action": "review"}],
-//!   "live_rate_limit_per_second": 100}]
+//!   "live_rate_limit_per_second": 100, "platform": false}]
 //! ```
 //!
 //! A configuration that could break a create is refused at load, naming the merchant and

@@ -208,6 +208,7 @@ impl Config {
             merchants.push(Merchant {
                 id,
                 name: m.name,
+                platform: m.platform,
                 test,
                 live,
                 test_efecty,

@@ -59,4 +59,6 @@ pub(super) struct RawMerchant {
     pub(super) risk_rules: Option<serde_json::Value>,
     #[serde(default)]
     pub(super) live_rate_limit_per_second: Option<u32>,
+    #[serde(default)]
+    pub(super) platform: bool,
 }

@@ -62,6 +62,51 @@ fn parses_the_local_merchant_its_keys_limits_and_windows() {
     assert!(!format!("{m:?}").contains("pe_local_secret"));
 }
 
+/// Issue #23: `edge/.dev.vars` serves the contract's two local merchants, and only
+/// `mer_platform` is a platform (its own keys, secrets and convenio).
+#[test]
+fn the_local_configuration_has_mer_local_and_the_platform_mer_platform() {
+    let vars = include_str!("../../.dev.vars");
+    let line = vars
+        .lines()
+        .find_map(|l| l.strip_prefix("MERCHANTS='"))
+        .unwrap()
+        .trim_end_matches('\'');
+    let config = parse(line).unwrap();
+    let store = config.merchant(&MerchantId::local()).unwrap();
+    assert!(!store.platform);
+    let platform = config.merchant(&MerchantId::platform()).unwrap();
+    assert!(platform.platform);
+    assert_eq!(platform.name, "Mercado Local");
+    let digest = |key: &str| hex::encode(<sha2::Sha256 as sha2::Digest>::digest(key));
+    for (key, role) in [
+        ("sk_test_platform", Role::Secret),
+        ("rk_test_platform", Role::Restricted),
+    ] {
+        let (m, k) = config.key(&digest(key)).unwrap();
+        assert_eq!((&m.id, k.mode, k.role), (&platform.id, Mode::Test, role));
+    }
+    assert_eq!(
+        platform
+            .secrets(Mode::Test)
+            .pagoefectivo
+            .as_ref()
+            .map(|s| s.expose()),
+        Some("pe_platform_secret")
+    );
+    assert_eq!(
+        platform.efecty(Mode::Test).convenio.as_deref(),
+        Some("112244")
+    );
+    assert!(
+        !parse(&local())
+            .unwrap()
+            .merchants
+            .iter()
+            .any(|m| m.platform)
+    );
+}
+
 /// Regression: a configuration that made every create fail (a bad GLN, a zero
 /// minimum) or made two merchants share a key loaded fine.
 #[test]

@@ -70,6 +70,10 @@ fn network(name: &str) -> Option<Network> {
 
 async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response> {
     use Method::{Delete, Get, Head, Options, Post};
+    crate::api::accounts::refuse_acting_for_seller(&req)?;
+    if matches!(segments, ["v1", "accounts", ..]) {
+        return crate::api::accounts::route(req, env, &*config::load(env)?, segments).await;
+    }
     let method = req.method();
     match (method, segments) {
         (Options, ["v1", "vouchers", _] | ["v1", "vouchers", _, "places"]) => Ok(cors::preflight()),

@@ -6,5 +6,6 @@
 pub mod events;
 pub mod ledger;
 pub mod risk_counter;
+pub mod seller_ledger;
 pub mod settlement_job;
 pub mod voucher;

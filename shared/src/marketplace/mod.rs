@@ -11,6 +11,7 @@
 //! - [`ledger`]: balance transactions from payments, settlement, refunds and payouts.
 //! - [`objects`]: the balance transaction, balance and payout objects of the API.
 //! - [`statement`]: a seller's statement as CSV.
+//! - `stored`: an account as the seller-ledger object stores it.
 //!
 //! The design, and what the contract left open, is in `docs/marketplaces.md`.
 
@@ -21,6 +22,7 @@ pub mod ledger;
 pub mod objects;
 pub mod split;
 pub mod statement;
+mod stored;
 
 #[cfg(test)]
 mod conservation;

@@ -1,0 +1,19 @@
+//! The seller ledger: one SQLite-backed Durable Object per marketplace platform and mode
+//! (named `{merchant}/{test|live}`, so test and live never share storage), holding the
+//! platform's seller accounts (issue #23). A thin shell: bodies are checked and accounts
+//! decided by `vale_shared::marketplace`; the object loads, asks, and writes in one
+//! transaction with no `await` in between.
+//!
+//! - [`protocol`]: the commands it takes and its client.
+//! - `store`: its tables and their numbered migrations.
+//! - `accounts`: the account commands.
+//! - `object`: the `#[durable_object]` and its dispatch.
+
+mod accounts;
+mod object;
+mod protocol;
+mod store;
+
+pub use accounts::no_such_account;
+pub use object::SellerLedger;
+pub use protocol::{AccountQuery, Command, Idempotency, SellerLedgerClient};

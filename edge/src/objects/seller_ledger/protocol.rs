@@ -1,0 +1,93 @@
+//! What a seller ledger takes, and the client the account routes ask it through.
+
+use crate::config::Mode;
+use crate::http::error::ApiResult;
+use crate::runtime::rpc;
+use serde::{Deserialize, Serialize};
+use vale_shared::MerchantId;
+use vale_shared::marketplace::AccountStatus;
+use worker::{Env, Stub};
+
+/// A page of accounts (`GET /v1/accounts`), newest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccountQuery {
+    /// Only accounts in this status (a name of `AccountStatus`, checked by the route).
+    pub status: Option<String>,
+    /// At most this many (1–100).
+    pub limit: u32,
+    /// Accounts created before this one.
+    pub starting_after: Option<String>,
+}
+
+impl AccountQuery {
+    /// The status filter as the closed enum (an unknown name filters nothing out: the
+    /// route refuses unknown names before asking).
+    pub fn status(&self) -> Option<AccountStatus> {
+        self.status.as_deref().and_then(|s| s.parse().ok())
+    }
+}
+
+/// An `Idempotency-Key` and the body it came with, both as SHA-256 hex.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Idempotency {
+    /// Of the key.
+    pub key_sha256: String,
+    /// Of the raw body.
+    pub request_sha256: String,
+}
+
+/// Commands a seller ledger takes. Each answers the account object (or a list of them)
+/// as the API shows it; a create answers `{"replayed": bool, "account": …}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Command {
+    /// Stores a new account (already checked and made by the route), in its stored form.
+    CreateAccount {
+        /// [`vale_shared::marketplace::Account::to_stored`].
+        account: serde_json::Value,
+        /// The request's `Idempotency-Key`, if it sent one.
+        idempotency: Option<Idempotency>,
+    },
+    /// Checks `body` against the account's country and applies it.
+    UpdateAccount {
+        /// `acct_…`.
+        id: String,
+        /// The request body as received.
+        body: String,
+    },
+    /// Disables the account (again: no change).
+    DisableAccount {
+        /// `acct_…`.
+        id: String,
+    },
+    /// One account.
+    GetAccount {
+        /// `acct_…`.
+        id: String,
+    },
+    /// A page of accounts.
+    ListAccounts(AccountQuery),
+}
+
+/// The seller ledger of one platform in one mode.
+#[derive(Debug)]
+pub struct SellerLedgerClient {
+    stub: Stub,
+}
+
+impl SellerLedgerClient {
+    /// The seller ledger of `merchant` in `mode`.
+    pub fn of(env: &Env, merchant: &MerchantId, mode: Mode) -> ApiResult<Self> {
+        let name = format!("{}/{}", merchant.as_str(), mode.as_str());
+        let stub = env
+            .durable_object("SELLER_LEDGER")?
+            .id_from_name(&name)?
+            .get_stub()?;
+        Ok(SellerLedgerClient { stub })
+    }
+
+    /// Sends a command and answers its JSON as text (passed on as-is).
+    pub async fn text(&self, command: &Command) -> ApiResult<String> {
+        rpc::call_text(&self.stub, command).await
+    }
+}
