@@ -348,6 +348,7 @@ pub fn dev(root: &Path) -> Result {
     println!("    hosted voucher   {base}/v/{{id}}?cs={{client_secret}}");
     println!("    API              {base}/v1/vouchers");
     println!("    test secret key  sk_test_local   (merchant mer_local)");
+    println!("    platform key     sk_test_platform (marketplace platform mer_platform)");
     println!("  Ctrl-C stops everything.");
     println!();
     let persist = options.persist;
