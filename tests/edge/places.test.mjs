@@ -11,7 +11,7 @@
 // - Privacy: the edge's whole log output (VALE_EDGE_LOG) never holds a cell we sent.
 //
 // Geohashes here are computed by this file's own encoder, not by Vale's.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -61,7 +61,10 @@ const SENT = new Set();
 
 let logFile;
 let work;
-after(async () => {
+// Removed when the process ends, after the edge has stopped: node:test runs a file's
+// `after` hooks together, and removing the folder while the edge's log stream still
+// writes into it failed the file once (ENOENT on edge.log after the tests had passed).
+process.on('exit', () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 const edge = useEdge(() => {
