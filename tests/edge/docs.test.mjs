@@ -89,3 +89,13 @@ test('every JavaScript block in docs/integrate.md is in a file of examples/node-
   const copied = blocks.filter((code) => !files.some((file) => file.includes(code)));
   assert.deepEqual(copied, [], 'blocks in docs/integrate.md that no file of the example has, as written');
 });
+
+test('every Python block in docs/integrate.md is in a file of examples/python-marketplace, verbatim', () => {
+  const example = join(root, 'examples', 'python-marketplace');
+  const files = readdirSync(example).filter((n) => n.endsWith('.py')).map((n) => readFileSync(join(example, n), 'utf8'));
+  const guide = readFileSync(join(root, 'docs', 'integrate.md'), 'utf8');
+  const blocks = [...guide.matchAll(/^```python\n([\s\S]*?)^```$/gm)].map(([, code]) => code);
+  assert.ok(blocks.length >= 5, `${blocks.length} Python blocks found`);
+  const copied = blocks.filter((code) => !files.some((file) => file.includes(code)));
+  assert.deepEqual(copied, [], 'blocks in docs/integrate.md that no file of the example has, as written');
+});

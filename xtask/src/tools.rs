@@ -114,13 +114,14 @@ fn npm_ci(root: &Path) -> Result {
 }
 
 /// Debian's Chromium, ChromeDriver and zbar for the browser tests and the barcode decoder
-/// test, installed when missing and running as root (otherwise it says what to install).
+/// test, and Python 3 for the Python marketplace example's test, installed when missing and running as root (otherwise it says what to install).
 pub fn ensure_test_packages() -> Result {
     let wanted = [
         ("/usr/bin/chromium", "chromium"),
         ("/usr/bin/chromedriver", "chromium-driver"),
         ("/usr/bin/zbarimg", "zbar-tools"),
         ("/usr/bin/pdftoppm", "poppler-utils"),
+        ("/usr/bin/python3", "python3"),
     ];
     let missing: Vec<&str> = wanted
         .iter()

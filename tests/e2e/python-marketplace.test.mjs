@@ -1,0 +1,182 @@
+// The Python marketplace example (examples/python-marketplace) as a developer runs it:
+// `python3 server.py` in its own process group on its own 127.0.0.1 port, the local
+// platform `mer_platform`, talking to a real edge only through the public API, clicked
+// through in Chromium. Two sellers in one cart → one split voucher in the widget on the
+// marketplace's origin → the sandbox pays → the signed webhook marks the order paid → both
+// sellers' shares are pending → the settlement file makes them available → a refund of one
+// item takes back that seller's share and the platform's fee on it → the day's payout file.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { root } from '../support/edge.mjs';
+import { artifact } from '../support/browser.mjs';
+import { useEdge, useShopper } from '../support/fixtures.mjs';
+
+const EXAMPLE = join(root, 'examples', 'python-marketplace');
+const PYTHON = '/usr/bin/python3'; // Debian's, installed by `cargo xtask test`
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const edge = useEdge();
+const platform = edge.api('sk_test_platform');
+const shopper = useShopper();
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts the marketplace; waits (at most 20 s) until its cart answers. `stop()` ends its group. */
+async function startMarketplace() {
+  const port = await freePort();
+  const child = spawn(PYTHON, ['server.py'], {
+    cwd: EXAMPLE,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, VALE_API: edge.base, PORT: String(port), VALE_WEBHOOK_SECRET: '', PYTHONUNBUFFERED: '1' },
+  });
+  let log = '';
+  const keep = (chunk) => { log = (log + chunk).slice(-20_000); };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let exited = false;
+  const exit = new Promise((resolve) => child.on('exit', () => { exited = true; resolve(); }));
+  const signal = (name) => {
+    try {
+      process.kill(-child.pid, name);
+    } catch {
+      // already gone
+    }
+  };
+  const stop = async () => {
+    if (!exited) signal('SIGTERM');
+    await Promise.race([exit, sleep(5_000)]);
+    if (!exited) signal('SIGKILL');
+  };
+  process.once('exit', () => exited || signal('SIGKILL'));
+  const base = `http://127.0.0.1:${port}`;
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline && !exited;) {
+    try {
+      const resp = await fetch(`${base}/`, { signal: AbortSignal.timeout(2_000) });
+      await resp.arrayBuffer();
+      if (resp.status === 200) return { base, stop, log: () => log };
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  await stop();
+  throw new Error(`the marketplace did not start:\n${log}`);
+}
+
+/** Waits (bounded) until `check()` answers something truthy; answers it. */
+async function until(what, check, timeout = 30_000) {
+  for (const deadline = Date.now() + timeout; ;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+const bogotaDay = () => new Date(Date.now() - 5 * 3600_000).toISOString().slice(0, 10);
+/** A seller's balance as the platform sees it acting for that seller. */
+async function balanceOf(account) {
+  const r = await platform.call('GET', '/v1/balance', { headers: { 'vale-account': account } });
+  assert.equal(r.status, 200, r.text);
+  const sum = (rows) => rows.reduce((s, b) => s + b.amount, 0);
+  return { available: sum(r.json.available), pending: sum(r.json.pending) };
+}
+
+test('two sellers, one cart: a split voucher on the marketplace page, paid, settled, one item refunded, the payout file',
+  { timeout: 180_000 }, async () => {
+    const store = await startMarketplace();
+    const page = await shopper.newPage({ viewport: { width: 360, height: 1400 } });
+    try {
+      const problems = [];
+      page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+      page.on('response', (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`));
+
+      await page.goto(`${store.base}/`);
+      await page.getByLabel('Café de origen, 500 g').fill('1');
+      await page.getByLabel('Mochila wayuu').fill('1');
+      await page.getByRole('button', { name: 'Pagar en efectivo' }).click();
+      await page.locator('#state').waitFor({ timeout: 20_000 });
+      const order = new URL(page.url()).pathname.split('/')[2];
+      assert.match(order, /^ord_[0-9a-f]{32}$/);
+
+      // One voucher for the cart, split: each seller its goods less the 10 % fee.
+      const list = await platform.get(`/v1/vouchers?reference=${order}`);
+      assert.equal(list.status, 200, list.text);
+      assert.equal(list.json.data.length, 1, list.text);
+      const voucher = list.json.data[0];
+      assert.deepEqual([voucher.network, voucher.currency, voucher.amount], ['efecty', 'COP', 21_800_000]);
+      const shares = Object.fromEntries(voucher.splits.map((s) => [s.reference.split('-').at(-1), s]));
+      assert.equal(shares.cafe.amount, 3_420_000);
+      assert.equal(shares.tejidos.amount, 16_200_000);
+      assert.equal(voucher.application_fee_amount, 2_180_000);
+
+      // The page is on the marketplace's origin, embeds the README's snippet, never the key.
+      assert.notEqual(new URL(page.url()).origin, new URL(edge.base).origin);
+      const source = await (await fetch(page.url())).text();
+      assert.ok(source.includes(`<script type="module" src="${edge.base}/widget/vale.js"></script>`), source);
+      assert.ok(!source.includes('sk_test_platform'));
+      const code = page.locator('vale-voucher').locator('.code-groups');
+      await code.waitFor({ timeout: 20_000 });
+      assert.equal((await code.textContent()).replace(/\s/g, ''), voucher.payment_code);
+      await page.screenshot({ path: artifact('python-marketplace-pending.png'), fullPage: true });
+
+      // Paid at the counter (the sandbox); the signed webhook reaches the marketplace.
+      const paid = await platform.post(`/v1/sandbox/vouchers/${voucher.id}/pay`);
+      assert.equal(paid.status, 200, paid.text);
+      await until('the order paid by webhook', async () =>
+        (await (await fetch(`${store.base}/orders/${order}/status`)).json()).state === 'paid');
+      assert.deepEqual(await balanceOf(shares.cafe.account), { available: 0, pending: 3_420_000 });
+      assert.deepEqual(await balanceOf(shares.tejidos.account), { available: 0, pending: 16_200_000 });
+
+      // The network's file lists the payment: the shares become available.
+      const applied = await platform.post(`/v1/sandbox/settlements/${bogotaDay()}/apply?network=efecty`);
+      assert.equal(applied.status, 200, applied.text);
+      assert.deepEqual(await balanceOf(shares.cafe.account), { available: 3_420_000, pending: 0 });
+
+      // A forged delivery is refused by the marketplace (the signature covers the raw bytes).
+      const forged = await fetch(`${store.base}/webhooks/vale`, {
+        method: 'POST',
+        headers: { 'webhook-id': 'msg_forged', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+          'webhook-signature': 'v1,AAAA', 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'voucher.refunded', data: { reference: order } }),
+      });
+      assert.equal(forged.status, 400);
+
+      // Staff refund one bag: its seller gives back its share for it, the platform its fee.
+      await page.reload();
+      await page.getByRole('row', { name: /Mochila wayuu/ }).getByRole('button', { name: 'Reembolsar 1' }).click();
+      await page.locator('#refunds a').waitFor({ timeout: 20_000 });
+      const refunds = await platform.get(`/v1/refunds?voucher=${voucher.id}`);
+      assert.equal(refunds.json.data.length, 1, refunds.text);
+      assert.equal(refunds.json.data[0].amount, 18_000_000);
+      assert.deepEqual(await balanceOf(shares.tejidos.account), { available: 0, pending: 0 });
+      assert.deepEqual(await balanceOf(shares.cafe.account), { available: 3_420_000, pending: 0 });
+      await page.screenshot({ path: artifact('python-marketplace-refund.png'), fullPage: true });
+
+      // The sellers' page and the day's payout file, through the marketplace.
+      await page.goto(`${store.base}/sellers`);
+      await page.screenshot({ path: artifact('python-marketplace-sellers.png'), fullPage: true });
+      const file = await fetch(`${store.base}/payouts/${bogotaDay()}.csv`);
+      assert.equal(file.status, 200, await file.clone().text());
+      const header = (await file.text()).split('\n')[0];
+      assert.match(header, /\bkind\b/);
+      assert.match(header, /\baccount\b/);
+      assert.deepEqual(problems, []);
+    } finally {
+      await page.close();
+      await store.stop();
+    }
+  });
