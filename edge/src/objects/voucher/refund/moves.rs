@@ -10,12 +10,12 @@ use crate::objects::voucher::{RefundAction, Scope};
 use crate::runtime::clock;
 use crate::runtime::storage::{int, opt_int, opt_text, text};
 use serde_json::{Value, json};
+use vale_shared::Network;
 use vale_shared::event::EventType;
 use vale_shared::id::RefundId;
 use vale_shared::refund::RefundStatus;
 use vale_shared::refund::destination::Destination;
 use vale_shared::refund::flow::{self, Command as Ask, Refusal};
-use vale_shared::{Network, VoucherStatus};
 
 impl VoucherObject {
     /// Everything but create: read, cancel, approve, reject, the destination, settle, fail,
@@ -160,23 +160,20 @@ impl VoucherObject {
             _ => EventType::RefundUpdated,
         };
         // The voucher's own payment: its status follows what its refunds gave back.
-        let voucher_life =
-            (next == RefundStatus::Succeeded && row.payment_seq.is_none()).then(|| {
+        let voucher_life = (next == RefundStatus::Succeeded && row.payment_seq.is_none())
+            .then(|| {
                 let refunded = stored.refunds.refunded + row.amount;
-                let status = if refunded >= stored.amount.minor() {
-                    VoucherStatus::Refunded
-                } else {
-                    VoucherStatus::PartiallyRefunded
-                };
-                vale_shared::voucher::Life {
-                    status,
-                    ..stored.life
-                }
-            });
+                stored.life.refund(refunded, stored.amount).map_err(|e| {
+                    ApiError::internal(format!(
+                        "a refund succeeded on a voucher {}",
+                        e.from.as_str()
+                    ))
+                })
+            })
+            .transpose()?;
         let written = after.clone();
         let reference = write.reference;
-        let stored = self
-            .commit(stored, now_ms, move |tx, voucher| {
+        let stored = self.commit(stored, now_ms, move |tx, voucher| {
             let sql = tx.sql;
             let changed = sql
                 .exec(
@@ -232,7 +229,7 @@ impl VoucherObject {
                 None => voucher.touch(sql),
             }
         })
-            .await?;
+        .await?;
         Ok(render(&after, &stored, server_key, origin, display)?.to_string())
     }
 }

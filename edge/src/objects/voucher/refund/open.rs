@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 use vale_shared::VoucherStatus;
 use vale_shared::event::EventType;
 use vale_shared::id::RefundId;
-use vale_shared::refund::{self, Paid, Reason, RefundStatus};
+use vale_shared::refund::{self, NewRefund, Paid, Reason, RefundStatus};
 use worker::SqlStorage;
 
 /// What a refund may come out of: the voucher's own payment, or one unexpected payment.
@@ -131,7 +131,7 @@ impl VoucherObject {
         let merchant = config
             .merchant(&stored.merchant)
             .ok_or_else(|| ApiError::internal("a voucher of an unknown merchant"))?;
-        let create = parse_create(request.body.as_deref())?;
+        let create = NewRefund::from_json(request.body.as_deref().unwrap_or_default().as_bytes())?;
         let (payment_seq, paid) = paid_from(&self.shell.sql, &stored, create.unexpected_payment)?;
         let rows = load_all(&self.shell.sql)?;
         let on_voucher: Vec<(RefundStatus, i64)> = rows
@@ -198,7 +198,7 @@ impl VoucherObject {
             currency: currency.code().to_owned(),
             reason: create.reason.as_str().to_owned(),
             status: RefundStatus::RequiresAction.as_str().to_owned(),
-            metadata: create.metadata,
+            metadata: create.metadata_json(),
             created_by: request.created_by.clone(),
             created_ms: now_ms,
             expires_ms: whole_second(expires),
@@ -253,7 +253,7 @@ impl VoucherObject {
             )?;
             next.touch(sql)
         })
-            .await?;
+        .await?;
         Ok((false, rendered))
     }
 
