@@ -211,7 +211,7 @@ pub async fn read_endpoints(
 }
 
 /// What may be done to one endpoint with the secret key.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EndpointAction {
     /// `DELETE /v1/webhook_endpoints/{id}`.
     Delete,

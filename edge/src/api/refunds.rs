@@ -269,7 +269,7 @@ pub(super) fn failure_reason(given: Option<&str>) -> ApiResult<FailureReason> {
 }
 
 /// What a route does to a refund.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Move {
     /// `cancel`.
     Cancel,

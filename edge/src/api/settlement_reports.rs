@@ -9,6 +9,7 @@ use crate::objects::ledger::{self, CodedList, LedgerClient};
 use crate::runtime::clock;
 use serde_json::{Value, json};
 use time::Duration;
+use vale_shared::settlement::Category;
 use wasm_bindgen::JsValue;
 use worker::{Env, Request, Response};
 
@@ -77,18 +78,15 @@ pub async fn digest(req: &Request, env: &Env, config: &Config) -> ApiResult<Resp
         .iter()
         .map(StoredSettlement::render)
         .filter(|s| {
-            [
-                "amount_mismatch",
-                "unknown_reference",
-                "notified_not_settled",
-            ]
-            .iter()
-            .any(|c| {
-                s.get("counts")
-                    .and_then(|counts| counts.get(*c))
-                    .and_then(Value::as_u64)
-                    .is_some_and(|n| n > 0)
-            })
+            Category::ALL
+                .into_iter()
+                .filter(|c| c.needs_attention())
+                .any(|c| {
+                    s.get("counts")
+                        .and_then(|counts| counts.get(c.as_str()))
+                        .and_then(Value::as_u64)
+                        .is_some_and(|n| n > 0)
+                })
         })
         .collect();
     let created = (found.created_ms > 0).then(|| {

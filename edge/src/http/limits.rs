@@ -14,7 +14,7 @@
 //! Over the limit: `429 rate_limit_error` with `Retry-After: 10`. A limiter that cannot be
 //! reached lets the request through (logged): a limit never turns into an outage.
 
-use crate::config::{self, Mode};
+use crate::config::{Config, Mode};
 use crate::http::auth;
 use crate::http::error::{ApiError, ApiResult, ErrorType};
 use sha2::{Digest, Sha256};
@@ -68,12 +68,12 @@ impl Bucket {
 
 /// The bucket of a request: its key's when it presents a configured merchant key, else
 /// its connecting address's.
-fn bucket(req: &Request, env: &Env) -> Bucket {
+fn bucket(req: &Request, config: Option<&Config>) -> Bucket {
     let key = auth::bearer_token(req)
         .filter(|t| t.starts_with("sk_") || t.starts_with("rk_"))
         .and_then(|token| {
             let hash = hex::encode(Sha256::digest(token.as_bytes()));
-            let config = config::load(env).ok()?;
+            let config = config?;
             let (merchant, key) = config.key(&hash)?;
             Some(Bucket::Key {
                 mode: key.mode,
@@ -103,8 +103,8 @@ pub fn limited() -> ApiError {
 }
 
 /// Counts `req`; `Err(429)` when its bucket is over the limit.
-pub async fn check(req: &Request, env: &Env) -> ApiResult<()> {
-    let bucket = bucket(req, env);
+pub async fn check(req: &Request, env: &Env, config: Option<&Config>) -> ApiResult<()> {
+    let bucket = bucket(req, config);
     let binding = bucket.binding();
     let outcome = match env.rate_limiter(binding) {
         Ok(limiter) => limiter.limit(bucket.key()).await,
@@ -123,6 +123,7 @@ pub async fn check(req: &Request, env: &Env) -> ApiResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config;
 
     /// The `[[ratelimits]]` of `wrangler.toml`: (name, limit, period).
     fn declared() -> Vec<(String, u32, u32)> {

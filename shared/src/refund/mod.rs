@@ -13,6 +13,9 @@
 pub mod bank;
 pub mod destination;
 pub mod flow;
+mod new;
+
+pub use new::NewRefund;
 
 use crate::{Currency, Money};
 use serde::{Deserialize, Serialize};

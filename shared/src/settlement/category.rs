@@ -83,6 +83,21 @@ impl Category {
                 | Category::UnexpectedPayment
         )
     }
+
+    /// Whether a settlement with lines of this category needs the merchant's attention
+    /// (the digest lists it): money the file and the edge disagree on.
+    ///
+    /// ```
+    /// use vale_shared::settlement::Category;
+    /// assert!(Category::AmountMismatch.needs_attention());
+    /// assert!(!Category::Matched.needs_attention());
+    /// ```
+    pub const fn needs_attention(self) -> bool {
+        matches!(
+            self,
+            Category::AmountMismatch | Category::UnknownReference | Category::NotifiedNotSettled
+        )
+    }
 }
 
 impl std::str::FromStr for Category {
@@ -116,6 +131,30 @@ mod tests {
             assert_eq!(c.as_str().parse::<Category>(), Ok(c));
         }
         assert_eq!("paid".parse::<Category>(), Err(UnknownCategory));
+    }
+
+    /// Moved from the edge (issue #20): the digest's "needs attention" was a list of
+    /// three names in `api/settlement_reports.rs`.
+    #[test]
+    fn three_categories_need_attention_and_none_lists_a_payment() {
+        let attention: Vec<&str> = Category::ALL
+            .into_iter()
+            .filter(|c| c.needs_attention())
+            .map(Category::as_str)
+            .collect();
+        assert_eq!(
+            attention,
+            [
+                "amount_mismatch",
+                "unknown_reference",
+                "notified_not_settled"
+            ]
+        );
+        assert!(
+            Category::ALL
+                .into_iter()
+                .all(|c| !(c.needs_attention() && c.lists_a_payment()))
+        );
     }
 
     #[test]

@@ -254,6 +254,33 @@ impl Life {
         })
     }
 
+    /// A refund of the voucher's own payment succeeded, and its refunds have now given
+    /// back `refunded` (minor units) of `paid`: the status follows
+    /// ([`VoucherStatus::apply`] with [`VoucherEvent::Refund`]), `refunded` when nothing
+    /// remains paid. Only a paid or partially refunded voucher; nothing else changes.
+    ///
+    /// ```
+    /// use time::{Duration, macros::datetime};
+    /// use vale_shared::{Currency, Money, VoucherStatus, voucher::Life};
+    /// let paid = Life { status: VoucherStatus::Paid, ..Life::pending(datetime!(2026-11-22 12:00 UTC), Duration::hours(1)) };
+    /// let price = Money::new(5_000_000, Currency::Cop)?;
+    /// assert_eq!(paid.refund(1_000_000, price)?.status, VoucherStatus::PartiallyRefunded);
+    /// assert_eq!(paid.refund(5_000_000, price)?.status, VoucherStatus::Refunded);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn refund(self, refunded: i64, paid: Money) -> Result<Life, crate::TransitionError> {
+        let event = VoucherEvent::Refund {
+            whole: refunded >= paid.minor(),
+        };
+        match self.status.apply(event)? {
+            crate::state::Outcome::Moved(status) => Ok(Life { status, ..self }),
+            crate::state::Outcome::Flagged(_) => Err(crate::TransitionError {
+                from: self.status,
+                event,
+            }),
+        }
+    }
+
     /// Expire now, whatever the deadline says (the network's expiry message, or the
     /// sandbox's "as if the time had come"): only a pending voucher.
     pub fn expire_now(self, now: OffsetDateTime) -> Result<Life, crate::TransitionError> {
@@ -736,6 +763,32 @@ mod tests {
             }
             prop_assert!(applied <= 1);
             prop_assert_eq!(life.status == VoucherStatus::Paid, applied == 1);
+        }
+    }
+
+    proptest! {
+        /// Moved from the edge (issue #20): a refund's effect on its voucher goes through
+        /// `VoucherStatus::apply`. Partly back is `partially_refunded`, all of it (or
+        /// more) `refunded`; only a paid or partially refunded voucher moves, and nothing
+        /// but the status changes.
+        #[test]
+        fn a_refund_moves_only_the_status(
+            status in prop::sample::select(VoucherStatus::ALL.to_vec()),
+            refunded in 1_i64..10_000_000,
+        ) {
+            let life = Life { status, paid_at: Some(EXPIRES), ..life() };
+            match life.refund(refunded, due()) {
+                Ok(after) => {
+                    prop_assert!(matches!(status, VoucherStatus::Paid | VoucherStatus::PartiallyRefunded));
+                    let whole = refunded >= due().minor();
+                    let expected = if whole { VoucherStatus::Refunded } else { VoucherStatus::PartiallyRefunded };
+                    prop_assert_eq!(after, Life { status: expected, ..life });
+                }
+                Err(e) => {
+                    prop_assert!(!matches!(status, VoucherStatus::Paid | VoucherStatus::PartiallyRefunded));
+                    prop_assert_eq!(e.from, status);
+                }
+            }
         }
     }
 }

@@ -24,6 +24,7 @@ impl Events {
             next: Option<i64>,
         }
         let next = self
+            .shell
             .sql
             .exec(
                 "SELECT MIN(at) AS next FROM (
@@ -37,7 +38,7 @@ impl Events {
             .into_iter()
             .next()
             .and_then(|n| n.next);
-        let storage = self.state.storage();
+        let storage = self.shell.storage();
         match next {
             Some(at) => {
                 #[allow(clippy::cast_precision_loss)] // Unix milliseconds fit an f64 exactly.
@@ -62,12 +63,8 @@ impl Events {
     }
 
     pub(super) async fn deliver_batch(&self) -> ApiResult<()> {
-        if !self.ready.get() {
-            if !storage::has_table(&self.sql, "event")? {
-                return Ok(());
-            }
-            storage::migrate(&self.state.storage(), &self.sql, MIGRATIONS)?;
-            self.ready.set(true);
+        if !self.shell.existing()? {
+            return Ok(());
         }
         #[derive(Deserialize)]
         struct Due {
@@ -78,6 +75,7 @@ impl Events {
         let now_ms = clock::millis(clock::now());
         self.redact_due(now_ms)?;
         let due: Vec<Due> = self
+            .shell
             .sql
             .exec(
                 "SELECT d.endpoint_id, d.event_id, d.attempts FROM delivery d JOIN endpoint e ON e.id = d.endpoint_id
@@ -119,6 +117,7 @@ impl Events {
             data: String,
         }
         let due: Vec<Due> = self
+            .shell
             .sql
             .exec(
                 "SELECT id, data FROM event WHERE redact_at_ms IS NOT NULL AND redact_at_ms <= ?
@@ -129,7 +128,7 @@ impl Events {
         if due.is_empty() {
             return Ok(());
         }
-        storage::atomically(&self.state.storage(), &self.sql, move |sql| {
+        storage::atomically(&self.shell.storage(), &self.shell.sql, move |sql| {
             for event in &due {
                 match retention::without_customer(&event.data) {
                     Some(data) => sql.exec(
@@ -152,7 +151,7 @@ impl Events {
         outcomes: Vec<(String, String, i64, Attempt)>,
         done_ms: i64,
     ) -> ApiResult<()> {
-        storage::atomically(&self.state.storage(), &self.sql, move |sql| {
+        storage::atomically(&self.shell.storage(), &self.shell.sql, move |sql| {
             for (endpoint, event, attempts, attempt) in &outcomes {
                 let made = attempts + 1;
                 let (state, next) = if attempt.succeeded() {

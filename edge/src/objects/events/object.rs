@@ -18,12 +18,12 @@ use super::protocol::{Command, Forwarded};
 use super::retention;
 use super::store::*;
 use crate::http::error::{ApiError, ApiResult};
+use crate::objects::shell::{self, Object, SqlShell};
 use crate::runtime::clock;
-use crate::runtime::rpc;
 use crate::runtime::storage::{self, flag, int, opt_int, text};
 use std::cell::Cell;
 use vale_shared::event::EventType;
-use worker::{DurableObject, Env, Request, Response, Result, SqlStorage, State, durable_object};
+use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
 
 /// How many deliveries one alarm sends at once.
 pub(super) const BATCH: i64 = 50;
@@ -34,10 +34,9 @@ pub(super) const ROTATION_MS: i64 = 24 * 3_600_000;
 
 /// A merchant's events, endpoints and deliveries in one mode.
 #[durable_object]
+#[derive(Debug)]
 pub struct Events {
-    pub(super) state: State,
-    pub(super) sql: SqlStorage,
-    pub(super) ready: Cell<bool>,
+    pub(super) shell: SqlShell,
     /// Whether a delivery pass is under way: one at a time, or a wake-up arriving during
     /// a pass's sends would send the same deliveries again.
     pub(super) delivering: Cell<bool>,
@@ -45,15 +44,8 @@ pub struct Events {
     pub(super) retention_ms: i64,
 }
 
-impl std::fmt::Debug for Events {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Events")
-    }
-}
-
 impl DurableObject for Events {
     fn new(state: State, env: Env) -> Self {
-        let sql = state.storage().sql();
         // Tests only: a test watches the redaction happen in seconds.
         let retention_ms = env
             .var("VALE_EVENT_CUSTOMER_RETENTION_SECONDS")
@@ -61,30 +53,26 @@ impl DurableObject for Events {
             .and_then(|v| v.to_string().parse::<u32>().ok())
             .map_or(retention::CUSTOMER_RETENTION_MS, |s| i64::from(s) * 1000);
         Events {
-            state,
-            sql,
-            ready: Cell::new(false),
+            shell: SqlShell::new(state, MIGRATIONS, "event"),
             delivering: Cell::new(false),
             retention_ms,
         }
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let result = match rpc::command::<Command>(&mut req).await {
-            Ok(command) => self.run(command).await,
-            Err(e) => Err(e),
-        };
-        Ok(rpc::reply(result))
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        shell::serve(self, req).await
     }
 
     async fn alarm(&self) -> Result<Response> {
-        if let Err(e) = self.deliver_due().await {
-            return Err(worker::Error::RustError(format!(
-                "delivery failed: {}",
-                e.code
-            )));
-        }
-        Response::ok("")
+        shell::alarm("delivery", self.deliver_due().await)
+    }
+}
+
+impl Object for Events {
+    type Protocol = Command;
+
+    async fn answer(&self, command: Command) -> ApiResult<String> {
+        self.run(command).await
     }
 }
 
@@ -95,6 +83,7 @@ impl Events {
         bindings: Vec<worker::SqlStorageValue>,
     ) -> ApiResult<Vec<EndpointRow>> {
         Ok(self
+            .shell
             .sql
             .exec(
                 &format!("SELECT {ENDPOINT_COLUMNS} FROM endpoint {clause}"),
@@ -111,7 +100,8 @@ impl Events {
     }
 
     pub(super) fn event(&self, id: &str) -> ApiResult<EventRow> {
-        self.sql
+        self.shell
+            .sql
             .exec(
                 &format!("SELECT {EVENT_COLUMNS} FROM event WHERE id = ?"),
                 vec![text(id)],
@@ -124,16 +114,10 @@ impl Events {
 
     pub(super) async fn run(&self, command: Command) -> ApiResult<String> {
         // The sweep wakes every merchant's objects of both modes: one never used stays empty.
-        if matches!(command, Command::Wake)
-            && !self.ready.get()
-            && !storage::has_table(&self.sql, "event")?
-        {
+        if matches!(command, Command::Wake) && !self.shell.existing()? {
             return Ok(r#"{"ok":true}"#.to_owned());
         }
-        if !self.ready.get() {
-            storage::migrate(&self.state.storage(), &self.sql, MIGRATIONS)?;
-            self.ready.set(true);
-        }
+        self.shell.migrated()?;
         let now_ms = clock::millis(clock::now());
         let answer = match command {
             Command::Record { livemode, events } => {
@@ -150,7 +134,7 @@ impl Events {
                     })
                     .collect();
                 let retention_ms = self.retention_ms;
-                storage::atomically(&self.state.storage(), &self.sql, move |sql| {
+                storage::atomically(&self.shell.storage(), &self.shell.sql, move |sql| {
                     for (
                         Forwarded {
                             id,
@@ -198,7 +182,7 @@ impl Events {
                     .map(|ep| ep.id)
                     .collect();
                 let event_id = event.id.clone();
-                storage::atomically(&self.state.storage(), &self.sql, move |sql| {
+                storage::atomically(&self.shell.storage(), &self.shell.sql, move |sql| {
                     for endpoint in &targets {
                         sql.exec(
                             "INSERT INTO delivery (endpoint_id, event_id, next_at_ms, state) VALUES (?, ?, ?, 'pending')
@@ -221,7 +205,7 @@ impl Events {
                     None => vec!["*".to_owned()],
                     Some(list) => list.iter().map(|k| k.as_str().to_owned()).collect(),
                 };
-                self.sql.exec(
+                self.shell.sql.exec(
                     "INSERT INTO endpoint (id, url, events, secret, livemode, status, created_ms) VALUES (?, ?, ?, ?, ?, 'enabled', ?)",
                     vec![text(id.as_str()), text(&url), text(&serde_json::to_string(&events)?), text(&secret), flag(livemode), int(now_ms)],
                 )?;
@@ -239,7 +223,7 @@ impl Events {
             Command::DeleteEndpoint { id } => {
                 self.endpoint(id.as_str())?;
                 let gone = id.to_string();
-                storage::atomically(&self.state.storage(), &self.sql, move |sql| {
+                storage::atomically(&self.shell.storage(), &self.shell.sql, move |sql| {
                     sql.exec(
                         "DELETE FROM delivery WHERE endpoint_id = ?",
                         vec![text(&gone)],
@@ -253,7 +237,7 @@ impl Events {
             Command::EnableEndpoint { id } => {
                 self.endpoint(id.as_str())?;
                 let on = id.to_string();
-                storage::atomically(&self.state.storage(), &self.sql, move |sql| {
+                storage::atomically(&self.shell.storage(), &self.shell.sql, move |sql| {
                     sql.exec(
                         "UPDATE endpoint SET status = 'enabled', disabled_reason = NULL, failing_since_ms = NULL WHERE id = ?",
                         vec![text(&on)],
@@ -269,7 +253,7 @@ impl Events {
             }
             Command::RotateSecret { id, secret } => {
                 self.endpoint(id.as_str())?;
-                self.sql.exec(
+                self.shell.sql.exec(
                     "UPDATE endpoint SET old_secret = secret, old_secret_until_ms = ?, secret = ? WHERE id = ?",
                     vec![int(now_ms + ROTATION_MS), text(&secret), text(id.as_str())],
                 )?;
@@ -282,7 +266,7 @@ impl Events {
                     return Err(ApiError::not_found());
                 }
                 let (on, ms) = (id.to_string(), seconds.saturating_mul(1000));
-                storage::atomically(&self.state.storage(), &self.sql, move |sql| {
+                storage::atomically(&self.shell.storage(), &self.shell.sql, move |sql| {
                     sql.exec(
                         "UPDATE endpoint SET failing_since_ms = failing_since_ms - ? WHERE id = ?",
                         vec![int(ms), text(&on)],
@@ -318,13 +302,13 @@ impl Events {
             bindings.push(text(kind.as_str()));
         }
         if let Some(after) = after {
-            let seq = storage::cursor(&self.sql, "event", after, "an event of this account")?;
+            let seq = storage::cursor(&self.shell.sql, "event", after, "an event of this account")?;
             sql.push_str(" AND seq < ?");
             bindings.push(int(seq));
         }
         sql.push_str(" ORDER BY seq DESC LIMIT ?");
         bindings.push(int(i64::from(limit) + 1));
-        let rows: Vec<EventRow> = self.sql.exec(&sql, bindings)?.to_array()?;
+        let rows: Vec<EventRow> = self.shell.sql.exec(&sql, bindings)?.to_array()?;
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
         let mut body = String::from(r#"{"object":"list","data":["#);
         for (i, row) in rows.iter().take(limit).enumerate() {

@@ -16,12 +16,12 @@
 
 use crate::config::Mode;
 use crate::http::error::ApiResult;
-use crate::runtime::rpc;
+use crate::objects::shell::{Client, Protocol};
 use serde::{Deserialize, Serialize};
 use vale_shared::event::EventType;
 use vale_shared::id::WebhookEndpointId;
 use vale_shared::{EventId, MerchantId};
-use worker::{Env, Stub};
+use worker::Env;
 
 /// An event as forwarded from an outbox.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -117,11 +117,12 @@ pub enum Command {
     Wake,
 }
 
-/// The events object of a merchant and mode.
-#[derive(Debug)]
-pub struct EventsClient {
-    stub: Stub,
+impl Protocol for Command {
+    const BINDING: &'static str = "EVENTS";
 }
+
+/// The events object of a merchant and mode.
+pub type EventsClient = Client<Command>;
 
 impl EventsClient {
     /// The events of `merchant` in `mode`.
@@ -130,15 +131,6 @@ impl EventsClient {
             "{merchant}/{}",
             if mode.livemode() { "live" } else { "test" }
         );
-        let stub = env
-            .durable_object("EVENTS")?
-            .id_from_name(&name)?
-            .get_stub()?;
-        Ok(EventsClient { stub })
-    }
-
-    /// Sends a command and answers the body as text.
-    pub async fn text(&self, command: &Command) -> ApiResult<String> {
-        rpc::call_text(&self.stub, command).await
+        Client::named(env, &name)
     }
 }

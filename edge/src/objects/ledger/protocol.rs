@@ -16,11 +16,11 @@
 //! overwrites a newer one, and a lagging row is repaired by the object's alarm.
 
 use crate::http::error::ApiResult;
-use crate::runtime::rpc;
+use crate::objects::shell::{Client, Protocol};
 use serde::{Deserialize, Serialize};
 use vale_shared::id::RefundId;
 use vale_shared::{MerchantId, Network, VoucherId};
-use worker::{Env, Stub};
+use worker::Env;
 
 /// A voucher's row in the index.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -390,24 +390,16 @@ pub struct Done {
     pub ok: bool,
 }
 
-/// The ledger of one merchant.
-#[derive(Debug)]
-pub struct LedgerClient {
-    stub: Stub,
+impl Protocol for Command {
+    const BINDING: &'static str = "LEDGER";
 }
+
+/// The ledger of one merchant.
+pub type LedgerClient = Client<Command>;
 
 impl LedgerClient {
     /// The ledger of `merchant`.
     pub fn of(env: &Env, merchant: &MerchantId) -> ApiResult<Self> {
-        let stub = env
-            .durable_object("LEDGER")?
-            .id_from_name(merchant.as_str())?
-            .get_stub()?;
-        Ok(LedgerClient { stub })
-    }
-
-    /// Sends a command and reads the answer.
-    pub async fn call<T: serde::de::DeserializeOwned>(&self, command: &Command) -> ApiResult<T> {
-        rpc::call(&self.stub, command).await
+        Client::named(env, merchant.as_str())
     }
 }

@@ -1,9 +1,9 @@
 //! What the merchant's index stores: its schema (numbered migrations) and the rows its
 //! queries read back.
 
-use super::object::json;
 use super::protocol::{Coded, RefundIds};
 use crate::http::error::{ApiError, ApiResult};
+use crate::objects::shell::json;
 use serde::Deserialize;
 use vale_shared::VoucherId;
 use vale_shared::id::RefundId;

@@ -9,13 +9,12 @@
 
 use super::protocol::Command;
 use crate::http::error::ApiResult;
-use crate::runtime::rpc;
+use crate::objects::shell::{self, Object, SqlShell};
 use crate::runtime::storage::{self, int, text};
 use serde::Deserialize;
-use std::cell::Cell;
 use vale_shared::Currency;
 use vale_shared::risk::{Entry, Standing, Tally, Window};
-use worker::{DurableObject, Env, Request, Response, Result, SqlStorage, State, durable_object};
+use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
 
 /// The schema, one step per version. Never edit a step that has shipped: add one.
 const MIGRATIONS: &[&str] = &["
@@ -31,34 +30,28 @@ CREATE INDEX entry_by_time ON entry (created_ms);
 
 /// One signal value's vouchers.
 #[durable_object]
+#[derive(Debug)]
 pub struct RiskCounter {
-    state: State,
-    sql: SqlStorage,
-    ready: Cell<bool>,
-}
-
-impl std::fmt::Debug for RiskCounter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("RiskCounter")
-    }
+    shell: SqlShell,
 }
 
 impl DurableObject for RiskCounter {
     fn new(state: State, _env: Env) -> Self {
-        let sql = state.storage().sql();
         RiskCounter {
-            state,
-            sql,
-            ready: Cell::new(false),
+            shell: SqlShell::new(state, MIGRATIONS, "entry"),
         }
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let result = match rpc::command::<Command>(&mut req).await {
-            Ok(command) => self.run(command),
-            Err(e) => Err(e),
-        };
-        Ok(rpc::reply(result))
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        shell::serve(self, req).await
+    }
+}
+
+impl Object for RiskCounter {
+    type Protocol = Command;
+
+    async fn answer(&self, command: Command) -> ApiResult<String> {
+        self.run(command)
     }
 }
 
@@ -82,10 +75,7 @@ fn standing_name(standing: Standing) -> ApiResult<String> {
 
 impl RiskCounter {
     fn run(&self, command: Command) -> ApiResult<String> {
-        if !self.ready.get() {
-            storage::migrate(&self.state.storage(), &self.sql, MIGRATIONS)?;
-            self.ready.set(true);
-        }
+        self.shell.migrated()?;
         match command {
             Command::Reserve {
                 voucher,
@@ -95,37 +85,43 @@ impl RiskCounter {
             } => {
                 let open = standing_name(Standing::Open)?;
                 let currency_code = currency.code();
-                let tally = storage::atomically(&self.state.storage(), &self.sql, move |sql| {
-                    let now =
-                        crate::runtime::clock::from_millis(u64::try_from(now_ms).unwrap_or(0));
-                    let forget = crate::runtime::clock::millis(now - Window::LONGEST.duration());
-                    sql.exec("DELETE FROM entry WHERE created_ms <= ?", vec![int(forget)])?;
-                    let rows: Vec<Row> = sql
-                        .exec(
-                            "SELECT voucher, created_ms, amount, currency, standing FROM entry",
-                            None,
-                        )?
-                        .to_array()?;
-                    let entries: Vec<Entry> = rows
-                        .iter()
-                        .filter(|r| r.voucher != voucher)
-                        .filter_map(entry)
-                        .collect();
-                    sql.exec(
+                let tally = storage::atomically(
+                    &self.shell.storage(),
+                    &self.shell.sql,
+                    move |sql| {
+                        let now =
+                            crate::runtime::clock::from_millis(u64::try_from(now_ms).unwrap_or(0));
+                        let forget =
+                            crate::runtime::clock::millis(now - Window::LONGEST.duration());
+                        sql.exec("DELETE FROM entry WHERE created_ms <= ?", vec![int(forget)])?;
+                        let rows: Vec<Row> = sql
+                            .exec(
+                                "SELECT voucher, created_ms, amount, currency, standing FROM entry",
+                                None,
+                            )?
+                            .to_array()?;
+                        let entries: Vec<Entry> = rows
+                            .iter()
+                            .filter(|r| r.voucher != voucher)
+                            .filter_map(entry)
+                            .collect();
+                        sql.exec(
                         "INSERT OR IGNORE INTO entry (voucher, created_ms, amount, currency, standing) VALUES (?, ?, ?, ?, ?)",
                         vec![text(&voucher), int(now_ms), int(amount), text(currency_code), text(&open)],
                     )?;
-                    Ok(Tally::of(&entries, now))
-                })?;
+                        Ok(Tally::of(&entries, now))
+                    },
+                )?;
                 Ok(serde_json::to_string(&tally)?)
             }
             Command::Release { voucher } => {
-                self.sql
+                self.shell
+                    .sql
                     .exec("DELETE FROM entry WHERE voucher = ?", vec![text(&voucher)])?;
                 Ok("{}".to_owned())
             }
             Command::Update { voucher, standing } => {
-                self.sql.exec(
+                self.shell.sql.exec(
                     "UPDATE entry SET standing = ? WHERE voucher = ?",
                     vec![text(&standing_name(standing)?), text(&voucher)],
                 )?;

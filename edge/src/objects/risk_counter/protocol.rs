@@ -2,11 +2,11 @@
 //! through.
 
 use crate::http::error::ApiResult;
-use crate::runtime::rpc;
+use crate::objects::shell::{Client, Protocol};
 use serde::{Deserialize, Serialize};
 use vale_shared::Currency;
 use vale_shared::risk::Standing;
-use worker::{Env, Stub};
+use worker::Env;
 
 /// Commands a counter takes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -38,19 +38,16 @@ pub enum Command {
     },
 }
 
-/// The counter of one signal value, by its name.
-#[derive(Debug)]
-pub struct CounterClient {
-    stub: Stub,
+impl Protocol for Command {
+    const BINDING: &'static str = "RISK";
 }
 
-impl CounterClient {
-    pub fn of(env: &Env, name: &str) -> ApiResult<Self> {
-        let stub = env.durable_object("RISK")?.id_from_name(name)?.get_stub()?;
-        Ok(CounterClient { stub })
-    }
+/// The counter of one signal value, by its name.
+pub type CounterClient = Client<Command>;
 
-    pub async fn call<T: serde::de::DeserializeOwned>(&self, command: &Command) -> ApiResult<T> {
-        rpc::call(&self.stub, command).await
+impl CounterClient {
+    /// The counter named `name` (`vale_shared::risk::counter_key`).
+    pub fn of(env: &Env, name: &str) -> ApiResult<Self> {
+        Client::named(env, name)
     }
 }

@@ -3,63 +3,55 @@
 use super::protocol::Command;
 use super::{accounts, store};
 use crate::http::error::ApiResult;
-use crate::runtime::{rpc, storage};
-use std::cell::Cell;
-use worker::{DurableObject, Env, Request, Response, Result, SqlStorage, State, durable_object};
+use crate::objects::shell::{self, Object, SqlShell};
+use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
 
 /// One platform's sellers in one mode.
 #[durable_object]
+#[derive(Debug)]
 pub struct SellerLedger {
-    state: State,
-    sql: SqlStorage,
-    ready: Cell<bool>,
-}
-
-impl std::fmt::Debug for SellerLedger {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SellerLedger")
-    }
+    shell: SqlShell,
 }
 
 impl DurableObject for SellerLedger {
     fn new(state: State, _env: Env) -> Self {
-        let sql = state.storage().sql();
         SellerLedger {
-            state,
-            sql,
-            ready: Cell::new(false),
+            shell: SqlShell::new(state, store::MIGRATIONS, "account"),
         }
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let result = match rpc::command::<Command>(&mut req).await {
-            Ok(command) => self.run(command),
-            Err(e) => Err(e),
-        };
-        Ok(rpc::reply(result))
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        shell::serve(self, req).await
+    }
+}
+
+impl Object for SellerLedger {
+    type Protocol = Command;
+
+    async fn answer(&self, command: Command) -> ApiResult<String> {
+        self.run(command)
     }
 }
 
 impl SellerLedger {
     /// Runs one command synchronously: no `await` between its reads and its writes.
     fn run(&self, command: Command) -> ApiResult<String> {
-        if !self.ready.get() {
-            storage::migrate(&self.state.storage(), &self.sql, store::MIGRATIONS)?;
-            self.ready.set(true);
-        }
+        self.shell.migrated()?;
         let now = crate::runtime::clock::millis(crate::runtime::clock::now());
-        let storage = self.state.storage();
+        let storage = self.shell.storage();
         let answer = match command {
             Command::CreateAccount {
                 account,
                 idempotency,
-            } => accounts::create(&storage, &self.sql, account, idempotency, now)?,
+            } => accounts::create(&storage, &self.shell.sql, account, idempotency, now)?,
             Command::UpdateAccount { id, body } => {
-                accounts::update(&storage, &self.sql, id, body, now)?
+                accounts::update(&storage, &self.shell.sql, id, body, now)?
             }
-            Command::DisableAccount { id } => accounts::disable(&storage, &self.sql, id, now)?,
-            Command::GetAccount { id } => accounts::get(&self.sql, &id)?.to_json(),
-            Command::ListAccounts(query) => accounts::list(&self.sql, &query)?,
+            Command::DisableAccount { id } => {
+                accounts::disable(&storage, &self.shell.sql, id, now)?
+            }
+            Command::GetAccount { id } => accounts::get(&self.shell.sql, &id)?.to_json(),
+            Command::ListAccounts(query) => accounts::list(&self.shell.sql, &query)?,
         };
         Ok(answer.to_string())
     }

@@ -2,11 +2,11 @@
 
 use crate::config::Mode;
 use crate::http::error::ApiResult;
-use crate::runtime::rpc;
+use crate::objects::shell::{Client, Protocol};
 use serde::{Deserialize, Serialize};
 use vale_shared::MerchantId;
 use vale_shared::marketplace::AccountStatus;
-use worker::{Env, Stub};
+use worker::Env;
 
 /// A page of accounts (`GET /v1/accounts`), newest first.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -69,25 +69,16 @@ pub enum Command {
     ListAccounts(AccountQuery),
 }
 
-/// The seller ledger of one platform in one mode.
-#[derive(Debug)]
-pub struct SellerLedgerClient {
-    stub: Stub,
+impl Protocol for Command {
+    const BINDING: &'static str = "SELLER_LEDGER";
 }
+
+/// The seller ledger of one platform in one mode.
+pub type SellerLedgerClient = Client<Command>;
 
 impl SellerLedgerClient {
     /// The seller ledger of `merchant` in `mode`.
     pub fn of(env: &Env, merchant: &MerchantId, mode: Mode) -> ApiResult<Self> {
-        let name = format!("{}/{}", merchant.as_str(), mode.as_str());
-        let stub = env
-            .durable_object("SELLER_LEDGER")?
-            .id_from_name(&name)?
-            .get_stub()?;
-        Ok(SellerLedgerClient { stub })
-    }
-
-    /// Sends a command and answers its JSON as text (passed on as-is).
-    pub async fn text(&self, command: &Command) -> ApiResult<String> {
-        rpc::call_text(&self.stub, command).await
+        Client::named(env, &format!("{}/{}", merchant.as_str(), mode.as_str()))
     }
 }

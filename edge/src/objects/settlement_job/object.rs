@@ -32,8 +32,8 @@ use super::protocol::*;
 use super::report::{Status, Summary};
 use super::store::*;
 use crate::http::error::{ApiError, ApiResult};
+use crate::objects::shell::{self, Object, SqlShell};
 use crate::runtime::clock;
-use crate::runtime::rpc;
 use crate::runtime::storage::{self, flag, int, opt_text, text};
 use serde::Deserialize;
 use std::cell::Cell;
@@ -43,9 +43,7 @@ use time::format_description::well_known::Rfc3339;
 use vale_shared::id::SettlementId;
 use vale_shared::settlement::{self, Category};
 use vale_shared::{MerchantId, Network};
-use worker::{
-    DurableObject, Env, Request, Response, Result, ScheduledTime, SqlStorage, State, durable_object,
-};
+use worker::{DurableObject, Env, Request, Response, Result, ScheduledTime, State, durable_object};
 
 /// The most subrequests (calls to other Durable Objects, D1 statements, counted one
 /// each) one run makes. Cloudflare's limits, checked on developers.cloudflare.com
@@ -83,45 +81,25 @@ pub(super) const MAX_BACKOFF_S: i64 = 300;
 
 /// The job of one settlement.
 #[durable_object]
+#[derive(Debug)]
 pub struct SettlementJob {
-    pub(super) state: State,
+    pub(super) shell: SqlShell,
     pub(super) env: Env,
-    pub(super) sql: SqlStorage,
-    pub(super) ready: Cell<bool>,
     /// A run is in progress (a request's or an alarm's): one at a time.
     pub(super) running: Cell<bool>,
 }
 
-impl std::fmt::Debug for SettlementJob {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SettlementJob")
-    }
-}
-
 impl DurableObject for SettlementJob {
     fn new(state: State, env: Env) -> Self {
-        let sql = state.storage().sql();
         SettlementJob {
-            state,
+            shell: SqlShell::new(state, MIGRATIONS, "job"),
             env,
-            sql,
-            ready: Cell::new(false),
             running: Cell::new(false),
         }
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let result = match rpc::command::<Command>(&mut req).await {
-            Ok(Command::Start {
-                id,
-                merchant,
-                livemode,
-                network,
-                file,
-            }) => self.start(&id, merchant, livemode, network, &file).await,
-            Err(e) => Err(e),
-        };
-        Ok(rpc::reply(result))
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        shell::serve(self, req).await
     }
 
     /// The next run of an unfinished job.
@@ -130,6 +108,22 @@ impl DurableObject for SettlementJob {
             worker::console_error!("settlement job: {}", e.code);
         }
         Response::ok("")
+    }
+}
+
+impl Object for SettlementJob {
+    type Protocol = Command;
+
+    async fn answer(&self, command: Command) -> ApiResult<String> {
+        match command {
+            Command::Start {
+                id,
+                merchant,
+                livemode,
+                network,
+                file,
+            } => self.start(&id, merchant, livemode, network, &file).await,
+        }
     }
 }
 
@@ -169,22 +163,11 @@ pub(super) struct OpenLine {
 }
 
 impl SettlementJob {
-    fn has_schema(&self) -> ApiResult<bool> {
-        if self.ready.get() {
-            return Ok(true);
-        }
-        if storage::has_table(&self.sql, "job")? {
-            storage::migrate(&self.state.storage(), &self.sql, MIGRATIONS)?;
-            self.ready.set(true);
-        }
-        Ok(self.ready.get())
-    }
-
     fn job(&self) -> ApiResult<Option<Job>> {
-        if !self.has_schema()? {
+        if !self.shell.existing()? {
             return Ok(None);
         }
-        self.sql
+        self.shell.sql
             .exec(
                 "SELECT id, merchant_id, livemode, network, file_date, lines, total, currency, phase, reported, failures, created_ms, object FROM job",
                 None,
@@ -213,7 +196,7 @@ impl SettlementJob {
             Some(job) => {
                 // Sent again while its alarms work: nudge them (a run going on ignores it).
                 if job.phase != Phase::Done && !self.running.get() {
-                    set_alarm(&self.state, clock::now()).await?;
+                    set_alarm(self.shell.state(), clock::now()).await?;
                 }
                 false
             }
@@ -229,7 +212,7 @@ impl SettlementJob {
             } else {
                 // More vouchers than one run may ask: the alarm runs all of it, and the
                 // sender has its answer (`202`) at once.
-                set_alarm(&self.state, clock::now()).await?;
+                set_alarm(self.shell.state(), clock::now()).await?;
             }
         }
         let job = self.job()?.ok_or_else(|| corrupt("row"))?;
@@ -252,6 +235,7 @@ impl SettlementJob {
             n: i64,
         }
         let codes = self
+            .shell
             .sql
             .exec("SELECT COUNT(DISTINCT payment_code) AS n FROM line", None)?
             .to_array::<Codes>()?
@@ -273,7 +257,7 @@ impl SettlementJob {
             .map_err(|e| ApiError::internal(format!("a checked settlement file: {e}")))?;
         let id = id.to_string();
         let now_ms = clock::millis(clock::now());
-        storage::atomically(&self.state.storage(), &self.sql, move |sql| {
+        storage::atomically(&self.shell.storage(), &self.shell.sql, move |sql| {
             storage::migrate_within(sql, MIGRATIONS)?;
             sql.exec(
                 "INSERT INTO job (singleton, id, merchant_id, livemode, network, file_date, lines, total, currency, phase, created_ms)
@@ -315,7 +299,7 @@ impl SettlementJob {
             }
             Ok(())
         })?;
-        self.ready.set(true);
+        self.shell.created();
         Ok(())
     }
 
@@ -337,13 +321,13 @@ impl SettlementJob {
         match result {
             Ok(()) if job.phase == Phase::Done => Ok(()),
             Ok(()) => {
-                self.sql.exec("UPDATE job SET failures = 0", None)?;
+                self.shell.sql.exec("UPDATE job SET failures = 0", None)?;
                 let next = if answering {
                     now + time::Duration::seconds(1)
                 } else {
                     now
                 };
-                set_alarm(&self.state, next).await
+                set_alarm(self.shell.state(), next).await
             }
             Err(e) => {
                 worker::console_error!(
@@ -351,12 +335,13 @@ impl SettlementJob {
                     job.id,
                     e.code
                 );
-                self.sql
+                self.shell
+                    .sql
                     .exec("UPDATE job SET failures = failures + 1", None)?;
                 let wait = 2_i64
                     .saturating_pow(u32::try_from(job.failures.clamp(0, 16)).unwrap_or(16))
                     .min(MAX_BACKOFF_S);
-                set_alarm(&self.state, now + time::Duration::seconds(wait)).await
+                set_alarm(self.shell.state(), now + time::Duration::seconds(wait)).await
             }
         }
     }
@@ -406,7 +391,8 @@ impl SettlementJob {
                 }
                 Phase::Done => return Ok(()),
             };
-            self.sql
+            self.shell
+                .sql
                 .exec("UPDATE job SET phase = ?", vec![text(next.as_str())])?;
         }
     }
@@ -420,6 +406,7 @@ impl SettlementJob {
         }
         let mut counts = BTreeMap::new();
         for c in self
+            .shell
             .sql
             .exec(
                 "SELECT category, COUNT(*) AS n FROM line WHERE category IS NOT NULL GROUP BY category",

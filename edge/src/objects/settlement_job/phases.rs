@@ -30,6 +30,7 @@ impl SettlementJob {
             payment_code: String,
         }
         let codes: Vec<String> = self
+            .shell
             .sql
             .exec("SELECT DISTINCT payment_code FROM line", None)?
             .to_array::<Code>()?
@@ -43,7 +44,7 @@ impl SettlementJob {
                 codes,
             })
             .await?;
-        storage::atomically(&self.state.storage(), &self.sql, move |sql| {
+        storage::atomically(&self.shell.storage(), &self.shell.sql, move |sql| {
             for v in &found.vouchers {
                 sql.exec(
                     "UPDATE line SET voucher_id = ? WHERE payment_code = ?",
@@ -82,6 +83,7 @@ impl SettlementJob {
         loop {
             let room = PARALLEL.min(budget.left);
             let vouchers: Vec<String> = self
+                .shell
                 .sql
                 .exec(
                     "SELECT DISTINCT voucher_id FROM line WHERE category IS NULL AND voucher_id IS NOT NULL LIMIT ?",
@@ -99,6 +101,7 @@ impl SettlementJob {
             }
             let marks = vec!["?"; vouchers.len()].join(", ");
             let open: Vec<OpenLine> = self
+                .shell
                 .sql
                 .exec(
                     &format!("SELECT line, amount, paid_at, operation, voucher_id FROM line WHERE category IS NULL AND voucher_id IN ({marks}) ORDER BY n"),
@@ -154,7 +157,7 @@ impl SettlementJob {
                     }
                 }
             }
-            storage::atomically(&self.state.storage(), &self.sql, move |sql| {
+            storage::atomically(&self.shell.storage(), &self.shell.sql, move |sql| {
                 for s in &settled {
                     for l in &s.lines {
                         sql.exec(
@@ -207,6 +210,7 @@ impl SettlementJob {
             })
             .await?;
         let listed: HashSet<String> = self
+            .shell
             .sql
             .exec(
                 "SELECT DISTINCT payment_code FROM line WHERE line IS NOT NULL",
@@ -217,6 +221,7 @@ impl SettlementJob {
             .map(|c| c.payment_code)
             .collect();
         let ids = self
+            .shell
             .sql
             .exec(
                 "SELECT DISTINCT voucher_id FROM line WHERE voucher_id IS NOT NULL AND line IS NOT NULL",
@@ -232,6 +237,7 @@ impl SettlementJob {
                 .await?;
         }
         let last = self
+            .shell
             .sql
             .exec("SELECT MAX(n) AS last FROM line", None)?
             .to_array::<Last>()?
@@ -239,7 +245,7 @@ impl SettlementJob {
             .next()
             .and_then(|l| l.last)
             .unwrap_or(0);
-        storage::atomically(&self.state.storage(), &self.sql, move |sql| {
+        storage::atomically(&self.shell.storage(), &self.shell.sql, move |sql| {
             // Written once: a close run again finds them there.
             sql.exec("DELETE FROM line WHERE line IS NULL", None)?;
             let left_out = paid
@@ -268,6 +274,7 @@ impl SettlementJob {
         let mut reported = job.reported;
         loop {
             let rows: Vec<LineRow> = self
+                .shell
                 .sql
                 .exec(
                     "SELECT n, line, category, payment_code, voucher_id, amount, voucher_amount, operation, paid_at
@@ -286,7 +293,8 @@ impl SettlementJob {
             }
             report::store_lines(&db, &job.id, &rows).await?;
             reported = last;
-            self.sql
+            self.shell
+                .sql
                 .exec("UPDATE job SET reported = ?", vec![int(reported)])?;
         }
         if !budget.take(2) {
@@ -295,7 +303,8 @@ impl SettlementJob {
         let summary = self.summary(job, Status::Reconciled)?;
         summary.store(&db, &job.merchant).await?;
         let object = summary.render();
-        self.sql
+        self.shell
+            .sql
             .exec("UPDATE job SET object = ?", vec![text(&object.to_string())])?;
         report::reconciled(
             &self.env,

@@ -2,11 +2,11 @@
 //! route sends them through.
 
 use crate::http::error::ApiResult;
-use crate::runtime::rpc;
+use crate::objects::shell::{Client, Protocol};
 use serde::{Deserialize, Serialize};
 use vale_shared::id::SettlementId;
 use vale_shared::{MerchantId, Network};
-use worker::{Env, Stub};
+use worker::Env;
 
 /// Commands the job takes.
 #[derive(Debug, Serialize, Deserialize)]
@@ -39,24 +39,16 @@ pub struct Progress {
     pub reconciled: bool,
 }
 
-/// The job of settlement `id`.
-#[derive(Debug)]
-pub struct JobClient {
-    stub: Stub,
+impl Protocol for Command {
+    const BINDING: &'static str = "SETTLEMENTS";
 }
 
-impl JobClient {
-    /// The job object named by the settlement's id.
-    pub fn of(env: &Env, id: &SettlementId) -> ApiResult<Self> {
-        let stub = env
-            .durable_object("SETTLEMENTS")?
-            .id_from_name(id.as_str())?
-            .get_stub()?;
-        Ok(JobClient { stub })
-    }
+/// The job of one settlement.
+pub type JobClient = Client<Command>;
 
-    /// Sends a command and reads the answer.
-    pub async fn call<T: serde::de::DeserializeOwned>(&self, command: &Command) -> ApiResult<T> {
-        rpc::call(&self.stub, command).await
+impl JobClient {
+    /// The job of settlement `id`.
+    pub fn of(env: &Env, id: &SettlementId) -> ApiResult<Self> {
+        Client::named(env, id.as_str())
     }
 }

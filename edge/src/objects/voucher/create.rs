@@ -176,6 +176,7 @@ impl VoucherObject {
             response: String,
         }
         let answer: Option<Answer> = self
+            .shell
             .sql
             .exec("SELECT request_hash, response FROM voucher", None)?
             .to_array()?
@@ -229,7 +230,8 @@ impl VoucherObject {
                 // The answer did not come in time: if it comes later, its CIP was shown
                 // to no one and goes (review M1).
                 if let Some(late) = late {
-                    let (env, storage, sql) = (self.env.clone(), self.storage(), self.sql.clone());
+                    let (env, storage, sql) =
+                        (self.env.clone(), self.storage(), self.shell.sql.clone());
                     worker::wasm_bindgen_futures::spawn_local(async move {
                         if let Some(cip) = late.await {
                             orphans::discard(&env, &storage, &sql, &owner, &cip).await;
@@ -249,7 +251,7 @@ impl VoucherObject {
         // index may hold this CIP for the retry to resume with.
         if stored.is_ok() && rail.can_query() {
             for cip in &codes {
-                orphans::discard(&self.env, &self.storage(), &self.sql, &owner, cip).await;
+                orphans::discard(&self.env, &self.storage(), &self.shell.sql, &owner, cip).await;
             }
         }
         stored
@@ -347,12 +349,9 @@ impl VoucherObject {
         };
         let now_ms = crate::runtime::clock::millis(real);
         // The schema, the voucher and its first answer: one transaction, after the last await.
-        let (row, answer, hash) = (
-            stored.clone(),
-            response.clone(),
-            request.request_hash.clone(),
-        );
-        storage::atomically(&self.storage(), &self.sql, move |sql| {
+        let (answer, hash) = (response.clone(), request.request_hash.clone());
+        let stored = self.write(stored, now_ms, move |tx, row| {
+            let sql = tx.sql;
             storage::migrate_within(sql, MIGRATIONS)?;
             row.insert(sql)?;
             if let Some(opened) = &opened {
@@ -364,7 +363,7 @@ impl VoucherObject {
             )?;
             Ok(())
         })?;
-        self.ready.set(true);
+        self.shell.created();
         self.after_write(&stored).await?;
         Ok(Created {
             replayed: false,

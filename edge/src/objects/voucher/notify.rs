@@ -10,7 +10,7 @@ use crate::http::error::{ApiError, ApiResult, ErrorType};
 use crate::networks::rail::Rail;
 use crate::runtime::clock;
 use crate::runtime::random;
-use crate::runtime::storage::{self, int, opt_text, text};
+use crate::runtime::storage::{int, opt_text, text};
 use time::{Duration, OffsetDateTime};
 use vale_shared::VoucherStatus;
 use vale_shared::event::EventType;
@@ -33,7 +33,7 @@ impl VoucherObject {
         ) else {
             return Ok(None);
         };
-        let held = payments::held(&self.sql, stored.network)?;
+        let held = payments::held(&self.shell.sql, stored.network)?;
         let payments: Vec<_> = held.iter().map(|h| h.held.clone()).collect();
         Ok(reconcile::pair_notification(
             stored.network,
@@ -56,6 +56,7 @@ impl VoucherObject {
         real: OffsetDateTime,
     ) -> ApiResult<String> {
         let seen = self
+            .shell
             .sql
             .exec(
                 "SELECT 1 AS seen FROM notification WHERE network_key = ? AND outcome IN ('applied', 'unexpected_payment', 'ignored') LIMIT 1",
@@ -90,12 +91,11 @@ impl VoucherObject {
         let notification_id =
             vale_shared::NotificationId::from_random(random::bytes()?).to_string();
         let changed = decision.life != stored.life;
-        let mut next = stored;
         let received_ms = clock::millis(real);
         let id = notification_id.clone();
-        let key = self.server_key()?;
         let network_key = notice.network_key.clone();
-        let stored = storage::atomically(&self.storage(), &self.sql, move |sql| {
+        let stored = self.commit(stored, received_ms, move |tx, next| {
+            let sql = tx.sql;
             sql.exec(
                 "INSERT INTO notification (id, message_id, network_key, received_ms, outcome, body) VALUES (?, ?, ?, ?, ?, ?)",
                 vec![
@@ -126,22 +126,22 @@ impl VoucherObject {
                 )?;
             }
             if changed {
-                next.record_move(sql, decision.life, &key, received_ms)?;
+                next.record_move(sql, decision.life, tx.key, tx.now_ms)?;
             }
             if decision.outcome == NotificationOutcome::UnexpectedPayment {
                 let kind = EventType::VoucherPaymentUnexpected;
-                next.emit(sql, kind, &notice.network_key, &key, received_ms)?;
+                next.emit(sql, kind, &notice.network_key, tx.key, tx.now_ms)?;
             }
-            Ok(next)
-        })?;
-        self.after_write(&stored).await?;
+            Ok(())
+        })
+        .await?;
         if let Some(Payment {
             outcome: PaymentOutcome::Unexpected(anomaly),
             ..
         }) = decision.payment
         {
             // Reload after the await.
-            if let Some(stored) = Stored::load(&self.sql)? {
+            if let Some(stored) = Stored::load(&self.shell.sql)? {
                 self.refund_unexpected(stored, &network_key, anomaly).await;
             }
         }
@@ -200,7 +200,7 @@ impl VoucherObject {
             return Ok(false);
         };
         // Reload after the await.
-        let Some(stored) = Stored::load(&self.sql)? else {
+        let Some(stored) = Stored::load(&self.shell.sql)? else {
             return Ok(true);
         };
         // The question was asked as the window ended (the alarm's time): judged then, a

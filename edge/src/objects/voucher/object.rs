@@ -21,17 +21,16 @@ use crate::config::{self, Config, Mode};
 use crate::http::error::{ApiError, ApiResult};
 use crate::networks::rail::{Rail, Rails, Withdrawn};
 use crate::objects::ledger::Done;
+pub(super) use crate::objects::shell::json;
+use crate::objects::shell::{self, Object, SqlShell};
 use crate::runtime::clock;
-use crate::runtime::rpc;
-use crate::runtime::storage::{self, int};
+use crate::runtime::storage::int;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::cell::{Cell, RefCell};
 use time::{Duration, OffsetDateTime};
 use vale_shared::VoucherStatus;
-use worker::{
-    DurableObject, Env, Request, Response, Result, SqlStorage, State, Storage, durable_object,
-};
+use worker::{DurableObject, Env, Request, Response, Result, State, Storage, durable_object};
 
 /// The refusal of a report whose code is not the voucher's (the Worker then looks the
 /// code up).
@@ -39,24 +38,15 @@ pub const CODE_MISMATCH: &str = "payment_code_mismatch";
 
 /// One voucher and everything that happened to it.
 #[durable_object]
+#[derive(Debug)]
 pub struct VoucherObject {
-    pub(super) state: State,
+    pub(super) shell: SqlShell,
     pub(super) env: Env,
-    pub(super) sql: SqlStorage,
-    pub(super) ready: Cell<bool>,
-    /// The schema was looked for and is not there (a new object, or one purged).
-    pub(super) absent: Cell<bool>,
     /// The request hash of a create running in this object right now.
     pub(super) running: RefCell<Option<String>>,
     /// Whether a deadline move is asking the network right now (one at a time, so the
     /// network and the voucher end with the same deadline).
     pub(super) updating: Cell<bool>,
-}
-
-impl std::fmt::Debug for VoucherObject {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("VoucherObject")
-    }
 }
 
 /// The answer to a create.
@@ -70,41 +60,31 @@ pub struct Created {
 
 impl DurableObject for VoucherObject {
     fn new(state: State, env: Env) -> Self {
-        let sql = state.storage().sql();
         VoucherObject {
-            state,
+            shell: SqlShell::new(state, MIGRATIONS, "voucher"),
             env,
-            sql,
-            ready: Cell::new(false),
-            absent: Cell::new(false),
             running: RefCell::new(None),
             updating: Cell::new(false),
         }
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let result = match rpc::command::<Envelope>(&mut req).await {
-            Ok(envelope) => self.run(envelope).await,
-            Err(e) => Err(e),
-        };
-        Ok(rpc::reply(result))
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        shell::serve(self, req).await
     }
 
     /// Whatever is due: the window's end, a lagging index, purges.
     async fn alarm(&self) -> Result<Response> {
-        if let Err(e) = self.wake(false).await {
-            // Let the runtime retry the alarm: it does so with back-off.
-            return Err(worker::Error::RustError(format!(
-                "alarm failed: {}",
-                e.code
-            )));
-        }
-        Response::ok("")
+        // A failure lets the runtime retry the alarm: it does so with back-off.
+        shell::alarm("alarm", self.wake(false).await)
     }
 }
 
-pub(super) fn json<T: Serialize>(value: &T) -> ApiResult<String> {
-    Ok(serde_json::to_string(value)?)
+impl Object for VoucherObject {
+    type Protocol = Envelope;
+
+    async fn answer(&self, envelope: Envelope) -> ApiResult<String> {
+        self.run(envelope).await
+    }
 }
 
 /// `404` for a sandbox command on a live voucher: the sandbox does not exist there.
@@ -118,34 +98,20 @@ pub(super) fn sandbox_only(stored: &Stored) -> ApiResult<()> {
 
 impl VoucherObject {
     pub(super) fn storage(&self) -> Storage {
-        self.state.storage()
+        self.shell.storage()
     }
 
     /// Whether this object holds a voucher (reads only: probing unknown ids leaves no
     /// storage behind), with its schema brought up to date.
     pub(super) fn has_schema(&self) -> ApiResult<bool> {
-        if self.ready.get() {
-            return Ok(true);
-        }
-        // Only this instance writes this object's storage, and it sets `ready` when it
-        // creates the schema: once seen absent, absent it stays until then.
-        if self.absent.get() {
-            return Ok(false);
-        }
-        if storage::has_table(&self.sql, "voucher")? {
-            storage::migrate(&self.storage(), &self.sql, MIGRATIONS)?;
-            self.ready.set(true);
-        } else {
-            self.absent.set(true);
-        }
-        Ok(self.ready.get())
+        self.shell.existing()
     }
 
     /// The voucher, if it exists and `scope` may see it: another merchant's or the other
     /// mode's voucher is `404`, as if it did not exist.
     pub(super) fn loaded(&self, scope: &Scope) -> ApiResult<Stored> {
         let stored = if self.has_schema()? {
-            Stored::load(&self.sql)?
+            Stored::load(&self.shell.sql)?
         } else {
             None
         };
@@ -256,7 +222,7 @@ impl VoucherObject {
                 starting_after,
             } => {
                 let (data, has_more) = render::audit_page(
-                    &self.sql,
+                    &self.shell.sql,
                     stored.network,
                     limit,
                     starting_after.as_deref(),
@@ -278,7 +244,9 @@ impl VoucherObject {
                 if life.status != VoucherStatus::Pending {
                     return Err(ApiError::not_pending(life.status, "expired"));
                 }
-                self.sql.exec("UPDATE voucher SET sandbox_due = 1", None)?;
+                self.shell
+                    .sql
+                    .exec("UPDATE voucher SET sandbox_due = 1", None)?;
                 set_alarm(&self.storage(), real).await?;
                 self.render(&stored, &scope, real)
             }
@@ -286,24 +254,23 @@ impl VoucherObject {
                 sandbox_only(&stored)?;
                 let ahead = stored.clock_offset + Duration::seconds(seconds);
                 let life = stored.life.at(real + ahead);
-                let mut next = stored.clone();
                 let changed = life != stored.life;
-                let key = self.server_key()?;
                 let now_ms = clock::millis(real);
-                let stored = storage::atomically(&self.storage(), &self.sql, move |sql| {
-                    // A new clock is a change: the index learns the new wake-up.
-                    next.clock_offset = ahead;
-                    next.version += 1;
-                    sql.exec(
-                        "UPDATE voucher SET clock_offset_s = ?, version = ?",
-                        vec![int(ahead.whole_seconds()), int(next.version)],
-                    )?;
-                    if changed {
-                        next.record_move(sql, life, &key, now_ms)?;
-                    }
-                    Ok(next)
-                })?;
-                self.after_write(&stored).await?;
+                let stored = self
+                    .commit(stored, now_ms, move |tx, next| {
+                        // A new clock is a change: the index learns the new wake-up.
+                        next.clock_offset = ahead;
+                        next.version += 1;
+                        tx.sql.exec(
+                            "UPDATE voucher SET clock_offset_s = ?, version = ?",
+                            vec![int(ahead.whole_seconds()), int(next.version)],
+                        )?;
+                        if changed {
+                            next.record_move(tx.sql, life, tx.key, tx.now_ms)?;
+                        }
+                        Ok(())
+                    })
+                    .await?;
                 self.render(&stored, &scope, real)
             }
             Command::Wake => {
@@ -340,7 +307,7 @@ impl VoucherObject {
     ) -> ApiResult<String> {
         let config = self.config()?;
         let key = config.server_key.expose().as_bytes();
-        let payments = PaymentRow::load_all(&self.sql)?;
+        let payments = PaymentRow::load_all(&self.shell.sql)?;
         let voucher = stored.render(key, &payments);
         let review = stored.issued.review.as_ref();
         match scope {

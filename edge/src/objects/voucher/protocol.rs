@@ -4,13 +4,13 @@
 
 use crate::config::Mode;
 use crate::http::error::ApiResult;
-use crate::runtime::rpc;
+use crate::objects::shell::{Client, Protocol};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use vale_shared::settlement::Category;
 use vale_shared::voucher::Report;
 use vale_shared::{MerchantId, Money, VoucherId};
-use worker::{Env, Stub};
+use worker::Env;
 
 /// Who a command is for. Every command names the merchant and the mode, and the object
 /// refuses (`404`) a voucher of another merchant or the other mode; only the display
@@ -366,25 +366,24 @@ pub struct Applied {
     pub status: vale_shared::VoucherStatus,
 }
 
-/// The voucher object for one id.
-#[derive(Debug)]
-pub struct VoucherClient {
-    stub: Stub,
+impl Protocol for Envelope {
+    const BINDING: &'static str = "VOUCHERS";
 }
+
+/// The voucher object for one id: the typed client, with the scope each command is sent
+/// under.
+#[derive(Debug)]
+pub struct VoucherClient(Client<Envelope>);
 
 impl VoucherClient {
     /// The object of voucher `id`.
     pub fn of(env: &Env, id: &VoucherId) -> ApiResult<Self> {
-        let stub = env
-            .durable_object("VOUCHERS")?
-            .id_from_name(id.as_str())?
-            .get_stub()?;
-        Ok(VoucherClient { stub })
+        Client::named(env, id.as_str()).map(VoucherClient)
     }
 
     /// Sends a command and answers the body as text (rendered JSON, passed on as-is).
     pub async fn text(&self, scope: Scope, command: Command) -> ApiResult<String> {
-        rpc::call_text(&self.stub, &Envelope { scope, command }).await
+        self.0.text(&Envelope { scope, command }).await
     }
 
     /// Sends a command and reads the answer.
@@ -393,6 +392,6 @@ impl VoucherClient {
         scope: Scope,
         command: Command,
     ) -> ApiResult<T> {
-        rpc::call(&self.stub, &Envelope { scope, command }).await
+        self.0.call(&Envelope { scope, command }).await
     }
 }

@@ -10,7 +10,6 @@ use crate::networks::rail::{Rail, Withdrawn};
 use crate::objects::voucher::Scope;
 use crate::objects::voucher::store::Stored;
 use crate::runtime::clock;
-use crate::runtime::storage;
 use vale_shared::event::EventType;
 
 /// `409`: the review was already closed.
@@ -64,7 +63,6 @@ impl VoucherObject {
         };
         let real = clock::now();
         let now = stored.now(real);
-        let key = self.server_key()?;
         let now_ms = clock::millis(real);
         let mut next = stored;
         if let Some(review) = next.issued.review.as_mut() {
@@ -84,17 +82,17 @@ impl VoucherObject {
                     .map_err(|e| ApiError::not_pending(e.from, "rejected"))?,
             )
         };
-        let stored = storage::atomically(&self.storage(), &self.sql, move |sql| {
-            next.save_issued(sql)?;
-            match cancelled {
-                Some(life) => next.record_move(sql, life, &key, now_ms)?,
-                None => next.touch(sql)?,
-            }
-            let data = json(&next.review())?;
-            next.emit_data(sql, EventType::ReviewClosed, "review", &data, now_ms)?;
-            Ok(next)
-        })?;
-        self.after_write(&stored).await?;
+        let stored = self
+            .commit(next, now_ms, move |tx, next| {
+                next.save_issued(tx.sql)?;
+                match cancelled {
+                    Some(life) => next.record_move(tx.sql, life, tx.key, tx.now_ms)?,
+                    None => next.touch(tx.sql)?,
+                }
+                let data = json(&next.review())?;
+                next.emit_data(tx.sql, EventType::ReviewClosed, "review", &data, tx.now_ms)
+            })
+            .await?;
         self.render(&stored, scope, real)
     }
 }

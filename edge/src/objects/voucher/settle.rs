@@ -12,7 +12,7 @@ use super::store::Stored;
 use crate::http::error::{ApiError, ApiResult};
 use crate::runtime::clock;
 use crate::runtime::random;
-use crate::runtime::storage::{self, int, opt_int, opt_text, text};
+use crate::runtime::storage::{int, opt_int, opt_text, text};
 use serde::Deserialize;
 use serde_json::json;
 use vale_shared::event::EventType;
@@ -50,7 +50,7 @@ impl VoucherObject {
                 lines,
             });
         }
-        let held = payments::held(&self.sql, stored.network)?;
+        let held = payments::held(&self.shell.sql, stored.network)?;
         let payments: Vec<_> = held.iter().map(|h| h.held.clone()).collect();
         let file_lines: Vec<FileLine> = batch
             .lines
@@ -98,12 +98,11 @@ impl VoucherObject {
         // Lines that only list payments the voucher holds change nothing the schedule,
         // the index or the outbox depend on: no alarm to move, nothing to forward.
         let moved = changed || !settled.payments.is_empty();
-        let key = self.server_key()?;
         let received_ms = clock::millis(real);
         let held_seqs: Vec<i64> = held.iter().map(|h| h.seq).collect();
         let events = unexpected.clone();
-        let mut next = stored;
-        let stored = storage::atomically(&self.storage(), &self.sql, move |sql| {
+        let stored = self.write(stored, received_ms, move |tx, next| {
+            let sql = tx.sql;
             let settlement = batch.settlement.as_str();
             let message_id = format!("settlement:{settlement}");
             // New payments first, in the order they were decided (their order is the
@@ -155,25 +154,26 @@ impl VoucherObject {
                 )?;
             }
             if changed {
-                next.record_move(sql, settled.life, &key, received_ms)?;
+                next.record_move(sql, settled.life, tx.key, tx.now_ms)?;
             }
             for (change, _) in &events {
                 next.emit(
                     sql,
                     EventType::VoucherPaymentUnexpected,
                     change,
-                    &key,
-                    received_ms,
+                    tx.key,
+                    tx.now_ms,
                 )?;
             }
-            Ok(next)
+            Ok(())
         })?;
+        // Only what moved is followed by the alarm, the index and the outbox.
         if moved {
             self.after_write(&stored).await?;
         }
         for (change, anomaly) in unexpected {
             // Reload after each await.
-            if let Some(stored) = Stored::load(&self.sql)? {
+            if let Some(stored) = Stored::load(&self.shell.sql)? {
                 self.refund_unexpected(stored, &change, anomaly).await;
             }
         }
@@ -191,6 +191,7 @@ impl VoucherObject {
             category: String,
         }
         let done: Vec<Done> = self
+            .shell
             .sql
             .exec(
                 "SELECT line, category FROM listing WHERE settlement = ? ORDER BY line",
@@ -218,7 +219,7 @@ impl VoucherObject {
         struct Alias {
             listed_as: String,
         }
-        let held = payments::held(&self.sql, stored.network)?;
+        let held = payments::held(&self.shell.sql, stored.network)?;
         let paid = held
             .iter()
             .find(|h| h.held.outcome == PaymentOutcome::Applied)
@@ -226,6 +227,7 @@ impl VoucherObject {
         let operation = match &paid.held.identity {
             Some(identity) => Some(identity.file_form()),
             None => self
+                .shell
                 .sql
                 .exec(
                     "SELECT listed_as FROM listing WHERE payment_seq = ? AND listed_as IS NOT NULL ORDER BY settlement, line LIMIT 1",

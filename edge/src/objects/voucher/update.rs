@@ -17,7 +17,6 @@ use crate::networks::rail::Rail;
 use crate::objects::voucher::Scope;
 use crate::objects::voucher::store::Stored;
 use crate::runtime::clock;
-use crate::runtime::storage;
 use std::cell::Cell;
 use vale_shared::voucher::{DeadlineError, Life, VoucherUpdate};
 
@@ -95,10 +94,9 @@ impl VoucherObject {
             fresh.amount,
             life.expires_at,
         )?;
-        let mut next = fresh;
-        let stored = storage::atomically(&self.storage(), &self.sql, move |sql| {
-            next.save_deadline(sql, life, barcode)?;
-            Ok(next)
+        let now_ms = clock::millis(clock::now());
+        let stored = self.write(fresh, now_ms, move |tx, next| {
+            next.save_deadline(tx.sql, life, barcode)
         })?;
         drop(lease);
         self.after_write(&stored).await?;

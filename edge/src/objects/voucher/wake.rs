@@ -10,7 +10,7 @@ use super::{orphans, refund as refunds};
 use crate::http::error::ApiResult;
 use crate::objects::ledger::{self, Done, LedgerClient};
 use crate::runtime::clock;
-use crate::runtime::storage::{self, int};
+use crate::runtime::storage::int;
 use serde::Deserialize;
 use worker::SqlStorage;
 
@@ -20,13 +20,13 @@ impl VoucherObject {
     /// refreshed even when nothing changed.
     pub(super) async fn wake(&self, sweep: bool) -> ApiResult<()> {
         // Orphan CIPs first: there may be no voucher here at all.
-        if let Err(e) = orphans::retry(&self.env, &self.storage(), &self.sql).await {
+        if let Err(e) = orphans::retry(&self.env, &self.storage(), &self.shell.sql).await {
             worker::console_error!("orphan CIP retry failed ({}); retrying later", e.code);
         }
         if !self.has_schema()? {
             return Ok(());
         }
-        let Some(stored) = Stored::load(&self.sql)? else {
+        let Some(stored) = Stored::load(&self.shell.sql)? else {
             return Ok(());
         };
         self.refund_deadlines(stored.now(clock::now())).await?;
@@ -34,13 +34,14 @@ impl VoucherObject {
             return Ok(());
         }
         // Reload after the await.
-        let Some(stored) = Stored::load(&self.sql)? else {
+        let Some(stored) = Stored::load(&self.shell.sql)? else {
             return Ok(());
         };
         let real = clock::now();
         let now = stored.now(real);
         let forced = !stored.livemode
             && !self
+                .shell
                 .sql
                 .exec(
                     "UPDATE voucher SET sandbox_due = 0 WHERE sandbox_due = 1 RETURNING id",
@@ -56,20 +57,18 @@ impl VoucherObject {
 
         let changed = life != stored.life;
         let purge_before = clock::millis(now - store::BODY_RETENTION);
-        let mut next = stored;
-        let key = self.server_key()?;
         let now_ms = clock::millis(real);
-        let stored = storage::atomically(&self.storage(), &self.sql, move |sql| {
-            sql.exec(
+        let stored = self.write(stored, now_ms, move |tx, next| {
+            tx.sql.exec(
                 "UPDATE notification SET body = NULL WHERE body IS NOT NULL AND received_ms < ?",
                 vec![int(purge_before)],
             )?;
             if changed {
-                next.record_move(sql, life, &key, now_ms)?;
+                next.record_move(tx.sql, life, tx.key, tx.now_ms)?;
             }
-            Ok(next)
+            Ok(())
         })?;
-        let facts = facts(&self.sql, &stored)?;
+        let facts = facts(&self.shell.sql, &stored)?;
         if facts.is_purgeable(real) {
             let remove = ledger::Command::Remove {
                 id: stored.id.clone(),
@@ -79,12 +78,12 @@ impl VoucherObject {
                 .await?;
             self.storage().delete_alarm().await?;
             self.storage().delete_all().await?;
-            self.ready.set(false);
+            self.shell.emptied();
             return Ok(());
         }
         if sweep || !facts.indexed {
             // Inline here: the alarm (or the sweep) is the retry.
-            if let Err(e) = sync_index(&self.env, &self.storage(), &self.sql).await {
+            if let Err(e) = sync_index(&self.env, &self.storage(), &self.shell.sql).await {
                 worker::console_error!("index update failed ({}); retrying later", e.code);
             }
             return Ok(());

@@ -21,7 +21,7 @@ impl VoucherObject {
         let config = self.config()?;
         let key = config.server_key.expose().as_bytes();
         let mut data = Vec::new();
-        for row in load_all(&self.sql)?.iter().rev() {
+        for row in load_all(&self.shell.sql)?.iter().rev() {
             if status.is_none_or(|s| row.status == s.as_str()) {
                 data.push(render(row, stored, key, origin, false)?);
             }
@@ -38,8 +38,8 @@ impl VoucherObject {
         now: OffsetDateTime,
     ) -> ApiResult<()> {
         let now_ms = clock::millis(now);
-        for row in load_all(&self.sql)? {
-            let Some(stored) = Stored::load(&self.sql)? else {
+        for row in load_all(&self.shell.sql)? {
+            let Some(stored) = Stored::load(&self.shell.sql)? else {
                 return Ok(());
             };
             let ask = match row.status()? {

@@ -8,14 +8,14 @@ use crate::objects::voucher::object::VoucherObject;
 use crate::objects::voucher::store::Stored;
 use crate::objects::voucher::{RefundAction, Scope};
 use crate::runtime::clock;
-use crate::runtime::storage::{self, int, opt_int, opt_text, text};
+use crate::runtime::storage::{int, opt_int, opt_text, text};
 use serde_json::{Value, json};
+use vale_shared::Network;
 use vale_shared::event::EventType;
 use vale_shared::id::RefundId;
 use vale_shared::refund::RefundStatus;
 use vale_shared::refund::destination::Destination;
 use vale_shared::refund::flow::{self, Command as Ask, Refusal};
-use vale_shared::{Network, VoucherStatus};
 
 impl VoucherObject {
     /// Everything but create: read, cancel, approve, reject, the destination, settle, fail,
@@ -31,7 +31,7 @@ impl VoucherObject {
         if *id.voucher_id().as_str() != *stored.id.as_str() {
             return Err(no_such_refund());
         }
-        let row = load(&self.sql, id)?;
+        let row = load(&self.shell.sql, id)?;
         let config = self.config()?;
         let server_key = config.server_key.expose().as_bytes().to_vec();
         let display = matches!(scope, Scope::Refund { .. });
@@ -160,24 +160,21 @@ impl VoucherObject {
             _ => EventType::RefundUpdated,
         };
         // The voucher's own payment: its status follows what its refunds gave back.
-        let voucher_life =
-            (next == RefundStatus::Succeeded && row.payment_seq.is_none()).then(|| {
+        let voucher_life = (next == RefundStatus::Succeeded && row.payment_seq.is_none())
+            .then(|| {
                 let refunded = stored.refunds.refunded + row.amount;
-                let status = if refunded >= stored.amount.minor() {
-                    VoucherStatus::Refunded
-                } else {
-                    VoucherStatus::PartiallyRefunded
-                };
-                vale_shared::voucher::Life {
-                    status,
-                    ..stored.life
-                }
-            });
-        let key = server_key.to_vec();
+                stored.life.refund(refunded, stored.amount).map_err(|e| {
+                    ApiError::internal(format!(
+                        "a refund succeeded on a voucher {}",
+                        e.from.as_str()
+                    ))
+                })
+            })
+            .transpose()?;
         let written = after.clone();
         let reference = write.reference;
-        let mut voucher = stored;
-        let stored = storage::atomically(&self.storage(), &self.sql, move |sql| {
+        let stored = self.commit(stored, now_ms, move |tx, voucher| {
+            let sql = tx.sql;
             let changed = sql
                 .exec(
                     "UPDATE refund SET status = ?, version = ?, failure_reason = ?, succeeded_ms = ?,
@@ -227,13 +224,12 @@ impl VoucherObject {
             match voucher_life {
                 Some(life) => {
                     voucher.refunds.refunded += written.amount;
-                    voucher.record_move(sql, life, &key, now_ms)?;
+                    voucher.record_move(sql, life, tx.key, tx.now_ms)
                 }
-                None => voucher.touch(sql)?,
+                None => voucher.touch(sql),
             }
-            Ok(voucher)
-        })?;
-        self.after_write(&stored).await?;
+        })
+        .await?;
         Ok(render(&after, &stored, server_key, origin, display)?.to_string())
     }
 }

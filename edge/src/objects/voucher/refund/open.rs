@@ -9,7 +9,7 @@ use crate::objects::voucher::object::VoucherObject;
 use crate::objects::voucher::store::Stored;
 use crate::runtime::clock;
 use crate::runtime::random;
-use crate::runtime::storage::{self, int, opt_int, text};
+use crate::runtime::storage::{int, opt_int, text};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::Digest as _;
@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 use vale_shared::VoucherStatus;
 use vale_shared::event::EventType;
 use vale_shared::id::RefundId;
-use vale_shared::refund::{self, Paid, Reason, RefundStatus};
+use vale_shared::refund::{self, NewRefund, Paid, Reason, RefundStatus};
 use worker::SqlStorage;
 
 /// What a refund may come out of: the voucher's own payment, or one unexpected payment.
@@ -104,6 +104,7 @@ impl VoucherObject {
                 response: String,
             }
             let seen: Option<Seen> = self
+                .shell
                 .sql
                 .exec(
                     "SELECT request_hash, response FROM refund_key WHERE key_hash = ?",
@@ -130,9 +131,9 @@ impl VoucherObject {
         let merchant = config
             .merchant(&stored.merchant)
             .ok_or_else(|| ApiError::internal("a voucher of an unknown merchant"))?;
-        let create = parse_create(request.body.as_deref())?;
-        let (payment_seq, paid) = paid_from(&self.sql, &stored, create.unexpected_payment)?;
-        let rows = load_all(&self.sql)?;
+        let create = NewRefund::from_json(request.body.as_deref().unwrap_or_default().as_bytes())?;
+        let (payment_seq, paid) = paid_from(&self.shell.sql, &stored, create.unexpected_payment)?;
+        let rows = load_all(&self.shell.sql)?;
         let on_voucher: Vec<(RefundStatus, i64)> = rows
             .iter()
             .map(|r| Ok((r.status()?, r.amount)))
@@ -197,7 +198,7 @@ impl VoucherObject {
             currency: currency.code().to_owned(),
             reason: create.reason.as_str().to_owned(),
             status: RefundStatus::RequiresAction.as_str().to_owned(),
-            metadata: create.metadata,
+            metadata: create.metadata_json(),
             created_by: request.created_by.clone(),
             created_ms: now_ms,
             expires_ms: whole_second(expires),
@@ -216,8 +217,8 @@ impl VoucherObject {
         let rendered = render(&row, &stored, &server_key, &request.origin, false)?.to_string();
         let (answer, key) = (rendered.clone(), request.idempotency_key.clone());
         let request_hash = request.request_hash.clone();
-        let mut next = stored;
-        let stored = storage::atomically(&self.storage(), &self.sql, move |sql| {
+        self.commit(stored, now_ms, move |tx, next| {
+            let sql = tx.sql;
             sql.exec(
                 "INSERT INTO refund (number, id, payment_seq, amount, currency, reason, status, metadata, created_by, created_ms, expires_ms, changed_ms, version, approval_required)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
@@ -248,12 +249,11 @@ impl VoucherObject {
                 EventType::RefundCreated,
                 &format!("{}/1", row.id),
                 &answer,
-                now_ms,
+                tx.now_ms,
             )?;
-            next.touch(sql)?;
-            Ok(next)
-        })?;
-        self.after_write(&stored).await?;
+            next.touch(sql)
+        })
+        .await?;
         Ok((false, rendered))
     }
 
@@ -276,6 +276,7 @@ impl VoucherObject {
             return;
         }
         let index = match self
+            .shell
             .sql
             .exec(
                 // Its index among the unexpected payments (one settlement file can add
