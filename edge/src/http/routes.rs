@@ -70,7 +70,7 @@ fn network(name: &str) -> Option<Network> {
 
 async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response> {
     use Method::{Delete, Get, Head, Options, Post};
-    crate::api::accounts::refuse_acting_for_seller(&req)?;
+    crate::api::acting_for::refuse_elsewhere(&req, segments)?;
     if matches!(segments, ["v1", "accounts", ..]) {
         return crate::api::accounts::route(req, env, &*config::load(env)?, segments).await;
     }
@@ -127,6 +127,12 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
         (Get, ["v1", "payouts", "files", date]) => {
             payouts::payout_file(&req, env, &*config::load(env)?, date).await
         }
+        (Get, ["v1", "balance"]) => {
+            crate::api::balances::balance(&req, env, &*config::load(env)?).await
+        }
+        (Get, ["v1", "balance_transactions"]) => {
+            crate::api::balances::transactions(&req, env, &*config::load(env)?).await
+        }
         (Get, ["v1", "reviews"]) => reviews::list(&req, env, &*config::load(env)?).await,
         (Get, ["v1", "reviews", id]) => {
             reviews::retrieve(&req, env, &*config::load(env)?, id).await
@@ -161,6 +167,9 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
         }
         (Get, ["v1", "sandbox", "settlements", date]) => {
             settlements::sandbox_file(&req, env, &*config::load(env)?, date).await
+        }
+        (Post, ["v1", "sandbox", "settlements", date, "apply"]) => {
+            settlements::sandbox_apply(&req, env, &*config::load(env)?, date).await
         }
         (Get, ["v1", "events"]) => events::list(&req, env, &*config::load(env)?).await,
         (Get, ["v1", "events", id]) => events::retrieve(&req, env, &*config::load(env)?, id).await,
@@ -243,6 +252,7 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
             | ["v1", "settlements", _]
             | ["v1", "settlements", _, "lines"]
             | ["v1", "sandbox", "settlements", _]
+            | ["v1", "sandbox", "settlements", _, "apply"]
             | ["v1", "sandbox", "refunds", _, "succeed" | "fail"],
         ) => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::not_found()),

@@ -1,7 +1,7 @@
 //! `SellerLedger`: the Durable Object and its dispatch.
 
 use super::protocol::Command;
-use super::{accounts, store};
+use super::{accounts, book, reserve, store};
 use crate::http::error::ApiResult;
 use crate::runtime::{rpc, storage};
 use std::cell::Cell;
@@ -60,6 +60,28 @@ impl SellerLedger {
             Command::DisableAccount { id } => accounts::disable(&storage, &self.sql, id, now)?,
             Command::GetAccount { id } => accounts::get(&self.sql, &id)?.to_json(),
             Command::ListAccounts(query) => accounts::list(&self.sql, &query)?,
+            Command::Reserve(reservation) => {
+                reserve::reserve(&storage, &self.sql, reservation, now)?
+            }
+            Command::Release { voucher, forget } => {
+                reserve::release(&storage, &self.sql, voucher, forget)?
+            }
+            Command::Feed(facts) => book::feed(&storage, &self.sql, facts, now)?,
+            Command::Balance {
+                whose,
+                livemode,
+                currencies,
+            } => book::balance(&self.sql, &whose, livemode, &currencies)?,
+            Command::Transactions {
+                whose,
+                limit,
+                starting_after,
+            } => book::transactions(&self.sql, &whose, limit, starting_after.as_deref())?,
+            Command::ListVouchers {
+                account,
+                limit,
+                starting_after,
+            } => reserve::list(&self.sql, &account, limit, starting_after.as_deref())?,
         };
         Ok(answer.to_string())
     }
