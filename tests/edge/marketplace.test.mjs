@@ -44,7 +44,7 @@ let localReader;
 let other;
 let otherLive;
 before(async () => {
-  edge = await startEdge({ vars: { MERCHANTS: JSON.stringify(merchants()) } });
+  edge = await startEdge({ reports: true, vars: { MERCHANTS: JSON.stringify(merchants()) } });
   platform = api(edge.base, 'sk_test_platform');
   platformReader = api(edge.base, 'rk_test_platform');
   local = api(edge.base, 'sk_test_local');
@@ -296,24 +296,6 @@ describe('marketplace accounts', () => {
     assert.equal((await api(edge.base, null).get('/v1/accounts')).status, 401);
   });
 
-  test('until splits are served, a voucher meant for a seller is refused, never booked to the platform', async () => {
-    const seller = await created(platform, co({ payout_destination: NEQUI }));
-    const reference = `seller-${process.pid}-${Date.now()}`;
-    const order = { network: 'efecty', amount: 5_000_000, currency: 'COP', reference };
-    const acting = await platform.post('/v1/vouchers', order, { headers: { 'vale-account': seller.id } });
-    assert.equal(acting.status, 400, acting.text);
-    assert.equal(acting.json.error.param, 'Vale-Account');
-    const split = await platform.post('/v1/vouchers', { ...order, splits: [{ account: seller.id, amount: 4_000_000 }] });
-    assert.equal(split.status, 400, split.text);
-    assert.equal(split.json.error.param, 'splits');
-    const fee = await platform.post('/v1/vouchers', { ...order, application_fee_amount: 100_000 });
-    assert.equal(fee.status, 400, fee.text);
-    assert.equal(fee.json.error.param, 'application_fee_amount');
-    assert.deepEqual((await platform.get(`/v1/vouchers?reference=${reference}`)).json.data, []);
-    // The same order without them is the platform's own voucher.
-    assert.equal((await platform.post('/v1/vouchers', order)).status, 201);
-  });
-
   test('20 accounts created at once are all stored, each once', async () => {
     const before = (await allIds(platform)).length;
     const made = await Promise.all(Array.from({ length: 20 }, (_, i) =>
@@ -322,5 +304,388 @@ describe('marketplace accounts', () => {
     assert.equal(ids.length, before + 20);
     assert.equal(new Set(ids).size, ids.length);
     for (const a of made) assert.ok(ids.includes(a.id));
+  });
+});
+
+/** A fresh reference: nothing else in this run lists it. */
+let refs = 0;
+const reference = (prefix = 'mkt') => `${prefix}-${process.pid}-${Date.now()}-${++refs}`;
+const cop = (amount, extra = {}) => ({ network: 'efecty', amount, currency: 'COP', reference: reference(), ...extra });
+const pen = (amount, extra = {}) => ({ network: 'pagoefectivo', amount, currency: 'PEN', reference: reference(), ...extra });
+const as = (seller) => ({ headers: { 'vale-account': seller } });
+/** Polls `check` until it answers something truthy (a release travels after the answer). */
+const waitFor = async (check, what, ms = 30_000) => {
+  const until = Date.now() + ms;
+  for (;;) {
+    const got = await check();
+    if (got) return got;
+    if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+};
+
+describe('splits on vouchers', () => {
+  let cafe;
+  let libros;
+  let lima;
+  before(async () => {
+    cafe = await created(platform, co({ payout_destination: NEQUI }));
+    libros = await created(platform, co({ display_name: 'Libros del Sur', document_number: '52123456', payout_destination: NEQUI }));
+    lima = await created(platform, pe({ payout_destination: YAPE }));
+  });
+
+  test('one seller (Vale-Account + application_fee_amount): the voucher shows the split, its display view the seller', async () => {
+    const r = await platform.post('/v1/vouchers', cop(5_000_000, { application_fee_amount: 100_000 }), as(cafe.id));
+    assert.equal(r.status, 201, r.text);
+    const v = r.json;
+    assert.deepEqual(v.splits, [{ account: cafe.id, amount: 4_900_000, reference: null }]);
+    assert.equal(v.application_fee_amount, 100_000);
+    assert.equal(v.amount, 5_000_000);
+    assert.deepEqual((await platform.get(`/v1/vouchers/${v.id}`)).json.splits, v.splits);
+    const shown = await api(edge.base, v.client_secret).get(`/v1/vouchers/${v.id}`);
+    assert.equal(shown.status, 200, shown.text);
+    assert.equal(shown.json.merchant_name, 'Mercado Local');
+    assert.equal(shown.json.seller_name, 'Café Andino');
+    assert.ok(!('splits' in shown.json) && !('application_fee_amount' in shown.json), shown.text);
+    const page = await fetch(`${edge.base}/v/${v.id}?cs=${v.client_secret}`);
+    assert.equal(page.status, 200);
+    assert.ok((await page.text()).includes('Pagas a Mercado Local por Café Andino'), 'the hosted voucher names both');
+    // Without a fee the seller gets it all.
+    const whole = await platform.post('/v1/vouchers', pen(2_500), as(lima.id));
+    assert.equal(whole.status, 201, whole.text);
+    assert.deepEqual(whole.json.splits, [{ account: lima.id, amount: 2_500, reference: null }]);
+    assert.equal(whole.json.application_fee_amount, 0);
+  });
+
+  test('a cart (splits): each seller its share, the rest is the platform fee; no seller_name with two sellers', async () => {
+    const r = await platform.post('/v1/vouchers', cop(10_000_000, { splits: [
+      { account: cafe.id, amount: 6_000_000, reference: 'item-1' },
+      { account: libros.id, amount: 3_000_000 },
+    ] }));
+    assert.equal(r.status, 201, r.text);
+    assert.deepEqual(r.json.splits, [
+      { account: cafe.id, amount: 6_000_000, reference: 'item-1' },
+      { account: libros.id, amount: 3_000_000, reference: null },
+    ]);
+    assert.equal(r.json.application_fee_amount, 1_000_000);
+    const shown = await api(edge.base, r.json.client_secret).get(`/v1/vouchers/${r.json.id}`);
+    assert.equal(shown.json.seller_name, undefined, shown.text);
+    // application_fee_amount may be sent when it is exactly the rest.
+    const exact = await platform.post('/v1/vouchers', cop(1_000_000, {
+      splits: [{ account: cafe.id, amount: 900_000 }], application_fee_amount: 100_000 }));
+    assert.equal(exact.status, 201, exact.text);
+    assert.equal(exact.json.application_fee_amount, 100_000);
+    // A platform's own voucher reads as before: no splits, no fee.
+    const own = await platform.post('/v1/vouchers', cop(1_000_000));
+    assert.equal(own.status, 201, own.text);
+    assert.ok(!('splits' in own.json) && !('application_fee_amount' in own.json), own.text);
+  });
+
+  test('every refusal is a 400 naming the field, and no voucher is made (never booked to the platform)', async () => {
+    const pending = await created(platform, co({ display_name: 'Sin Destino' }));
+    const disabled = await created(platform, co({ display_name: 'Cerrado', payout_destination: NEQUI }));
+    assert.equal((await platform.post(`/v1/accounts/${disabled.id}/disable`)).status, 200);
+    const capped = await created(platform, co({ display_name: 'Tope', payout_destination: NEQUI, limits: { max_voucher_amount: 1_000_000 } }));
+    const foreign = await created(other, co({ payout_destination: NEQUI }));
+    const live = await created(otherLive, co({ payout_destination: NEQUI }));
+    const unknown = `acct_${'0'.repeat(24)}`;
+    const one = (account, amount = 1_000_000) => [{ account, amount }];
+    for (const [body, opts, param, code] of [
+      [cop(2_000_000, { splits: one(unknown) }), {}, 'splits[0].account', 'account_invalid'],
+      [cop(2_000_000, { splits: one('acct_x') }), {}, 'splits[0].account', 'account_invalid'],
+      [cop(2_000_000, { splits: one(foreign.id) }), {}, 'splits[0].account', 'account_invalid'],
+      [cop(2_000_000, { splits: [...one(cafe.id), ...one(live.id)] }), {}, 'splits[1].account', 'account_invalid'],
+      [cop(2_000_000, { splits: one(pending.id) }), {}, 'splits[0].account', 'account_not_enabled'],
+      [cop(2_000_000, { splits: one(disabled.id) }), {}, 'splits[0].account', 'account_not_enabled'],
+      [cop(2_000_000, { splits: one(lima.id) }), {}, 'splits[0].account', 'account_currency_mismatch'],
+      [cop(2_000_000, { splits: one(capped.id, 1_500_000) }), {}, 'splits[0].account', 'account_limit_exceeded'],
+      [cop(2_000_000, { splits: [...one(cafe.id, 1_500_000), ...one(libros.id, 600_000)] }), {}, 'splits', 'splits_exceed_amount'],
+      [cop(2_000_000, { splits: [...one(cafe.id), ...one(cafe.id, 500_000)] }), {}, 'splits[1].account', 'account_duplicate'],
+      [cop(2_000_000, { splits: one(cafe.id), application_fee_amount: 900_000 }), {}, 'application_fee_amount', 'application_fee_mismatch'],
+      [cop(2_000_000, { splits: one(cafe.id, 1_000_050) }), {}, 'splits[0].amount', 'amount_not_cash_exact'],
+      [cop(2_000_000, { splits: [] }), {}, 'splits', 'parameter_invalid'],
+      [cop(2_000_000, { application_fee_amount: 100_000 }), {}, 'application_fee_amount', 'application_fee_without_seller'],
+      [cop(2_000_000, { splits: one(cafe.id) }), as(cafe.id), 'splits', 'splits_with_account'],
+      [cop(2_000_000, { application_fee_amount: 2_100_000 }), as(cafe.id), 'application_fee_amount', 'application_fee_exceeds_amount'],
+      [cop(2_000_000), as(unknown), 'Vale-Account', 'account_invalid'],
+      [cop(2_000_000), as('not-an-account'), 'Vale-Account', 'account_invalid'],
+      [cop(2_000_000), as(foreign.id), 'Vale-Account', 'account_invalid'],
+      [cop(2_000_000), as(pending.id), 'Vale-Account', 'account_not_enabled'],
+      [cop(2_000_000), as(capped.id), 'Vale-Account', 'account_limit_exceeded'],
+    ]) {
+      const r = await platform.post('/v1/vouchers', body, opts);
+      const what = `${JSON.stringify(body)} ${JSON.stringify(opts)}`;
+      assert.equal(r.status, 400, `${what}: ${r.text}`);
+      assert.equal(r.json.error.code, code, `${what}: ${r.text}`);
+      assert.equal(r.json.error.param, param, `${what}: ${r.text}`);
+      assert.deepEqual((await platform.get(`/v1/vouchers?reference=${body.reference}`)).json.data, [], what);
+    }
+    // Another platform acts for its own seller.
+    const foreignPe = await created(other, pe({ payout_destination: YAPE }));
+    const theirs = await other.post('/v1/vouchers', pen(2_000), as(foreignPe.id));
+    assert.equal(theirs.status, 201, theirs.text);
+    assert.equal((await platform.get(`/v1/vouchers/${theirs.json.id}`)).status, 404);
+  });
+
+  test('a merchant that is not a platform: splits stay unknown, Vale-Account is 403', async () => {
+    const body = cop(2_000_000, { splits: [{ account: cafe.id, amount: 1_000_000 }] });
+    const r = await local.post('/v1/vouchers', body);
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.json.error.code, 'parameter_unknown');
+    assert.equal(r.json.error.param, 'splits');
+    const acting = await local.post('/v1/vouchers', cop(2_000_000), as(cafe.id));
+    assert.equal(acting.status, 403, acting.text);
+    assert.equal(acting.json.error.code, 'platform_required');
+    assert.equal((await local.get('/v1/vouchers', as(cafe.id))).status, 403);
+  });
+
+  test('max_open_vouchers: a seller holds that many pending vouchers; one cancelled frees a place', async () => {
+    const seller = await created(platform, pe({ display_name: 'Dos a la vez', payout_destination: YAPE, limits: { max_open_vouchers: 2 } }));
+    const made = [];
+    for (const body of [pen(1_000), pen(2_000, { splits: [{ account: seller.id, amount: 1_500 }] })]) {
+      const r = await platform.post('/v1/vouchers', body, 'splits' in body ? {} : as(seller.id));
+      assert.equal(r.status, 201, r.text);
+      made.push(r.json);
+    }
+    const third = await platform.post('/v1/vouchers', pen(1_000), as(seller.id));
+    assert.equal(third.status, 400, third.text);
+    assert.equal(third.json.error.code, 'account_limit_exceeded');
+    assert.equal(third.json.error.param, 'Vale-Account');
+    // Another seller is not held by this one's limit.
+    assert.equal((await platform.post('/v1/vouchers', pen(1_000), as(lima.id))).status, 201);
+    assert.equal((await platform.post(`/v1/vouchers/${made[0].id}/cancel`)).status, 200);
+    const next = await waitFor(async () => {
+      const r = await platform.post('/v1/vouchers', pen(1_000), as(seller.id));
+      if (r.status === 201) return r.json;
+      assert.equal(r.json.error.code, 'account_limit_exceeded', r.text);
+      return null;
+    }, 'the cancelled voucher to free its place');
+    assert.deepEqual(next.splits, [{ account: seller.id, amount: 1_000, reference: null }]);
+    const full = await platform.post('/v1/vouchers', pen(1_000), as(seller.id));
+    assert.equal(full.json.error?.code, 'account_limit_exceeded', full.text);
+  });
+
+  test('Idempotency-Key: the same body for the same seller replays; for another seller it is 422', async () => {
+    const key = { 'idempotency-key': reference('key') };
+    const body = JSON.stringify(cop(3_000_000, { application_fee_amount: 300_000 }));
+    const send = (seller) => platform.call('POST', '/v1/vouchers', { raw: body,
+      headers: { ...key, 'vale-account': seller, 'content-type': 'application/json' } });
+    const first = await send(cafe.id);
+    assert.equal(first.status, 201, first.text);
+    const again = await send(cafe.id);
+    assert.equal(again.status, 201, again.text);
+    assert.equal(again.headers.get('idempotent-replayed'), 'true');
+    assert.equal(again.json.id, first.json.id);
+    const otherSeller = await send(libros.id);
+    assert.equal(otherSeller.status, 422, otherSeller.text);
+    assert.equal(otherSeller.json.error.code, 'idempotency_key_reused');
+  });
+});
+
+describe('acting for a seller (Vale-Account)', () => {
+  test('a seller reads and lists its own vouchers only; another platform\'s seller is refused', async () => {
+    const a = await created(platform, co({ display_name: 'Vendedor A', payout_destination: NEQUI }));
+    const b = await created(platform, co({ display_name: 'Vendedor B', document_number: '52999888', payout_destination: NEQUI }));
+    const mineA = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await platform.post('/v1/vouchers', cop(1_000_000 + i * 100), as(a.id));
+      assert.equal(r.status, 201, r.text);
+      mineA.push(r.json.id);
+    }
+    const cart = await platform.post('/v1/vouchers', cop(2_000_000, { splits: [
+      { account: a.id, amount: 1_000_000 }, { account: b.id, amount: 900_000 }] }));
+    assert.equal(cart.status, 201, cart.text);
+    const onlyB = await platform.post('/v1/vouchers', cop(1_000_000), as(b.id));
+    const own = await platform.post('/v1/vouchers', cop(1_000_000));
+    // Reads: a seller sees a voucher with a share for it, nothing else.
+    assert.equal((await platform.get(`/v1/vouchers/${mineA[0]}`, as(a.id))).status, 200);
+    assert.equal((await platform.get(`/v1/vouchers/${cart.json.id}`, as(b.id))).status, 200);
+    for (const id of [onlyB.json.id, own.json.id]) {
+      const r = await platform.get(`/v1/vouchers/${id}`, as(a.id));
+      assert.equal(r.status, 404, r.text);
+    }
+    // The restricted key reads for a seller too.
+    assert.equal((await platformReader.get(`/v1/vouchers/${mineA[1]}`, as(a.id))).status, 200);
+    // Lists: newest first, paged, the cart included, nobody else's.
+    const listed = [];
+    let after = '';
+    for (;;) {
+      const r = await platform.get(`/v1/vouchers?limit=2${after}`, as(a.id));
+      assert.equal(r.status, 200, r.text);
+      listed.push(...r.json.data.map((v) => v.id));
+      if (!r.json.has_more) break;
+      after = `&starting_after=${listed.at(-1)}`;
+    }
+    assert.deepEqual(listed, [cart.json.id, ...mineA.toReversed()]);
+    const byRef = await platform.get(`/v1/vouchers?reference=${cart.json.reference}`, as(b.id));
+    assert.deepEqual(byRef.json.data.map((v) => v.id), [cart.json.id]);
+    // Another platform's seller, or the other mode's, is no seller here.
+    const foreign = await created(other, co({ payout_destination: NEQUI }));
+    for (const client of [platform, platformReader]) {
+      const r = await client.get('/v1/vouchers', as(foreign.id));
+      assert.equal(r.status, 400, r.text);
+      assert.equal(r.json.error.code, 'account_invalid');
+      assert.equal(r.json.error.param, 'Vale-Account');
+    }
+    assert.equal((await other.get(`/v1/vouchers/${mineA[0]}`, as(foreign.id))).status, 404);
+    assert.equal((await otherLive.get('/v1/vouchers', as(foreign.id))).json.error?.code, 'account_invalid');
+  });
+
+  test('a route that does not act for a seller refuses the header before doing anything', async () => {
+    const seller = await created(platform, co({ payout_destination: NEQUI }));
+    const before = (await allIds(platform)).length;
+    for (const [method, path, body] of [
+      ['POST', '/v1/accounts', co()],
+      ['GET', '/v1/accounts'],
+      ['POST', '/v1/refunds', { voucher: 'vch_x', amount: 1 }],
+      ['GET', '/v1/events'],
+    ]) {
+      const r = await platform.call(method, path, { body, headers: { 'vale-account': seller.id } });
+      assert.equal(r.status, 400, `${method} ${path}: ${r.text}`);
+      assert.equal(r.json.error.code, 'header_not_supported');
+      assert.equal(r.json.error.param, 'Vale-Account');
+    }
+    assert.equal((await allIds(platform)).length, before);
+  });
+});
+
+describe('balances', () => {
+  /** Every balance transaction of the platform's ledger (all parties), paging to the end. */
+  const allTxns = async (query = '') => {
+    const rows = [];
+    let after = '';
+    for (;;) {
+      const r = await platform.get(`/v1/balance_transactions?limit=100${query}${after}`);
+      assert.equal(r.status, 200, r.text);
+      rows.push(...r.json.data);
+      if (!r.json.has_more) return rows;
+      after = `&starting_after=${rows.at(-1).id}`;
+    }
+  };
+  const balanceOf = async (seller) => {
+    const r = await platform.get('/v1/balance', as(seller));
+    assert.equal(r.status, 200, r.text);
+    return { available: r.json.available[0].amount, pending: r.json.pending[0].amount };
+  };
+  /** Writes today's PagoEfectivo file and reconciles it in one step (the sandbox's `/apply`). */
+  const settleToday = async () => {
+    const day = new Date(Date.now() - 5 * 3600_000).toISOString().slice(0, 10);
+    const applied = await platform.post(`/v1/sandbox/settlements/${day}/apply?network=pagoefectivo`);
+    assert.ok([200, 201, 202].includes(applied.status), applied.text);
+    assert.equal(applied.json.object, 'settlement');
+    await waitFor(async () => (await platform.get(`/v1/settlements/${applied.json.id}`)).json.status === 'reconciled',
+      'the settlement to be reconciled', 120_000);
+    return applied.json;
+  };
+
+  test('40 concurrent split vouchers paid, settled and partly refunded: exact balances, sellers + platform = paid − refunded', async () => {
+    const [s1, s2] = await Promise.all([
+      created(platform, pe({ display_name: 'Puesto Uno', payout_destination: YAPE })),
+      created(platform, pe({ display_name: 'Puesto Dos', document_number: '87654321', payout_destination: YAPE })),
+    ]);
+    // Shares of every shape: one seller or two, fees that do not divide evenly.
+    const carts = Array.from({ length: 40 }, (_, i) => {
+      const a = 1_001 + i * 37;
+      const b = i % 3 === 0 ? 0 : 503 + i * 11;
+      const fee = (i * 7) % 101;
+      const splits = [{ account: s1.id, amount: a }, ...(b ? [{ account: s2.id, amount: b }] : [])];
+      return { amount: a + b + fee, splits, a, b };
+    });
+    const vouchers = await Promise.all(carts.map(async (c) => {
+      const r = await platform.post('/v1/vouchers', pen(c.amount, { splits: c.splits }));
+      assert.equal(r.status, 201, r.text);
+      return r.json;
+    }));
+    const paid = await Promise.all(vouchers.map((v) => platform.post(`/v1/sandbox/vouchers/${v.id}/pay`)));
+    for (const r of paid) assert.ok(r.status < 300, r.text);
+    const net1 = carts.reduce((s, c) => s + c.a, 0);
+    const net2 = carts.reduce((s, c) => s + c.b, 0);
+    const total = carts.reduce((s, c) => s + c.amount, 0);
+    await waitFor(async () => {
+      const [b1, b2] = await Promise.all([balanceOf(s1.id), balanceOf(s2.id)]);
+      return b1.pending === net1 && b2.pending === net2;
+    }, 'every share to be booked pending');
+    assert.deepEqual(await balanceOf(s1.id), { available: 0, pending: net1 });
+    const ids = new Set(vouchers.map((v) => v.id));
+    const mine = (rows) => rows.filter((t) => ids.has(t.source) || [...ids].some((id) => t.source.startsWith(`re_${id.slice(4)}`)));
+    const booked = mine(await allTxns());
+    assert.equal(booked.reduce((s, t) => s + t.amount, 0), total, 'sellers + platform = paid');
+    assert.ok(booked.every((t) => t.status === 'pending' && t.type === 'payment'));
+    // The seller's own rows, with its fee part: gross = amount + fee.
+    const rows1 = await allTxns(`&account=${s1.id}`);
+    assert.equal(rows1.length, 40);
+    assert.ok(rows1.every((t) => t.account === s1.id && /^txn_/.test(t.id)));
+    assert.deepEqual(rows1.map((t) => t.id), (await allTxns('')).filter((t) => t.account === s1.id).map((t) => t.id));
+
+    await settleToday();
+    await waitFor(async () => {
+      const [b1, b2] = await Promise.all([balanceOf(s1.id), balanceOf(s2.id)]);
+      return b1.available === net1 && b2.available === net2 && b1.pending === 0 && b2.pending === 0;
+    }, 'every share to become available');
+    // Settling again books nothing twice; the file is the one the sandbox writes.
+    const again = await settleToday();
+    const day = new Date(Date.now() - 5 * 3600_000).toISOString().slice(0, 10);
+    const file = await platform.get(`/v1/sandbox/settlements/${day}?network=pagoefectivo`);
+    assert.ok(file.text.split(/\r?\n/).filter(Boolean).length - 1 >= 40, 'the file lists the 40 payments');
+    assert.ok(again.counts.matched >= 40, JSON.stringify(again.counts));
+
+    // Refund part of five vouchers: each party gives back in proportion, rounded down,
+    // the platform the rest.
+    let refunded = 0;
+    let back1 = 0;
+    let back2 = 0;
+    for (const i of [0, 1, 2, 5, 39]) {
+      const c = carts[i];
+      const amount = Math.floor(c.amount / 3);
+      const r = await platform.post('/v1/refunds', { voucher: vouchers[i].id, amount, reason: 'requested_by_customer' });
+      assert.equal(r.status, 201, r.text);
+      refunded += amount;
+      back1 += Math.floor((amount * c.a) / c.amount);
+      back2 += Math.floor((amount * c.b) / c.amount);
+    }
+    await waitFor(async () => {
+      const [b1, b2] = await Promise.all([balanceOf(s1.id), balanceOf(s2.id)]);
+      return b1.available === net1 - back1 && b2.available === net2 - back2;
+    }, 'the refunds to be reversed');
+    await settleToday();
+    const after = mine(await allTxns());
+    assert.equal(after.reduce((s, t) => s + t.amount, 0), total - refunded, 'sellers + platform = paid − refunded');
+    assert.equal(new Set(after.map((t) => t.id)).size, after.length, 'no row twice');
+    assert.equal(after.filter((t) => t.type === 'refund').reduce((s, t) => s + t.amount, 0), -refunded);
+  });
+
+  test('the platform\'s own balance, and the routes\' refusals', async () => {
+    const own = await platform.get('/v1/balance');
+    assert.equal(own.status, 200, own.text);
+    assert.equal(own.json.object, 'balance');
+    assert.deepEqual(own.json.available.map((b) => b.currency), ['COP', 'PEN']);
+    assert.equal((await platformReader.get('/v1/balance')).status, 200);
+    for (const path of ['/v1/balance', '/v1/balance_transactions']) {
+      const r = await local.get(path);
+      assert.equal(r.status, 403, r.text);
+      assert.equal(r.json.error.code, 'platform_required');
+    }
+    const foreign = await created(other, pe({ payout_destination: YAPE }));
+    for (const [path, opts, param] of [
+      ['/v1/balance', as(foreign.id), 'Vale-Account'],
+      ['/v1/balance_transactions', as(foreign.id), 'Vale-Account'],
+      [`/v1/balance_transactions?account=${foreign.id}`, {}, 'account'],
+      ['/v1/balance_transactions?account=nope', {}, 'account'],
+    ]) {
+      const r = await platform.get(path, opts);
+      assert.equal(r.status, 400, `${path}: ${r.text}`);
+      assert.equal(r.json.error.code, 'account_invalid');
+      assert.equal(r.json.error.param, param);
+    }
+    assert.equal((await platform.get('/v1/balance_transactions?limit=0')).json.error.param, 'limit');
+    assert.equal((await platform.get('/v1/balance?x=1')).json.error.code, 'parameter_unknown');
+    // A seller of another platform sees its own, empty balance there.
+    const theirs = await other.get('/v1/balance', as(foreign.id));
+    assert.deepEqual(theirs.json.available, [{ amount: 0, currency: 'PEN' }]);
+    // The sandbox's one-step settlement: test keys only, a bad date or network named.
+    assert.equal((await otherLive.post('/v1/sandbox/settlements/2026-12-07/apply?network=pagoefectivo')).status, 404);
+    assert.equal((await platform.post('/v1/sandbox/settlements/2026-13-07/apply?network=pagoefectivo')).json.error?.param, 'date');
+    assert.equal((await platform.post('/v1/sandbox/settlements/2026-12-07/apply?network=visa')).status, 400);
+    assert.equal((await platform.get('/v1/sandbox/settlements/2026-12-07/apply?network=efecty')).status, 405);
   });
 });

@@ -94,6 +94,9 @@ pub struct Answer {
     pub voucher: DisplayVoucher,
     /// The merchant's display name (`merchant_name`).
     pub merchant_name: Option<String>,
+    /// The marketplace seller the voucher is for (`seller_name`): the convenio is the
+    /// platform's, so the shopper and the cashier read "Pagas a {platform} por {seller}".
+    pub seller_name: Option<String>,
     /// The Efecty agreement number to give at the counter (`convenio`).
     pub convenio: Option<String>,
     /// Where "back to the store" leads: only an `https://` or `http://` URL is kept.

@@ -7,20 +7,32 @@ use time::OffsetDateTime;
 use vale_shared::voucher::{DisplayVoucher, group_for_reading};
 use vale_shared::{Network, when};
 
-/// `Tienda Local · Pedido order-1001` (`Pedido order-1001` when the store has no name).
+/// `Tienda Local · Pedido order-1001` (`Pedido order-1001` when the store has no name);
+/// a marketplace seller's voucher: `Pagas a Mercado Local por Café Andino · Pedido …`.
 pub fn who(a: &Answer) -> String {
     let order = ["Pedido ", &a.voucher.reference].concat();
-    match &a.merchant_name {
-        Some(name) => [name, " · ", &order].concat(),
+    match name(a) {
+        Some(name) => [&name, " · ", &order].concat(),
         None => order,
     }
 }
 
-/// Whom the cashier collects for: `Tienda Local · Convenio 112233`, leaving out what the
-/// voucher does not have (empty when it has neither).
+/// The merchant's name, or for a marketplace seller's voucher `Pagas a {platform} por
+/// {seller}` (the convenio is the platform's: the shopper and the cashier must see both).
+fn name(a: &Answer) -> Option<String> {
+    match (&a.merchant_name, &a.seller_name) {
+        (Some(platform), Some(seller)) => Some(["Pagas a ", platform, " por ", seller].concat()),
+        (Some(platform), None) => Some(platform.clone()),
+        (None, seller) => seller.clone(),
+    }
+}
+
+/// Whom the cashier collects for: `Tienda Local · Convenio 112233` (or `Pagas a Mercado
+/// Local por Café Andino · Convenio 112233`), leaving out what the voucher does not have
+/// (empty when it has neither).
 pub fn payee(a: &Answer) -> String {
     let convenio = a.convenio.as_deref().map(|c| ["Convenio ", c].concat());
-    [a.merchant_name.clone(), convenio]
+    [name(a), convenio]
         .into_iter()
         .flatten()
         .collect::<Vec<_>>()

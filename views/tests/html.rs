@@ -48,6 +48,7 @@ fn answer(status: VoucherStatus) -> Answer {
             server_time: at(DEADLINE - 3_600),
         },
         merchant_name: Some("Tienda Local".into()),
+        seller_name: None,
         convenio: Some("112233".into()),
         return_url: None,
         expired_at: None,
@@ -119,6 +120,40 @@ fn every_state_that_shows_a_voucher_draws_to_html() {
     }
 }
 
+/// Issue #23: a marketplace seller's voucher names the platform (whose convenio the
+/// cashier collects for) and the seller, on every state's header.
+#[test]
+fn a_sellers_voucher_says_pagas_a_platform_por_seller() {
+    let now = at(DEADLINE - 3_600);
+    for (status, shown) in [
+        (VoucherStatus::Pending, Shown::Pending),
+        (VoucherStatus::Paid, Shown::Paid),
+    ] {
+        let a = Answer {
+            seller_name: Some("Café Andino".into()),
+            ..answer(status)
+        };
+        let page = html(shown, &a, now);
+        assert!(
+            page.contains("Pagas a Tienda Local por Café Andino · Pedido order-&lt;1001&gt;"),
+            "{shown:?}: {page}"
+        );
+        assert!(!html(shown, &answer(status), now).contains("Pagas a"));
+    }
+    let a = Answer {
+        seller_name: Some("Café Andino".into()),
+        ..answer(VoucherStatus::Pending)
+    };
+    assert_eq!(
+        vale_views::words::payee(&a),
+        "Pagas a Tienda Local por Café Andino · Convenio 112233"
+    );
+    assert_eq!(
+        vale_views::words::payee(&answer(VoucherStatus::Pending)),
+        "Tienda Local · Convenio 112233"
+    );
+}
+
 #[test]
 fn the_pending_view_ticks_from_the_clock_it_is_given() {
     let html = html(
@@ -184,6 +219,7 @@ fn answer_of(body: &serde_json::Value) -> Answer {
     Answer {
         voucher: view.voucher,
         merchant_name: view.merchant_name,
+        seller_name: body["seller_name"].as_str().map(str::to_owned),
         convenio: view.convenio,
         return_url: view.return_url,
         expired_at: view.expired_at,

@@ -69,6 +69,7 @@ pub fn answer(json: &JsValue) -> Option<Answer> {
     Some(Answer {
         voucher,
         merchant_name: text("merchant_name"),
+        seller_name: text("seller_name"),
         convenio: text("convenio"),
         return_url: text("return_url")
             .filter(|u| u.starts_with("https://") || u.starts_with("http://")),

@@ -34,20 +34,6 @@ pub fn not_a_platform() -> ApiError {
     )
 }
 
-/// Acting for a seller (`Vale-Account: acct_…`) is not served yet: a request that sends
-/// the header is refused with `400` before it is routed, so a voucher meant for a seller
-/// is never booked silently to the platform (issue #23).
-pub fn refuse_acting_for_seller(req: &Request) -> ApiResult<()> {
-    if req.headers().has("vale-account").unwrap_or(true) {
-        return Err(ApiError::invalid(
-            "Vale-Account",
-            "header_not_supported",
-            "Vale-Account (acting for a seller) is not served yet: nothing was done. Send the request without it.",
-        ));
-    }
-    Ok(())
-}
-
 /// The key's access, refused with `403` unless its merchant is a platform.
 fn platform(access: Access<'_>) -> ApiResult<Access<'_>> {
     if access.merchant.platform {

@@ -34,9 +34,17 @@ pub fn idempotency_key(value: Option<String>) -> ApiResult<Option<String>> {
     }
 }
 
-/// SHA-256 (hex) of the raw body: the same key with the same bytes is a replay.
-fn request_hash(body: &[u8]) -> String {
-    hex::encode(Sha256::digest(body))
+/// SHA-256 (hex) of the raw body: the same key with the same bytes is a replay. Acting
+/// for a seller, the seller is part of the request: the same key and body for another
+/// seller (or for none) is another request (`422`).
+fn request_hash(body: &[u8], acting_for: Option<&str>) -> String {
+    let mut hash = Sha256::new();
+    hash.update(body);
+    if let Some(seller) = acting_for {
+        hash.update(b"\nVale-Account: ");
+        hash.update(seller.as_bytes());
+    }
+    hex::encode(hash.finalize())
 }
 
 /// Creates a voucher for `access`'s merchant and mode from a raw request body.
@@ -47,6 +55,7 @@ pub async fn create(
     body: &[u8],
     idempotency_key: Option<String>,
     origin: &str,
+    acting_for: Option<String>,
 ) -> ApiResult<Created> {
     let merchant = &access.merchant.id;
     let id = match &idempotency_key {
@@ -61,8 +70,9 @@ pub async fn create(
     let request = CreateRequest {
         id: id.clone(),
         body: std::str::from_utf8(body).ok().map(str::to_owned),
-        request_hash: request_hash(body),
+        request_hash: request_hash(body, acting_for.as_deref()),
         origin: origin.to_owned(),
+        acting_for,
     };
     VoucherClient::of(env, &id)?
         .call(
@@ -78,10 +88,21 @@ mod tests {
 
     #[test]
     fn the_request_hash_is_of_the_raw_bytes() {
-        let a = request_hash(br#"{"amount": 100}"#);
-        assert_eq!(a, request_hash(br#"{"amount": 100}"#));
-        assert_ne!(a, request_hash(br#"{"amount": 101}"#));
+        let a = request_hash(br#"{"amount": 100}"#, None);
+        assert_eq!(a, request_hash(br#"{"amount": 100}"#, None));
+        assert_ne!(a, request_hash(br#"{"amount": 101}"#, None));
         assert_eq!(a.len(), 64);
+        // Without a seller, the hash is the body's alone, as before acting for sellers.
+        assert_eq!(a, hex::encode(Sha256::digest(br#"{"amount": 100}"#)));
+    }
+
+    #[test]
+    fn acting_for_another_seller_is_another_request() {
+        let body = br#"{"amount": 100}"#;
+        let one = request_hash(body, Some("acct_one"));
+        assert_ne!(one, request_hash(body, None));
+        assert_ne!(one, request_hash(body, Some("acct_two")));
+        assert_eq!(one, request_hash(body, Some("acct_one")));
     }
 
     #[test]

@@ -60,7 +60,7 @@ pub async fn checkout(mut req: Request, env: &Env, config: &Config) -> ApiResult
     let access = local(config)?;
     let body = body::read(&mut req).await?;
     let origin = origin(&req, env)?;
-    let created = create_voucher::create(env, config, &access, &body, None, &origin).await?;
+    let created = create_voucher::create(env, config, &access, &body, None, &origin, None).await?;
     let voucher: Voucher = serde_json::from_str(created.voucher.get())?;
     let answer = json!({
         "id": voucher.id,

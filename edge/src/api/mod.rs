@@ -1,6 +1,8 @@
 //! The public resources, one file each: parse the request → ask an object → answer.
 
 pub mod accounts;
+pub mod acting_for;
+pub mod balances;
 pub mod create_voucher;
 pub mod demo;
 pub mod events;

@@ -69,6 +69,34 @@ pub async fn create(mut req: Request, env: &Env, config: &Config) -> ApiResult<R
     let access = auth::secret(&req, config)?;
     let network = network_param(&req)?;
     let raw = body::read_at_most(&mut req, body::MAX_FILE).await?;
+    start(env, &access, network, raw).await
+}
+
+/// `POST /v1/sandbox/settlements/{date}/apply?network=` (test keys): writes that day's
+/// file (as `GET /v1/sandbox/settlements/{date}`) and reconciles it in one step, as
+/// posting it to `/v1/settlements` would (issue #23: a test's balances become available).
+pub async fn sandbox_apply(
+    req: &Request,
+    env: &Env,
+    config: &Config,
+    date: &str,
+) -> ApiResult<Response> {
+    let access = auth::secret(req, config)?;
+    if access.mode != Mode::Test {
+        return Err(ApiError::not_found());
+    }
+    let network = network_param(req)?;
+    let text = sandbox_text(env, &access, network, date).await?;
+    start(env, &access, network, text.into_bytes()).await
+}
+
+/// Reconciles one file of `network` for the key's merchant and mode.
+async fn start(
+    env: &Env,
+    access: &auth::Access<'_>,
+    network: Network,
+    raw: Vec<u8>,
+) -> ApiResult<Response> {
     // The whole file, dates included, before any line touches a voucher.
     settlement::parse(network, &raw).map_err(|e| {
         ApiError::invalid(
@@ -329,6 +357,25 @@ pub async fn sandbox_file(
         return Err(ApiError::not_found());
     }
     let network = network_param(req)?;
+    let text = sandbox_text(env, &access, network, date).await?;
+    let resp = Response::ok(text)?;
+    resp.headers().set(
+        "content-type",
+        match network {
+            Network::Efecty => "text/plain; charset=utf-8",
+            Network::Pagoefectivo => "text/csv; charset=utf-8",
+        },
+    )?;
+    Ok(resp)
+}
+
+/// The file the network would send for that day's test payments.
+async fn sandbox_text(
+    env: &Env,
+    access: &auth::Access<'_>,
+    network: Network,
+    date: &str,
+) -> ApiResult<String> {
     let (day, from_ms, to_ms) = clock::lima_day(date, "date")?;
     let paid: CodedList = LedgerClient::of(env, &access.merchant.id)?
         .call(&ledger::Command::PaidIn {
@@ -418,13 +465,5 @@ pub async fn sandbox_file(
             pagoefectivo::write(&payments).map_err(|e| written(e.to_string()))?
         }
     };
-    let resp = Response::ok(text)?;
-    resp.headers().set(
-        "content-type",
-        match network {
-            Network::Efecty => "text/plain; charset=utf-8",
-            Network::Pagoefectivo => "text/csv; charset=utf-8",
-        },
-    )?;
-    Ok(resp)
+    Ok(text)
 }

@@ -8,6 +8,7 @@
 //! - `GET /v1/vouchers?reference=&status=&limit=&starting_after=`
 //! - `GET /v1/vouchers/{id}/notifications?limit=&starting_after=` (the audit trail)
 
+use crate::api::acting_for;
 use crate::api::create_voucher as create;
 use crate::config::Config;
 use crate::http::auth::{self, Access, Caller};
@@ -40,9 +41,10 @@ pub fn origin(req: &Request, env: &Env) -> ApiResult<String> {
 pub async fn create(mut req: Request, env: &Env, config: &Config) -> ApiResult<Response> {
     let access = auth::secret(&req, config)?;
     let key = create::idempotency_key(req.headers().get("idempotency-key").ok().flatten())?;
+    let acting_for = acting_for::header(&req, &access)?;
     let body = body::read(&mut req).await?;
     let origin = origin(&req, env)?;
-    let created = create::create(env, config, &access, &body, key, &origin).await?;
+    let created = create::create(env, config, &access, &body, key, &origin, acting_for).await?;
     let resp = json_response(201, created.voucher.get().to_owned());
     if created.replayed {
         resp.headers().set("idempotent-replayed", "true")?;
@@ -61,14 +63,21 @@ pub fn parse_id(id: &str) -> ApiResult<VoucherId> {
 pub async fn retrieve(req: &Request, env: &Env, config: &Config, id: &str) -> ApiResult<Response> {
     let caller = auth::caller(req, config)?;
     let id = parse_id(id)?;
+    let mut seller = None;
     let scope = match caller {
-        Caller::Key(access) => Scope::merchant(&access.merchant.id, access.mode),
+        Caller::Key(access) => {
+            seller = acting_for::seller(req, env, &access).await?;
+            Scope::merchant(&access.merchant.id, access.mode)
+        }
         Caller::Client(secret) if secret.voucher_id() == id => Scope::Client,
         Caller::Client(_) | Caller::Refund(_) => return Err(ApiError::permission_denied()),
     };
     let body = VoucherClient::of(env, &id)?
         .text(scope, Command::Get)
         .await?;
+    if seller.is_some_and(|s| !acting_for::has_share(&body, &s)) {
+        return Err(ApiError::no_such_voucher());
+    }
     Ok(json_response(200, body))
 }
 
@@ -149,6 +158,7 @@ pub fn unknown_param(name: &str) -> ApiError {
 /// object (the index holds no PII), in parallel.
 pub async fn list(req: &Request, env: &Env, config: &Config) -> ApiResult<Response> {
     let access = auth::reader(req, config)?;
+    let seller = acting_for::seller(req, env, &access).await?;
     let mut query = ListQuery {
         livemode: access.livemode(),
         reference: None,
@@ -191,10 +201,27 @@ pub async fn list(req: &Request, env: &Env, config: &Config) -> ApiResult<Respon
         }
     }
     let wanted = query.status.clone();
-    let Ids { ids, has_more } = LedgerClient::of(env, &access.merchant.id)?
-        .call(&ledger::Command::List(query))
-        .await?;
-    let body = list_body(env, &access, &ids, wanted.as_deref()).await?;
+    let Ids { ids, has_more } = match &seller {
+        // A seller's vouchers come from the seller ledger; the filters apply to the page.
+        Some(seller) => {
+            let (ids, has_more) = acting_for::page(
+                env,
+                &access,
+                seller,
+                query.limit,
+                query.starting_after.as_ref(),
+            )
+            .await?;
+            Ids { ids, has_more }
+        }
+        None => {
+            LedgerClient::of(env, &access.merchant.id)?
+                .call(&ledger::Command::List(query.clone()))
+                .await?
+        }
+    };
+    let reference = seller.as_ref().and(query.reference.as_deref());
+    let body = list_body(env, &access, &ids, wanted.as_deref(), reference).await?;
     Ok(json_response(
         200,
         format!(r#"{{"object":"list","data":[{body}],"has_more":{has_more}}}"#),
@@ -209,6 +236,7 @@ async fn list_body(
     access: &Access<'_>,
     ids: &[VoucherId],
     status: Option<&str>,
+    reference: Option<&str>,
 ) -> ApiResult<String> {
     let reads = ids.iter().map(|id| async move {
         let scope = Scope::merchant(&access.merchant.id, access.mode);
@@ -221,15 +249,17 @@ async fn list_body(
             Err(e) if e.status == 404 => continue,
             Err(e) => return Err(e),
         };
-        if let Some(status) = status {
+        if status.is_some() || reference.is_some() {
             #[derive(serde::Deserialize)]
-            struct Status<'a> {
-                status: &'a str,
+            struct Status {
+                status: String,
+                reference: String,
             }
-            if serde_json::from_str::<Status<'_>>(&json)
-                .ok()
-                .map(|s| s.status)
-                != Some(status)
+            let Ok(read) = serde_json::from_str::<Status>(&json) else {
+                continue;
+            };
+            if status.is_some_and(|s| s != read.status)
+                || reference.is_some_and(|r| r != read.reference)
             {
                 continue;
             }

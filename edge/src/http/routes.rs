@@ -77,6 +77,10 @@ pub enum Route {
     RetrieveRefund,
     MoveRefund(Move),
     PayoutFile,
+    /// `GET /v1/balance`.
+    Balance,
+    /// `GET /v1/balance_transactions`.
+    BalanceTransactions,
     ListReviews,
     RetrieveReview,
     /// Approve (`true`) or reject.
@@ -90,6 +94,8 @@ pub enum Route {
     /// Succeed (`true`) or fail.
     SandboxRefund(bool),
     SandboxSettlementFile,
+    /// `POST /v1/sandbox/settlements/{date}/apply`.
+    SandboxSettlementApply,
     ListEvents,
     RetrieveEvent,
     RetryEvent,
@@ -159,6 +165,8 @@ pub const ROUTES: &[(Method, &str, Route)] = {
             R::MoveRefund(Move::VoidWithdrawal),
         ),
         (Get, "/v1/payouts/files/{date}", R::PayoutFile),
+        (Get, "/v1/balance", R::Balance),
+        (Get, "/v1/balance_transactions", R::BalanceTransactions),
         (Get, "/v1/reviews", R::ListReviews),
         (Get, "/v1/reviews/{id}", R::RetrieveReview),
         (Post, "/v1/reviews/{id}/approve", R::DecideReview(true)),
@@ -183,6 +191,11 @@ pub const ROUTES: &[(Method, &str, Route)] = {
             Get,
             "/v1/sandbox/settlements/{date}",
             R::SandboxSettlementFile,
+        ),
+        (
+            Post,
+            "/v1/sandbox/settlements/{date}/apply",
+            R::SandboxSettlementApply,
         ),
         (Get, "/v1/events", R::ListEvents),
         (Get, "/v1/events/{id}", R::RetrieveEvent),
@@ -282,7 +295,7 @@ async fn route(
     config: ApiResult<Rc<Config>>,
 ) -> ApiResult<Response> {
     use Method::{Get, Head, Post};
-    accounts::refuse_acting_for_seller(&req)?;
+    crate::api::acting_for::refuse_elsewhere(&req, segments)?;
     // The pages, outside the API's table.
     match (req.method(), segments) {
         (Get | Head, ["v", _]) => return hosted::page(&req, env).await,
@@ -339,6 +352,10 @@ async fn answer(
         Route::RetrieveRefund => refunds::retrieve(&req, env, config, id).await,
         Route::MoveRefund(what) => refunds::change(req, env, config, id, what).await,
         Route::PayoutFile => payouts::payout_file(&req, env, config, id).await,
+        Route::Balance => crate::api::balances::balance(&req, env, config).await,
+        Route::BalanceTransactions => {
+            crate::api::balances::transactions(&req, env, config).await
+        }
         Route::ListReviews => reviews::list(&req, env, config).await,
         Route::RetrieveReview => reviews::retrieve(&req, env, config, id).await,
         Route::DecideReview(approve) => reviews::decide(&req, env, config, id, approve).await,
@@ -350,6 +367,9 @@ async fn answer(
         Route::SettlementLines => settlements::lines(&req, env, config, id).await,
         Route::SandboxRefund(succeed) => refunds::sandbox(req, env, config, id, succeed).await,
         Route::SandboxSettlementFile => settlements::sandbox_file(&req, env, config, id).await,
+        Route::SandboxSettlementApply => {
+            settlements::sandbox_apply(&req, env, config, id).await
+        }
         Route::ListEvents => events::list(&req, env, config).await,
         Route::RetrieveEvent => events::retrieve(&req, env, config, id).await,
         Route::RetryEvent => events::retry(&req, env, config, id).await,

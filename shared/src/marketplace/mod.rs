@@ -8,6 +8,7 @@
 //!   sellers (never booked silently to the platform).
 //! - [`checkout`]: a cart as one voucher, or cut into one voucher per seller.
 //! - [`allocate`]: dividing money exactly in whole cash steps.
+//! - [`split_wire`]: a voucher's split as the API shows it and as it is stored.
 //! - [`ledger`]: balance transactions from payments, settlement, refunds and payouts.
 //! - [`objects`]: the balance transaction, balance and payout objects of the API.
 //! - [`statement`]: a seller's statement as CSV.
@@ -21,6 +22,7 @@ pub mod checkout;
 pub mod ledger;
 pub mod objects;
 pub mod split;
+pub mod split_wire;
 pub mod statement;
 mod stored;
 

@@ -160,6 +160,7 @@ mod tests {
         Answer {
             voucher,
             merchant_name: Some("Tienda \"Local\"".into()),
+            seller_name: None,
             convenio: None,
             return_url: None,
             expired_at: None,

@@ -72,6 +72,8 @@ async fn first_answer(env: &Env, id: &str, secret: &str) -> Option<Answer> {
         #[serde(flatten)]
         voucher: DisplayVoucher,
         merchant_name: Option<String>,
+        #[serde(default)]
+        seller_name: Option<String>,
         convenio: Option<String>,
         return_url: Option<String>,
         #[serde(default, with = "time::serde::rfc3339::option")]
@@ -103,6 +105,7 @@ async fn first_answer(env: &Env, id: &str, secret: &str) -> Option<Answer> {
     Some(Answer {
         voucher,
         merchant_name: view.merchant_name,
+        seller_name: view.seller_name,
         convenio: view.convenio,
         return_url: view
             .return_url

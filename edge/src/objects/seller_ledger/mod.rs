@@ -7,11 +7,15 @@
 //! - [`protocol`]: the commands it takes and its client.
 //! - `store`: its tables and their numbered migrations.
 //! - `accounts`: the account commands.
+//! - [`book`]: balance transactions fed from vouchers, balances and their listing.
+//! - [`reserve`]: a voucher's sellers checked and its place held under their limits.
 //! - `object`: the `#[durable_object]` and its dispatch.
 
 mod accounts;
+pub mod book;
 mod object;
 mod protocol;
+pub mod reserve;
 mod store;
 
 pub use accounts::no_such_account;

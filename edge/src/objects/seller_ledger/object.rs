@@ -1,7 +1,7 @@
 //! `SellerLedger`: the Durable Object and its dispatch.
 
 use super::protocol::Command;
-use super::{accounts, store};
+use super::{accounts, book, reserve, store};
 use crate::http::error::ApiResult;
 use crate::objects::shell::{self, Object, SqlShell};
 use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
@@ -47,11 +47,31 @@ impl SellerLedger {
             Command::UpdateAccount { id, body } => {
                 accounts::update(&storage, &self.shell.sql, id, body, now)?
             }
-            Command::DisableAccount { id } => {
-                accounts::disable(&storage, &self.shell.sql, id, now)?
-            }
+            Command::DisableAccount { id } => accounts::disable(&storage, &self.shell.sql, id, now)?,
             Command::GetAccount { id } => accounts::get(&self.shell.sql, &id)?.to_json(),
             Command::ListAccounts(query) => accounts::list(&self.shell.sql, &query)?,
+            Command::Reserve(reservation) => {
+                reserve::reserve(&storage, &self.shell.sql, reservation, now)?
+            }
+            Command::Release { voucher, forget } => {
+                reserve::release(&storage, &self.shell.sql, voucher, forget)?
+            }
+            Command::Feed(facts) => book::feed(&storage, &self.shell.sql, facts, now)?,
+            Command::Balance {
+                whose,
+                livemode,
+                currencies,
+            } => book::balance(&self.shell.sql, &whose, livemode, &currencies)?,
+            Command::Transactions {
+                whose,
+                limit,
+                starting_after,
+            } => book::transactions(&self.shell.sql, &whose, limit, starting_after.as_deref())?,
+            Command::ListVouchers {
+                account,
+                limit,
+                starting_after,
+            } => reserve::list(&self.shell.sql, &account, limit, starting_after.as_deref())?,
         };
         Ok(answer.to_string())
     }

@@ -67,6 +67,46 @@ pub enum Command {
     },
     /// A page of accounts.
     ListAccounts(AccountQuery),
+    /// Checks a new voucher's sellers and reserves its place under their limits
+    /// (`{"sellers": {acct: display_name}}`, or the `400` of the first that fails).
+    Reserve(super::reserve::Reservation),
+    /// Releases a voucher's reservations (`forget`: its create failed, so it is no
+    /// seller's voucher either).
+    Release {
+        /// `vch_…`.
+        voucher: String,
+        /// Whether the voucher never came to exist.
+        forget: bool,
+    },
+    /// Books what a voucher's facts add (`{"decisions": n}`).
+    Feed(super::book::Facts),
+    /// A balance (`GET /v1/balance`).
+    Balance {
+        /// Whose.
+        whose: super::book::Whose,
+        /// The key's mode.
+        livemode: bool,
+        /// One entry per currency, even when zero.
+        currencies: Vec<vale_shared::Currency>,
+    },
+    /// A page of balance transactions, newest first.
+    Transactions {
+        /// Whose.
+        whose: super::book::Whose,
+        /// At most this many.
+        limit: u32,
+        /// Rows after this one.
+        starting_after: Option<String>,
+    },
+    /// A page of one seller's vouchers, newest first: `{"ids", "has_more"}`.
+    ListVouchers {
+        /// `acct_…`.
+        account: String,
+        /// At most this many.
+        limit: u32,
+        /// Vouchers listed after this one.
+        starting_after: Option<String>,
+    },
 }
 
 impl Protocol for Command {

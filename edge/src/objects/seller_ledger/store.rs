@@ -7,7 +7,8 @@
 //! made (a replay answers that account; another body is `422`).
 
 /// The schema, one step per version. Never edit a step that has shipped: add one.
-pub const MIGRATIONS: &[&str] = &["
+pub const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE account (
   seq        INTEGER PRIMARY KEY AUTOINCREMENT,
   id         TEXT NOT NULL UNIQUE,
@@ -21,4 +22,52 @@ CREATE TABLE idempotency (
   request_sha256 TEXT NOT NULL,
   account        TEXT NOT NULL
 );
-"];
+",
+    // Vouchers with a share for a seller, while they may still be pending: what
+    // `max_open_vouchers` counts (`reserve`); and every voucher with a share for a
+    // seller, newest last, which `Vale-Account` lists.
+    "
+CREATE TABLE open_voucher (
+  voucher  TEXT NOT NULL,
+  account  TEXT NOT NULL,
+  until_ms INTEGER NOT NULL,
+  PRIMARY KEY (voucher, account)
+);
+CREATE INDEX open_voucher_by_account ON open_voucher (account, until_ms);
+CREATE TABLE seller_voucher (
+  seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+  account TEXT NOT NULL,
+  voucher TEXT NOT NULL,
+  UNIQUE (account, voucher)
+);
+CREATE INDEX seller_voucher_by_account ON seller_voucher (account, seq);
+",
+    // Balance transactions (`book`): one row per thing booked, its id derived from what
+    // it books; `account` NULL is the platform's. `settled`: the payments a settlement
+    // file listed (a listing may come before its payment is booked).
+    "
+CREATE TABLE txn (
+  seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+  id           TEXT NOT NULL UNIQUE,
+  account      TEXT,
+  type         TEXT NOT NULL,
+  amount       INTEGER NOT NULL,
+  fee          INTEGER NOT NULL,
+  currency     TEXT NOT NULL,
+  status       TEXT NOT NULL,
+  source       TEXT NOT NULL,
+  voucher      TEXT,
+  slot         TEXT,
+  created_ms   INTEGER NOT NULL,
+  available_ms INTEGER
+);
+CREATE INDEX txn_by_account ON txn (account, seq);
+CREATE INDEX txn_by_voucher ON txn (voucher, seq);
+CREATE TABLE settled (
+  voucher   TEXT NOT NULL,
+  slot      TEXT NOT NULL,
+  listed_ms INTEGER,
+  PRIMARY KEY (voucher, slot)
+);
+",
+];

@@ -2,6 +2,7 @@
 //! lease of a create under way, the payment code claimed in the merchant's index, and the
 //! one write that stores the voucher.
 
+use super::market;
 use super::object::{Created, VoucherObject, json};
 use super::orphans;
 use super::review;
@@ -37,11 +38,13 @@ fn key_reused() -> ApiError {
     )
 }
 
-/// What screening gave the voucher to keep: its counters' names and its open review.
+/// What screening gave the voucher to keep: its counters' names and its open review;
+/// and its sellers, if a platform issued it for them.
 #[derive(Debug)]
 struct Risked {
     counters: Vec<String>,
     review: Option<review::VoucherReview>,
+    sold: Option<market::Sold>,
 }
 
 impl VoucherObject {
@@ -75,20 +78,53 @@ impl VoucherObject {
             .ok_or_else(|| ApiError::internal("create for an unknown merchant"))?;
         let real = clock::now();
         let body = request.body.as_deref().unwrap_or("\u{0}");
-        let new = NewVoucher::from_json_at_least(
-            body.as_bytes(),
-            real,
-            *livemode,
-            self.min_lifetime(),
-            |n, c| merchant.limits(n, c),
-        )?;
+        let (body, taken) = market::take(merchant, body.as_bytes());
+        let new =
+            NewVoucher::from_json_at_least(&body, real, *livemode, self.min_lifetime(), |n, c| {
+                merchant.limits(n, c)
+            })?;
         // The lease lives in memory: an attempt that dies with the object leaves no lock,
         // and its retry resumes the same voucher (the ledger gives back the claimed code).
         *self.running.borrow_mut() = Some(request.request_hash.clone());
         let issued = self
-            .screened(&config, merchant, *livemode, new, &request, real)
+            .sold(&config, merchant, *livemode, new, taken, &request, real)
             .await;
         *self.running.borrow_mut() = None;
+        issued
+    }
+
+    /// A platform's sellers first (checked, and the voucher's place held under their
+    /// limits), then screening; a create that fails after the sellers' check gives the
+    /// places back.
+    #[allow(clippy::too_many_arguments)]
+    async fn sold(
+        &self,
+        config: &crate::config::Config,
+        merchant: &Merchant,
+        livemode: bool,
+        new: NewVoucher,
+        taken: Option<vale_shared::marketplace::split::Taken>,
+        request: &CreateRequest,
+        real: OffsetDateTime,
+    ) -> ApiResult<Created> {
+        let sold = market::reserve(
+            &self.env,
+            merchant,
+            livemode,
+            &request.id,
+            &new,
+            taken,
+            request.acting_for.as_deref(),
+        )
+        .await?;
+        let reserved = sold.is_some();
+        let issued = self
+            .screened(config, merchant, livemode, new, request, real, sold)
+            .await;
+        if issued.is_err() && reserved {
+            // Best effort: a place left held ends with the voucher's window anyway.
+            let _ = market::release(&self.env, &merchant.id, livemode, &request.id, true).await;
+        }
         issued
     }
 
@@ -97,6 +133,7 @@ impl VoucherObject {
     /// review (no payment code shown until a restricted key approves it, `review.opened`);
     /// an allow issues it as usual. The voucher keeps the names of the counters it was
     /// counted in.
+    #[allow(clippy::too_many_arguments)]
     async fn screened(
         &self,
         config: &crate::config::Config,
@@ -105,6 +142,7 @@ impl VoucherObject {
         new: NewVoucher,
         request: &CreateRequest,
         real: OffsetDateTime,
+        sold: Option<market::Sold>,
     ) -> ApiResult<Created> {
         let key = config.server_key.expose().as_bytes();
         let screen =
@@ -142,6 +180,7 @@ impl VoucherObject {
                 Risked {
                     counters: screen.counters.clone(),
                     review,
+                    sold,
                 },
             )
             .await;
@@ -273,6 +312,7 @@ impl VoucherObject {
         let Risked {
             counters: risk_counters,
             review,
+            sold,
         } = risk;
         let id = request.id.clone();
         // Reload after the await: a resumed attempt may have finished meanwhile.
@@ -332,6 +372,7 @@ impl VoucherObject {
                 network_url: issued.network_url,
                 risk_counters,
                 review,
+                market: sold,
             },
             created_at,
             life,

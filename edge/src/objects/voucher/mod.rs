@@ -3,6 +3,7 @@
 
 mod commit;
 mod create;
+pub mod market;
 mod notify;
 mod object;
 mod orphans;

@@ -314,6 +314,7 @@ impl VoucherObject {
             Scope::Merchant { .. } | Scope::Refund { .. } => {
                 let mut value = serde_json::to_value(&voucher)?;
                 super::review::patch(&mut value, review);
+                super::market::patch_voucher(&mut value, stored);
                 json(&value)
             }
             Scope::Client => {
@@ -332,6 +333,7 @@ impl VoucherObject {
                 })?;
                 // The widget shows a voucher under review ("en revisión") from `review`.
                 super::review::patch(&mut value, review);
+                super::market::patch_display(&mut value, stored);
                 json(&value)
             }
         }

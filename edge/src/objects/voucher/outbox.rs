@@ -60,6 +60,12 @@ pub(super) async fn sync_index(env: &Env, storage: &Storage, sql: &SqlStorage) -
         }
         Err(e) => Err(e),
     };
+    // A marketplace platform's seller ledger after the index (so the index never waits
+    // for it); the row is marked indexed only once it knows too (issue #23).
+    let sent = match sent {
+        Ok(done) => super::market::sync(env, sql, &stored).await.map(|()| done),
+        Err(e) => Err(e),
+    };
     match &sent {
         Ok(_) => sql.exec(
             "UPDATE voucher SET indexed_version = max(indexed_version, ?), index_failures = 0",

@@ -167,6 +167,9 @@ pub struct CreateRequest {
     pub request_hash: String,
     /// The edge's public origin for `hosted_url`.
     pub origin: String,
+    /// The seller a platform acts for (`Vale-Account`), as sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acting_for: Option<String>,
 }
 
 /// Commands a voucher object takes.

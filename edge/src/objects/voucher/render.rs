@@ -26,6 +26,7 @@ impl Stored {
     ) -> ApiResult<serde_json::Value> {
         let mut value = serde_json::to_value(self.render(server_key, payments))?;
         crate::objects::voucher::review::patch(&mut value, self.issued.review.as_ref());
+        super::market::patch_voucher(&mut value, self);
         Ok(value)
     }
 

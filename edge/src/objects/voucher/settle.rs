@@ -98,6 +98,18 @@ impl VoucherObject {
         // Lines that only list payments the voucher holds change nothing the schedule,
         // the index or the outbox depend on: no alarm to move, nothing to forward.
         let moved = changed || !settled.payments.is_empty();
+        // For a marketplace platform a listing of a payment held is news: it makes the
+        // payment's shares available in its seller ledger, which the index sync tells
+        // (issue #23). It is synced as a change is.
+        let listed_held = !moved
+            && settled
+                .lines
+                .iter()
+                .any(|l| matches!(l.payment, Some(PaymentRef::Held(_))))
+            && self
+                .config()?
+                .merchant(&stored.merchant)
+                .is_some_and(|m| m.platform);
         let received_ms = clock::millis(real);
         let held_seqs: Vec<i64> = held.iter().map(|h| h.seq).collect();
         let events = unexpected.clone();
@@ -156,6 +168,13 @@ impl VoucherObject {
             if changed {
                 next.record_move(sql, settled.life, tx.key, tx.now_ms)?;
             }
+            if listed_held {
+                next.indexed_version = next.version.saturating_sub(1);
+                sql.exec(
+                    "UPDATE voucher SET indexed_version = ?",
+                    vec![int(next.indexed_version)],
+                )?;
+            }
             for (change, _) in &events {
                 next.emit(
                     sql,
@@ -167,8 +186,9 @@ impl VoucherObject {
             }
             Ok(())
         })?;
-        // Only what moved is followed by the alarm, the index and the outbox.
-        if moved {
+        // Only what moved (or, for a platform, a listing of a payment held) is followed
+        // by the alarm, the index and the outbox.
+        if moved || listed_held {
             self.after_write(&stored).await?;
         }
         for (change, anomaly) in unexpected {

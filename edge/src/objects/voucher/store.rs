@@ -183,6 +183,9 @@ pub struct Issued {
     /// shows no payment code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review: Option<crate::objects::voucher::review::VoucherReview>,
+    /// A marketplace platform's voucher for its sellers: the split and the seller's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub market: Option<crate::objects::voucher::market::Sold>,
 }
 
 /// A voucher as stored.

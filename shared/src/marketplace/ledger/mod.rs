@@ -29,13 +29,17 @@
 //! - **Payouts** take available money only ([`plan_payouts`], [`payout`]) and are closed
 //!   by the rail ([`close_payout`]): `paid` changes nothing more, `failed` gives the amount
 //!   back to available (`payout_failure`).
+//! - **Feeding** ([`feed`]): a voucher's whole story, sent as often as the object likes,
+//!   books each thing once.
 
+mod feed;
 mod payment;
 mod payout;
 mod refund;
 #[cfg(test)]
 mod tests;
 
+pub use feed::{PaidFact, RefundFact, feed};
 pub use payment::{book_payment, settle};
 pub use payout::{Closing, PayoutSeller, PlannedPayout, close_payout, payout, plan_payouts};
 pub use refund::{holdings, parse_refund_splits, refund, return_refund};
