@@ -61,14 +61,27 @@ pub fn parse_id(id: &str) -> ApiResult<VoucherId> {
 pub async fn retrieve(req: &Request, env: &Env, config: &Config, id: &str) -> ApiResult<Response> {
     let caller = auth::caller(req, config)?;
     let id = parse_id(id)?;
-    let scope = match caller {
-        Caller::Key(access) => Scope::merchant(&access.merchant.id, access.mode),
-        Caller::Client(secret) if secret.voucher_id() == id => Scope::Client,
+    // A client may ask for the edge's drawing of the voucher with it (`vale.js` on a
+    // store's page): one answer, before the wasm has loaded.
+    let (scope, painted_for) = match caller {
+        Caller::Key(access) => (Scope::merchant(&access.merchant.id, access.mode), None),
+        Caller::Client(secret) if secret.voucher_id() == id => (
+            Scope::Client,
+            crate::api::hosted::wants_first_paint(req).then_some(secret),
+        ),
         Caller::Client(_) | Caller::Refund(_) => return Err(ApiError::permission_denied()),
     };
     let body = VoucherClient::of(env, &id)?
         .text(scope, Command::Get)
         .await?;
+    let body = match painted_for {
+        Some(secret) => crate::api::hosted::with_first_paint(
+            body,
+            secret.expose(),
+            crate::runtime::clock::now(),
+        ),
+        None => body,
+    };
     Ok(json_response(200, body))
 }
 
