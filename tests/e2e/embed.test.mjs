@@ -172,7 +172,8 @@ test('on a slow line the voucher is asked for while the wasm downloads, once', {
     await page.goto(url.href);
     await eventDetail(page, 'vale:ready', 60_000);
     const wasm = seen.find((e) => e.url.endsWith('.wasm'));
-    const asks = seen.filter((e) => e.method === 'GET' && e.url.endsWith(`/v1/vouchers/${voucher.id}`));
+    // The early request may ask for the edge's drawing too (`?include=first_paint`).
+    const asks = seen.filter((e) => e.method === 'GET' && new URL(e.url).pathname.endsWith(`/v1/vouchers/${voucher.id}`));
     assert.ok(wasm?.end, JSON.stringify(seen));
     assert.equal(asks.length, 1, `one request before the voucher showed: ${JSON.stringify(asks)}`);
     assert.ok(asks[0].start < wasm.end - 100,
@@ -181,6 +182,82 @@ test('on a slow line the voucher is asked for while the wasm downloads, once', {
     await page.close();
   }
 });
+
+const bare = (s) => s.replace(/[^0-9A-Za-z]/g, '');
+
+for (const [network, order, words] of [['efecty', efectyOrder, /Número de referencia/], ['pagoefectivo', peOrder, /Código CIP/]]) {
+  for (const dpr of [1, 3]) {
+    test(`Regression (issue #21): ${network}, DPR ${dpr}: before the wasm, the README snippet on another origin shows the edge's drawing and zbar reads its barcode`,
+      { timeout: 120_000 }, async () => {
+        const created = await merchant.post('/v1/vouchers', order());
+        assert.equal(created.status, 201, created.text);
+        const voucher = created.json;
+        const page = await shopper.newPage({ ...PHONE, deviceScaleFactor: dpr });
+        /** The wasm's response, held until the drawing has been checked. */
+        const held = [];
+        try {
+          await page.route('**/*.wasm', (route) => { held.push(route); });
+          await recordEvents(page);
+          const url = new URL(store.base);
+          url.searchParams.set('voucher', voucher.id);
+          url.searchParams.set('cs', voucher.client_secret);
+          await page.goto(url.href);
+          const host = page.locator('vale-voucher');
+          await page.waitForFunction(() => document.querySelector('vale-voucher')
+            ?.shadowRoot?.querySelector('.vale-early svg')?.getClientRects().length > 0, null, { timeout: 30_000 });
+          assert.ok(held.length > 0, 'the wasm was asked for and is still held');
+          const text = await host.evaluate((h) => h.shadowRoot.querySelector('.vale-early').textContent);
+          assert.ok(bare(text).includes(bare(voucher.payment_code)), text);
+          assert.match(text, words);
+          assert.match(text, /Paga antes del .+ \(hora de (Colombia|Perú)\)/);
+          // One voucher on screen: the widget's own view is not there yet.
+          assert.equal(await host.evaluate((h) => h.shadowRoot.querySelectorAll('.vale-root').length), 1);
+          const shot = artifact(`early-${network}-dpr${dpr}.png`);
+          await page.screenshot({ path: shot, fullPage: true });
+          const decoded = zbar(shot);
+          assert.ok(decoded.some((line) => bare(line).includes(bare(voucher.barcode.data))),
+            `zbar read ${JSON.stringify(decoded)} from ${shot}, expected ${voucher.barcode.data}`);
+          // The wasm arrives: the widget takes over and the drawing goes.
+          for (const route of held.splice(0)) await route.continue();
+          await eventDetail(page, 'vale:ready', 60_000);
+          await page.waitForFunction(() => document.querySelector('vale-voucher')
+            .shadowRoot.querySelector('.vale-early') === null, null, { timeout: 10_000 });
+          const own = await host.evaluate((h) => h.shadowRoot.querySelector('.vale-root svg')?.getClientRects().length ?? 0);
+          assert.ok(own > 0, 'the widget\'s own barcode shows');
+        } finally {
+          for (const route of held.splice(0)) await route.abort().catch(() => {});
+          await page.close();
+        }
+      });
+  }
+}
+
+test('Regression (issue #21): the early request gets the voucher and its drawing in one answer, the drawing only with the voucher\'s own secret',
+  async () => {
+    const created = (await merchant.post('/v1/vouchers', peOrder())).json;
+    const ask = (query, secret = created.client_secret) => fetch(`${edge.base}/v1/vouchers/${created.id}${query}`,
+      { headers: { authorization: `Bearer ${secret}`, origin: store.base } });
+    const drawn = await ask('?include=first_paint');
+    assert.equal(drawn.status, 200);
+    assert.equal(drawn.headers.get('access-control-allow-origin'), '*');
+    const body = await drawn.json();
+    assert.equal(body.id, created.id);
+    assert.equal(body.payment_code, created.payment_code);
+    assert.match(body.first_paint.html, /^<div class="vale-first"><div class="vale-root">/);
+    assert.ok(body.first_paint.html.includes('<svg'), 'the barcode is drawn');
+    assert.ok(body.first_paint.css.includes('.vale-root'), 'with the widget\'s stylesheet');
+    // Without asking, the answer is the display view as before.
+    const plain = await (await ask('')).json();
+    assert.equal('first_paint' in plain, false);
+    // A merchant key never gets a drawing (it is the storefront's), and a paid voucher none.
+    const keyed = await merchant.get(`/v1/vouchers/${created.id}?include=first_paint`);
+    assert.equal('first_paint' in keyed.json, false);
+    const pay = await merchant.post(`/v1/sandbox/vouchers/${created.id}/pay`);
+    assert.ok(pay.status < 300, pay.text);
+    const paid = await (await ask('?include=first_paint')).json();
+    assert.equal(paid.status, 'paid');
+    assert.equal(paid.first_paint, null);
+  });
 
 const CASES = [
   { network: 'efecty', label: 'Efecty', order: efectyOrder, intl: ['es-CO', 'COP'] },

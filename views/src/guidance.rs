@@ -4,6 +4,7 @@
 //! strings. Channels that cannot take the amount are left out (networks.md: some
 //! PagoEfectivo agents cap payments far below the per-voucher limit).
 
+use vale_shared::places::Chain;
 use vale_shared::{Currency, Money, Network};
 
 /// A run of step text, stressed or not.
@@ -52,111 +53,106 @@ pub enum Kind {
     Bank,
 }
 
-/// One place that takes PagoEfectivo, and the largest amount it is reported to take.
+/// One place that takes PagoEfectivo: its chain (the name a shopper looks for and the
+/// largest amount it is reported to take, from the one channel table,
+/// `vale_shared::places::Chain`, which the places import and route use too) and how it is
+/// paid there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Place {
-    /// The name a shopper looks for.
-    pub name: &'static str,
+    /// The chain: its name and its reported cap.
+    pub chain: Chain,
     /// Agent or bank.
     pub kind: Kind,
+}
+
+impl Place {
+    /// The name a shopper looks for.
+    pub const fn name(self) -> &'static str {
+        self.chain.name()
+    }
+
     /// The reported cap in céntimos of PEN; `None`: none reported below the voucher's.
-    pub cap: Option<i64>,
+    pub const fn cap(self) -> Option<i64> {
+        self.chain.cap()
+    }
 }
 
 /// Where [`PE_PLACES`]' caps come from.
 pub const PE_CAPS_SOURCE: &str = "Agent and bank caps as reported by payment providers \
     integrating PagoEfectivo (Kushki, PPRO), issue #9; PagoEfectivo's own figures unverified.";
 
-/// Every place named to the shopper, with its cap (in céntimos: PEN 1 = 100). A place
-/// whose cap is below the amount is not named; one with no reported cap always is.
+/// Every place named to the shopper (in céntimos: PEN 1 = 100). A place whose cap is below
+/// the amount is not named; one with no reported cap always is.
 pub const PE_PLACES: [Place; 15] = [
     Place {
-        name: "BCP",
+        chain: Chain::Bcp,
         kind: Kind::Bank,
-        cap: Some(4_300_000),
     },
     Place {
-        name: "BBVA",
+        chain: Chain::Bbva,
         kind: Kind::Bank,
-        cap: Some(4_300_000),
     },
     Place {
-        name: "Scotiabank",
+        chain: Chain::Scotiabank,
         kind: Kind::Bank,
-        cap: Some(4_300_000),
     },
     Place {
-        name: "Interbank",
+        chain: Chain::Interbank,
         kind: Kind::Bank,
-        cap: None,
     },
     Place {
-        name: "BanBif",
+        chain: Chain::Banbif,
         kind: Kind::Bank,
-        cap: None,
     },
     Place {
-        name: "Caja Arequipa",
+        chain: Chain::CajaArequipa,
         kind: Kind::Bank,
-        cap: None,
     },
     Place {
-        name: "Agente BBVA",
+        chain: Chain::AgenteBbva,
         kind: Kind::Agent,
-        cap: Some(190_000),
     },
     Place {
-        name: "Agente BCP",
+        chain: Chain::AgenteBcp,
         kind: Kind::Agent,
-        cap: Some(100_000),
     },
     Place {
-        name: "Kasnet",
+        chain: Chain::Kasnet,
         kind: Kind::Agent,
-        cap: Some(100_000),
     },
     Place {
-        name: "Agente Interbank",
+        chain: Chain::AgenteInterbank,
         kind: Kind::Agent,
-        cap: Some(70_000),
     },
     Place {
-        name: "Agente Scotiabank",
+        chain: Chain::AgenteScotiabank,
         kind: Kind::Agent,
-        cap: Some(50_000),
     },
     Place {
-        name: "Tambo+",
+        chain: Chain::TamboPlus,
         kind: Kind::Agent,
-        cap: Some(50_000),
     },
     Place {
-        name: "Niubiz",
+        chain: Chain::Niubiz,
         kind: Kind::Agent,
-        cap: Some(50_000),
     },
     Place {
-        name: "Red Digital",
+        chain: Chain::RedDigital,
         kind: Kind::Agent,
-        cap: Some(50_000),
     },
     Place {
-        name: "Western Union",
+        chain: Chain::WesternUnion,
         kind: Kind::Agent,
-        cap: None,
     },
 ];
 
 /// The places of `kind` that can take `amount` (caps are in soles: a dollar CIP is not
-/// filtered by them).
+/// filtered by them: [`Chain::takes`]).
 pub fn places(kind: Kind, amount: Money) -> Vec<&'static str> {
     PE_PLACES
         .iter()
-        .filter(|p| p.kind == kind)
-        .filter(|p| {
-            amount.currency() != Currency::Pen || p.cap.is_none_or(|cap| amount.minor() <= cap)
-        })
-        .map(|p| p.name)
+        .filter(|p| p.kind == kind && p.chain.takes(amount))
+        .map(|p| p.name())
         .collect()
 }
 
@@ -382,6 +378,32 @@ mod tests {
         let banks = |m| places(Kind::Bank, m);
         assert_eq!(banks(pen(43_000)).len(), 6);
         assert_eq!(banks(pen(43_001)), ["Interbank", "BanBif", "Caja Arequipa"]);
+    }
+
+    #[test]
+    fn regression_issue_22_the_places_named_are_the_one_chain_table_s_pagoefectivo_chains() {
+        // The caps were kept twice (here and in `shared::places::Chain`); now each place is
+        // a chain, so the names and caps the voucher shows are the ones the places route
+        // filters by, and every PagoEfectivo chain is named once, in the table's order.
+        let named: Vec<Chain> = PE_PLACES.iter().map(|p| p.chain).collect();
+        let table: Vec<Chain> = Chain::ALL
+            .into_iter()
+            .filter(|c| c.network() == Network::Pagoefectivo)
+            .collect();
+        assert_eq!(named, table);
+        for place in PE_PLACES {
+            assert_eq!(place.cap(), place.chain.cap());
+            let pen = |minor| Money::new(minor, Currency::Pen).unwrap();
+            let at = place.cap().unwrap_or(100_000_000);
+            let named_at = |m| places(place.kind, m).contains(&place.name());
+            assert!(named_at(pen(at)), "{} at its cap", place.name());
+            assert_eq!(
+                named_at(pen(at + 1)),
+                place.cap().is_none(),
+                "{}",
+                place.name()
+            );
+        }
     }
 
     #[test]

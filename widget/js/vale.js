@@ -35,29 +35,70 @@ const TIMEOUT_MS = 10_000;
 
 /** What the wasm's `Http` source reads: the same shape for the early request's outcome. */
 /** @typedef {{ status: number, body: string } | { error: "timeout" | "network" }} Answer */
+/**
+ * The edge's drawing of the voucher, when the early request asked for it: its HTML (the
+ * widget's own views, drawn by the edge) and their stylesheet.
+ * @typedef {{ html: string, css: string }} Paint
+ */
 
 /**
  * Starts `GET {apiBase}/v1/vouchers/{id}` now, as the widget would, and never rejects.
  * `null` for an id that is not a voucher id, and for a secret or restricted key (`sk_…`,
  * `rk_…`) given as the client secret, which must never leave the page: the widget then
- * says so itself (`secret_key_in_page`).
- * @param {string} apiBase @param {string} id @param {string} secret
- * @returns {Promise<Answer> | null}
+ * says so itself (`secret_key_in_page`). With `paint`, it asks for the edge's drawing of
+ * the voucher too (`?include=first_paint`), taken out of the body into `paint` (the wasm
+ * reads, and keeps for offline use, the voucher alone).
+ * @param {string} apiBase @param {string} id @param {string} secret @param {boolean} paint
+ * @returns {Promise<Answer & { paint?: Paint | null }> | null}
  */
-function ask(apiBase, id, secret) {
+function ask(apiBase, id, secret, paint) {
   if (!/^vch_[0-9a-z]+$/.test(id) || /^[sr]k_/.test(secret)) return null;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
-  return fetch(`${apiBase.replace(/\/+$/, "")}/v1/vouchers/${id}`, {
+  const query = paint ? "?include=first_paint" : "";
+  return fetch(`${apiBase.replace(/\/+$/, "")}/v1/vouchers/${id}${query}`, {
     mode: "cors",
     cache: "no-store",
     headers: { Authorization: `Bearer ${secret}`, Accept: "application/json" },
     signal: controller.signal,
   })
-    .then(async (response) => ({ status: response.status, body: await response.text() }))
+    .then(async (response) => {
+      const body = await response.text();
+      if (!paint || response.status !== 200) return { status: response.status, body };
+      try {
+        const { first_paint: drawn, ...voucher } = JSON.parse(body);
+        return { status: response.status, body: JSON.stringify(voucher), paint: drawn ?? null };
+      } catch {
+        return { status: response.status, body };
+      }
+    })
     .catch(() => ({ error: controller.signal.aborted ? "timeout" : "network" }))
     .finally(() => clearTimeout(timer));
 }
+
+/** What the edge's drawing says when the wasm could not load: it stays as it is. */
+const COPY_ONLY = "Los botones no responden en esta copia. Recarga la página para usarlos.";
+
+/**
+ * Marks the edge's drawing `copy` as all there is (the wasm could not load).
+ * @param {Element} copy
+ */
+function note(copy) {
+  const line = document.createElement("p");
+  line.className = "stale";
+  line.setAttribute("role", "alert");
+  line.textContent = COPY_ONLY;
+  (copy.querySelector(".vale-root") ?? copy).prepend(line);
+}
+
+/**
+ * The stylesheet of the edge's drawings on this page (the widget's own styles, as the edge
+ * sent them), built once; and, while a drawing is in a shadow root, the widget's view
+ * that follows it stays hidden (its loading skeleton would show under the drawing).
+ * @type {CSSStyleSheet | null}
+ */
+let paintSheet = null;
+const PAINT_RULES = ".vale-early~.vale-root{display:none}";
 
 /**
  * What `mount` returns: a handle whose `unmount()` stops polling and timers and removes
@@ -79,6 +120,18 @@ const ready = init({ module_or_path: wasmUrl() });
 ready.catch(() => {});
 function load() {
   return ready;
+}
+
+/**
+ * Whether `apiBase` is this page's origin (an edge's own page), or not a URL at all.
+ * @param {string} apiBase
+ */
+function sameOrigin(apiBase) {
+  try {
+    return new URL(apiBase, location.href).origin === location.origin;
+  } catch {
+    return true;
+  }
 }
 
 /** Where this script came from: the edge, which serves the wasm and (by default) the API. */
@@ -149,6 +202,8 @@ class Mountable extends HTMLElement {
     this.queued = false;
     /** The Content-Security-Policy directive that refused the voucher, if one did. */
     this.refusedBy = null;
+    /** Whether the wasm could not load (the voucher's own element says so). */
+    this.loadFailed = false;
   }
 
   connectedCallback() {
@@ -220,7 +275,14 @@ class ValeVoucher extends Mountable {
     const voucher = this.getAttribute("voucher") ?? "";
     const secret = this.getAttribute("client-secret") ?? "";
     const apiBase = this.getAttribute("api-base") ?? DEFAULT_API_BASE;
-    const first = ask(apiBase, voucher, secret);
+    shadow.querySelector(":scope > .vale-early")?.remove();
+    this.loadFailed = false;
+    // A store's own page (another origin than the API's) did not come with the voucher
+    // drawn in it: it asks the edge for its drawing with the voucher, and shows it until
+    // the wasm has drawn. The edge's own pages draw it into their HTML (the hosted page).
+    const wantsPaint = this.firstElementChild === null && !sameOrigin(apiBase);
+    const first = ask(apiBase, voucher, secret, wantsPaint);
+    if (first && wantsPaint) first.then((answer) => this.paint(shadow, generation, answer));
     load().then(
       () => {
         if (generation !== this.generation || !this.isConnected) return;
@@ -243,11 +305,57 @@ class ValeVoucher extends Mountable {
         setTimeout(() => {
           if (generation !== this.generation || this.refusedBy) return;
           const message = "No pudimos cargar tu código de pago. Recarga la página.";
-          shadow.textContent = message;
+          this.loadFailed = true;
+          // The edge's drawing, if it came, is still the voucher (its buttons are off).
+          const copy = shadow.querySelector(":scope > .vale-early");
+          if (copy) note(copy);
+          else shadow.textContent = message;
           this.fail("network", message);
         }, 0);
       },
     );
+  }
+
+  /**
+   * Puts the edge's drawing of the voucher (the early answer's `paint`) in the shadow root
+   * at once, styled by the sheet that came with it; it goes when the widget has drawn the
+   * voucher (`vale:ready`) or said why it cannot (`vale:error`). Nothing when the wasm
+   * was first, or where a stylesheet cannot be adopted (never an unstyled voucher).
+   * @param {ShadowRoot} shadow @param {number} generation
+   * @param {Answer & { paint?: Paint | null }} answer
+   */
+  paint(shadow, generation, answer) {
+    if (generation !== this.generation || this.mounted || this.refusedBy) return;
+    const drawn = "paint" in answer ? answer.paint : null;
+    if (!drawn || typeof drawn.html !== "string" || typeof drawn.css !== "string") return;
+    try {
+      if (!paintSheet) {
+        paintSheet = new CSSStyleSheet();
+        paintSheet.replaceSync(drawn.css + PAINT_RULES);
+      }
+      if (!shadow.adoptedStyleSheets.includes(paintSheet)) {
+        shadow.adoptedStyleSheets = [...shadow.adoptedStyleSheets, paintSheet];
+      }
+    } catch {
+      return;
+    }
+    // The wasm could not load before this came: the voucher replaces that sentence.
+    if (this.loadFailed) shadow.textContent = "";
+    const copy = document.createElement("div");
+    copy.className = "vale-early";
+    copy.innerHTML = drawn.html;
+    if (this.loadFailed) note(copy);
+    shadow.prepend(copy);
+    /** @param {Event} event */
+    const gone = (event) => {
+      // vale.js's own `network` error (the wasm did not load) leaves the voucher shown.
+      if (event.type === "vale:error" && !this.mounted) return;
+      copy.remove();
+      this.removeEventListener("vale:ready", gone);
+      this.removeEventListener("vale:error", gone);
+    };
+    this.addEventListener("vale:ready", gone);
+    this.addEventListener("vale:error", gone);
   }
 
   /** Fires `vale:error` with `code` and `message`, and no status (nothing is shown). */

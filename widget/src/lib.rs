@@ -72,7 +72,6 @@
 pub mod api;
 pub use vale_shared::barcode::draw as barcode;
 pub use vale_views::{browser, guidance, ics};
-mod dom;
 pub mod poll;
 pub mod refund;
 mod saved;

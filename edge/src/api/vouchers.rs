@@ -63,13 +63,18 @@ pub fn parse_id(id: &str) -> ApiResult<VoucherId> {
 pub async fn retrieve(req: &Request, env: &Env, config: &Config, id: &str) -> ApiResult<Response> {
     let caller = auth::caller(req, config)?;
     let id = parse_id(id)?;
+    // A client may ask for the edge's drawing of the voucher with it (`vale.js` on a
+    // store's page): one answer, before the wasm has loaded.
     let mut seller = None;
-    let scope = match caller {
+    let (scope, painted_for) = match caller {
         Caller::Key(access) => {
             seller = acting_for::seller(req, env, &access).await?;
-            Scope::merchant(&access.merchant.id, access.mode)
+            (Scope::merchant(&access.merchant.id, access.mode), None)
         }
-        Caller::Client(secret) if secret.voucher_id() == id => Scope::Client,
+        Caller::Client(secret) if secret.voucher_id() == id => (
+            Scope::Client,
+            crate::api::hosted::wants_first_paint(req).then_some(secret),
+        ),
         Caller::Client(_) | Caller::Refund(_) => return Err(ApiError::permission_denied()),
     };
     let body = VoucherClient::of(env, &id)?
@@ -78,6 +83,14 @@ pub async fn retrieve(req: &Request, env: &Env, config: &Config, id: &str) -> Ap
     if seller.is_some_and(|s| !acting_for::has_share(&body, &s)) {
         return Err(ApiError::no_such_voucher());
     }
+    let body = match painted_for {
+        Some(secret) => crate::api::hosted::with_first_paint(
+            body,
+            secret.expose(),
+            crate::runtime::clock::now(),
+        ),
+        None => body,
+    };
     Ok(json_response(200, body))
 }
 

@@ -1,6 +1,7 @@
 //! The chains a network's points belong to, and the largest amount each is reported to
-//! take: the same channel table the widget's "Cómo pagar" names (`widget/src/guidance.rs`,
-//! `PE_PLACES`), as a closed enum the import and the places route branch on.
+//! take: the one channel table, as a closed enum the import and the places route branch
+//! on, and which the voucher's "Cómo pagar" names (`views/src/guidance.rs`, `PE_PLACES`:
+//! each place there is a chain, with no caps of its own).
 //!
 //! PagoEfectivo's caps are in céntimos of PEN and come from payment providers integrating
 //! it (Kushki, PPRO; issue #9), PagoEfectivo's own figures unverified; a dollar CIP is not
@@ -162,7 +163,7 @@ mod tests {
 
     #[test]
     fn caps_are_the_channel_tables() {
-        // The same boundaries as widget/src/guidance.rs's `each_place_is_named_exactly_up_to_its_cap`.
+        // The same boundaries as views/src/guidance.rs's `each_place_is_named_exactly_up_to_its_cap`.
         let names = |m| {
             Chain::taking(Network::Pagoefectivo, m)
                 .into_iter()

@@ -145,23 +145,6 @@ fn to_js(value: &Value) -> JsValue {
     }
 }
 
-/// An input's or select's current `value`.
-pub fn value(element: &web_sys::Element) -> String {
-    Reflect::get(element, &JsValue::from_str("value"))
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_default()
-}
-
-/// Sets an input's or select's `value`.
-pub fn set_value(element: &web_sys::Element, value: &str) {
-    let _ = Reflect::set(
-        element,
-        &JsValue::from_str("value"),
-        &JsValue::from_str(value),
-    );
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,15 +8,22 @@
 //!
 //! - [`view`]: the display view as read; [`form`]: fields, checks, the confirmation
 //!   sentence (pure, tested natively); [`words`]: the Spanish; `http`: the two calls;
-//!   `page`: the DOM.
+//!   `page`: the Leptos page and its signals, `choose`: the choices and the form,
+//!   `status`: every other status.
+//!
+//! Its styles are adopted as a constructable stylesheet (as the voucher's are), so a
+//! store's Content-Security-Policy without `style-src 'unsafe-inline'` still styles it.
 
+mod choose;
 pub mod form;
 mod http;
 mod page;
+mod status;
 pub mod view;
 pub mod words;
 
-use crate::dom;
+use crate::sleep::Sleeper;
+use std::any::Any;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -24,12 +31,22 @@ use wasm_bindgen::prelude::*;
 /// into this shadow root).
 const CSS: &str = include_str!("style.css");
 
+thread_local! {
+    /// The sheet every refund page's shadow root adopts, built once.
+    static SHEET: Option<web_sys::CssStyleSheet> = crate::style::sheet(CSS);
+}
+
 /// A refund page on the page; dropping it (or [`MountedRefund::unmount`]) stops its
 /// requests and removes what it drew.
 #[cfg_attr(feature = "refund", wasm_bindgen)]
 pub struct MountedRefund {
-    page: Option<Rc<page::Page>>,
+    /// The Leptos unmount handle: dropping it removes the page and disposes its signals.
+    handle: Option<Box<dyn Any>>,
+    /// The page's wait between reads, woken at unmount so its loop ends now.
+    sleeper: Rc<Sleeper>,
     root: web_sys::Element,
+    /// The `<style>` put in the shadow root where stylesheets cannot be adopted.
+    style: Option<web_sys::Element>,
 }
 
 impl std::fmt::Debug for MountedRefund {
@@ -48,10 +65,12 @@ impl MountedRefund {
 
 impl MountedRefund {
     fn stop(&mut self) {
-        if let Some(page) = self.page.take() {
-            page.stop();
-        }
+        drop(self.handle.take());
+        self.sleeper.wake();
         self.root.remove();
+        if let Some(style) = self.style.take() {
+            style.remove();
+        }
     }
 }
 
@@ -77,17 +96,30 @@ pub fn mount_refund(
     client_secret: String,
     api_base: String,
 ) -> Result<MountedRefund, JsValue> {
-    let root = dom::el("div").class("vale-root");
-    shadow.append_child(&root.0)?;
+    let style = SHEET.with(|sheet| crate::style::adopt_sheet(&shadow, sheet.as_ref(), CSS))?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| JsValue::from_str("vale: no document"))?;
+    let root: web_sys::HtmlElement = document.create_element("div")?.unchecked_into();
+    root.set_class_name("vale-root");
+    shadow.append_child(&root)?;
     let url = if is_refund_id(&refund) {
         [api_base.trim_end_matches('/'), "/v1/refunds/", &refund].concat()
     } else {
         String::new()
     };
-    let page = page::Page::start(&root, url, &client_secret);
+    let link = page::Link {
+        url,
+        secret: vale_shared::Secret::new(&client_secret),
+    };
+    let sleeper = Rc::new(Sleeper::default());
+    let waker = Rc::clone(&sleeper);
+    let handle = leptos::mount::mount_to_renderer(&root, move || page::page(link, waker));
     Ok(MountedRefund {
-        page: Some(page),
-        root: root.0,
+        handle: Some(Box::new(handle)),
+        sleeper,
+        root: root.into(),
+        style,
     })
 }
 

@@ -31,10 +31,16 @@ fn first_paint(answer: &Answer, now: OffsetDateTime) -> impl IntoView + use<> {
     view! { <div class="vale-first">{pending_article(answer, now)}</div> }
 }
 
-/// The voucher's first paint as HTML, or `None` when the widget alone should draw it.
+/// The voucher's first paint as HTML, or `None` when the widget alone should draw it:
+/// what a store's page puts in the element's shadow root before the wasm has loaded
+/// (`GET /v1/vouchers/{id}?include=first_paint`).
+pub fn fragment(answer: &Answer, now: OffsetDateTime) -> Option<String> {
+    drawn(answer, now).then(|| html(|| first_paint(answer, now)))
+}
+
 #[cfg(test)]
 fn render(answer: &Answer, now: OffsetDateTime) -> Option<String> {
-    drawn(answer, now).then(|| html(|| first_paint(answer, now)))
+    fragment(answer, now)
 }
 
 /// `<main id="slot">` with the page's `<vale-voucher>` in it, and in that the voucher's

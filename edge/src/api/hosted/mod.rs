@@ -66,6 +66,23 @@ pub async fn page(req: &Request, env: &Env) -> ApiResult<Response> {
 
 /// The voucher to draw into the page, if `secret` is this voucher's.
 async fn first_answer(env: &Env, id: &str, secret: &str) -> Option<Answer> {
+    let config = crate::config::load(env).ok()?;
+    let id: VoucherId = id.parse().ok()?;
+    let secret = ClientSecret::parse(secret).ok()?;
+    if secret.voucher_id() != id || !secret.verify(config.server_key.expose().as_bytes()) {
+        return None;
+    }
+    let body = VoucherClient::of(env, &id)
+        .ok()?
+        .text(Scope::Client, Command::Get)
+        .await
+        .ok()?;
+    answer_of(&body, secret.expose())
+}
+
+/// The display view (`GET /v1/vouchers/{id}` with its client secret, as `body`) as the
+/// views read it; its link carries `secret`.
+fn answer_of(body: &str, secret: &str) -> Option<Answer> {
     /// The display view as the client reads it (`GET /v1/vouchers/{id}` with its secret).
     #[derive(Deserialize)]
     struct View {
@@ -86,22 +103,11 @@ async fn first_answer(env: &Env, id: &str, secret: &str) -> Option<Answer> {
     struct Review {
         status: String,
     }
-    let config = crate::config::load(env).ok()?;
-    let id: VoucherId = id.parse().ok()?;
-    let secret = ClientSecret::parse(secret).ok()?;
-    if secret.voucher_id() != id || !secret.verify(config.server_key.expose().as_bytes()) {
-        return None;
-    }
-    let body = VoucherClient::of(env, &id)
-        .ok()?
-        .text(Scope::Client, Command::Get)
-        .await
-        .ok()?;
-    let view: View = serde_json::from_str(&body).ok()?;
+    let view: View = serde_json::from_str(body).ok()?;
     let mut voucher = view.voucher;
     // The display view's link leaves the secret out; the link the shopper shares, sends
     // by WhatsApp or saves in the reminder must still open the voucher (as the widget's).
-    voucher.hosted_url = with_client_secret(&voucher.hosted_url, secret.expose());
+    voucher.hosted_url = with_client_secret(&voucher.hosted_url, secret);
     Some(Answer {
         voucher,
         merchant_name: view.merchant_name,
@@ -114,6 +120,39 @@ async fn first_answer(env: &Env, id: &str, secret: &str) -> Option<Answer> {
         cancelled_at: view.cancelled_at,
         in_review: view.review.is_some_and(|r| r.status == "open"),
     })
+}
+
+/// Whether a client's `GET /v1/vouchers/{id}` asks for the edge's drawing of the voucher
+/// too (`?include=first_paint`: what `vale.js` asks on a store's own page, where no
+/// first paint came with the HTML).
+pub fn wants_first_paint(req: &Request) -> bool {
+    req.url().is_ok_and(|url| {
+        url.query_pairs()
+            .any(|(name, value)| name == "include" && value == "first_paint")
+    })
+}
+
+/// The display view `body` with `first_paint` added: `{"html", "css"}` (the voucher drawn
+/// by the widget's own views, and their stylesheet) for a pending voucher that gets one at
+/// `now`, else `null`. The body is answered as it was if it is not a JSON object.
+pub fn with_first_paint(body: String, secret: &str, now: OffsetDateTime) -> String {
+    let Some(open) = body.trim_end().strip_suffix('}') else {
+        return body;
+    };
+    let paint = answer_of(&body, secret)
+        .and_then(|answer| first::fragment(&answer, now))
+        .and_then(|html| {
+            let html = serde_json::to_string(&html).ok()?;
+            let css = serde_json::to_string(vale_views::CSS).ok()?;
+            Some(["{\"html\":", &html, ",\"css\":", &css, "}"].concat())
+        });
+    let paint = paint.as_deref().unwrap_or("null");
+    let sep = if open.trim_end().ends_with('{') {
+        ""
+    } else {
+        ","
+    };
+    [open, sep, "\"first_paint\":", paint, "}"].concat()
 }
 
 /// `GET /r/{id}?cs=…`: the hosted refund page, `refund.html`, the same way.
@@ -132,4 +171,26 @@ async fn asset_page(req: &Request, env: &Env, path: &str) -> ApiResult<Response>
         return Err(ApiError::not_found());
     }
     Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_first_paint;
+    use time::OffsetDateTime;
+
+    const NOW: OffsetDateTime = OffsetDateTime::UNIX_EPOCH;
+
+    #[test]
+    fn a_body_with_nothing_to_draw_gets_a_null_first_paint_and_stays_json() {
+        assert_eq!(
+            with_first_paint("{}".into(), "x", NOW),
+            r#"{"first_paint":null}"#
+        );
+        assert_eq!(
+            with_first_paint("{\"id\": \"vch_1\"}\n".into(), "x", NOW),
+            r#"{"id": "vch_1","first_paint":null}"#
+        );
+        // Not an object: answered as it was.
+        assert_eq!(with_first_paint("[]".into(), "x", NOW), "[]");
+    }
 }
