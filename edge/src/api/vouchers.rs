@@ -9,6 +9,7 @@
 //! - `GET /v1/vouchers/{id}/notifications?limit=&starting_after=` (the audit trail)
 
 use crate::api::create_voucher as create;
+use crate::api::vouchers_by_code as by_code;
 use crate::config::Config;
 use crate::http::auth::{self, Access, Caller};
 use crate::http::body;
@@ -156,6 +157,7 @@ pub async fn list(req: &Request, env: &Env, config: &Config) -> ApiResult<Respon
         limit: DEFAULT_LIMIT,
         starting_after: None,
     };
+    let mut payment_code = None;
     for (name, value) in req.url()?.query_pairs() {
         if page_params(
             &name,
@@ -167,6 +169,7 @@ pub async fn list(req: &Request, env: &Env, config: &Config) -> ApiResult<Respon
             continue;
         }
         match name.as_ref() {
+            "payment_code" => payment_code = Some(by_code::parse(&value)?),
             "reference" => {
                 if !vale_shared::voucher::is_valid_reference(&value) {
                     return Err(ApiError::invalid(
@@ -191,9 +194,14 @@ pub async fn list(req: &Request, env: &Env, config: &Config) -> ApiResult<Respon
         }
     }
     let wanted = query.status.clone();
-    let Ids { ids, has_more } = LedgerClient::of(env, &access.merchant.id)?
-        .call(&ledger::Command::List(query))
-        .await?;
+    let Ids { ids, has_more } = match payment_code {
+        Some(code) => by_code::find(env, &access, &query, &code).await?,
+        None => {
+            LedgerClient::of(env, &access.merchant.id)?
+                .call(&ledger::Command::List(query))
+                .await?
+        }
+    };
     let body = list_body(env, &access, &ids, wanted.as_deref()).await?;
     Ok(json_response(
         200,

@@ -2,13 +2,14 @@
 
 use crate::api::events::EndpointAction;
 use crate::api::{
-    demo, events, hosted, notifications, payouts, places, refunds, reviews, sandbox,
+    demo, events, hosted, notifications, payouts, places, refunds, reviews, sandbox, sessions,
     settlement_reports, settlements, vouchers,
 };
 use crate::config;
 use crate::http::cors;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::limits;
+use crate::http::session;
 use vale_shared::Network;
 use worker::{Env, Method, Request, Response};
 
@@ -68,7 +69,8 @@ fn network(name: &str) -> Option<Network> {
     name.parse().ok()
 }
 
-async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response> {
+/// The route for `segments` (also what the dashboard's proxy calls, `http::session`).
+pub(crate) async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response> {
     use Method::{Delete, Get, Head, Options, Post};
     crate::api::accounts::refuse_acting_for_seller(&req)?;
     if matches!(segments, ["v1", "accounts", ..]) {
@@ -78,6 +80,13 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
     match (method, segments) {
         (Options, ["v1", "vouchers", _] | ["v1", "vouchers", _, "places"]) => Ok(cors::preflight()),
         (Get, ["v1", "openapi.json"]) => openapi(),
+        (Post, ["dashboard", "session"]) => sessions::sign_in(req, env, &*config::load(env)?).await,
+        (Get, ["dashboard", "session"]) => sessions::show(&req, env, &*config::load(env)?).await,
+        (Delete, ["dashboard", "session"]) => sessions::sign_out(&req, env).await,
+        (_, ["dashboard", "api", mode, "v1", rest @ ..]) if session::mode(mode).is_some() => {
+            let mode = session::mode(mode).ok_or_else(ApiError::not_found)?;
+            session::proxy(req, env, &*config::load(env)?, mode, rest).await
+        }
         (Get | Head, ["v", _]) => hosted::page(&req, env).await,
         (Get | Head, ["r", _]) => hosted::refund_page(&req, env).await,
         (Get | Head, [""] | ["index.html"]) if demo::enabled(env) => demo::store(&req, env).await,
@@ -213,7 +222,8 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
         }
         (
             _,
-            ["v1", "vouchers"]
+            ["dashboard", "session"]
+            | ["v1", "vouchers"]
             | ["v1", "vouchers", _]
             | ["v1", "vouchers", _, "cancel" | "notifications" | "places"]
             | ["v1", "events"]
