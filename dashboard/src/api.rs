@@ -52,8 +52,38 @@ pub enum Body {
     File(web_sys::File),
 }
 
+/// The answer `boot.js` already asked for `url` (`window.valePrefetch[url]`), taken once:
+/// `None` when there is none or it was not a success (then the caller asks itself).
+async fn prefetched(url: &str) -> Option<Answer> {
+    let window = web_sys::window()?;
+    let cache = js_sys::Reflect::get(&window, &JsValue::from_str("valePrefetch")).ok()?;
+    if !cache.is_object() {
+        return None;
+    }
+    let key = JsValue::from_str(url);
+    let promise = js_sys::Reflect::get(&cache, &key).ok()?;
+    let _ = js_sys::Reflect::delete_property(cache.unchecked_ref::<js_sys::Object>(), &key);
+    let promise: js_sys::Promise = promise.dyn_into().ok()?;
+    let got = JsFuture::from(promise).await.ok()?;
+    let field = |name: &str| js_sys::Reflect::get(&got, &JsValue::from_str(name)).ok();
+    let status = field("status")?.as_f64()?;
+    let text = field("text")?.as_string()?;
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // An HTTP status.
+    let answer = Answer {
+        status: status as u16,
+        text,
+    };
+    answer.ok().then_some(answer)
+}
+
 /// One request to the edge (same origin, the session cookie included).
 pub async fn call(method: &str, url: &str, body: Body, accept: Option<&str>) -> Answer {
+    if method == "GET"
+        && accept.is_none()
+        && let Some(answer) = prefetched(url).await
+    {
+        return answer;
+    }
     match send(method, url, body, accept).await {
         Ok(answer) => answer,
         Err(_) => Answer {
