@@ -6,6 +6,7 @@
 
 pub mod barcode;
 pub mod csv;
+pub mod dashboard;
 pub mod digits;
 pub mod efecty;
 pub mod event;

@@ -190,14 +190,23 @@ fn with_wasm_preload(template: &str, wasm: &str) -> Option<String> {
     ))
 }
 
-/// `cargo xtask build [widget]`: the release widget (and the edge, unless `widget`).
+/// `cargo xtask build [widget|dashboard]`: the release widget, the dashboard and the edge;
+/// `widget` or `dashboard` alone builds only that.
 pub fn build(root: &Path, only: Option<&str>) -> Result {
     let tools = tools::ensure_build_tools(root)?;
+    if only == Some("dashboard") {
+        return crate::dashboard::build(root, &tools);
+    }
     build_widget(root, &tools)?;
     match only {
-        None => build_edge(root, &tools),
+        None => {
+            crate::dashboard::build(root, &tools)?;
+            build_edge(root, &tools)
+        }
         Some("widget") => Ok(()),
-        Some(other) => Err(format!("unknown build `{other}` (try `widget`)")),
+        Some(other) => Err(format!(
+            "unknown build `{other}` (try `widget` or `dashboard`)"
+        )),
     }
 }
 
@@ -337,6 +346,7 @@ pub fn dev(root: &Path) -> Result {
         println!("VALE_DEV_SKIP_BUILD=1: the last build is up to date; serving it");
     } else {
         build_widget(root, &tools)?;
+        crate::dashboard::build(root, &tools)?;
         build_edge(root, &tools)?;
     }
     let port = options.port;
@@ -347,6 +357,9 @@ pub fn dev(root: &Path) -> Result {
     println!("    widget           {base}/widget/vale.js");
     println!("    hosted voucher   {base}/v/{{id}}?cs={{client_secret}}");
     println!("    API              {base}/v1/vouchers");
+    println!(
+        "    dashboard        {base}/dashboard/   (sign in with sk_test_local or rk_test_local)"
+    );
     println!("    test secret key  sk_test_local   (merchant mer_local)");
     println!("    platform key     sk_test_platform (marketplace platform mer_platform)");
     println!("  Ctrl-C stops everything.");
@@ -397,17 +410,25 @@ fn cron_every_minute(port: u16) {
 /// `cargo xtask bench [edge|widget]`: what the shopper downloads and what the edge
 /// deploys, the shared crate's micro-benchmarks, the edge's speed from the outside
 /// (`tests/bench/edge.mjs`), then the widget's sizes and time to voucher visible against
-/// a static page on a slow phone profile (`tests/bench/widget.mjs`). `edge` or `widget`
-/// alone builds what that part needs and runs only it.
+/// a static page on a slow phone profile (`tests/bench/widget.mjs`), and the dashboard's
+/// size and first view on the same profile (`tests/bench/dashboard.mjs`). `edge`, `widget`
+/// or `dashboard` alone builds what that part needs and runs only it.
 pub fn bench(root: &Path, only: Option<&str>) -> Result {
     let tools = tools::ensure_build_tools(root)?;
     match only {
         None => {
             build_widget(root, &tools)?;
+            crate::dashboard::build(root, &tools)?;
             build_edge(root, &tools)?;
             sizes_and_micro(root)?;
             edge_bench(root, &tools)?;
-            widget_bench(root, &tools)
+            widget_bench(root, &tools)?;
+            node_bench(root, &tools, "dashboard")
+        }
+        Some("dashboard") => {
+            crate::dashboard::build(root, &tools)?;
+            build_edge(root, &tools)?;
+            node_bench(root, &tools, "dashboard")
         }
         Some("edge") => {
             // The bench measures `cargo xtask dev`, which serves this build only when the
@@ -421,7 +442,9 @@ pub fn bench(root: &Path, only: Option<&str>) -> Result {
             build_edge(root, &tools)?;
             widget_bench(root, &tools)
         }
-        Some(other) => Err(format!("unknown bench `{other}` (try `edge` or `widget`)")),
+        Some(other) => Err(format!(
+            "unknown bench `{other}` (try `edge`, `widget` or `dashboard`)"
+        )),
     }
 }
 

@@ -336,11 +336,13 @@ pub fn test(root: &Path, args: &[String]) -> Result {
             "vale-widget",
             "-p",
             "vale-edge",
+            "-p",
+            "vale-dashboard",
         ]);
         clippy_wasm.args(["--", "-D", "warnings"]);
         step(
             t,
-            "clippy (wasm32: shared, views, widget, edge)",
+            "clippy (wasm32: shared, views, widget, edge, dashboard)",
             &mut clippy_wasm,
         );
     }
@@ -386,6 +388,7 @@ pub fn test(root: &Path, args: &[String]) -> Result {
         let widget = run(Part::E2e)
             && check(t, "build widget (release)", || {
                 build::build_widget(root, &tools)
+                    .and_then(|()| crate::dashboard::build(root, &tools))
             });
         let edge = check(t, "build edge (release)", || {
             build::build_edge(root, &tools)

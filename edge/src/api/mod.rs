@@ -13,6 +13,8 @@ pub mod places;
 pub mod refunds;
 pub mod reviews;
 pub mod sandbox;
+pub mod sessions;
 pub mod settlement_reports;
 pub mod settlements;
 pub mod vouchers;
+pub mod vouchers_by_code;

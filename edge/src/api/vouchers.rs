@@ -10,6 +10,7 @@
 
 use crate::api::acting_for;
 use crate::api::create_voucher as create;
+use crate::api::vouchers_by_code as by_code;
 use crate::config::Config;
 use crate::http::auth::{self, Access, Caller};
 use crate::http::body;
@@ -179,6 +180,7 @@ pub async fn list(req: &Request, env: &Env, config: &Config) -> ApiResult<Respon
         limit: DEFAULT_LIMIT,
         starting_after: None,
     };
+    let mut payment_code = None;
     for (name, value) in req.url()?.query_pairs() {
         if page_params(
             &name,
@@ -190,6 +192,7 @@ pub async fn list(req: &Request, env: &Env, config: &Config) -> ApiResult<Respon
             continue;
         }
         match name.as_ref() {
+            "payment_code" => payment_code = Some(by_code::parse(&value)?),
             "reference" => {
                 if !vale_shared::voucher::is_valid_reference(&value) {
                     return Err(ApiError::invalid(
@@ -214,9 +217,16 @@ pub async fn list(req: &Request, env: &Env, config: &Config) -> ApiResult<Respon
         }
     }
     let wanted = query.status.clone();
-    let Ids { ids, has_more } = match &seller {
+    let Ids { ids, has_more } = match (&seller, payment_code) {
         // A seller's vouchers come from the seller ledger; the filters apply to the page.
-        Some(seller) => {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                "payment_code",
+                "payment_code_with_account",
+                "payment_code cannot be combined with Vale-Account: look the voucher up as the platform.",
+            ));
+        }
+        (Some(seller), None) => {
             let (ids, has_more) = acting_for::page(
                 env,
                 &access,
@@ -227,7 +237,8 @@ pub async fn list(req: &Request, env: &Env, config: &Config) -> ApiResult<Respon
             .await?;
             Ids { ids, has_more }
         }
-        None => {
+        (None, Some(code)) => by_code::find(env, &access, &query, &code).await?,
+        (None, None) => {
             LedgerClient::of(env, &access.merchant.id)?
                 .call(&ledger::Command::List(query.clone()))
                 .await?

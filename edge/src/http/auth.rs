@@ -111,6 +111,9 @@ pub fn caller<'a>(req: &Request, config: &'a Config) -> ApiResult<Caller<'a>> {
             _ => Err(ApiError::unauthenticated()),
         };
     }
+    if let Some(access) = crate::http::session::proxied(token, config)? {
+        return Ok(Caller::Key(access));
+    }
     let key = config.server_key.expose().as_bytes();
     if token.starts_with(RefundId::PREFIX) {
         return match RefundSecret::parse(token) {

@@ -1,5 +1,6 @@
 //! The front door, with no business rules: limits → route → CORS → the contract's JSON;
-//! who is calling (`auth`), reading bodies (`body`) and the one error type (`error`).
+//! who is calling (`auth`), reading bodies (`body`) and the one error type (`error`);
+//! the dashboard's browser sessions (`session`).
 
 pub mod auth;
 pub mod body;
@@ -7,5 +8,6 @@ pub mod cors;
 pub mod error;
 pub mod limits;
 mod routes;
+pub mod session;
 
 pub use routes::handle;

@@ -5,12 +5,14 @@ use crate::api::events::EndpointAction;
 use crate::api::refunds::Move;
 use crate::api::{
     accounts, demo, events, hosted, notifications, payouts, places, refunds, reviews, sandbox,
+    sessions,
     settlement_reports, settlements, vouchers,
 };
 use crate::config::{self, Config};
 use crate::http::cors;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::limits;
+use crate::http::session;
 use std::rc::Rc;
 use vale_shared::Network;
 use worker::{Env, Method, Request, Response};
@@ -288,16 +290,25 @@ pub fn resolve<'a>(method: &Method, segments: &[&'a str]) -> ApiResult<(Route, &
     Ok((route, param))
 }
 
-async fn route(
+/// The route for `segments` (also what the dashboard's proxy calls, `http::session`).
+pub(crate) async fn route(
     req: Request,
     env: &Env,
     segments: &[&str],
     config: ApiResult<Rc<Config>>,
 ) -> ApiResult<Response> {
-    use Method::{Get, Head, Post};
+    use Method::{Delete, Get, Head, Post};
     crate::api::acting_for::refuse_elsewhere(&req, segments)?;
     // The pages, outside the API's table.
     match (req.method(), segments) {
+        (Post, ["dashboard", "session"]) => return sessions::sign_in(req, env, &*config?).await,
+        (Get, ["dashboard", "session"]) => return sessions::show(&req, env, &*config?).await,
+        (Delete, ["dashboard", "session"]) => return sessions::sign_out(&req, env).await,
+        (_, ["dashboard", "session"]) => return Err(ApiError::method_not_allowed()),
+        (_, ["dashboard", "api", mode, "v1", rest @ ..]) if session::mode(mode).is_some() => {
+            let mode = session::mode(mode).ok_or_else(ApiError::not_found)?;
+            return session::proxy(req, env, config?, mode, rest).await;
+        }
         (Get | Head, ["v", _]) => return hosted::page(&req, env).await,
         (Get | Head, ["r", _]) => return hosted::refund_page(&req, env).await,
         (Get | Head, [""] | ["index.html"]) if demo::enabled(env) => {
