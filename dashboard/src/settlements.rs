@@ -144,7 +144,7 @@ pub fn Settlements() -> impl IntoView {
                         if rows.is_empty() {
                             return view! { <p class="empty">"Ninguna línea en esta categoría."</p> }.into_any();
                         }
-                        view! { <div class="scroll"><table>
+                        view! { <div class="scroll" tabindex="0" role="region" aria-label="Tabla desplazable"><table>
                             <thead><tr><th scope="col">"Línea"</th><th scope="col">"Código de pago"</th><th scope="col">"Voucher"</th>
                                 <th scope="col">"Monto del archivo"</th><th scope="col">"Monto del voucher"</th></tr></thead>
                             <tbody>{rows.into_iter().map(|l| {
