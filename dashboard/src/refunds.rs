@@ -111,7 +111,7 @@ pub fn Refunds() -> impl IntoView {
                     return view! { <p class="empty">"No hay reembolsos con ese estado."</p> }.into_any();
                 }
                 let can_decide = ctx.can("decide");
-                view! { <div class="scroll"><table>
+                view! { <div class="scroll" tabindex="0" role="region" aria-label="Tabla desplazable"><table>
                     <thead><tr><th scope="col">"Creado"</th><th scope="col">"Reembolso"</th><th scope="col">"Voucher"</th>
                         <th scope="col">"Monto"</th><th scope="col">"Estado"</th><th scope="col">"Destino"</th><th scope="col">"Acción"</th></tr></thead>
                     <tbody>{rows.into_iter().map(|r| {

@@ -69,7 +69,7 @@ pub fn Reviews() -> impl IntoView {
                     return view! { <p class="empty">"No hay revisiones con ese estado."</p> }.into_any();
                 }
                 let can = ctx.can("decide");
-                view! { <div class="scroll"><table>
+                view! { <div class="scroll" tabindex="0" role="region" aria-label="Tabla desplazable"><table>
                     <thead><tr><th scope="col">"Creada"</th><th scope="col">"Referencia"</th><th scope="col">"Regla"</th>
                         <th scope="col">"Monto"</th><th scope="col">"Estado"</th><th scope="col">"Acción"</th></tr></thead>
                     <tbody>{rows.into_iter().map(|r| {

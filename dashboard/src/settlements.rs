@@ -144,7 +144,7 @@ pub fn Settlements() -> impl IntoView {
                         if rows.is_empty() {
                             return view! { <p class="empty">"Ninguna línea en esta categoría."</p> }.into_any();
                         }
-                        view! { <div class="scroll"><table>
+                        view! { <div class="scroll" tabindex="0" role="region" aria-label="Tabla desplazable"><table>
                             <thead><tr><th scope="col">"Línea"</th><th scope="col">"Código de pago"</th><th scope="col">"Voucher"</th>
                                 <th scope="col">"Monto del archivo"</th><th scope="col">"Monto del voucher"</th></tr></thead>
                             <tbody>{rows.into_iter().map(|l| {
@@ -189,7 +189,11 @@ pub fn Settlements() -> impl IntoView {
             let d = a.json();
             let unsettled = d.get("unsettled").and_then(Value::as_array).map_or(0, Vec::len);
             let bad = d.get("settlements_with_mismatches").and_then(Value::as_array).map_or(0, Vec::len);
-            view! { <p>{fmt::text(&d, "day")}": "{unsettled}" pagos sin liquidar, "{bad}" archivos con diferencias."</p> }.into_any()
+            let day = match d.get("day").and_then(Value::as_str) {
+                Some(day) => ["Resumen del ", day, ": "].concat(),
+                None => String::from("Aún no hay resumen del día (lo escribe el primer barrido de cada día): "),
+            };
+            view! { <p>{day}{unsettled}" pagos sin liquidar; "{bad}" archivos con diferencias en 30 días."</p> }.into_any()
         })}
     }
 }

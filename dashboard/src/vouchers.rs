@@ -38,22 +38,22 @@ pub fn table(ctx: Ctx, rows: Vec<Value>) -> impl IntoView {
         return view! { <p class="empty">"No hay vouchers con esos datos."</p> }.into_any();
     }
     view! {
-        <div class="scroll"><table>
+        <div class="scroll" tabindex="0" role="region" aria-label="Tabla desplazable"><table>
             <thead><tr>
-                <th scope="col">"Creado"</th><th scope="col">"Referencia"</th>
-                <th scope="col">"Código de pago"</th><th scope="col">"Red"</th>
-                <th scope="col">"Monto"</th><th scope="col">"Estado"</th>
+                <th scope="col">"Referencia"</th><th scope="col">"Monto"</th>
+                <th scope="col">"Estado"</th><th scope="col">"Código de pago"</th>
+                <th scope="col">"Red"</th><th scope="col">"Creado"</th>
             </tr></thead>
             <tbody>{rows.into_iter().map(|v| {
                 let id = fmt::text(&v, "id");
                 let status = fmt::text(&v, "status");
                 view! { <tr>
-                    <td>{fmt::date(&v, "created_at")}</td>
                     <td><a href=href(&ctx, "voucher", Some(&id))>{fmt::text(&v, "reference")}</a></td>
-                    <td class="mono">{fmt::text(&v, "payment_code")}</td>
-                    <td>{network(&v)}</td>
                     <td class="num">{fmt::amount(&v, "amount")}</td>
                     <td><span class=format!("pill {status}")>{fmt::status(&status).to_owned()}</span></td>
+                    <td class="mono">{fmt::text(&v, "payment_code")}</td>
+                    <td>{network(&v)}</td>
+                    <td>{fmt::date(&v, "created_at")}</td>
                 </tr> }
             }).collect_view()}</tbody>
         </table></div>

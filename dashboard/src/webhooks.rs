@@ -90,7 +90,7 @@ pub fn Webhooks() -> impl IntoView {
                     return view! { <p class="empty">"No hay eventos."</p> }.into_any();
                 }
                 let can = ctx.can("webhooks");
-                view! { <div class="scroll"><table>
+                view! { <div class="scroll" tabindex="0" role="region" aria-label="Tabla desplazable"><table>
                     <thead><tr><th scope="col">"Creado"</th><th scope="col">"Tipo"</th><th scope="col">"Evento"</th>
                         <th scope="col">"Entregas pendientes"</th><th scope="col">"Acción"</th></tr></thead>
                     <tbody>{rows.into_iter().map(|e| {

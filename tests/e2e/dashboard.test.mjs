@@ -170,6 +170,12 @@ describe('the views', () => {
     const line = page.locator('section.card tbody tr').filter({ hasText: v.payment_code });
     await line.waitFor();
     assert.match(await line.innerText(), /S\/\u00a030\.00[\s\S]*S\/\u00a025\.00/);
+    const downloading = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Descargar CSV' }).click();
+    const csv = await (await downloading).path().then((p) => readFileSync(p, 'utf8'));
+    assert.match(csv, /^line,category,payment_code,voucher,amount,voucher_amount,operation,paid_at/);
+    assert.ok(csv.includes(`amount_mismatch,${v.payment_code},${v.id},3000,2500`), csv);
+    await page.getByText(/1 archivos con diferencias en 30 días/).waitFor();
     assert.deepEqual(await axe(page), [], 'settlements: axe');
     await shot(page, 'settlements-360');
   });
