@@ -92,6 +92,25 @@ function note(copy) {
 }
 
 /**
+ * The nodes of the edge's drawing `html`, its `style` attributes (the barcode's print
+ * sizes) moved to the CSSOM: as attributes, a policy without `style-src 'unsafe-inline'`
+ * refuses them (even in a `DOMParser` document), as it would the widget's. Only inside
+ * tags: in text, the drawing escapes every `<`.
+ * @param {string} html
+ * @returns {Node[]}
+ */
+function parse(html) {
+  const template = document.createElement("template");
+  template.innerHTML = html.replace(/<[^>]*>/g, (tag) => tag.replace(/\sstyle="/g, ' data-vale-style="'));
+  for (const el of template.content.querySelectorAll("[data-vale-style]")) {
+    if (!(el instanceof HTMLElement || el instanceof SVGElement)) continue;
+    el.style.cssText = el.dataset.valeStyle ?? "";
+    el.removeAttribute("data-vale-style");
+  }
+  return [...template.content.childNodes];
+}
+
+/**
  * The stylesheet of the edge's drawings on this page (the widget's own styles, as the edge
  * sent them), built once; and, while a drawing is in a shadow root, the widget's view
  * that follows it stays hidden (its loading skeleton would show under the drawing).
@@ -112,13 +131,18 @@ const DEFAULT_API_BASE = new URL(import.meta.url).origin;
 /**
  * Loads and instantiates the wasm once for every element on the page, compiling it as it
  * streams in (`WebAssembly.instantiateStreaming`: the edge serves it as
- * `application/wasm`). Started as soon as this module runs.
- * @type {Promise<unknown>}
+ * `application/wasm`). Started by the first element that needs it: at once, or, on a
+ * store's page where the element asked for the edge's drawing, once that answer is in, so
+ * the wasm's bytes do not share a slow line with the voucher's (see `start`).
+ * @type {Promise<unknown> | null}
  */
-const ready = init({ module_or_path: wasmUrl() });
-// Each element handles a failed load itself; this keeps a page without one quiet.
-ready.catch(() => {});
+let ready = null;
 function load() {
+  if (!ready) {
+    ready = init({ module_or_path: wasmUrl() });
+    // Each element handles a failed load itself; this keeps a page without one quiet.
+    ready.catch(() => {});
+  }
   return ready;
 }
 
@@ -283,7 +307,10 @@ class ValeVoucher extends Mountable {
     const wantsPaint = this.firstElementChild === null && !sameOrigin(apiBase);
     const first = ask(apiBase, voucher, secret, wantsPaint);
     if (first && wantsPaint) first.then((answer) => this.paint(shadow, generation, answer));
-    load().then(
+    // With the edge's drawing on its way, the wasm waits for it (a few KB, shown at once);
+    // the widget takes that same answer when it mounts.
+    const loaded = first && wantsPaint ? first.then(load) : load();
+    loaded.then(
       () => {
         if (generation !== this.generation || !this.isConnected) return;
         this.unmount();
@@ -343,7 +370,7 @@ class ValeVoucher extends Mountable {
     if (this.loadFailed) shadow.textContent = "";
     const copy = document.createElement("div");
     copy.className = "vale-early";
-    copy.innerHTML = drawn.html;
+    copy.append(...parse(drawn.html));
     if (this.loadFailed) note(copy);
     shadow.prepend(copy);
     /** @param {Event} event */
@@ -351,6 +378,8 @@ class ValeVoucher extends Mountable {
       // vale.js's own `network` error (the wasm did not load) leaves the voucher shown.
       if (event.type === "vale:error" && !this.mounted) return;
       copy.remove();
+      // The widget adopted its own sheet: one stylesheet in the shadow root again.
+      shadow.adoptedStyleSheets = shadow.adoptedStyleSheets.filter((s) => s !== paintSheet);
       this.removeEventListener("vale:ready", gone);
       this.removeEventListener("vale:error", gone);
     };
