@@ -13,6 +13,7 @@ pub mod places;
 pub mod refunds;
 pub mod reviews;
 pub mod sandbox;
+pub mod seller_payouts;
 pub mod settlement_reports;
 pub mod settlements;
 pub mod vouchers;

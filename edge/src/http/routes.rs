@@ -124,6 +124,20 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
             let id = (*id).to_owned();
             refunds::change(req, env, &*config::load(env)?, &id, what).await
         }
+        (Post, ["v1", "payouts"]) => {
+            crate::api::seller_payouts::create(req, env, &*config::load(env)?).await
+        }
+        (Get, ["v1", "payouts", id]) => {
+            crate::api::seller_payouts::retrieve(&req, env, &*config::load(env)?, id).await
+        }
+        (Post, ["v1", "payouts", id, "paid"]) => {
+            let id = (*id).to_owned();
+            crate::api::seller_payouts::close(req, env, &*config::load(env)?, &id, true).await
+        }
+        (Post, ["v1", "payouts", id, "failed"]) => {
+            let id = (*id).to_owned();
+            crate::api::seller_payouts::close(req, env, &*config::load(env)?, &id, false).await
+        }
         (Get, ["v1", "payouts", "files", date]) => {
             payouts::payout_file(&req, env, &*config::load(env)?, date).await
         }
@@ -245,6 +259,9 @@ async fn route(req: Request, env: &Env, segments: &[&str]) -> ApiResult<Response
                 | "void_withdrawal",
             ]
             | ["v1", "payouts", "files", _]
+            | ["v1", "payouts"]
+            | ["v1", "payouts", _]
+            | ["v1", "payouts", _, "paid" | "failed"]
             | ["v1", "reviews"]
             | ["v1", "reviews", _]
             | ["v1", "reviews", _, "approve" | "reject"]

@@ -1,7 +1,7 @@
 //! `SellerLedger`: the Durable Object and its dispatch.
 
 use super::protocol::Command;
-use super::{accounts, book, reserve, store};
+use super::{accounts, book, payouts, reserve, store};
 use crate::http::error::ApiResult;
 use crate::runtime::{rpc, storage};
 use std::cell::Cell;
@@ -77,6 +77,16 @@ impl SellerLedger {
                 limit,
                 starting_after,
             } => book::transactions(&self.sql, &whose, limit, starting_after.as_deref())?,
+            Command::Payout(manual) => payouts::make(&storage, &self.sql, manual, now)?,
+            Command::ClosePayout { id, how, livemode } => {
+                payouts::close(&storage, &self.sql, id, how, livemode, now)?
+            }
+            Command::GetPayout { id, livemode } => payouts::get(&self.sql, &id, livemode)?,
+            Command::Statement { account, from, to } => {
+                accounts::get(&self.sql, &account)?;
+                book::statement(&self.sql, &account, &from, &to)?
+            }
+            Command::RunPayouts { day } => payouts::run(&storage, &self.sql, day, now)?,
             Command::ListVouchers {
                 account,
                 limit,
