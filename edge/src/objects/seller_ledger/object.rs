@@ -82,6 +82,9 @@ impl SellerLedger {
                 payouts::close(&storage, &self.sql, id, how, livemode, now)?
             }
             Command::GetPayout { id, livemode } => payouts::get(&self.sql, &id, livemode)?,
+            Command::PayoutLines { from_ms, to_ms } => {
+                payouts::file_lines(&self.sql, from_ms, to_ms)?
+            }
             Command::Statement { account, from, to } => {
                 accounts::get(&self.sql, &account)?;
                 book::statement(&self.sql, &account, &from, &to)?

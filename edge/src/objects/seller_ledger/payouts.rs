@@ -262,6 +262,31 @@ pub fn close(
     })
 }
 
+/// The payouts made between `from_ms` and `to_ms` (a day of the payout file), oldest
+/// first, as payout file lines: `{"lines": [{refund: po_…, amount, currency,
+/// destination (whole), kind: "seller_payout", account}]}`.
+pub fn file_lines(sql: &SqlStorage, from_ms: i64, to_ms: i64) -> ApiResult<Value> {
+    let rows = payout_rows(
+        sql,
+        "WHERE created_ms >= ? AND created_ms < ? ORDER BY created_ms, id",
+        vec![int(from_ms), int(to_ms)],
+    )?;
+    let lines: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "refund": r.id,
+                "amount": r.amount,
+                "currency": r.currency,
+                "destination": r.destination().as_ref().map(Destination::full),
+                "kind": "seller_payout",
+                "account": r.account,
+            })
+        })
+        .collect();
+    Ok(json!({"lines": lines}))
+}
+
 /// `GET /v1/payouts/{id}`.
 pub fn get(sql: &SqlStorage, id: &str, livemode: bool) -> ApiResult<Value> {
     render(sql, id, livemode)

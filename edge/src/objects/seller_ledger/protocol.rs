@@ -116,6 +116,13 @@ pub enum Command {
         /// The key's mode.
         livemode: bool,
     },
+    /// The payouts made in `[from_ms, to_ms)` as payout file lines (`{"lines": […]}`).
+    PayoutLines {
+        /// Start of the day (ms).
+        from_ms: i64,
+        /// End of the day (ms, excluded).
+        to_ms: i64,
+    },
     /// A seller's statement (`{"csv": …}`).
     Statement {
         /// `acct_…` (checked to exist first).
