@@ -32,4 +32,7 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Ok(n) => worker::console_log!("sweep: woke {n} voucher objects"),
         Err(e) => worker::console_error!("sweep failed ({})", e.code),
     }
+    if let Err(e) = jobs::payouts::run(&env).await {
+        worker::console_error!("payouts failed ({})", e.code);
+    }
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { root, startEdge } from '../support/edge.mjs';
+import { root, runScheduled, startEdge } from '../support/edge.mjs';
 import { api } from '../support/vale.mjs';
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
@@ -652,6 +652,128 @@ describe('balances', () => {
     assert.equal(after.reduce((s, t) => s + t.amount, 0), total - refunded, 'sellers + platform = paid − refunded');
     assert.equal(new Set(after.map((t) => t.id)).size, after.length, 'no row twice');
     assert.equal(after.filter((t) => t.type === 'refund').reduce((s, t) => s + t.amount, 0), -refunded);
+  });
+
+  test('payouts: the end-of-day run pays available money once; the rail closes them; manual payouts; the statement adds up', async () => {
+    const [daily, manual, paused] = await Promise.all([
+      created(platform, pe({ display_name: 'Pago Diario', payout_destination: YAPE })),
+      created(platform, pe({ display_name: 'Pago Manual', document_number: '11223344', payout_destination: YAPE, payout_schedule: { interval: 'manual' } })),
+      created(platform, pe({ display_name: 'Pausado', document_number: '44332211', payout_destination: YAPE })),
+    ]);
+    const sell = async (account, net, fee) => {
+      const r = await platform.post('/v1/vouchers', pen(net + fee, { splits: [{ account, amount: net }] }));
+      assert.equal(r.status, 201, r.text);
+      assert.ok((await platform.post(`/v1/sandbox/vouchers/${r.json.id}/pay`)).status < 300);
+      return r.json;
+    };
+    const sold = [await sell(daily.id, 7_000, 500), await sell(daily.id, 3_001, 0), await sell(manual.id, 5_000, 100), await sell(paused.id, 2_000, 0)];
+    // Pending money is never paid out: the run waits for the file.
+    await waitFor(async () => (await balanceOf(paused.id)).pending === 2_000, 'the sales to be booked');
+    await settleToday();
+    await waitFor(async () => (await balanceOf(daily.id)).available === 10_001 && (await balanceOf(manual.id)).available === 5_000
+      && (await balanceOf(paused.id)).available === 2_000, 'the sales to become available');
+    assert.equal((await platform.post(`/v1/accounts/${paused.id}/disable`)).status, 200);
+
+    await runScheduled(edge.base);
+    assert.deepEqual(await balanceOf(daily.id), { available: 0, pending: 0 });
+    assert.deepEqual(await balanceOf(manual.id), { available: 5_000, pending: 0 }, 'a manual seller waits');
+    assert.deepEqual(await balanceOf(paused.id), { available: 2_000, pending: 0 }, 'a disabled seller is paused');
+    const rows = (await platform.get(`/v1/balance_transactions?account=${daily.id}`)).json.data;
+    const out = rows.filter((t) => t.type === 'payout');
+    assert.equal(out.length, 1, JSON.stringify(rows));
+    assert.equal(out[0].amount, -10_001);
+    assert.match(out[0].source, /^po_/);
+    // The same day's run again makes nothing.
+    await runScheduled(edge.base);
+    assert.equal((await platform.get(`/v1/balance_transactions?account=${daily.id}`)).json.data.filter((t) => t.type === 'payout').length, 1);
+
+    const po = await platform.get(`/v1/payouts/${out[0].source}`);
+    assert.equal(po.status, 200, po.text);
+    assert.equal(po.json.object, 'payout');
+    assert.equal(po.json.account, daily.id);
+    assert.equal(po.json.amount, 10_001);
+    assert.equal(po.json.currency, 'PEN');
+    assert.equal(po.json.status, 'pending');
+    assert.ok(!po.text.includes('987654321') && !po.text.includes('987 654 321'), po.text);
+    // The rail fails it: the money is available again; the same close again changes
+    // nothing; the other close is 409.
+    const failed = await platform.post(`/v1/payouts/${po.json.id}/failed`, { failure_reason: 'invalid_destination' });
+    assert.equal(failed.status, 200, failed.text);
+    assert.equal(failed.json.status, 'failed');
+    assert.equal(failed.json.failure_reason, 'invalid_destination');
+    assert.deepEqual(await balanceOf(daily.id), { available: 10_001, pending: 0 });
+    assert.equal((await platform.post(`/v1/payouts/${po.json.id}/failed`, { failure_reason: 'invalid_destination' })).status, 200);
+    assert.deepEqual(await balanceOf(daily.id), { available: 10_001, pending: 0 });
+    const paidAfter = await platform.post(`/v1/payouts/${po.json.id}/paid`, {});
+    assert.equal(paidAfter.status, 409, paidAfter.text);
+    assert.equal((await platform.post(`/v1/payouts/${po.json.id}/failed`, { failure_reason: 'bad' })).json.error.param, 'failure_reason');
+
+    // Manual payouts: from available money only, and only while enabled.
+    const part = await platform.post('/v1/payouts', { account: manual.id, amount: 1_200 });
+    assert.equal(part.status, 201, part.text);
+    assert.equal(part.json.status, 'pending');
+    assert.deepEqual(await balanceOf(manual.id), { available: 3_800, pending: 0 });
+    const paid = await platform.post(`/v1/payouts/${part.json.id}/paid`, { reference: 'YAPE-0001' });
+    assert.equal(paid.status, 200, paid.text);
+    assert.equal(paid.json.reference, 'YAPE-0001');
+    assert.deepEqual(await balanceOf(manual.id), { available: 3_800, pending: 0 }, 'paid changes no balance');
+    const rest = await platform.post('/v1/payouts', { account: manual.id });
+    assert.equal(rest.json.amount, 3_800, rest.text);
+    for (const [body, param, code] of [
+      [{ account: manual.id, amount: 1 }, 'amount', 'balance_insufficient'],
+      [{ account: daily.id, amount: 10_002 }, 'amount', 'balance_insufficient'],
+      [{ account: paused.id }, 'account', 'account_not_enabled'],
+      [{ account: `acct_${'0'.repeat(24)}` }, 'account', 'account_invalid'],
+      [{ account: daily.id, amount: -5 }, 'amount', 'amount_invalid'],
+      [{ amount: 5 }, 'account', 'parameter_missing'],
+      [{ account: daily.id, iban: 'x' }, 'iban', 'parameter_unknown'],
+    ]) {
+      const r = await platform.post('/v1/payouts', body);
+      assert.equal(r.status, 400, `${JSON.stringify(body)}: ${r.text}`);
+      assert.equal(r.json.error.code, code, r.text);
+      assert.equal(r.json.error.param, param, r.text);
+    }
+    assert.equal((await local.post('/v1/payouts', { account: daily.id })).status, 403);
+    assert.equal((await platform.get('/v1/payouts/po_nothing')).status, 404);
+    assert.equal((await other.get(`/v1/payouts/${po.json.id}`)).status, 404, 'another platform never sees it');
+
+    // The day's payout file: the seller payouts follow the refunds, kind seller_payout,
+    // the seller in seller_account, the destination whole (the rail needs it).
+    const today = new Date(Date.now() - 5 * 3600_000).toISOString().slice(0, 10);
+    const payoutFile = await platform.get(`/v1/payouts/files/${today}`);
+    assert.equal(payoutFile.status, 200, payoutFile.text);
+    const [header, ...body] = payoutFile.text.trim().split('\n');
+    const names = header.split(',');
+    assert.deepEqual(names.slice(-2), ['kind', 'seller_account']);
+    const records = body.map((l) => Object.fromEntries(l.split(',').map((v, i) => [names[i], v])));
+    const ours = records.filter((r) => r.kind === 'seller_payout' && [daily.id, manual.id].includes(r.seller_account));
+    assert.deepEqual(ours.map((r) => [r.refund, r.seller_account, r.amount]).toSorted(),
+      [[po.json.id, daily.id, '10001'], [part.json.id, manual.id, '1200'], [rest.json.id, manual.id, '3800']].toSorted());
+    assert.ok(ours.every((r) => r.currency === 'PEN' && r.type === 'wallet' && r.provider === 'yape' && r.phone === '+51987654321'), JSON.stringify(ours));
+    assert.ok(records.every((r) => ['refund', 'seller_payout'].includes(r.kind)));
+    assert.ok(!(await local.get(`/v1/payouts/files/${today}`)).text.includes('seller_payout'));
+
+    // The statement: every row of the day between its balances; the total's net is
+    // the balance change, and the payment rows name their code and network.
+    const day = new Date(Date.now() - 5 * 3600_000).toISOString().slice(0, 10);
+    const st = await platform.get(`/v1/accounts/${daily.id}/statement?from=${day}&to=${day}`);
+    assert.equal(st.status, 200, st.text);
+    const lines = st.text.trim().split(/\r?\n/).map((l) => l.split(','));
+    const col = (name) => lines[0].indexOf(name);
+    const of = (kind) => lines.filter((l) => l[0] === kind);
+    const net = (l) => Number(l[col('net')]);
+    assert.equal(of('transaction').length, 4, st.text);
+    assert.equal(net(of('total')[0]), net(of('closing_balance')[0]) - net(of('opening_balance')[0]));
+    assert.equal(net(of('closing_balance')[0]), 10_001);
+    const codes = of('transaction').filter((l) => l[col('type')] === 'payment').map((l) => l[col('payment_code')]);
+    assert.deepEqual(codes.toSorted(), [sold[0].payment_code, sold[1].payment_code].toSorted());
+    assert.ok(of('transaction').every((l) => l[col('type')] !== 'payment' || l[col('network')] === 'pagoefectivo'));
+    for (const [query, param] of [['', 'from'], [`?from=${day}`, 'to'], [`?from=${day}&to=2000-01-01`, 'to'], [`?from=x&to=${day}`, 'from']]) {
+      const r = await platform.get(`/v1/accounts/${daily.id}/statement${query}`);
+      assert.equal(r.status, 400, r.text);
+      assert.equal(r.json.error.param, param, r.text);
+    }
+    assert.equal((await other.get(`/v1/accounts/${daily.id}/statement?from=${day}&to=${day}`)).status, 404);
   });
 
   test('the platform\'s own balance, and the routes\' refusals', async () => {

@@ -72,13 +72,20 @@ pub async fn route(
             let id = (*id).to_owned();
             update(req, env, config, &id).await
         }
+        (Get, ["v1", "accounts", id, "statement"]) => {
+            let id = (*id).to_owned();
+            statement(&req, env, config, &id).await
+        }
         (Post, ["v1", "accounts", id, "disable"]) => {
             let id = (*id).to_owned();
             disable(&req, env, config, &id).await
         }
-        (_, ["v1", "accounts"] | ["v1", "accounts", _] | ["v1", "accounts", _, "disable"]) => {
-            Err(ApiError::method_not_allowed())
-        }
+        (
+            _,
+            ["v1", "accounts"]
+            | ["v1", "accounts", _]
+            | ["v1", "accounts", _, "disable" | "statement"],
+        ) => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::not_found()),
     }
 }
@@ -153,6 +160,55 @@ async fn disable(req: &Request, env: &Env, config: &Config, id: &str) -> ApiResu
         .text(&Command::DisableAccount { id: id.to_string() })
         .await?;
     Ok(json_response(200, body))
+}
+
+/// `GET /v1/accounts/{id}/statement?from=YYYY-MM-DD&to=YYYY-MM-DD` (secret or restricted
+/// key): the seller's balance transactions of those Lima/Bogotá days as CSV
+/// (`vale_shared::marketplace::statement`), between its opening and closing balances.
+async fn statement(req: &Request, env: &Env, config: &Config, id: &str) -> ApiResult<Response> {
+    let access = platform(auth::reader(req, config)?)?;
+    let id = parse_id(id)?;
+    let (mut from, mut to) = (None, None);
+    for (name, value) in req.url()?.query_pairs() {
+        match name.as_ref() {
+            "from" => from = Some(crate::runtime::clock::lima_day(&value, "from")?.0),
+            "to" => to = Some(crate::runtime::clock::lima_day(&value, "to")?.0),
+            other => return Err(unknown_param(other)),
+        }
+    }
+    let missing = |p: &str| {
+        ApiError::invalid(
+            p,
+            "parameter_missing",
+            format!("{p} is required (YYYY-MM-DD)."),
+        )
+    };
+    let (from, to) = (
+        from.ok_or_else(|| missing("from"))?,
+        to.ok_or_else(|| missing("to"))?,
+    );
+    if from > to {
+        return Err(ApiError::invalid(
+            "to",
+            "parameter_invalid",
+            "to must not be before from.",
+        ));
+    }
+    #[derive(serde::Deserialize)]
+    struct Csv {
+        csv: String,
+    }
+    let answer: Csv = ledger(env, &access)?
+        .call(&Command::Statement {
+            account: id.to_string(),
+            from: from.to_string(),
+            to: to.to_string(),
+        })
+        .await?;
+    let resp = Response::ok(answer.csv)?;
+    resp.headers()
+        .set("content-type", "text/csv; charset=utf-8")?;
+    Ok(resp)
 }
 
 /// `GET /v1/accounts?status=&limit=&starting_after=`.

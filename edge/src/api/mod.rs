@@ -14,6 +14,7 @@ pub mod refunds;
 pub mod reviews;
 pub mod sandbox;
 pub mod sessions;
+pub mod seller_payouts;
 pub mod settlement_reports;
 pub mod settlements;
 pub mod vouchers;

@@ -12,8 +12,10 @@ use vale_shared::csv;
 use vale_shared::id::RefundId;
 use worker::{Env, Request, Response};
 
-/// The payout file's columns, in order.
-pub const PAYOUT_COLUMNS: &str = "refund,voucher,amount,currency,type,name,document_type,document_number,bank,account_type,account,provider,phone,withdrawal_code,bank_code,collectable_until";
+/// The payout file's columns, in order. `kind` is `refund` or (a marketplace platform's,
+/// issue #23) `seller_payout`, whose `refund` column holds the payout id (`po_…`) and
+/// `account` the seller (the first `account` column is the destination's account number).
+pub const PAYOUT_COLUMNS: &str = "refund,voucher,amount,currency,type,name,document_type,document_number,bank,account_type,account,provider,phone,withdrawal_code,bank_code,collectable_until,kind,seller_account";
 
 /// `GET /v1/payouts/files/{date}?limit=&starting_after=` (secret key): the refunds whose
 /// payout was prepared on `date` (`YYYY-MM-DD`, UTC−05:00, 2000 to 2100), one CSV line
@@ -80,6 +82,24 @@ pub async fn payout_file(
         file.push_str(&payout_line(&line));
         file.push('\n');
     }
+    // A platform's seller payouts of the day follow its refunds, on the last page.
+    if !page.has_more && access.merchant.platform {
+        #[derive(serde::Deserialize)]
+        struct Lines {
+            lines: Vec<serde_json::Value>,
+        }
+        let sellers: Lines = crate::objects::seller_ledger::SellerLedgerClient::of(
+            env,
+            &access.merchant.id,
+            access.mode,
+        )?
+        .call(&crate::objects::seller_ledger::Command::PayoutLines { from_ms, to_ms })
+        .await?;
+        for line in &sellers.lines {
+            file.push_str(&payout_line(line));
+            file.push('\n');
+        }
+    }
     let resp = Response::ok(file)?;
     let headers = resp.headers();
     headers.set("content-type", "text/csv; charset=utf-8")?;
@@ -138,6 +158,9 @@ pub(super) fn payout_line(line: &serde_json::Value) -> String {
         field(line, "withdrawal_code"),
         field(&d, "bank_code"),
         field(line, "collectable_until"),
+        line.get("kind")
+            .map_or_else(|| "refund".to_owned(), |_| field(line, "kind")),
+        field(line, "account"),
     ]
     .join(",")
 }

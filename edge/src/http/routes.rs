@@ -79,6 +79,12 @@ pub enum Route {
     RetrieveRefund,
     MoveRefund(Move),
     PayoutFile,
+    /// `POST /v1/payouts` (a manual-schedule seller's payout).
+    CreatePayout,
+    /// `GET /v1/payouts/{id}`.
+    RetrievePayout,
+    /// A payout closed by the rail: paid (`true`) or failed.
+    ClosePayout(bool),
     /// `GET /v1/balance`.
     Balance,
     /// `GET /v1/balance_transactions`.
@@ -129,6 +135,7 @@ pub const ROUTES: &[(Method, &str, Route)] = {
         (Get, "/v1/accounts/{id}", R::Accounts),
         (Post, "/v1/accounts/{id}", R::Accounts),
         (Post, "/v1/accounts/{id}/disable", R::Accounts),
+        (Get, "/v1/accounts/{id}/statement", R::Accounts),
         (Post, "/v1/vouchers", R::CreateVoucher),
         (Get, "/v1/vouchers", R::ListVouchers),
         (Get, "/v1/vouchers/{id}", R::RetrieveVoucher),
@@ -167,6 +174,10 @@ pub const ROUTES: &[(Method, &str, Route)] = {
             R::MoveRefund(Move::VoidWithdrawal),
         ),
         (Get, "/v1/payouts/files/{date}", R::PayoutFile),
+        (Post, "/v1/payouts", R::CreatePayout),
+        (Get, "/v1/payouts/{id}", R::RetrievePayout),
+        (Post, "/v1/payouts/{id}/paid", R::ClosePayout(true)),
+        (Post, "/v1/payouts/{id}/failed", R::ClosePayout(false)),
         (Get, "/v1/balance", R::Balance),
         (Get, "/v1/balance_transactions", R::BalanceTransactions),
         (Get, "/v1/reviews", R::ListReviews),
@@ -363,6 +374,12 @@ async fn answer(
         Route::RetrieveRefund => refunds::retrieve(&req, env, config, id).await,
         Route::MoveRefund(what) => refunds::change(req, env, config, id, what).await,
         Route::PayoutFile => payouts::payout_file(&req, env, config, id).await,
+        Route::CreatePayout => crate::api::seller_payouts::create(req, env, config).await,
+        Route::RetrievePayout => crate::api::seller_payouts::retrieve(&req, env, config, id).await,
+        Route::ClosePayout(paid) => {
+            let id = id.to_owned();
+            crate::api::seller_payouts::close(req, env, config, &id, paid).await
+        }
         Route::Balance => crate::api::balances::balance(&req, env, config).await,
         Route::BalanceTransactions => {
             crate::api::balances::transactions(&req, env, config).await

@@ -1,3 +1,4 @@
 //! Work the cron starts rather than a request.
 
+pub mod payouts;
 pub mod sweep;

@@ -32,6 +32,14 @@ fn decode(row: &Row) -> ApiResult<Account> {
         .ok_or_else(|| ApiError::internal("a stored account does not read back"))
 }
 
+/// Every account, oldest first.
+pub fn all(sql: &SqlStorage) -> ApiResult<Vec<Account>> {
+    let rows: Vec<Row> = sql
+        .exec("SELECT data FROM account ORDER BY seq", None)?
+        .to_array()?;
+    rows.iter().map(decode).collect()
+}
+
 /// The account `id`, or `404`.
 pub fn get(sql: &SqlStorage, id: &str) -> ApiResult<Account> {
     let rows: Vec<Row> = sql

@@ -31,6 +31,10 @@ pub struct Facts {
     pub payments: Vec<PaidFact>,
     /// Its refunds.
     pub refunds: Vec<RefundFact>,
+    /// Its payment code and network, for the seller's statement.
+    pub payment_code: String,
+    /// Its network.
+    pub network: vale_shared::Network,
 }
 
 #[derive(Deserialize)]
@@ -53,7 +57,7 @@ struct Row {
 const COLUMNS: &str = "id, account, type, amount, fee, currency, status, source, voucher, slot, created_ms, available_ms";
 
 fn corrupt(what: &str) -> ApiError {
-    ApiError::internal(&format!(
+    ApiError::internal(format!(
         "a stored balance transaction's {what} does not read back"
     ))
 }
@@ -85,7 +89,7 @@ fn source_of(text: &str) -> Option<Source> {
     }
 }
 
-fn at(ms: i64) -> time::OffsetDateTime {
+pub(super) fn at(ms: i64) -> time::OffsetDateTime {
     clock::from_millis(u64::try_from(ms).unwrap_or(0))
 }
 
@@ -117,7 +121,11 @@ impl Row {
     }
 }
 
-fn rows(sql: &SqlStorage, filter: &str, args: Vec<worker::SqlStorageValue>) -> ApiResult<Vec<Txn>> {
+pub(super) fn rows(
+    sql: &SqlStorage,
+    filter: &str,
+    args: Vec<worker::SqlStorageValue>,
+) -> ApiResult<Vec<Txn>> {
     let rows: Vec<Row> = sql
         .exec(&format!("SELECT {COLUMNS} FROM txn {filter}"), args)?
         .to_array()?;
@@ -155,8 +163,8 @@ fn voucher_book(sql: &SqlStorage, voucher: &VoucherId) -> ApiResult<Book> {
     })
 }
 
-/// Writes one decision's rows (payouts are not fed here).
-fn write(sql: &SqlStorage, decision: &Decision) -> ApiResult<()> {
+/// Writes one decision's rows (its payout, if any, is `payouts`'s to write).
+pub(super) fn write(sql: &SqlStorage, decision: &Decision) -> ApiResult<()> {
     for t in &decision.new {
         let (voucher, slot) = match &t.payment {
             Some(p) => (Some(p.voucher.to_string()), Some(slot_text(p.slot))),
@@ -224,12 +232,54 @@ pub fn feed(storage: &Storage, sql: &SqlStorage, facts: Facts, now: i64) -> ApiR
             &facts.refunds,
             at(now),
         )
-        .map_err(|e| ApiError::internal(&format!("feed: the ledger refused ({e})")))?;
+        .map_err(|e| ApiError::internal(format!("feed: the ledger refused ({e})")))?;
         for d in &decisions {
             write(sql, d)?;
         }
+        sql.exec(
+            "INSERT OR IGNORE INTO voucher_code (voucher, payment_code, network) VALUES (?, ?, ?)",
+            vec![
+                text(voucher.as_str()),
+                text(&facts.payment_code),
+                text(facts.network.as_str()),
+            ],
+        )?;
         Ok(json!({"decisions": decisions.len()}))
     })
+}
+
+/// A seller's statement from `from` to `to` (Lima/Bogotá days, both included), as CSV:
+/// `{"csv": …}`.
+pub fn statement(sql: &SqlStorage, account: &str, from: &str, to: &str) -> ApiResult<Value> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let day = |d: &str| {
+        time::Date::parse(d, &format).map_err(|_| ApiError::internal("statement: not a day"))
+    };
+    let (from, to) = (day(from)?, day(to)?);
+    let party = Party::Seller(account.parse().map_err(|_| corrupt("account"))?);
+    let txns = rows(sql, "WHERE account = ? ORDER BY seq", vec![text(account)])?;
+    #[derive(Deserialize)]
+    struct Code {
+        voucher: String,
+        payment_code: String,
+        network: String,
+    }
+    let codes: Vec<Code> = sql
+        .exec(
+            "SELECT voucher, payment_code, network FROM voucher_code WHERE voucher IN
+               (SELECT DISTINCT voucher FROM txn WHERE account = ? AND voucher IS NOT NULL)",
+            vec![text(account)],
+        )?
+        .to_array()?;
+    let csv = vale_shared::marketplace::statement::statement(&txns, &party, from, to, |t| {
+        let voucher = t.payment.as_ref()?.voucher.as_str().to_owned();
+        let code = codes.iter().find(|c| c.voucher == voucher)?;
+        Some(vale_shared::marketplace::statement::VoucherFacts {
+            payment_code: code.payment_code.clone(),
+            network: code.network.parse().ok()?,
+        })
+    });
+    Ok(json!({"csv": csv}))
 }
 
 /// Whose rows a read is about.

@@ -8,12 +8,14 @@
 //! - `store`: its tables and their numbered migrations.
 //! - `accounts`: the account commands.
 //! - [`book`]: balance transactions fed from vouchers, balances and their listing.
+//! - [`payouts`]: payouts made by hand or by the end-of-day run, closed by the rail.
 //! - [`reserve`]: a voucher's sellers checked and its place held under their limits.
 //! - `object`: the `#[durable_object]` and its dispatch.
 
 mod accounts;
 pub mod book;
 mod object;
+pub mod payouts;
 mod protocol;
 pub mod reserve;
 mod store;

@@ -1,7 +1,7 @@
 //! `SellerLedger`: the Durable Object and its dispatch.
 
 use super::protocol::Command;
-use super::{accounts, book, reserve, store};
+use super::{accounts, book, payouts, reserve, store};
 use crate::http::error::ApiResult;
 use crate::objects::shell::{self, Object, SqlShell};
 use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
@@ -67,6 +67,19 @@ impl SellerLedger {
                 limit,
                 starting_after,
             } => book::transactions(&self.shell.sql, &whose, limit, starting_after.as_deref())?,
+            Command::Payout(manual) => payouts::make(&storage, &self.shell.sql, manual, now)?,
+            Command::ClosePayout { id, how, livemode } => {
+                payouts::close(&storage, &self.shell.sql, id, how, livemode, now)?
+            }
+            Command::GetPayout { id, livemode } => payouts::get(&self.shell.sql, &id, livemode)?,
+            Command::PayoutLines { from_ms, to_ms } => {
+                payouts::file_lines(&self.shell.sql, from_ms, to_ms)?
+            }
+            Command::Statement { account, from, to } => {
+                accounts::get(&self.shell.sql, &account)?;
+                book::statement(&self.shell.sql, &account, &from, &to)?
+            }
+            Command::RunPayouts { day } => payouts::run(&storage, &self.shell.sql, day, now)?,
             Command::ListVouchers {
                 account,
                 limit,

@@ -98,6 +98,45 @@ pub enum Command {
         /// Rows after this one.
         starting_after: Option<String>,
     },
+    /// A manual payout (the payout object, or `400`).
+    Payout(super::payouts::Manual),
+    /// Closes a payout (`404`, `409`).
+    ClosePayout {
+        /// `po_…`.
+        id: String,
+        /// Paid or failed.
+        how: super::payouts::Close,
+        /// The key's mode.
+        livemode: bool,
+    },
+    /// One payout.
+    GetPayout {
+        /// `po_…`.
+        id: String,
+        /// The key's mode.
+        livemode: bool,
+    },
+    /// The payouts made in `[from_ms, to_ms)` as payout file lines (`{"lines": […]}`).
+    PayoutLines {
+        /// Start of the day (ms).
+        from_ms: i64,
+        /// End of the day (ms, excluded).
+        to_ms: i64,
+    },
+    /// A seller's statement (`{"csv": …}`).
+    Statement {
+        /// `acct_…` (checked to exist first).
+        account: String,
+        /// `YYYY-MM-DD`.
+        from: String,
+        /// `YYYY-MM-DD`.
+        to: String,
+    },
+    /// The end-of-day run for `day` (`YYYY-MM-DD`, Lima/Bogotá), once per day.
+    RunPayouts {
+        /// The day that ended.
+        day: String,
+    },
     /// A page of one seller's vouchers, newest first: `{"ids", "has_more"}`.
     ListVouchers {
         /// `acct_…`.

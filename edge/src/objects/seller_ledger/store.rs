@@ -70,4 +70,30 @@ CREATE TABLE settled (
   PRIMARY KEY (voucher, slot)
 );
 ",
+    // Payouts (`payouts`): the destination whole, frozen when made; and each day the
+    // end-of-day run has run for.
+    "
+CREATE TABLE payout (
+  id             TEXT PRIMARY KEY,
+  account        TEXT NOT NULL,
+  amount         INTEGER NOT NULL,
+  currency       TEXT NOT NULL,
+  status         TEXT NOT NULL,
+  failure_reason TEXT,
+  reference      TEXT,
+  destination    TEXT,
+  created_ms     INTEGER NOT NULL,
+  closed_ms      INTEGER
+);
+CREATE INDEX payout_by_account ON payout (account, created_ms);
+CREATE TABLE payout_run (
+  day    TEXT PRIMARY KEY,
+  ran_ms INTEGER NOT NULL
+);
+CREATE TABLE voucher_code (
+  voucher      TEXT PRIMARY KEY,
+  payment_code TEXT NOT NULL,
+  network      TEXT NOT NULL
+);
+",
 ];

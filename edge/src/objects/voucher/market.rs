@@ -205,6 +205,8 @@ fn facts(sql: &SqlStorage, stored: &Stored) -> ApiResult<Facts> {
         split: stored.issued.market.as_ref().map(|s| s.split.clone()),
         payments,
         refunds,
+        payment_code: stored.payment_code.clone(),
+        network: stored.network,
     })
 }
 
