@@ -64,8 +64,8 @@ describe('GET /v1/openapi.json', () => {
 
 describe('the document and the router agree', () => {
   // That every route the router answers is documented (and every documented one is in its
-  // table) is checked natively against the table itself, `ROUTES` in edge/src/http/routes.rs:
-  // `cargo test -p vale-edge` (http::routes::tests, issue #20). This file checks it live.
+  // table) is checked natively against the table itself, `ROUTES` in edge/src/http/route_table.rs:
+  // `cargo test -p vale-edge` (http::route_table::tests, issue #20). This file checks it live.
   test('every documented /v1 operation is routed: none answers route_not_found', async () => {
     const placeholders = { merchant: 'mer_local' };
     const wrong = [];

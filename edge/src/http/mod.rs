@@ -7,6 +7,7 @@ pub mod body;
 pub mod cors;
 pub mod error;
 pub mod limits;
+mod route_table;
 mod routes;
 pub mod session;
 

@@ -275,8 +275,8 @@ pub async fn proxy(
         &segments,
         Ok(shared.clone()),
     ))
-        .await
-        .unwrap_or_else(ApiError::into_response);
+    .await
+    .unwrap_or_else(ApiError::into_response);
     resp.headers().set("cache-control", "no-store")?;
     Ok(resp)
 }

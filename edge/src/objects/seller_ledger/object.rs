@@ -47,7 +47,9 @@ impl SellerLedger {
             Command::UpdateAccount { id, body } => {
                 accounts::update(&storage, &self.shell.sql, id, body, now)?
             }
-            Command::DisableAccount { id } => accounts::disable(&storage, &self.shell.sql, id, now)?,
+            Command::DisableAccount { id } => {
+                accounts::disable(&storage, &self.shell.sql, id, now)?
+            }
             Command::GetAccount { id } => accounts::get(&self.shell.sql, &id)?.to_json(),
             Command::ListAccounts(query) => accounts::list(&self.shell.sql, &query)?,
             Command::Reserve(reservation) => {
