@@ -69,11 +69,11 @@ def seller_name(slug):
 def order_page(order):
     items = "".join(
         f"<tr><td>{e(BY_SKU[i['sku']].name)} × {i['quantity']}</td><td>{e(seller_name(i['seller']))}</td>"
-        f"<td>{pesos(i['price'] * i['quantity'])}</td><td>{refund_button(order, i)}</td></tr>"
+        f"<td>{pesos(i['price'] * i['quantity'])}</td></tr>"
         for i in order["items"]
     )
     refunds = "".join(
-        f"<li>{e(BY_SKU[r['sku']].name if r['sku'] in BY_SKU else r['sku'])}: {pesos(r['amount'])}, {e(r['status'])}"
+        f"<li>{pesos(r['amount'])}, {e(r['status'])}"
         + (f" · <a href='{e(r['collect_url'])}'>enlace para el comprador</a>" if r.get("collect_url") else "")
         + "</li>"
         for r in order["refunds"].values()
@@ -81,20 +81,20 @@ def order_page(order):
     voucher = order["voucher"]
     return page(f"Pedido {order['id'][-8:]}", f"""
 <p>Estado: <strong id="state">{e(STATE_LABELS.get(order['state'], order['state']))}</strong></p>
-<table><tr><th>Producto</th><th>Vendedor</th><th>Total</th><th></th></tr>{items}
-<tr><th colspan="2">Total</th><th>{pesos(order['amount'])}</th><td></td></tr></table>
+<table><tr><th>Producto</th><th>Vendedor</th><th>Total</th></tr>{items}
+<tr><th colspan="2">Total</th><th>{pesos(order['amount'])}</th></tr></table>{refund_button(order)}
 <script type="module" src="{e(CONFIG.vale_api)}/widget/vale.js"></script>
 <vale-voucher voucher="{e(voucher['id'])}" client-secret="{e(voucher['client_secret'])}"></vale-voucher>
 <h2>Reembolsos</h2><ul id="refunds">{refunds or '<li>Ninguno.</li>'}</ul>""")
 
 
-def refund_button(order, item):
-    if order["state"] not in ("paid", "partially_refunded"):
+def refund_button(order):
+    if order["state"] != "paid":
         return ""
     # A real marketplace shows this in its staff's back office, not in the shopper's page.
     return f"""<form method="post" action="/orders/{e(order['id'])}/refund">
-<input type="hidden" name="sku" value="{e(item['sku'])}"><input type="hidden" name="token" value="{uuid.uuid4()}">
-<button type="submit">Reembolsar 1</button></form>"""
+<input type="hidden" name="token" value="{uuid.uuid4()}">
+<button type="submit">Reembolsar el pedido</button></form>"""
 
 
 def sellers_page():
@@ -189,7 +189,7 @@ class Handler(BaseHTTPRequestHandler):
                 if order is None:
                     return self.send(404, page("Ese pedido no existe", ""))
                 form = self.form()
-                orders.refund_item(order, form.get("sku", ""), form.get("token", ""))
+                orders.refund_order(order, form.get("token", ""))
                 return self.send(303, "", headers={"Location": f"/orders/{order['id']}"})
             return self.send(404, page("No existe", ""))
         except (vale.ValeError, ValueError) as error:

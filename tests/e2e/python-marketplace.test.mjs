@@ -3,8 +3,8 @@
 // platform `mer_platform`, talking to a real edge only through the public API, clicked
 // through in Chromium. Two sellers in one cart → one split voucher in the widget on the
 // marketplace's origin → the sandbox pays → the signed webhook marks the order paid → both
-// sellers' shares are pending → the settlement file makes them available → a refund of one
-// item takes back that seller's share and the platform's fee on it → the day's payout file.
+// sellers' shares are pending → the settlement file makes them available → a refund of the
+// order takes back every share and the fee → the day's payout file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -95,7 +95,7 @@ async function balanceOf(account) {
   return { available: sum(r.json.available), pending: sum(r.json.pending) };
 }
 
-test('two sellers, one cart: a split voucher on the marketplace page, paid, settled, one item refunded, the payout file',
+test('two sellers, one cart: a split voucher on the marketplace page, paid, settled, refunded, the payout file',
   { timeout: 180_000 }, async () => {
     const store = await startMarketplace();
     const page = await shopper.newPage({ viewport: { width: 360, height: 1400 } });
@@ -155,15 +155,16 @@ test('two sellers, one cart: a split voucher on the marketplace page, paid, sett
       });
       assert.equal(forged.status, 400);
 
-      // Staff refund one bag: its seller gives back its share for it, the platform its fee.
+      // Staff refund the order: every party gives back its share in proportion, which for
+      // the whole order is exactly what each received (the platform its fee too).
       await page.reload();
-      await page.getByRole('row', { name: /Mochila wayuu/ }).getByRole('button', { name: 'Reembolsar 1' }).click();
+      await page.getByRole('button', { name: 'Reembolsar el pedido' }).click();
       await page.locator('#refunds a').waitFor({ timeout: 20_000 });
       const refunds = await platform.get(`/v1/refunds?voucher=${voucher.id}`);
       assert.equal(refunds.json.data.length, 1, refunds.text);
-      assert.equal(refunds.json.data[0].amount, 18_000_000);
+      assert.equal(refunds.json.data[0].amount, 21_800_000);
+      assert.deepEqual(await balanceOf(shares.cafe.account), { available: 0, pending: 0 });
       assert.deepEqual(await balanceOf(shares.tejidos.account), { available: 0, pending: 0 });
-      assert.deepEqual(await balanceOf(shares.cafe.account), { available: 3_420_000, pending: 0 });
       await page.screenshot({ path: artifact('python-marketplace-refund.png'), fullPage: true });
 
       // The sellers' page and the day's payout file, through the marketplace.
@@ -173,7 +174,7 @@ test('two sellers, one cart: a split voucher on the marketplace page, paid, sett
       assert.equal(file.status, 200, await file.clone().text());
       const header = (await file.text()).split('\n')[0];
       assert.match(header, /\bkind\b/);
-      assert.match(header, /\baccount\b/);
+      assert.match(header, /\bseller_account\b/);
       assert.deepEqual(problems, []);
     } finally {
       await page.close();
