@@ -18,7 +18,8 @@ const EXAMPLE = join(root, 'examples', 'python-marketplace');
 const PYTHON = '/usr/bin/python3'; // Debian's, installed by `cargo xtask test`
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const edge = useEdge();
+// Its own edge with the reporting database (settlement files, payout files).
+const edge = useEdge({ reports: true });
 const platform = edge.api('sk_test_platform');
 const shopper = useShopper();
 
@@ -138,13 +139,17 @@ test('two sellers, one cart: a split voucher on the marketplace page, paid, sett
       assert.equal(paid.status, 200, paid.text);
       await until('the order paid by webhook', async () =>
         (await (await fetch(`${store.base}/orders/${order}/status`)).json()).state === 'paid');
+      await until('the shares booked', async () => (await balanceOf(shares.tejidos.account)).pending === 16_200_000);
       assert.deepEqual(await balanceOf(shares.cafe.account), { available: 0, pending: 3_420_000 });
       assert.deepEqual(await balanceOf(shares.tejidos.account), { available: 0, pending: 16_200_000 });
 
       // The network's file lists the payment: the shares become available.
       const applied = await platform.post(`/v1/sandbox/settlements/${bogotaDay()}/apply?network=efecty`);
-      assert.equal(applied.status, 200, applied.text);
+      assert.equal(applied.status, 201, applied.text);
+      assert.deepEqual([applied.json.status, applied.json.counts.matched], ['reconciled', 1]);
+      await until('the shares available', async () => (await balanceOf(shares.cafe.account)).available === 3_420_000);
       assert.deepEqual(await balanceOf(shares.cafe.account), { available: 3_420_000, pending: 0 });
+      assert.deepEqual(await balanceOf(shares.tejidos.account), { available: 16_200_000, pending: 0 });
 
       // A forged delivery is refused by the marketplace (the signature covers the raw bytes).
       const forged = await fetch(`${store.base}/webhooks/vale`, {
@@ -163,6 +168,7 @@ test('two sellers, one cart: a split voucher on the marketplace page, paid, sett
       const refunds = await platform.get(`/v1/refunds?voucher=${voucher.id}`);
       assert.equal(refunds.json.data.length, 1, refunds.text);
       assert.equal(refunds.json.data[0].amount, 21_800_000);
+      await until('the shares given back', async () => (await balanceOf(shares.cafe.account)).available === 0);
       assert.deepEqual(await balanceOf(shares.cafe.account), { available: 0, pending: 0 });
       assert.deepEqual(await balanceOf(shares.tejidos.account), { available: 0, pending: 0 });
       await page.screenshot({ path: artifact('python-marketplace-refund.png'), fullPage: true });
