@@ -7,12 +7,11 @@
 // an expired voucher gives its units back to the shelf.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { root } from '../support/edge.mjs';
 import { artifact, recordEvents } from '../support/browser.mjs';
+import { startExample } from '../support/example.mjs';
 import { useEdge, useShopper } from '../support/fixtures.mjs';
 
 const STORE = join(root, 'examples', 'node-store');
@@ -22,66 +21,20 @@ const edge = useEdge();
 const merchant = edge.api();
 const shopper = useShopper();
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /**
- * Starts the example store (`node server.mjs`) in its own process group on a free port,
- * against this file's edge; waits (at most 20 s) until its cart page answers. `env` adds
- * to or overrides its environment. `stop()` ends the group.
+ * Starts the example store (`node server.mjs`) against this file's edge (see
+ * tests/support/example.mjs). `env` adds to or overrides its environment.
  */
-async function startStore(env = {}) {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['server.mjs'], {
+function startStore(env = {}) {
+  return startExample({
+    what: 'the example store',
+    command: process.execPath,
+    args: ['server.mjs'],
     cwd: STORE,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
     env: {
-      ...process.env, VALE_API: edge.base, VALE_SECRET_KEY: 'sk_test_local', PORT: String(port),
-      VALE_WEBHOOK_SECRET: '', VALE_POLL_SECONDS: '3600', ...env,
+      VALE_API: edge.base, VALE_SECRET_KEY: 'sk_test_local', VALE_WEBHOOK_SECRET: '', VALE_POLL_SECONDS: '3600', ...env,
     },
   });
-  let log = '';
-  const keep = (chunk) => { log = (log + chunk).slice(-20_000); };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  let exited = false;
-  const exit = new Promise((resolve) => child.on('exit', () => { exited = true; resolve(); }));
-  const signal = (name) => {
-    try {
-      process.kill(-child.pid, name);
-    } catch {
-      // already gone
-    }
-  };
-  const stop = async () => {
-    if (!exited) signal('SIGTERM');
-    await Promise.race([exit, sleep(5_000)]);
-    if (!exited) signal('SIGKILL');
-  };
-  process.once('exit', () => exited || signal('SIGKILL'));
-  const base = `http://127.0.0.1:${port}`;
-  for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
-    if (exited) break;
-    try {
-      const resp = await fetch(`${base}/`, { signal: AbortSignal.timeout(2_000) });
-      await resp.arrayBuffer();
-      if (resp.status === 200) return { base, stop, log: () => log };
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  await stop();
-  throw new Error(`the example store did not start:\n${log}`);
 }
 
 /** Collects what goes wrong on a page: uncaught errors, console errors, error answers. */

@@ -7,11 +7,10 @@
 // order takes back every share and the fee → the day's payout file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { root } from '../support/edge.mjs';
 import { artifact } from '../support/browser.mjs';
+import { startExample } from '../support/example.mjs';
 import { useEdge, useShopper } from '../support/fixtures.mjs';
 
 const EXAMPLE = join(root, 'examples', 'python-marketplace');
@@ -23,58 +22,15 @@ const edge = useEdge({ reports: true });
 const platform = edge.api('sk_test_platform');
 const shopper = useShopper();
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts the marketplace; waits (at most 20 s) until its cart answers. `stop()` ends its group. */
-async function startMarketplace() {
-  const port = await freePort();
-  const child = spawn(PYTHON, ['server.py'], {
+/** Starts the marketplace against this file's edge (see tests/support/example.mjs). */
+function startMarketplace() {
+  return startExample({
+    what: 'the marketplace',
+    command: PYTHON,
+    args: ['server.py'],
     cwd: EXAMPLE,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, VALE_API: edge.base, PORT: String(port), VALE_WEBHOOK_SECRET: '', PYTHONUNBUFFERED: '1' },
+    env: { VALE_API: edge.base, VALE_WEBHOOK_SECRET: '', PYTHONUNBUFFERED: '1' },
   });
-  let log = '';
-  const keep = (chunk) => { log = (log + chunk).slice(-20_000); };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  let exited = false;
-  const exit = new Promise((resolve) => child.on('exit', () => { exited = true; resolve(); }));
-  const signal = (name) => {
-    try {
-      process.kill(-child.pid, name);
-    } catch {
-      // already gone
-    }
-  };
-  const stop = async () => {
-    if (!exited) signal('SIGTERM');
-    await Promise.race([exit, sleep(5_000)]);
-    if (!exited) signal('SIGKILL');
-  };
-  process.once('exit', () => exited || signal('SIGKILL'));
-  const base = `http://127.0.0.1:${port}`;
-  for (const deadline = Date.now() + 20_000; Date.now() < deadline && !exited;) {
-    try {
-      const resp = await fetch(`${base}/`, { signal: AbortSignal.timeout(2_000) });
-      await resp.arrayBuffer();
-      if (resp.status === 200) return { base, stop, log: () => log };
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  await stop();
-  throw new Error(`the marketplace did not start:\n${log}`);
 }
 
 /** Waits (bounded) until `check()` answers something truthy; answers it. */

@@ -51,7 +51,7 @@ function portIsFree(port) {
 }
 
 /** A port the OS says is free now. */
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
