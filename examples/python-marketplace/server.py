@@ -104,12 +104,11 @@ def sellers_page():
         balance = vale.call("GET", "/v1/balance", account=account)
         total = lambda kind: sum(b["amount"] for b in balance.get(kind, []))  # noqa: E731
         rows.append(
-            f"<tr><td>{e(seller.display_name)}</td><td data-available>{pesos(total('available'))}</td>"
-            f"<td data-pending>{pesos(total('pending'))}</td>"
-            f"<td><a href='/sellers/{e(seller.slug)}/statement.csv'>extracto</a></td></tr>"
+            f"<tr><td>{e(seller.display_name)}<br><a href='/sellers/{e(seller.slug)}/statement.csv'>extracto</a></td>"
+            f"<td data-available>{pesos(total('available'))}</td><td data-pending>{pesos(total('pending'))}</td></tr>"
         )
     today = datetime.datetime.now(BOGOTA).date().isoformat()
-    return page("Vendedores", f"""<table><tr><th>Vendedor</th><th>Disponible</th><th>Pendiente</th><th></th></tr>
+    return page("Vendedores", f"""<table><tr><th>Vendedor</th><th>Disponible</th><th>Pendiente</th></tr>
 {''.join(rows)}</table><p><a href="/payouts/{today}.csv">Archivo de pagos de hoy (CSV)</a></p>""")
 
 
