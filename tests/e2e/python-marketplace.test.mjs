@@ -131,6 +131,9 @@ test('two sellers, one cart: a split voucher on the marketplace page, paid, sett
 
       // The sellers' page and the day's payout file, through the marketplace.
       await page.goto(`${store.base}/sellers`);
+      // Regression (session 3 screenshot): the statement link ran off a 360 px phone.
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+        'the sellers page fits 360 px');
       await page.screenshot({ path: artifact('python-marketplace-sellers.png'), fullPage: true });
       const file = await fetch(`${store.base}/payouts/${bogotaDay()}.csv`);
       assert.equal(file.status, 200, await file.clone().text());
