@@ -537,7 +537,8 @@ describe('acting for a seller (Vale-Account)', () => {
     for (const [method, path, body] of [
       ['POST', '/v1/accounts', co()],
       ['GET', '/v1/accounts'],
-      ['POST', '/v1/refunds', { voucher: 'vch_x', amount: 1 }],
+      ['GET', '/v1/refunds'],
+      ['POST', '/v1/refunds/re_x/cancel'],
       ['GET', '/v1/events'],
     ]) {
       const r = await platform.call(method, path, { body, headers: { 'vale-account': seller.id } });

@@ -11,6 +11,9 @@
 //!
 //! - `GET /v1/balance` and `GET /v1/balance_transactions` answer that seller's
 //!   (`api::balances`).
+//! - `POST /v1/refunds` with the header refunds a voucher with a share for that seller,
+//!   out of that seller's share alone (checked in the voucher object:
+//!   `objects::voucher::refund::splits`).
 //!
 //! A merchant that is no platform gets `403 platform_required`; a header that names no
 //! account of this platform in this mode is `400 account_invalid` (param `Vale-Account`),
@@ -34,6 +37,7 @@ pub fn refuse_elsewhere(req: &Request, segments: &[&str]) -> ApiResult<()> {
     let served = matches!(
         (req.method(), segments),
         (Method::Post | Method::Get, ["v1", "vouchers"])
+            | (Method::Post, ["v1", "refunds"])
             | (
                 Method::Get,
                 ["v1", "vouchers", _] | ["v1", "balance"] | ["v1", "balance_transactions"]

@@ -77,7 +77,8 @@ pub async fn refund(req: &Request, env: &Env, config: &Config, id: &str) -> ApiR
     let voucher: vale_shared::VoucherId = id.parse().map_err(|_| ApiError::not_found())?;
     let body = json!({"voucher": voucher.as_str(), "reason": "requested_by_customer"}).to_string();
     let opened =
-        crate::api::refunds::open(env, &access, body.as_bytes(), None, origin(req, env)?).await?;
+        crate::api::refunds::open(env, &access, body.as_bytes(), None, origin(req, env)?, None)
+            .await?;
     let refund: serde_json::Value = serde_json::from_str(opened.refund.get())?;
     let answer = json!({
         "id": refund.get("id"),

@@ -48,8 +48,9 @@ pub async fn create(mut req: Request, env: &Env, config: &Config) -> ApiResult<R
     let access = auth::secret(&req, config)?;
     let key = crate::api::create_voucher::idempotency_key(req.headers().get("idempotency-key")?)?;
     let origin = origin(&req, env)?;
+    let seller = crate::api::acting_for::seller(&req, env, &access).await?;
     let raw = body::read(&mut req).await?;
-    let created = open(env, &access, &raw, key, origin).await?;
+    let created = open(env, &access, &raw, key, origin, seller).await?;
     // A replay answers the first response again, status included.
     let resp = json_response(201, created.refund.get().to_owned());
     if created.replayed {
@@ -68,13 +69,15 @@ pub struct Opened {
 }
 
 /// Opens a refund from a raw create body for `access`'s merchant and mode: the one path
-/// behind `POST /v1/refunds` and the demo store's refund button.
+/// behind `POST /v1/refunds` and the demo store's refund button. Acting for `seller`
+/// (`Vale-Account`), the refund is that seller's alone, of a voucher with a share for it.
 pub async fn open(
     env: &Env,
     access: &auth::Access<'_>,
     raw: &[u8],
     idempotency_key: Option<String>,
     origin: String,
+    seller: Option<vale_shared::id::AccountId>,
 ) -> ApiResult<Opened> {
     #[derive(Deserialize)]
     struct Target {
@@ -116,12 +119,19 @@ pub async fn open(
         }
         None => false,
     };
+    // Acting for a seller, the seller is part of the request (as for vouchers): the
+    // same key and body for another seller, or for none, is another request (`422`).
+    let request_hash = match &seller {
+        Some(seller) => hex(&[raw, b"\nVale-Account: ", seller.as_str().as_bytes()].concat()),
+        None => hex(raw),
+    };
     let request = RefundRequest {
         body: std::str::from_utf8(raw).ok().map(str::to_owned),
-        request_hash: hex(raw),
+        request_hash,
         idempotency_key: key_hash.clone(),
         created_by: access.key_id(),
         origin,
+        acting_for: seller.map(|s| s.to_string()),
     };
     let opened = VoucherClient::of(env, &voucher)?
         .call(

@@ -145,7 +145,7 @@ pub async fn sync(env: &Env, sql: &SqlStorage, stored: &Stored) -> ApiResult<()>
 /// What the voucher knows of its money: its payments (the one that paid it, then the
 /// unexpected ones in the order of `unexpected_payments`), whether a settlement file
 /// listed each, and its refunds (whether each still gives money back).
-fn facts(sql: &SqlStorage, stored: &Stored) -> ApiResult<Facts> {
+pub(super) fn facts(sql: &SqlStorage, stored: &Stored) -> ApiResult<Facts> {
     let held = super::payments::held(sql, stored.network)?;
     let mut payments = Vec::with_capacity(held.len());
     let mut slots: Vec<(i64, Option<u32>)> = Vec::with_capacity(held.len());
@@ -172,10 +172,11 @@ fn facts(sql: &SqlStorage, stored: &Stored) -> ApiResult<Facts> {
         payment_seq: Option<i64>,
         amount: i64,
         status: String,
+        splits: Option<String>,
     }
     let rows: Vec<RefundRow> = sql
         .exec(
-            "SELECT id, payment_seq, amount, status FROM refund ORDER BY number",
+            "SELECT id, payment_seq, amount, status, splits FROM refund ORDER BY number",
             None,
         )?
         .to_array()?;
@@ -198,6 +199,7 @@ fn facts(sql: &SqlStorage, stored: &Stored) -> ApiResult<Facts> {
                 .parse::<RefundStatus>()
                 .map_err(|()| ApiError::internal("a stored refund status does not read back"))?
                 .holds_money(),
+            splits: super::refund::splits::from_stored(r.splits.as_deref()),
         });
     }
     Ok(Facts {

@@ -309,6 +309,9 @@ pub struct RefundRequest {
     pub created_by: String,
     /// The edge's public origin for `collect_url`.
     pub origin: String,
+    /// The seller a platform acts for (`Vale-Account`), checked to be its account.
+    #[serde(default)]
+    pub acting_for: Option<String>,
 }
 
 /// What to do with a refund.

@@ -145,6 +145,11 @@ INSERT INTO listing (settlement, line, category, payment_seq, listed_as)
          END
     FROM payment WHERE source = 'settlement';
 ",
+    // A marketplace refund's parts (`refund_splits`, or the one seller it was made
+    // for): JSON `[{account, amount}]`; NULL: in proportion (issue #23).
+    "
+ALTER TABLE refund ADD COLUMN splits TEXT;
+",
 ];
 
 /// How long raw notification bodies are kept in the audit trail.

@@ -8,7 +8,7 @@
 use super::{
     Book, Decision, LedgerError, PaymentRef, Slot, book_payment, refund, return_refund, settle,
 };
-use crate::id::{RefundId, VoucherId};
+use crate::id::{AccountId, RefundId, VoucherId};
 use crate::marketplace::split::Split;
 use crate::money::{Currency, Money};
 use serde::{Deserialize, Serialize};
@@ -41,6 +41,10 @@ pub struct RefundFact {
     /// Whether it still gives (or gave) money back: `false` once failed, cancelled,
     /// expired or rejected.
     pub gives_back: bool,
+    /// Its `refund_splits` (each seller's part, the platform the rest), as checked when
+    /// it was created; `None`: in proportion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub splits: Option<Vec<(AccountId, i64)>>,
 }
 
 const fn slot(unexpected: Option<u32>) -> Slot {
@@ -52,7 +56,7 @@ const fn slot(unexpected: Option<u32>) -> Slot {
 
 /// What the facts of `voucher` add to `book` (which holds at least that voucher's rows):
 /// each payment booked (by `split`, or to the platform), each listed payment made
-/// available, each refund reversed in proportion and each refund that gave nothing back
+/// available, each refund reversed in proportion (or as its `refund_splits` say) and each refund that gave nothing back
 /// returned. Decisions in the order they apply; none when nothing is new.
 pub fn feed(
     book: &Book,
@@ -89,7 +93,7 @@ pub fn feed(
             slot: slot(r.unexpected),
         };
         let amount = Money::new(r.amount, r.currency).map_err(|_| LedgerError::AmountMismatch)?;
-        let d = refund(&scratch, &r.id, &payment, amount, None, now)?;
+        let d = refund(&scratch, &r.id, &payment, amount, r.splits.as_deref(), now)?;
         keep(&mut scratch, d);
         if !r.gives_back {
             let d = return_refund(&scratch, &r.id, now);
@@ -102,7 +106,6 @@ pub fn feed(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::id::AccountId;
     use crate::marketplace::ledger::{Party, TxnType};
     use crate::marketplace::split::Taken;
     use proptest::prelude::*;
@@ -181,6 +184,7 @@ mod tests {
             amount: 4_000,
             currency: Currency::Pen,
             gives_back: true,
+            splits: None,
         };
         let mut book = Book::default();
         run(
@@ -208,6 +212,60 @@ mod tests {
         assert_eq!(total(&book), 10_000, "returned once");
     }
 
+    #[test]
+    fn a_refund_by_hand_books_its_splits_as_given_once_and_returns_them_if_it_fails() {
+        let v = VoucherId::from_random([9; 15]);
+        let (split, a, b) = two_sellers(10_000);
+        let paid = PaidFact {
+            unexpected: None,
+            amount: 10_000,
+            currency: Currency::Pen,
+            listed: false,
+        };
+        // One item of seller `a` (2_000 of its 5_000), the platform bears 500 more.
+        let by_hand = RefundFact {
+            id: RefundId::new(&v, 0),
+            unexpected: None,
+            amount: 2_500,
+            currency: Currency::Pen,
+            gives_back: true,
+            splits: Some(vec![(a.clone(), 2_000)]),
+        };
+        let mut book = Book::default();
+        for _ in 0..2 {
+            run(
+                &mut book,
+                &v,
+                &split,
+                std::slice::from_ref(&paid),
+                std::slice::from_ref(&by_hand),
+            );
+        }
+        let (sa, sb) = (Party::Seller(a), Party::Seller(b));
+        assert_eq!(book.balance(&sa, Currency::Pen).pending, 3_000);
+        assert_eq!(
+            book.balance(&sb, Currency::Pen).pending,
+            2_500,
+            "b gives nothing"
+        );
+        assert_eq!(book.balance(&Party::Platform, Currency::Pen).pending, 2_000);
+        assert_eq!(total(&book), 7_500);
+        assert_eq!(
+            book.txns
+                .iter()
+                .filter(|t| t.kind == TxnType::Refund)
+                .count(),
+            2
+        );
+        let failed = RefundFact {
+            gives_back: false,
+            ..by_hand
+        };
+        run(&mut book, &v, &split, &[paid], &[failed]);
+        assert_eq!(book.balance(&sa, Currency::Pen).pending, 5_000);
+        assert_eq!(total(&book), 10_000);
+    }
+
     proptest! {
         /// Any sequence of growing snapshots (each fed possibly twice) books exactly what
         /// the last snapshot says, and the sum over every party is paid less what the
@@ -233,7 +291,7 @@ mod tests {
                 let r = (*r).min(left);
                 if r == 0 { continue; }
                 left -= r;
-                facts.push(RefundFact { id: RefundId::new(&v, u16::try_from(i).unwrap()), unexpected: None, amount: r, currency: Currency::Pen, gives_back: *gives_back });
+                facts.push(RefundFact { id: RefundId::new(&v, u16::try_from(i).unwrap()), unexpected: None, amount: r, currency: Currency::Pen, gives_back: *gives_back, splits: None });
             }
             let mut book = Book::default();
             for (step, times) in repeats.iter().copied().enumerate() {

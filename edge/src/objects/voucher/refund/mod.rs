@@ -9,6 +9,7 @@ mod moves;
 mod open;
 mod request;
 mod rows;
+pub(super) mod splits;
 mod view;
 
 use open::*;

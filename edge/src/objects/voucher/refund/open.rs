@@ -131,7 +131,21 @@ impl VoucherObject {
         let merchant = config
             .merchant(&stored.merchant)
             .ok_or_else(|| ApiError::internal("a voucher of an unknown merchant"))?;
-        let create = NewRefund::from_json(request.body.as_deref().unwrap_or_default().as_bytes())?;
+        let (body, asked) = splits::take(
+            merchant.platform,
+            request.body.as_deref().unwrap_or_default(),
+        );
+        let create = NewRefund::from_json(body.as_bytes())?;
+        let now = stored.now(clock::now());
+        // Acting for a seller, a voucher without its share is `404` before anything else.
+        let plan = splits::plan(
+            &self.shell.sql,
+            &stored,
+            asked.as_ref(),
+            request.acting_for.as_deref(),
+            create.unexpected_payment,
+            now,
+        )?;
         let (payment_seq, paid) = paid_from(&self.shell.sql, &stored, create.unexpected_payment)?;
         let rows = load_all(&self.shell.sql)?;
         let on_voucher: Vec<(RefundStatus, i64)> = rows
@@ -144,13 +158,14 @@ impl VoucherObject {
             .filter(|(r, _)| r.payment_seq == payment_seq)
             .map(|(_, held)| *held)
             .collect();
-        let now = stored.now(clock::now());
         let currency = stored.amount.currency();
         let opened = refund::open(&refund::Opening {
             paid,
             against: &against,
             on_voucher: &on_voucher,
-            requested: create.amount,
+            requested: create
+                .amount
+                .or(plan.as_ref().and_then(|p| p.default_amount)),
             currency,
             now,
             window: merchant.refund_window(),
@@ -186,6 +201,14 @@ impl VoucherObject {
                 )
             })?;
         let id = RefundId::new(&stored.id, number);
+        let parts = match plan {
+            Some(plan) => {
+                let amount = vale_shared::Money::new(opened.amount, currency)
+                    .map_err(|_| invalid("amount", "amount_invalid", "amount is out of range."))?;
+                Some(splits::to_json(&plan.check(&id, amount, now)?).to_string())
+            }
+            None => None,
+        };
         let now_ms = whole_second(now);
         let expires = now
             .checked_add(CHOOSE_WITHIN)
@@ -213,6 +236,7 @@ impl VoucherObject {
             approved_by: None,
             approved_ms: None,
             past_due_ms: None,
+            splits: parts,
         };
         let rendered = render(&row, &stored, &server_key, &request.origin, false)?.to_string();
         let (answer, key) = (rendered.clone(), request.idempotency_key.clone());
@@ -220,8 +244,8 @@ impl VoucherObject {
         self.commit(stored, now_ms, move |tx, next| {
             let sql = tx.sql;
             sql.exec(
-                "INSERT INTO refund (number, id, payment_seq, amount, currency, reason, status, metadata, created_by, created_ms, expires_ms, changed_ms, version, approval_required)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+                "INSERT INTO refund (number, id, payment_seq, amount, currency, reason, status, metadata, created_by, created_ms, expires_ms, changed_ms, version, approval_required, splits)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
                 vec![
                     int(row.number),
                     text(&row.id),
@@ -236,6 +260,7 @@ impl VoucherObject {
                     int(row.expires_ms),
                     int(now_ms),
                     int(row.approval_required),
+                    crate::runtime::storage::opt_text(row.splits.as_deref()),
                 ],
             )?;
             if let Some(key) = &key {
@@ -310,6 +335,7 @@ impl VoucherObject {
             body: Some(body),
             created_by: "policy:unexpected_payments".to_owned(),
             origin: stored.issued.origin.clone(),
+            acting_for: None,
         };
         if let Err(e) = self.create_refund(stored, request).await {
             worker::console_error!(

@@ -43,9 +43,12 @@ pub(in crate::objects::voucher) struct Row {
     pub(super) approved_by: Option<String>,
     pub(super) approved_ms: Option<i64>,
     pub(super) past_due_ms: Option<i64>,
+    /// Its parts (`refund_splits`), JSON; `None`: in proportion.
+    #[serde(default)]
+    pub(super) splits: Option<String>,
 }
 
-pub(super) const COLUMNS: &str = "number, id, payment_seq, amount, currency, reason, status, metadata, created_by, created_ms, expires_ms, destination, withdrawal_code, collectable_until_ms, succeeded_ms, failure_reason, version, approval_required, approved_for, approved_by, approved_ms, past_due_ms";
+pub(super) const COLUMNS: &str = "number, id, payment_seq, amount, currency, reason, status, metadata, created_by, created_ms, expires_ms, destination, withdrawal_code, collectable_until_ms, succeeded_ms, failure_reason, version, approval_required, approved_for, approved_by, approved_ms, past_due_ms, splits";
 
 pub(super) fn bad_stored() -> ApiError {
     ApiError::internal("stored refund: bad value")

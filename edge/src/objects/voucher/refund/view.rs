@@ -84,6 +84,9 @@ pub(super) fn render(
         if row.payment_seq.is_none() {
             map.remove("unexpected_payment");
         }
+        if let (false, Some(given)) = (display, splits::from_stored(row.splits.as_deref())) {
+            map.insert("refund_splits".into(), splits::to_json(&given));
+        }
         if display {
             map.remove("collect_url");
             map.insert("network".into(), json!(stored.network.as_str()));
