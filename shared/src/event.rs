@@ -36,11 +36,19 @@ pub enum EventType {
     ReviewOpened,
     /// A review was approved (the voucher has its code) or rejected (it is cancelled).
     ReviewClosed,
+    /// A marketplace seller's account changed (issue #23): updated or disabled.
+    AccountUpdated,
+    /// A seller payout was made (by hand or by the end-of-day run).
+    PayoutCreated,
+    /// The rail paid a seller payout.
+    PayoutPaid,
+    /// The rail failed a seller payout: its amount is available again.
+    PayoutFailed,
 }
 
 impl EventType {
     /// Every event type, for iteration.
-    pub const ALL: [EventType; 13] = [
+    pub const ALL: [EventType; 17] = [
         EventType::VoucherPaid,
         EventType::VoucherExpired,
         EventType::VoucherCancelled,
@@ -54,6 +62,10 @@ impl EventType {
         EventType::SettlementReconciled,
         EventType::ReviewOpened,
         EventType::ReviewClosed,
+        EventType::AccountUpdated,
+        EventType::PayoutCreated,
+        EventType::PayoutPaid,
+        EventType::PayoutFailed,
     ];
 
     /// The name on the wire (`"voucher.paid"`).
@@ -78,6 +90,10 @@ impl EventType {
             EventType::SettlementReconciled => "settlement.reconciled",
             EventType::ReviewOpened => "review.opened",
             EventType::ReviewClosed => "review.closed",
+            EventType::AccountUpdated => "account.updated",
+            EventType::PayoutCreated => "payout.created",
+            EventType::PayoutPaid => "payout.paid",
+            EventType::PayoutFailed => "payout.failed",
         }
     }
 

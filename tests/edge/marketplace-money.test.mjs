@@ -5,6 +5,7 @@
 // (with the reporting database, for settlement files).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { startEdge } from '../support/edge.mjs';
 import { api, peBody, peSign, postEfecty, postPe } from '../support/vale.mjs';
 import { asobancaria, lima, peCsv } from '../support/settlement.mjs';
@@ -348,4 +349,89 @@ describe('one payment of a split voucher from two sources, in either order', () 
       }
     });
   }
+});
+
+describe('events with account', () => {
+  let receiver;
+  const received = [];
+  before(async () => {
+    receiver = createServer((req, res) => {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const hook = await platform.post('/v1/webhook_endpoints', { url: `http://127.0.0.1:${receiver.address().port}/`,
+      events: ['account.updated', 'payout.created', 'payout.paid', 'payout.failed', 'voucher.paid', 'refund.created'] });
+    assert.equal(hook.status, 201, hook.text);
+  });
+  after(async () => {
+    receiver?.closeAllConnections();
+    await new Promise((resolve) => receiver?.close(resolve));
+  });
+  /** The one delivered event that `match` picks (waits for it, and that no second one came). */
+  const delivered = async (what, match) => {
+    const got = await waitFor(() => received.find(match), what);
+    assert.equal(received.filter(match).length, 1, `${what}: delivered once`);
+    return got;
+  };
+  const manual = (schedule) => platform.post(`/v1/accounts/${schedule}`, { payout_schedule: { interval: 'manual' } });
+
+  test('account.updated, payout.created, payout.paid and payout.failed carry the seller; voucher events of one seller too', async () => {
+    const [uno, dos] = await Promise.all([seller('Eventos Uno'), seller('Eventos Dos')]);
+    // An update is account.updated with the account; the same update again changes nothing.
+    assert.equal((await manual(uno)).status, 200);
+    const updated = await delivered('account.updated', (e) => e.type === 'account.updated' && e.data.id === uno);
+    assert.equal(updated.account, uno);
+    assert.deepEqual(updated.data.payout_schedule, { interval: 'manual' });
+    assert.equal((await manual(uno)).status, 200);
+    const disabled = await platform.post(`/v1/accounts/${dos}/disable`);
+    assert.equal(disabled.status, 200, disabled.text);
+    const off = await delivered('account.updated (disabled)', (e) => e.type === 'account.updated' && e.data.id === dos);
+    assert.equal(off.data.status, 'disabled');
+    assert.equal(received.filter((e) => e.type === 'account.updated' && e.data.id === uno).length, 1,
+      'an update that changes nothing is no event');
+
+    // A voucher wholly Uno's (less the fee): its events are about Uno; the platform's own are not.
+    const mine = await paidVoucher(pen(10_000, { application_fee_amount: 1_000 }), as(uno));
+    const paidEvent = await delivered('voucher.paid', (e) => e.type === 'voucher.paid' && e.data.id === mine.id);
+    assert.equal(paidEvent.account, uno);
+    const own = await paidVoucher(pen(2_000));
+    const ownEvent = await delivered('voucher.paid (own)', (e) => e.type === 'voucher.paid' && e.data.id === own.id);
+    assert.equal(ownEvent.account, null);
+    const listed = await platform.get('/v1/events?type=voucher.paid&limit=100');
+    assert.equal(listed.json.data.find((e) => e.data.id === mine.id).account, uno);
+
+    // Settled, then paid out by hand twice: one payout paid, one failed.
+    const day = new Date(Date.now() - 5 * 3600_000).toISOString().slice(0, 10);
+    const applied = await platform.post(`/v1/sandbox/settlements/${day}/apply?network=pagoefectivo`);
+    assert.ok([200, 201, 202].includes(applied.status), applied.text);
+    await waitFor(async () => (await platform.get('/v1/balance', as(uno))).json.available[0].amount === 9_000,
+      'the share available');
+    const first = await platform.post('/v1/payouts', { account: uno, amount: 4_000 });
+    assert.equal(first.status, 201, first.text);
+    const second = await platform.post('/v1/payouts', { account: uno, amount: 5_000 });
+    assert.equal(second.status, 201, second.text);
+    assert.equal((await platform.post(`/v1/payouts/${first.json.id}/paid`, { reference: 'BANCO-1' })).status, 200);
+    assert.equal((await platform.post(`/v1/payouts/${second.json.id}/failed`, { failure_reason: 'invalid_destination' })).status, 200);
+    // Closing again the same way is no new event.
+    assert.equal((await platform.post(`/v1/payouts/${first.json.id}/paid`, { reference: 'BANCO-1' })).status, 200);
+    for (const [type, payout, status] of [
+      ['payout.created', first.json.id, 'pending'], ['payout.created', second.json.id, 'pending'],
+      ['payout.paid', first.json.id, 'paid'], ['payout.failed', second.json.id, 'failed'],
+    ]) {
+      const e = await delivered(`${type} ${payout}`, (x) => x.type === type && x.data.id === payout);
+      assert.equal(e.account, uno);
+      assert.equal(e.data.object, 'payout');
+      assert.equal(e.data.status, status);
+      assert.ok(!JSON.stringify(e).includes('987654321') && !JSON.stringify(e).includes('987 654 321'),
+        'the destination is masked in events');
+    }
+    const one = await platform.get(`/v1/events?type=payout.failed&limit=10`);
+    assert.equal(one.status, 200, one.text);
+    assert.equal(one.json.data.find((e) => e.data.id === second.json.id).account, uno);
+  });
 });

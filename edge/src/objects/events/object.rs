@@ -141,6 +141,7 @@ impl Events {
                             kind,
                             created_ms,
                             data,
+                            account,
                         },
                         (_, endpoint_ids),
                     ) in events.iter().zip(&targets)
@@ -148,8 +149,8 @@ impl Events {
                         let redact_at = retention::redact_at(*created_ms, data, retention_ms);
                         let fresh = sql
                             .exec(
-                                "INSERT OR IGNORE INTO event (id, type, livemode, created_ms, data, redact_at_ms) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                                vec![text(id.as_str()), text(kind.as_str()), flag(livemode), int(*created_ms), text(data), opt_int(redact_at)],
+                                "INSERT OR IGNORE INTO event (id, type, livemode, created_ms, data, redact_at_ms, account) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                                vec![text(id.as_str()), text(kind.as_str()), flag(livemode), int(*created_ms), text(data), opt_int(redact_at), crate::runtime::storage::opt_text(account.as_deref())],
                             )?
                             .to_array::<serde_json::Value>()?;
                         // A forward seen before adds no delivery: one change, one event.

@@ -35,6 +35,11 @@ pub struct Forwarded {
     pub created_ms: i64,
     /// The object it is about, as the API renders it (JSON).
     pub data: String,
+    /// The marketplace seller it is about (`acct_…`, issue #23): its account, its
+    /// payout, or a voucher (and its refunds) wholly that seller's; `None`: the
+    /// merchant's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
 }
 
 /// Commands the events object takes.

@@ -54,6 +54,10 @@ ALTER TABLE event ADD COLUMN redact_at_ms INTEGER;
 UPDATE event SET redact_at_ms = created_ms + 2592000000 WHERE data LIKE '%\"customer\":{\"%';
 CREATE INDEX event_to_redact ON event (redact_at_ms) WHERE redact_at_ms IS NOT NULL;
 ",
+    // The marketplace seller an event is about (issue #23); NULL: the merchant's own.
+    "
+ALTER TABLE event ADD COLUMN account TEXT;
+",
 ];
 
 #[derive(Deserialize)]
@@ -65,9 +69,11 @@ pub(super) struct EventRow {
     pub(super) created_ms: i64,
     pub(super) data: String,
     pub(super) pending: i64,
+    #[serde(default)]
+    pub(super) account: Option<String>,
 }
 
-pub(super) const EVENT_COLUMNS: &str = "id, type, livemode, created_ms, data,
+pub(super) const EVENT_COLUMNS: &str = "id, type, livemode, created_ms, data, account,
   (SELECT COUNT(*) FROM delivery d WHERE d.event_id = event.id AND d.state = 'pending') AS pending";
 
 pub(super) fn rfc3339(ms: i64) -> ApiResult<String> {
@@ -88,11 +94,12 @@ pub(super) fn render(row: &EventRow, with_pending: bool) -> ApiResult<String> {
         String::new()
     };
     Ok(format!(
-        r#"{{"id":{},"object":"event","type":{},"livemode":{},"created_at":{},"data":{}{pending}}}"#,
+        r#"{{"id":{},"object":"event","type":{},"livemode":{},"created_at":{},"account":{},"data":{}{pending}}}"#,
         serde_json::to_string(&row.id)?,
         serde_json::to_string(&row.kind)?,
         row.livemode != 0,
         serde_json::to_string(&rfc3339(row.created_ms)?)?,
+        serde_json::to_string(&row.account)?,
         row.data
     ))
 }

@@ -132,10 +132,13 @@ pub fn update(
 ) -> ApiResult<Value> {
     storage::atomically(storage, sql, move |sql| {
         let account = get(sql, &id)?;
+        let before = account.to_json();
         let change = AccountUpdate::from_json(body.as_bytes(), account.country)?;
         let account = account.updated(change);
         write(sql, &account, now)?;
-        Ok(account.to_json())
+        let after = account.to_json();
+        super::outbox::account_updated(sql, &before, &after, now)?;
+        Ok(after)
     })
 }
 
@@ -147,12 +150,15 @@ pub fn disable(storage: &Storage, sql: &SqlStorage, id: String, now: i64) -> Api
         if account.disabled {
             return Ok(account.to_json());
         }
+        let before = account.to_json();
         let account = Account {
             disabled: true,
             ..account
         };
         write(sql, &account, now)?;
-        Ok(account.to_json())
+        let after = account.to_json();
+        super::outbox::account_updated(sql, &before, &after, now)?;
+        Ok(after)
     })
 }
 

@@ -10,11 +10,13 @@
 //! - [`book`]: balance transactions fed from vouchers, balances and their listing.
 //! - [`payouts`]: payouts made by hand or by the end-of-day run, closed by the rail.
 //! - [`reserve`]: a voucher's sellers checked and its place held under their limits.
+//! - `outbox`: its events (`account.updated`, `payout.*`), forwarded after each command.
 //! - `object`: the `#[durable_object]` and its dispatch.
 
 mod accounts;
 pub mod book;
 mod object;
+mod outbox;
 pub mod payouts;
 mod protocol;
 pub mod reserve;

@@ -1,7 +1,7 @@
 //! `SellerLedger`: the Durable Object and its dispatch.
 
 use super::protocol::Command;
-use super::{accounts, book, payouts, reserve, store};
+use super::{accounts, book, outbox, payouts, reserve, store};
 use crate::http::error::ApiResult;
 use crate::objects::shell::{self, Object, SqlShell};
 use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
@@ -11,12 +11,14 @@ use worker::{DurableObject, Env, Request, Response, Result, State, durable_objec
 #[derive(Debug)]
 pub struct SellerLedger {
     shell: SqlShell,
+    env: Env,
 }
 
 impl DurableObject for SellerLedger {
-    fn new(state: State, _env: Env) -> Self {
+    fn new(state: State, env: Env) -> Self {
         SellerLedger {
             shell: SqlShell::new(state, store::MIGRATIONS, "account"),
+            env,
         }
     }
 
@@ -29,7 +31,21 @@ impl Object for SellerLedger {
     type Protocol = Command;
 
     async fn answer(&self, command: Command) -> ApiResult<String> {
-        self.run(command)
+        let Command::Scoped {
+            merchant,
+            livemode,
+            command,
+        } = command
+        else {
+            return self.run(command);
+        };
+        let answer = self.run(*command)?;
+        // The change is written: its events go to the platform's events object now, or
+        // with the next command (the cron's payout run asks every minute).
+        if let Err(e) = outbox::forward(&self.env, &self.shell.sql, &merchant, livemode).await {
+            worker::console_error!("seller ledger: forwarding events failed ({})", e.code);
+        }
+        Ok(answer)
     }
 }
 
@@ -87,6 +103,8 @@ impl SellerLedger {
                 limit,
                 starting_after,
             } => reserve::list(&self.shell.sql, &account, limit, starting_after.as_deref())?,
+            // Nested scopes run what they hold (the client never sends one).
+            Command::Scoped { command, .. } => return self.run(*command),
         };
         Ok(answer.to_string())
     }

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use vale_shared::Money;
+use vale_shared::event::EventType;
 use vale_shared::id::PayoutId;
 use vale_shared::marketplace::ledger::{
     self, Book, Closing, Decision, LedgerError, Payout, PayoutStatus,
@@ -127,11 +128,13 @@ pub fn no_such_payout() -> ApiError {
     .with_param("id")
 }
 
-/// Writes a decision that makes or closes a payout (`destination`: frozen when made).
+/// Writes a decision that makes or closes a payout (`destination`: frozen when made),
+/// with its event (`payout.created`, `payout.paid` or `payout.failed`).
 fn write(
     sql: &SqlStorage,
     decision: &Decision,
     destination: Option<&Destination>,
+    livemode: bool,
     now: i64,
 ) -> ApiResult<()> {
     book::write(sql, decision)?;
@@ -156,6 +159,21 @@ fn write(
                 int(crate::runtime::clock::millis(p.created_at)),
                 opt_int((p.status != PayoutStatus::Pending).then_some(now)),
             ],
+        )?;
+        let kind = match p.status {
+            PayoutStatus::Pending => EventType::PayoutCreated,
+            PayoutStatus::Paid => EventType::PayoutPaid,
+            PayoutStatus::Failed => EventType::PayoutFailed,
+        };
+        let data = render(sql, p.id.as_str(), livemode)?;
+        super::outbox::emit(
+            sql,
+            kind,
+            p.id.as_str(),
+            "1",
+            p.account.as_str(),
+            &data,
+            now,
         )?;
     }
     Ok(())
@@ -200,7 +218,13 @@ pub fn make(storage: &Storage, sql: &SqlStorage, request: Manual, now: i64) -> A
             at(now),
         )
         .map_err(refused)?;
-        write(sql, &decision, account.payout_destination.as_ref(), now)?;
+        write(
+            sql,
+            &decision,
+            account.payout_destination.as_ref(),
+            account.livemode,
+            now,
+        )?;
         render(sql, id.as_str(), account.livemode)
     })
 }
@@ -257,7 +281,7 @@ pub fn close(
         let payout_id: PayoutId = id.parse().map_err(|_| no_such_payout())?;
         let decision =
             ledger::close_payout(&book, &payout_id, closing, at(now)).map_err(refused)?;
-        write(sql, &decision, row.destination().as_ref(), now)?;
+        write(sql, &decision, row.destination().as_ref(), livemode, now)?;
         render(sql, &id, livemode)
     })
 }
@@ -336,7 +360,13 @@ pub fn run(storage: &Storage, sql: &SqlStorage, day: String, now: i64) -> ApiRes
                 at(now),
             )
             .map_err(refused)?;
-            write(sql, &decision, account.payout_destination.as_ref(), now)?;
+            write(
+                sql,
+                &decision,
+                account.payout_destination.as_ref(),
+                account.livemode,
+                now,
+            )?;
             book.apply(&decision);
             made = made.saturating_add(1);
         }

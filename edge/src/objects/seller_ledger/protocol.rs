@@ -137,6 +137,17 @@ pub enum Command {
         /// The day that ended.
         day: String,
     },
+    /// `command`, sent by [`SellerLedgerClient`] with the platform and mode the ledger
+    /// is of, so the events it writes (`account.updated`, `payout.*`) can be forwarded
+    /// to that merchant's events object after it.
+    Scoped {
+        /// The platform.
+        merchant: MerchantId,
+        /// The mode.
+        livemode: bool,
+        /// What to run.
+        command: Box<Command>,
+    },
     /// A page of one seller's vouchers, newest first: `{"ids", "has_more"}`.
     ListVouchers {
         /// `acct_…`.
@@ -152,12 +163,40 @@ impl Protocol for Command {
     const BINDING: &'static str = "SELLER_LEDGER";
 }
 
-/// The seller ledger of one platform in one mode.
-pub type SellerLedgerClient = Client<Command>;
+/// The seller ledger of one platform in one mode. Every command is sent
+/// [`Command::Scoped`], so the ledger knows whose events it forwards.
+#[derive(Debug)]
+pub struct SellerLedgerClient {
+    client: Client<Command>,
+    merchant: MerchantId,
+    mode: Mode,
+}
 
 impl SellerLedgerClient {
     /// The seller ledger of `merchant` in `mode`.
     pub fn of(env: &Env, merchant: &MerchantId, mode: Mode) -> ApiResult<Self> {
-        Client::named(env, &format!("{}/{}", merchant.as_str(), mode.as_str()))
+        Ok(SellerLedgerClient {
+            client: Client::named(env, &format!("{}/{}", merchant.as_str(), mode.as_str()))?,
+            merchant: merchant.clone(),
+            mode,
+        })
+    }
+
+    fn scoped(&self, command: &Command) -> Command {
+        Command::Scoped {
+            merchant: self.merchant.clone(),
+            livemode: self.mode.livemode(),
+            command: Box::new(command.clone()),
+        }
+    }
+
+    /// Sends a command and reads its answer.
+    pub async fn call<T: serde::de::DeserializeOwned>(&self, command: &Command) -> ApiResult<T> {
+        self.client.call(&self.scoped(command)).await
+    }
+
+    /// Sends a command and answers the body as text.
+    pub async fn text(&self, command: &Command) -> ApiResult<String> {
+        self.client.text(&self.scoped(command)).await
     }
 }

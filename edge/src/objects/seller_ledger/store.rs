@@ -96,4 +96,17 @@ CREATE TABLE voucher_code (
   network      TEXT NOT NULL
 );
 ",
+    // Events written with their change, until the platform's events object has them
+    // (`outbox`): `account.updated`, `payout.*`.
+    "
+CREATE TABLE outbox (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id   TEXT NOT NULL UNIQUE,
+  type       TEXT NOT NULL,
+  account    TEXT,
+  livemode   INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  data       TEXT NOT NULL
+);
+",
 ];

@@ -196,6 +196,7 @@ pub async fn reconciled(
         kind: EventType::SettlementReconciled,
         created_ms: clock::millis(clock::now()),
         data: object.to_string(),
+        account: None,
     };
     let record = events::Command::Record {
         livemode: mode.livemode(),

@@ -109,6 +109,14 @@ pub(super) async fn forward_outbox(env: &Env, sql: &SqlStorage, stored: &Stored)
     let Some(last) = rows.last().map(|r| r.seq) else {
         return Ok(());
     };
+    // A voucher wholly one seller's (one share, the rest the platform's fee) is about that
+    // seller, and so are its refunds; a cart of several sellers is the platform's.
+    let account = stored
+        .issued
+        .market
+        .as_ref()
+        .and_then(super::market::Sold::split)
+        .and_then(|split| split.sole_seller().map(ToString::to_string));
     let mut events = Vec::with_capacity(rows.len());
     for row in rows {
         events.push(Forwarded {
@@ -122,6 +130,7 @@ pub(super) async fn forward_outbox(env: &Env, sql: &SqlStorage, stored: &Stored)
                 .map_err(|_| ApiError::internal("outbox: bad event type"))?,
             created_ms: row.created_ms,
             data: row.data,
+            account: account.clone(),
         });
     }
     let record = events::Command::Record {
