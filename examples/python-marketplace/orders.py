@@ -87,27 +87,52 @@ def checkout(token, quantities):
         "voucher": {"id": voucher["id"], "client_secret": voucher["client_secret"]},
         "payment_code": voucher["payment_code"],
         "refunds": {},  # refund id → {amount, status, collect_url}
+        "given_back": {},  # seller slug → what it gave back so far (minor units)
+        "refunded_skus": set(),
     }
     with LOCK:
         return ORDERS.setdefault(order_id, order)
 
 
-def refund_order(order, token):
-    """Gives back everything the shopper paid. Every party gives back its share in
-    proportion to the split (the platform its fee too), which for a whole order is exactly
-    what each received. One refund per `token` (made when the page was drawn).
+def refund_item(order, sku, token):
+    """Gives back one item of a paid order: its seller alone returns its net on that item
+    (`refund_splits`), the platform its fee on it (what the splits leave of the refund);
+    the other sellers give nothing. One refund per `token` (made when the page was drawn).
 
-    To give back one item only, `refund_splits` names what each seller returns; this
-    edge does not take it yet (docs/marketplaces.md), so the example refunds orders whole.
-    """
-    if order["state"] != "paid":
-        raise ValueError("Solo un pedido pagado se puede reembolsar.")
-    refund = vale.call(
-        "POST",
-        "/v1/refunds",
-        idempotency_key=f"refund-{token}",
-        body={"voucher": order["voucher"]["id"], "reason": "requested_by_customer"},
-    )
+    Without `refund_splits` every party would give back in proportion to the split, which
+    is right for a whole order and wrong for one seller's item."""
+    item = next((i for i in order["items"] if i["sku"] == sku), None)
+    if order["state"] != "paid" or item is None:
+        raise ValueError("Solo un artículo de un pedido pagado se puede reembolsar.")
+    slug = item["seller"]
+    gross = item["quantity"] * item["price"]
+    with LOCK:
+        if sku in order["refunded_skus"]:
+            return None  # already refunded (a form posted twice): nothing more to do
+        order["refunded_skus"].add(sku)  # taken now, so two clicks make one refund
+        # The seller's net on this item, never more than what is left of its share (the
+        # fee was rounded down on the seller's whole part of the cart, not per item).
+        share = next(s["amount"] for s in order["splits"] if s["account"] == ACCOUNTS[slug])
+        seller_part = min(gross - fee(gross), share - order["given_back"].get(slug, 0))
+        order["given_back"][slug] = order["given_back"].get(slug, 0) + seller_part
+    try:
+        refund = vale.call(
+            "POST",
+            "/v1/refunds",
+            idempotency_key=f"refund-{token}",
+            body={
+                "voucher": order["voucher"]["id"],
+                "amount": gross,
+                "reason": "requested_by_customer",
+                "refund_splits": [{"account": ACCOUNTS[slug], "amount": seller_part}],
+            },
+        )
+    except vale.ValeError as refused:
+        if refused.status < 500:
+            with LOCK:  # refused for its input: nothing was made, it can be tried again
+                order["refunded_skus"].discard(sku)
+                order["given_back"][slug] -= seller_part
+        raise
     apply_refund(refund)
     return refund
 

@@ -68,8 +68,8 @@ def seller_name(slug):
 
 def order_page(order):
     items = "".join(
-        f"<tr><td>{e(BY_SKU[i['sku']].name)} × {i['quantity']}</td><td>{e(seller_name(i['seller']))}</td>"
-        f"<td>{pesos(i['price'] * i['quantity'])}</td></tr>"
+        f"<tr><td>{e(BY_SKU[i['sku']].name)} × {i['quantity']}{refund_button(order, i['sku'])}</td>"
+        f"<td>{e(seller_name(i['seller']))}</td><td>{pesos(i['price'] * i['quantity'])}</td></tr>"
         for i in order["items"]
     )
     refunds = "".join(
@@ -82,19 +82,19 @@ def order_page(order):
     return page(f"Pedido {order['id'][-8:]}", f"""
 <p>Estado: <strong id="state">{e(STATE_LABELS.get(order['state'], order['state']))}</strong></p>
 <table><tr><th>Producto</th><th>Vendedor</th><th>Total</th></tr>{items}
-<tr><th colspan="2">Total</th><th>{pesos(order['amount'])}</th></tr></table>{refund_button(order)}
+<tr><th colspan="2">Total</th><th>{pesos(order['amount'])}</th></tr></table>
 <script type="module" src="{e(CONFIG.vale_api)}/widget/vale.js"></script>
 <vale-voucher voucher="{e(voucher['id'])}" client-secret="{e(voucher['client_secret'])}"></vale-voucher>
 <h2>Reembolsos</h2><ul id="refunds">{refunds or '<li>Ninguno.</li>'}</ul>""")
 
 
-def refund_button(order):
-    if order["state"] != "paid":
+def refund_button(order, sku):
+    if order["state"] != "paid" or sku in order["refunded_skus"]:
         return ""
     # A real marketplace shows this in its staff's back office, not in the shopper's page.
     return f"""<form method="post" action="/orders/{e(order['id'])}/refund">
-<input type="hidden" name="token" value="{uuid.uuid4()}">
-<button type="submit">Reembolsar el pedido</button></form>"""
+<input type="hidden" name="token" value="{uuid.uuid4()}"><input type="hidden" name="sku" value="{e(sku)}">
+<button type="submit" aria-label="Reembolsar {e(BY_SKU[sku].name)}">Reembolsar</button></form>"""
 
 
 def sellers_page():
@@ -188,7 +188,7 @@ class Handler(BaseHTTPRequestHandler):
                 if order is None:
                     return self.send(404, page("Ese pedido no existe", ""))
                 form = self.form()
-                orders.refund_order(order, form.get("token", ""))
+                orders.refund_item(order, form.get("sku", ""), form.get("token", ""))
                 return self.send(303, "", headers={"Location": f"/orders/{order['id']}"})
             return self.send(404, page("No existe", ""))
         except (vale.ValeError, ValueError) as error:

@@ -3,8 +3,9 @@
 // platform `mer_platform`, talking to a real edge only through the public API, clicked
 // through in Chromium. Two sellers in one cart → one split voucher in the widget on the
 // marketplace's origin → the sandbox pays → the signed webhook marks the order paid → both
-// sellers' shares are pending → the settlement file makes them available → a refund of the
-// order takes back every share and the fee → the day's payout file.
+// sellers' shares are pending → the settlement file makes them available → a refund of one
+// item takes back that seller's share of it and the platform's fee on it, the other seller
+// keeps its balance → the day's payout file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -52,7 +53,7 @@ async function balanceOf(account) {
   return { available: sum(r.json.available), pending: sum(r.json.pending) };
 }
 
-test('two sellers, one cart: a split voucher on the marketplace page, paid, settled, refunded, the payout file',
+test('two sellers, one cart: a split voucher on the marketplace page, paid, settled, one item refunded, the payout file',
   { timeout: 180_000 }, async () => {
     const store = await startMarketplace();
     const page = await shopper.newPage({ viewport: { width: 360, height: 1400 } });
@@ -116,17 +117,27 @@ test('two sellers, one cart: a split voucher on the marketplace page, paid, sett
       });
       assert.equal(forged.status, 400);
 
-      // Staff refund the order: every party gives back its share in proportion, which for
-      // the whole order is exactly what each received (the platform its fee too).
+      // Staff refund ONE item, the coffee (issue #23): Café Andino alone gives back its net
+      // on it (refund_splits), the platform its fee on it; Tejidos Wayuu gives nothing.
       await page.reload();
-      await page.getByRole('button', { name: 'Reembolsar el pedido' }).click();
+      await page.getByRole('button', { name: 'Reembolsar Café de origen, 500 g' }).click();
       await page.locator('#refunds a').waitFor({ timeout: 20_000 });
       const refunds = await platform.get(`/v1/refunds?voucher=${voucher.id}`);
       assert.equal(refunds.json.data.length, 1, refunds.text);
-      assert.equal(refunds.json.data[0].amount, 21_800_000);
-      await until('the shares given back', async () => (await balanceOf(shares.cafe.account)).available === 0);
+      const refund = refunds.json.data[0];
+      assert.equal(refund.amount, 3_800_000);
+      assert.deepEqual(refund.refund_splits, [{ account: shares.cafe.account, amount: 3_420_000 }]);
+      await until('the coffee given back', async () => (await balanceOf(shares.cafe.account)).available === 0);
       assert.deepEqual(await balanceOf(shares.cafe.account), { available: 0, pending: 0 });
-      assert.deepEqual(await balanceOf(shares.tejidos.account), { available: 0, pending: 0 });
+      assert.deepEqual(await balanceOf(shares.tejidos.account), { available: 16_200_000, pending: 0 });
+      // The platform gave back its fee on the coffee, no more: its rows of this voucher.
+      const rows = (await platform.get('/v1/balance_transactions?limit=100')).json.data
+        .filter((t) => t.account === null && (t.source === voucher.id || t.source === refund.id));
+      assert.equal(rows.reduce((s, t) => s + t.amount, 0), 2_180_000 - 380_000);
+      // The coffee cannot be refunded twice from the page; the bag still can.
+      await page.reload();
+      assert.equal(await page.getByRole('button', { name: 'Reembolsar Café de origen, 500 g' }).count(), 0);
+      assert.equal(await page.getByRole('button', { name: 'Reembolsar Mochila wayuu' }).count(), 1);
       await page.screenshot({ path: artifact('python-marketplace-refund.png'), fullPage: true });
 
       // The sellers' page and the day's payout file, through the marketplace.
