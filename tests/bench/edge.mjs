@@ -16,7 +16,10 @@
 //                                                 voucher (made before the timed part)
 // and prints median and p95 of each, create/404 and notify/404 (medians), then the
 // throughput of creates with a fixed number in flight (creates/s over the wall time and
-// every non-201 as an error). A request's time runs from before `fetch` to the last byte
+// every non-201 as an error), webhook deliveries/s, and last, on a second start with
+// VALE_DEV_HOPS=1 (each request to a Durable Object logged as `vale-hop <binding>
+// <command>`), the Durable Object requests of one voucher's lifecycle: created, paid by
+// a signed notification, its `voucher.paid` delivered to an endpoint. A request's time runs from before `fetch` to the last byte
 // of its body, so the client's own cost (Node's fetch over keep-alive HTTP/1.1) is in
 // every route alike.
 //
@@ -29,7 +32,7 @@
 // Knobs (environment): VALE_BENCH_N (sequential requests per route, 200),
 // VALE_BENCH_TOTAL (creates in the throughput part, 400), VALE_BENCH_CONCURRENCY (40),
 // VALE_BENCH_WARMUP (warm-up rounds, 30), VALE_BENCH_BUDGET_S (the whole run's limit,
-// 600 s). Everything goes to 127.0.0.1; every loop is bounded by a count and by the budget.
+// 600 s), VALE_BENCH_HOPS_ONLY=1 (only the wasm's size and the hops part). Everything goes to 127.0.0.1; every loop is bounded by a count and by the budget.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, loadavg } from 'node:os';
@@ -59,7 +62,10 @@ const DELIVERIES = bounded('VALE_BENCH_DELIVERIES', 200, 5_000);
 const REQUEST_TIMEOUT_MS = 15_000;
 
 /** Where issue #20 ("Fewer hops") puts the bar. */
-const TARGETS = { create_over_404: 1.5, notify_over_404: 2.0, creates_per_s: 100, wasm_gzip_bytes: 500_000 };
+const TARGETS = { create_over_404: 1.5, notify_over_404: 2.0, creates_per_s: 100, wasm_gzip_bytes: 500_000, hops_per_lifecycle: 5 };
+/** Lifecycles counted in the hops part (each counted alone, one after another). */
+const LIFECYCLES = 3;
+const HOPS_ONLY = process.env.VALE_BENCH_HOPS_ONLY === '1';
 
 /** The deployed edge's wasm (worker-build's output), raw and gzip -9 bytes. */
 function wasmSize() {
@@ -302,11 +308,93 @@ async function deliveries(base, count, checks) {
   }
 }
 
+/**
+ * The Durable Object requests of one voucher's lifecycle, counted from the `vale-hop`
+ * lines of an edge started with VALE_DEV_HOPS=1: a PagoEfectivo voucher created, paid by
+ * a signed notification, and its `voucher.paid` delivered to a local endpoint. Each
+ * lifecycle is counted alone: from before its create until its delivery came and no
+ * request to an object followed for a while (the index and outbox drain runs after the
+ * answers). A minute's cron call landing inside one shows in its breakdown.
+ */
+async function hops(checks) {
+  let pending = '';
+  let recording = null;
+  let lastHop = performance.now();
+  const onOutput = (chunk) => {
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop();
+    for (const line of lines) {
+      const at = line.indexOf('vale-hop ');
+      if (at < 0) continue;
+      lastHop = performance.now();
+      recording?.push(line.slice(at + 'vale-hop '.length).trim());
+    }
+  };
+  const edge = await startDev({ env: { VALE_DEV_SKIP_BUILD: '1', VALE_DEV_HOPS: '1' }, onOutput });
+  const { base } = edge;
+  let delivered = 0;
+  let onDelivery = () => {};
+  const receiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      delivered += 1;
+      res.writeHead(204).end();
+      onDelivery();
+    });
+  });
+  await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const runs = [];
+  let endpoint = null;
+  try {
+    const r = await timed(base, 'POST', '/v1/webhook_endpoints', {
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: `http://127.0.0.1:${receiver.address().port}/hops`, events: ['voucher.paid'] }),
+    });
+    checks.record(r, r.status === 201 ? null : 'endpoint not created');
+    endpoint = r.json?.id;
+    // Quiet until then: wait until no object was asked for 1.5 s (its log line can come
+    // after the answer), at most 20 s.
+    const settle = async () => {
+      const since = performance.now();
+      const until = since + 20_000;
+      while (performance.now() - Math.max(lastHop, since) < 1_500 && performance.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    await settle();
+    for (let i = 0; i < LIFECYCLES && !overBudget(); i += 1) {
+      const got = new Promise((resolve) => { onDelivery = () => delivered > i && resolve(); });
+      recording = [];
+      const c = await create(base, 'pagoefectivo');
+      if (!checkCreate(checks, c)) break;
+      const n = await notify(base, c.json);
+      if (!checkNotify(checks, n)) break;
+      await Promise.race([got, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+      await settle();
+      const lines = recording;
+      recording = null;
+      const by = {};
+      for (const line of lines) by[line] = (by[line] ?? 0) + 1;
+      runs.push({ requests: lines.length, delivered: delivered > i, by_command: by });
+    }
+  } finally {
+    if (endpoint) await timed(base, 'DELETE', `/v1/webhook_endpoints/${endpoint}`, { headers: auth });
+    receiver.closeAllConnections();
+    await new Promise((resolve) => receiver.close(resolve));
+    await edge.stop();
+  }
+  const counts = runs.map((x) => x.requests).sort((a, b) => a - b);
+  return {
+    lifecycles: runs.length,
+    per_lifecycle_median: counts.length ? counts[Math.floor(counts.length / 2)] : null,
+    per_lifecycle_max: counts.at(-1) ?? null,
+    runs,
+  };
+}
+
 async function bench() {
   const wasm = wasmSize();
-  log(`starting cargo xtask dev (N=${N}, throughput ${TOTAL} creates at ${CONCURRENCY} in flight)`);
-  const edge = await startDev({ env: { VALE_DEV_SKIP_BUILD: '1' } });
-  const { base } = edge;
   const checks = {
     not_found: new Checks('404'),
     create: new Checks('create'),
@@ -316,16 +404,35 @@ async function bench() {
     setup: new Checks('setup'),
     throughput: new Checks('throughput'),
     deliveries: new Checks('deliveries'),
+    hops: new Checks('hops'),
   };
   const figures = {
     when: new Date().toISOString(),
-    base,
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? '?', node: process.version, loadavg_before: loadavg().map((x) => round(x)) },
     settings: { n: N, warmup_rounds: WARMUP, throughput_total: TOTAL, concurrency: CONCURRENCY },
     targets: TARGETS,
     wasm,
     traces: process.env.VALE_DEV_TRACES === '1',
   };
+  if (!HOPS_ONLY) await timedParts(figures, checks);
+  if (!overBudget()) {
+    log(`hops: Durable Object requests of ${LIFECYCLES} lifecycles (a second start, VALE_DEV_HOPS=1)`);
+    figures.hops = await hops(checks.hops);
+  }
+  figures.checks = Object.fromEntries(Object.entries(checks).map(([key, c]) =>
+    [key, { seen: c.seen, failed: c.failed, examples: c.examples }]));
+  figures.machine.loadavg_after = loadavg().map((x) => round(x));
+  figures.over_budget = overBudget();
+  figures.seconds = round((Date.now() - started) / 1_000, 1);
+  return { figures, checks };
+}
+
+/** Latency, throughput and deliveries, on one start of `cargo xtask dev`. */
+async function timedParts(figures, checks) {
+  log(`starting cargo xtask dev (N=${N}, throughput ${TOTAL} creates at ${CONCURRENCY} in flight)`);
+  const edge = await startDev({ env: { VALE_DEV_SKIP_BUILD: '1' } });
+  const { base } = edge;
+  figures.base = base;
   try {
     // Warm-up: every route's code paths, the connections, workerd's first compiles. Its
     // answers are checked (a misconfigured run stops here) but not timed.
@@ -388,12 +495,6 @@ async function bench() {
     figures.stop_log_tail = edge.output().split('\n').slice(-5);
     await edge.stop();
   }
-  figures.checks = Object.fromEntries(Object.entries(checks).map(([key, c]) =>
-    [key, { seen: c.seen, failed: c.failed, examples: c.examples }]));
-  figures.machine.loadavg_after = loadavg().map((x) => round(x));
-  figures.over_budget = overBudget();
-  figures.seconds = round((Date.now() - started) / 1_000, 1);
-  return { figures, checks };
 }
 
 const fixed = (x, places = 2) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(places) : '-');
@@ -410,26 +511,40 @@ function table({ figures, checks }) {
   out.push('');
   const kb = (b) => `${fixed(b / 1_000, 1)} KB`;
   out.push(`${'edge wasm (edge/build/index_bg.wasm), raw / gzip -9'.padEnd(w)} ${kb(figures.wasm.raw_bytes)} / ${kb(figures.wasm.gzip_bytes)}   target gzip ≤ ${kb(TARGETS.wasm_gzip_bytes)}`);
-  out.push('');
-  out.push(`edge, one request at a time (${s.not_found.n} rounds, interleaved; ms)`);
-  out.push(`${'route'.padEnd(w)} ${'median'.padStart(8)} ${'p95'.padStart(8)} ${'× 404'.padStart(7)} ${'target'.padStart(7)}`);
-  const row = (name, st, target = '') => out.push(
-    `${name.padEnd(w)} ${fixed(st.median_ms).padStart(8)} ${fixed(st.p95_ms).padStart(8)} ${ratio(st).padStart(7)} ${target.padStart(7)}`);
-  row('404    GET /v1/vouchers/{unknown id}', s.not_found);
-  row('create POST /v1/vouchers', s.create, `≤ ${fixed(TARGETS.create_over_404, 1)}`);
-  row('notify POST /v1/notifications/pagoefectivo', s.notify, `≤ ${fixed(TARGETS.notify_over_404, 1)}`);
-  row('(context: 404 for an id that does not parse)', s.malformed_id_404);
-  out.push('');
-  out.push(`edge, creates with ${t.concurrency} in flight (${t.total} answers in ${fixed(t.seconds)} s)`);
-  out.push(`${'creates/s (201s only)'.padEnd(w)} ${fixed(t.creates_per_s, 1).padStart(8)}   target ≥ ${TARGETS.creates_per_s}`);
-  out.push(`${'errors (any answer but a right 201)'.padEnd(w)} ${String(t.errors).padStart(8)}`);
-  out.push(`${'latency under load, median / p95 ms'.padEnd(w)} ${fixed(t.latency.median_ms, 1).padStart(8)} / ${fixed(t.latency.p95_ms, 1)}`);
+  if (s) {
+    out.push('');
+    out.push(`edge, one request at a time (${s.not_found.n} rounds, interleaved; ms)`);
+    out.push(`${'route'.padEnd(w)} ${'median'.padStart(8)} ${'p95'.padStart(8)} ${'× 404'.padStart(7)} ${'target'.padStart(7)}`);
+    const row = (name, st, target = '') => out.push(
+      `${name.padEnd(w)} ${fixed(st.median_ms).padStart(8)} ${fixed(st.p95_ms).padStart(8)} ${ratio(st).padStart(7)} ${target.padStart(7)}`);
+    row('404    GET /v1/vouchers/{unknown id}', s.not_found);
+    row('create POST /v1/vouchers', s.create, `≤ ${fixed(TARGETS.create_over_404, 1)}`);
+    row('notify POST /v1/notifications/pagoefectivo', s.notify, `≤ ${fixed(TARGETS.notify_over_404, 1)}`);
+    row('(context: 404 for an id that does not parse)', s.malformed_id_404);
+  }
+  if (t) {
+    out.push('');
+    out.push(`edge, creates with ${t.concurrency} in flight (${t.total} answers in ${fixed(t.seconds)} s)`);
+    out.push(`${'creates/s (201s only)'.padEnd(w)} ${fixed(t.creates_per_s, 1).padStart(8)}   target ≥ ${TARGETS.creates_per_s}`);
+    out.push(`${'errors (any answer but a right 201)'.padEnd(w)} ${String(t.errors).padStart(8)}`);
+    out.push(`${'latency under load, median / p95 ms'.padEnd(w)} ${fixed(t.latency.median_ms, 1).padStart(8)} / ${fixed(t.latency.p95_ms, 1)}`);
+  }
   const d = figures.deliveries;
   if (d) {
     out.push('');
     out.push(`webhook deliveries to a local receiver (${d.vouchers} payments × ${d.endpoints} endpoints)`);
     out.push(`${'deliveries/s (first notification to last delivery)'.padEnd(w)} ${fixed(d.deliveries_per_s, 1).padStart(8)}`);
     out.push(`${'delivered / expected / distinct'.padEnd(w)} ${`${d.delivered} / ${d.vouchers * d.endpoints} / ${d.distinct}`.padStart(8)}`);
+  }
+  const h = figures.hops;
+  if (h) {
+    out.push('');
+    out.push(`Durable Object requests per lifecycle (create → paid → voucher.paid delivered; ${h.lifecycles} counted, VALE_DEV_HOPS=1)`);
+    out.push(`${'requests, median / max'.padEnd(w)} ${`${h.per_lifecycle_median} / ${h.per_lifecycle_max}`.padStart(8)}   target ≤ ${TARGETS.hops_per_lifecycle}`);
+    const last = h.runs.at(-1);
+    if (last) {
+      out.push(`${'the last one, by object and command'.padEnd(w)} ${Object.entries(last.by_command).map(([k, n]) => `${n}× ${k}`).join(', ')}${last.delivered ? '' : '   <- not delivered'}`);
+    }
   }
   out.push('');
   out.push('what the answers were (status, then error code or voucher status):');

@@ -10,6 +10,8 @@
 // - Ready when the Worker answers an API call without a key with its 401, within
 //   `readyMs` (default `VALE_DEV_READY_MS`, else 15 minutes: the first build is slow).
 // - `env` is added to this process's environment (e.g. `VALE_DEV_TRACES: '1'`).
+// - `onOutput`, when given, is called with each chunk it prints, as text (the benchmark
+//   reads the `vale-hop` lines of `VALE_DEV_HOPS=1` from it).
 // - It runs in its own process group: `stop` ends cargo, xtask, wrangler and workerd
 //   together, then removes the state folder. `output()` is the last 20 kB it printed;
 //   `pid` is the group's (cargo's) process id.
@@ -29,7 +31,7 @@ const freePort = () => new Promise((resolve, reject) => {
   });
 });
 
-export async function startDev({ env = {}, readyMs = Number(process.env.VALE_DEV_READY_MS ?? 15 * 60_000) } = {}) {
+export async function startDev({ env = {}, onOutput = null, readyMs = Number(process.env.VALE_DEV_READY_MS ?? 15 * 60_000) } = {}) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const state = mkdtempSync(join(tmpdir(), 'vale-dev-'));
@@ -43,6 +45,7 @@ export async function startDev({ env = {}, readyMs = Number(process.env.VALE_DEV
   let exited = null;
   const keep = (chunk) => {
     output = (output + chunk.toString()).slice(-20_000);
+    onOutput?.(chunk.toString());
   };
   dev.stdout.on('data', keep);
   dev.stderr.on('data', keep);

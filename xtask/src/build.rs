@@ -211,7 +211,8 @@ pub fn build(root: &Path, only: Option<&str>) -> Result {
 }
 
 /// Builds the worker with `worker-build --release`, pointed at the local tools (the ones
-/// it would download cannot be reached here).
+/// it would download cannot be reached here), then drops the function names worker-build
+/// keeps in the wasm (`wasm_names`: about 95 KB of its gzip, read by nothing deployed).
 pub fn build_edge(root: &Path, tools: &Tools) -> Result {
     run(Command::new(&tools.worker_build)
         .arg("--release")
@@ -220,7 +221,11 @@ pub fn build_edge(root: &Path, tools: &Tools) -> Result {
         .env("WASM_BINDGEN_BIN", &tools.wasm_bindgen)
         .env("WASM_OPT_BIN", &tools.wasm_opt)
         .env("ESBUILD_BIN", &tools.esbuild)
-        .env("PATH", tools.path_env()))
+        .env("PATH", tools.path_env()))?;
+    let wasm = root.join("edge/build/index_bg.wasm");
+    let saved = crate::wasm_names::strip(&wasm)?;
+    println!("edge: dropped the wasm's function names ({saved} B)");
+    Ok(())
 }
 
 /// Applies edge/migrations to the local D1 database in `persist` (the reporting rows);
@@ -255,13 +260,16 @@ pub fn apply_reports(root: &Path, tools: &Tools, persist: &Path) -> Result {
 /// `.wrangler/state` in the clone) and `VALE_DEV_SKIP_BUILD=1` (serve what was built last
 /// when it is newer than every source: the configuration and the start are the same), and
 /// `VALE_DEV_TRACES=1` (wrangler's local trace store on: every request's spans written to a
-/// SQLite file, which costs throughput and is nothing the deployed edge does).
+/// SQLite file, which costs throughput and is nothing the deployed edge does), and
+/// `VALE_DEV_HOPS=1` (every request to a Durable Object logged as `vale-hop <binding>
+/// <command>`, for `cargo xtask bench` to count a voucher's hops).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct DevOptions {
     port: u16,
     persist: PathBuf,
     skip_build: bool,
     traces: bool,
+    hops: bool,
 }
 
 impl DevOptions {
@@ -279,11 +287,13 @@ impl DevOptions {
             .map_or_else(|| root.join(".wrangler/state"), PathBuf::from);
         let skip_build = var("VALE_DEV_SKIP_BUILD").is_some_and(|v| v == "1");
         let traces = var("VALE_DEV_TRACES").is_some_and(|v| v == "1");
+        let hops = var("VALE_DEV_HOPS").is_some_and(|v| v == "1");
         Ok(DevOptions {
             port,
             persist,
             skip_build,
             traces,
+            hops,
         })
     }
 }
@@ -373,9 +383,12 @@ pub fn dev(root: &Path) -> Result {
     if options.traces {
         println!("  VALE_DEV_TRACES=1: wrangler's local trace store is on (slower).");
     }
-    let mut edge = wrangler_dev(root, &tools, port, &persist, launch)?
-        .spawn()
-        .map_err(|e| format!("wrangler dev: {e}"))?;
+    let mut edge = wrangler_dev(root, &tools, port, &persist, launch)?;
+    if options.hops {
+        println!("  VALE_DEV_HOPS=1: every request to a Durable Object is logged (vale-hop).");
+        edge.args(["--var", "VALE_COUNT_HOPS:1"]);
+    }
+    let mut edge = edge.spawn().map_err(|e| format!("wrangler dev: {e}"))?;
     cron_every_minute(port);
     let status = edge.wait().map_err(|e| format!("wrangler dev: {e}"))?;
     if status.success() {
@@ -534,7 +547,8 @@ mod tests {
                 port: 8787,
                 persist: root.join(".wrangler/state"),
                 skip_build: false,
-                traces: false
+                traces: false,
+                hops: false
             }
         );
         let set = |name: &str| {
@@ -543,6 +557,7 @@ mod tests {
                 "VALE_DEV_STATE" => Some("/tmp/dev-state"),
                 "VALE_DEV_SKIP_BUILD" => Some("1"),
                 "VALE_DEV_TRACES" => Some("1"),
+                "VALE_DEV_HOPS" => Some("1"),
                 _ => None,
             }
             .map(str::to_owned)
@@ -553,7 +568,8 @@ mod tests {
                 port: 9911,
                 persist: PathBuf::from("/tmp/dev-state"),
                 skip_build: true,
-                traces: true
+                traces: true,
+                hops: true
             }
         );
         for bad in ["0", "65536", "eighty", ""] {

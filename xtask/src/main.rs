@@ -18,6 +18,7 @@ mod places;
 mod short_names;
 mod steps;
 mod tools;
+mod wasm_names;
 mod wrangler;
 
 use std::path::PathBuf;

@@ -155,6 +155,8 @@ impl SqlShell {
 /// of one name.
 pub struct Client<P> {
     stub: Stub,
+    /// Log each request (`VALE_COUNT_HOPS`, local only: see [`rpc::Hops`]).
+    hops: rpc::Hops,
     protocol: PhantomData<fn(&P)>,
 }
 
@@ -173,17 +175,18 @@ impl<P: Protocol> Client<P> {
             .get_stub()?;
         Ok(Client {
             stub,
+            hops: rpc::Hops::of(env, P::BINDING),
             protocol: PhantomData,
         })
     }
 
     /// Sends a command and reads its answer.
     pub async fn call<T: DeserializeOwned>(&self, command: &P) -> ApiResult<T> {
-        rpc::call(&self.stub, command).await
+        rpc::call(&self.stub, self.hops, command).await
     }
 
     /// Sends a command and answers the body as text (JSON passed on as-is).
     pub async fn text(&self, command: &P) -> ApiResult<String> {
-        rpc::call_text(&self.stub, command).await
+        rpc::call_text(&self.stub, self.hops, command).await
     }
 }
