@@ -299,6 +299,30 @@ test('Regression (issue #21, store page 1.55×): on another origin the early req
     }
   });
 
+test('on the edge\'s own page (same origin, no preflight to save) the early request keeps the secret in its Authorization header, out of the URL',
+  { timeout: 90_000 }, async () => {
+    const created = await merchant.post('/v1/vouchers', efectyOrder());
+    assert.equal(created.status, 201, created.text);
+    const voucher = created.json;
+    const page = await shopper.newPage(PHONE);
+    try {
+      const asked = [];
+      page.on('request', (r) => {
+        if (new URL(r.url()).pathname === `/v1/vouchers/${voucher.id}`) asked.push(r);
+      });
+      await recordEvents(page);
+      await page.goto(voucher.hosted_url);
+      await eventDetail(page, 'vale:ready', 60_000);
+      assert.ok(asked.length > 0, 'the voucher was asked for');
+      for (const request of asked) {
+        assert.equal(new URL(request.url()).searchParams.has('client_secret'), false, request.url());
+        assert.equal((await request.allHeaders()).authorization, `Bearer ${voucher.client_secret}`);
+      }
+    } finally {
+      await page.close();
+    }
+  });
+
 test('Regression (issue #21, store page 1.55×): GET /v1/vouchers/{id} takes the voucher\'s client secret as ?client_secret=, and only that',
   async () => {
     const created = (await merchant.post('/v1/vouchers', efectyOrder())).json;
