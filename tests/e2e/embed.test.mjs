@@ -259,6 +259,118 @@ test('Regression (issue #21): the early request gets the voucher and its drawing
     assert.equal(paid.first_paint, null);
   });
 
+test('Regression (issue #21, store page 1.55×): on another origin the early request is a CORS simple request, its secret in the query, with no preflight',
+  { timeout: 90_000 }, async () => {
+    const created = await merchant.post('/v1/vouchers', peOrder());
+    assert.equal(created.status, 201, created.text);
+    const voucher = created.json;
+    const page = await shopper.newPage(PHONE);
+    try {
+      // Chromium reports a CORS preflight to the DevTools protocol as a request of type
+      // `Preflight` (the page's own request events never see it).
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Network.enable');
+      const sent = [];
+      cdp.on('Network.requestWillBeSent', (e) => sent.push({ url: e.request.url, method: e.request.method, type: e.type }));
+      const asked = [];
+      page.on('request', (r) => {
+        if (new URL(r.url()).pathname === `/v1/vouchers/${voucher.id}`) asked.push(r);
+      });
+      await recordEvents(page);
+      const url = new URL(store.base);
+      url.searchParams.set('voucher', voucher.id);
+      url.searchParams.set('cs', voucher.client_secret);
+      await page.goto(url.href);
+      await eventDetail(page, 'vale:ready', 60_000);
+      const early = asked[0];
+      assert.ok(early, 'the early request was made');
+      const query = new URL(early.url()).searchParams;
+      assert.equal(query.get('client_secret'), voucher.client_secret);
+      assert.equal(query.get('include'), 'first_paint');
+      assert.equal(early.method(), 'GET');
+      const headers = await early.allHeaders();
+      assert.equal('authorization' in headers, false, JSON.stringify(headers));
+      const early_url = early.url();
+      const preflights = sent.filter((e) => e.url === early_url && (e.method === 'OPTIONS' || e.type === 'Preflight'));
+      assert.deepEqual(preflights, [], 'no preflight before the early request');
+      assert.ok(sent.some((e) => e.url === early_url && e.method === 'GET'), JSON.stringify(sent.map((e) => e.url)));
+    } finally {
+      await page.close();
+    }
+  });
+
+test('on the edge\'s own page (same origin, no preflight to save) the early request keeps the secret in its Authorization header, out of the URL',
+  { timeout: 90_000 }, async () => {
+    const created = await merchant.post('/v1/vouchers', efectyOrder());
+    assert.equal(created.status, 201, created.text);
+    const voucher = created.json;
+    const page = await shopper.newPage(PHONE);
+    try {
+      const asked = [];
+      page.on('request', (r) => {
+        if (new URL(r.url()).pathname === `/v1/vouchers/${voucher.id}`) asked.push(r);
+      });
+      await recordEvents(page);
+      await page.goto(voucher.hosted_url);
+      await eventDetail(page, 'vale:ready', 60_000);
+      assert.ok(asked.length > 0, 'the voucher was asked for');
+      for (const request of asked) {
+        assert.equal(new URL(request.url()).searchParams.has('client_secret'), false, request.url());
+        assert.equal((await request.allHeaders()).authorization, `Bearer ${voucher.client_secret}`);
+      }
+    } finally {
+      await page.close();
+    }
+  });
+
+test('Regression (issue #21, store page 1.55×): GET /v1/vouchers/{id} takes the voucher\'s client secret as ?client_secret=, and only that',
+  async () => {
+    const created = (await merchant.post('/v1/vouchers', efectyOrder())).json;
+    const other = (await merchant.post('/v1/vouchers', peOrder())).json;
+    const read = (query, headers = {}) => fetch(`${edge.base}/v1/vouchers/${created.id}?${query}`,
+      { headers: { origin: store.base, ...headers } });
+    const q = (params) => new URLSearchParams(params).toString();
+    // The display view, drawing included, readable from any origin.
+    const drawn = await read(q({ client_secret: created.client_secret, include: 'first_paint' }));
+    assert.equal(drawn.status, 200);
+    assert.equal(drawn.headers.get('access-control-allow-origin'), '*');
+    const body = await drawn.json();
+    assert.equal(body.id, created.id);
+    assert.equal('client_secret' in body, false);
+    assert.equal('metadata' in body, false);
+    assert.match(body.first_paint.html, /^<div class="vale-first">/);
+    // The same view as with the header.
+    const viaHeader = await (await read('', { authorization: `Bearer ${created.client_secret}` })).json();
+    const { first_paint: _, server_time: _t, ...plain } = body;
+    const { server_time: _h, ...headed } = viaHeader;
+    assert.deepEqual(plain, headed);
+    const refused = async (query, headers, status, param) => {
+      const resp = await read(query, headers);
+      const text = await resp.text();
+      assert.equal(resp.status, status, `${query}: ${text}`);
+      assert.equal(resp.headers.get('access-control-allow-origin'), '*', `${query}: the page can read why`);
+      const error = JSON.parse(text).error;
+      if (param) assert.equal(error.param, param, text);
+      assert.doesNotMatch(text, new RegExp(created.payment_code), 'nothing of the voucher');
+      return error;
+    };
+    // A merchant's keys never go in a URL: refused by name, whatever the key.
+    for (const key of ['sk_test_local', 'rk_test_local', 'sk_live_whatever']) {
+      const error = await refused(q({ client_secret: key }), {}, 400, 'client_secret');
+      assert.equal(error.code, 'client_secret_invalid');
+      assert.match(error.message, /Authorization/);
+    }
+    // Twice, or beside a header: ambiguous, refused.
+    await refused(`${q({ client_secret: created.client_secret })}&${q({ client_secret: created.client_secret })}`, {}, 400, 'client_secret');
+    await refused(q({ client_secret: created.client_secret }), { authorization: `Bearer ${created.client_secret}` }, 400, 'client_secret');
+    // Forged (every length), or another voucher's: as in the header.
+    const forged = created.client_secret.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a'));
+    for (const secret of [forged, created.client_secret.slice(0, -1), `${created.client_secret}x`, 'vch_', `${created.id}_secret_`]) {
+      await refused(q({ client_secret: secret }), {}, 401);
+    }
+    await refused(q({ client_secret: other.client_secret }), {}, 403);
+  });
+
 const CASES = [
   { network: 'efecty', label: 'Efecty', order: efectyOrder, intl: ['es-CO', 'COP'] },
   { network: 'pagoefectivo', label: 'PagoEfectivo', order: peOrder, intl: ['es-PE', 'PEN'] },

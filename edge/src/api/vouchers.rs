@@ -2,7 +2,8 @@
 //!
 //! - `POST /v1/vouchers` (secret key, optional `Idempotency-Key`)
 //! - `GET /v1/vouchers/{id}` (a key of the voucher's merchant and mode: the voucher; its
-//!   client secret: the display view, CORS-enabled with its `OPTIONS` preflight)
+//!   client secret, in the `Authorization` header or as `?client_secret=`: the display
+//!   view, CORS-enabled with its `OPTIONS` preflight)
 //! - `POST /v1/vouchers/{id}` (secret key): moves a pending voucher's `expires_at`
 //! - `POST /v1/vouchers/{id}/cancel` (secret key)
 //! - `GET /v1/vouchers?reference=&status=&limit=&starting_after=`
@@ -62,7 +63,7 @@ pub fn parse_id(id: &str) -> ApiResult<VoucherId> {
 /// display view for its client secret (checked by the server key: a forged one never
 /// reaches the object).
 pub async fn retrieve(req: &Request, env: &Env, config: &Config, id: &str) -> ApiResult<Response> {
-    let caller = auth::caller(req, config)?;
+    let caller = auth::display_caller(req, config)?;
     let id = parse_id(id)?;
     // A client may ask for the edge's drawing of the voucher with it (`vale.js` on a
     // store's page): one answer, before the wasm has loaded.

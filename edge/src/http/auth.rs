@@ -127,6 +127,54 @@ pub fn caller<'a>(req: &Request, config: &'a Config) -> ApiResult<Caller<'a>> {
     }
 }
 
+/// The caller of `GET /v1/vouchers/{id}`, which also takes the voucher's client secret in
+/// its query (`?client_secret=vch_…_secret_…`): a `GET` without an `Authorization` header
+/// is a CORS simple request, so `vale.js` on a store's page (another origin) reads the
+/// voucher without a preflight, one round trip sooner. Only a voucher's client secret goes
+/// there: anything else (a secret or restricted key, a refund's secret, which belong in
+/// the header) is `400 client_secret_invalid`, and so are two of them or one beside an
+/// `Authorization` header. A forged one is `401`, as in the header.
+pub fn display_caller<'a>(req: &Request, config: &'a Config) -> ApiResult<Caller<'a>> {
+    let mut given = None;
+    for (name, value) in req.url()?.query_pairs() {
+        if name != "client_secret" {
+            continue;
+        }
+        if given.is_some() {
+            return Err(query_secret_invalid(
+                "Send client_secret once: it was in the query more than once.",
+            ));
+        }
+        given = Some(value.into_owned());
+    }
+    let Some(token) = given else {
+        return caller(req, config);
+    };
+    if bearer(req).is_some() {
+        return Err(query_secret_invalid(
+            "Send the client secret in the query or in the Authorization header, not both.",
+        ));
+    }
+    if !token.starts_with(vale_shared::VoucherId::PREFIX) {
+        return Err(query_secret_invalid(
+            "client_secret takes a voucher's client secret (vch_…_secret_…) only. A secret or \
+             restricted key never goes in a URL: send it as `Authorization: Bearer …` from a \
+             server.",
+        ));
+    }
+    match ClientSecret::parse(&token) {
+        Ok(secret) if secret.verify(config.server_key.expose().as_bytes()) => {
+            Ok(Caller::Client(secret))
+        }
+        _ => Err(ApiError::unauthenticated()),
+    }
+}
+
+/// `400 client_secret_invalid` naming the `client_secret` query parameter.
+fn query_secret_invalid(message: &str) -> ApiError {
+    ApiError::invalid("client_secret", "client_secret_invalid", message)
+}
+
 /// Routes that create, cancel or move money: the secret key only (`403` otherwise).
 pub fn secret<'a>(req: &Request, config: &'a Config) -> ApiResult<Access<'a>> {
     match caller(req, config)? {
