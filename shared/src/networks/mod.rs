@@ -1,4 +1,9 @@
-//! The cash networks Vale speaks to, and the facts about each that code relies on.
+//! The cash networks Vale speaks to, and the facts about each that code relies on: one
+//! folder per network (`efecty/`, `pagoefectivo/`) for its wire formats and codes, as
+//! hyperswitch keeps one folder per connector.
+
+pub mod efecty;
+pub mod pagoefectivo;
 
 use crate::money::{Currency, Money};
 use serde::{Deserialize, Serialize};
