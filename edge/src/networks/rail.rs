@@ -21,7 +21,6 @@
 
 use crate::config::{Merchant, Mode};
 use crate::http::error::{ApiError, ApiResult};
-use crate::networks::codes;
 use crate::networks::pagoefectivo::rest as pagoefectivo;
 use crate::runtime::random;
 use time::OffsetDateTime;
@@ -139,7 +138,7 @@ impl Rail for Local {
     async fn issue(&self, _order: &Order<'_>) -> Result<Issued, NotIssued> {
         let mut candidates = Vec::with_capacity(CANDIDATES);
         for _ in 0..CANDIDATES {
-            candidates.push(codes::payment_code(self.0, random::bytes()?));
+            candidates.push(self.0.payment_code(random::bytes()?).into_string());
         }
         Ok(Issued {
             candidates,
