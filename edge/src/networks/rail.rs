@@ -24,6 +24,7 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::networks::pagoefectivo::rest as pagoefectivo;
 use crate::runtime::random;
 use time::OffsetDateTime;
+use vale_shared::networks::NetworkKey;
 use vale_shared::pagoefectivo::rest::CipOrder;
 use vale_shared::voucher::Customer;
 use vale_shared::{Money, Network};
@@ -93,7 +94,7 @@ pub enum Upstream {
         amount: Money,
         /// The payment's network key, the same a notification of it carries
         /// (`pagoefectivo:cip.paid:<operationNumber>`), so it is one payment either way.
-        payment_key: String,
+        payment_key: NetworkKey,
         /// When, by the network.
         paid_at: Option<OffsetDateTime>,
     },
