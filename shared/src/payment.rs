@@ -39,10 +39,10 @@ pub enum PaymentIdentity {
     Pagoefectivo(String),
 }
 
-const EFECTY_PREFIX: &str = "efecty:";
-const PAGOEFECTIVO_PREFIX: &str = "pagoefectivo:cip.paid:";
-const PAGOEFECTIVO_EXPIRED: &str = "pagoefectivo:cip.expired:";
-const SEARCH_EXPIRED: &str = "pagoefectivo:search.expired:";
+pub(crate) const EFECTY_PREFIX: &str = "efecty:";
+pub(crate) const PAGOEFECTIVO_PREFIX: &str = "pagoefectivo:cip.paid:";
+pub(crate) const PAGOEFECTIVO_EXPIRED: &str = "pagoefectivo:cip.expired:";
+pub(crate) const SEARCH_EXPIRED: &str = "pagoefectivo:search.expired:";
 
 impl PaymentIdentity {
     /// The network that gave it.

@@ -1,7 +1,7 @@
-//! What differs per network: one folder per network (its notification, its REST API),
-//! the seam every network implements (`rail`), and payment codes and barcodes (`codes`).
+//! What differs per network: one folder per network (its notification, its REST API)
+//! and the seam every network implements (`rail`). Payment codes and barcodes are the
+//! networks' own rules, on `vale_shared::Network` (`shared/src/networks/`).
 
-pub mod codes;
 pub mod efecty;
 pub mod pagoefectivo;
 pub mod rail;

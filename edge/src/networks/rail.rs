@@ -21,10 +21,10 @@
 
 use crate::config::{Merchant, Mode};
 use crate::http::error::{ApiError, ApiResult};
-use crate::networks::codes;
 use crate::networks::pagoefectivo::rest as pagoefectivo;
 use crate::runtime::random;
 use time::OffsetDateTime;
+use vale_shared::networks::NetworkKey;
 use vale_shared::pagoefectivo::rest::CipOrder;
 use vale_shared::voucher::Customer;
 use vale_shared::{Money, Network};
@@ -94,7 +94,7 @@ pub enum Upstream {
         amount: Money,
         /// The payment's network key, the same a notification of it carries
         /// (`pagoefectivo:cip.paid:<operationNumber>`), so it is one payment either way.
-        payment_key: String,
+        payment_key: NetworkKey,
         /// When, by the network.
         paid_at: Option<OffsetDateTime>,
     },
@@ -139,7 +139,7 @@ impl Rail for Local {
     async fn issue(&self, _order: &Order<'_>) -> Result<Issued, NotIssued> {
         let mut candidates = Vec::with_capacity(CANDIDATES);
         for _ in 0..CANDIDATES {
-            candidates.push(codes::payment_code(self.0, random::bytes()?));
+            candidates.push(self.0.payment_code(random::bytes()?).into_string());
         }
         Ok(Issued {
             candidates,

@@ -23,16 +23,10 @@
 //! only the payout file carries them whole ([`Destination::full`]).
 
 use super::bank;
+use crate::network::Network;
 use serde_json::{Map, Value, json};
 
-/// Which country's rules apply (the voucher's network decides).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Country {
-    /// Colombia (Efecty).
-    Colombia,
-    /// Peru (PagoEfectivo).
-    Peru,
-}
+pub use crate::networks::Country;
 
 /// A field the shopper got wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -94,10 +88,7 @@ pub enum Destination {
 
 /// The destination types a country offers, for the shopper's page.
 pub const fn types(country: Country) -> &'static [&'static str] {
-    match country {
-        Country::Colombia => &["cash_pickup", "bank_account", "wallet"],
-        Country::Peru => &["bank_account", "wallet"],
-    }
+    country.network().refund_destinations()
 }
 
 fn text<'a>(fields: &'a Map<String, Value>, name: &str) -> Result<&'a str, FieldError> {
@@ -402,6 +393,19 @@ impl Destination {
         }
     }
 
+    /// Whether a voucher of `network` may refund to this kind of destination
+    /// ([`Network::refund_destinations`]: cash pickup is at Efecty points only).
+    ///
+    /// ```
+    /// use vale_shared::Network;
+    /// use vale_shared::refund::destination::Destination;
+    /// let wallet = Destination::Wallet { provider: "yape", phone: "+51987654321".into() };
+    /// assert!(wallet.allowed_on(Network::Pagoefectivo));
+    /// ```
+    pub fn allowed_on(&self, network: Network) -> bool {
+        network.refund_destinations().contains(&self.kind())
+    }
+
     fn render(&self, number: impl Fn(&str) -> String) -> Value {
         match self {
             Destination::CashPickup {
@@ -493,6 +497,28 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    /// Cash pickup is at Efecty points: a PagoEfectivo voucher's refund never goes there
+    /// (the edge checked this by hand before `Destination::allowed_on`).
+    #[test]
+    fn cash_pickup_is_allowed_on_efecty_only() {
+        let pickup = Destination::CashPickup {
+            name: "Ana Pérez".into(),
+            document_type: "CC",
+            document_number: "1020304050".into(),
+            phone: "+573001234567".into(),
+        };
+        assert!(pickup.allowed_on(Network::Efecty));
+        assert!(!pickup.allowed_on(Network::Pagoefectivo));
+        let wallet = Destination::Wallet {
+            provider: "nequi",
+            phone: "+573001234567".into(),
+        };
+        for network in Network::ALL {
+            assert!(wallet.allowed_on(network));
+            assert_eq!(types(network.country()), network.refund_destinations());
+        }
+    }
 
     #[test]
     fn nit_and_ruc_check_digits() {

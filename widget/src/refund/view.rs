@@ -50,10 +50,7 @@ pub struct RefundView {
 impl RefundView {
     /// Whose rules the destination follows.
     pub const fn country(&self) -> Country {
-        match self.network {
-            Network::Efecty => Country::Colombia,
-            Network::Pagoefectivo => Country::Peru,
-        }
+        self.network.country()
     }
 
     /// Reads a parsed body; `None` if anything the page needs is missing or wrong.

@@ -9,7 +9,7 @@ use crate::objects::voucher::{Notice, Reported};
 use crate::runtime::clock;
 use time::OffsetDateTime;
 use vale_shared::efecty::{self, EventType, Notification};
-use vale_shared::payment::PaymentIdentity;
+use vale_shared::networks::NetworkKey;
 use vale_shared::webhook::{self, SignatureError};
 use vale_shared::{Money, Network};
 use worker::{Headers, Method, Request, RequestInit};
@@ -88,7 +88,7 @@ pub fn verify<'a>(
         notice: Notice {
             // One payment is one payment: Efecty's authorisation names it, whatever the
             // message id.
-            network_key: PaymentIdentity::Efecty(n.authorization).key(),
+            network_key: NetworkKey::efecty(n.authorization),
             message_id: Some(id),
             payment_code: n.payment_code,
             accept_other_code: false,

@@ -7,8 +7,8 @@ use crate::config::{Merchant, Mode};
 use crate::http::error::{ApiError, ApiResult};
 use crate::objects::voucher::{Notice, Reported};
 use time::OffsetDateTime;
+use vale_shared::networks::NetworkKey;
 use vale_shared::pagoefectivo::{self, EventType, Notification};
-use vale_shared::payment::{self, PaymentIdentity};
 use vale_shared::{Money, Network};
 use worker::{Headers, Method, Request, RequestInit};
 
@@ -51,8 +51,8 @@ pub fn verify<'a>(
         voucher_id: n.transaction_code.as_deref().and_then(|t| t.parse().ok()),
         notice: Notice {
             network_key: match n.event_type {
-                EventType::CipPaid => PaymentIdentity::Pagoefectivo(n.operation_number).key(),
-                EventType::CipExpired => payment::expiry_key(&n.operation_number),
+                EventType::CipPaid => NetworkKey::pagoefectivo_paid(n.operation_number),
+                EventType::CipExpired => NetworkKey::Expired(n.operation_number),
             },
             message_id: None,
             payment_code: n.cip,

@@ -14,6 +14,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::time::Duration;
 use vale_shared::Secret;
+use vale_shared::networks::NetworkKey;
 use vale_shared::pagoefectivo::rest::{self, AnswerError, CipOrder, CipState, Credentials};
 use worker::{AbortController, AbortSignal, Delay, Fetch, Headers, Method, Request, RequestInit};
 
@@ -376,7 +377,7 @@ impl From<CipState> for Upstream {
                 paid_at,
             } => Upstream::Paid {
                 amount,
-                payment_key: format!("pagoefectivo:cip.paid:{operation_number}"),
+                payment_key: NetworkKey::pagoefectivo_paid(operation_number),
                 paid_at,
             },
             CipState::Expired => Upstream::Expired,

@@ -9,7 +9,6 @@ use super::review;
 use super::screen;
 use crate::config::{Merchant, Mode};
 use crate::http::error::{ApiError, ApiResult, ErrorType};
-use crate::networks::codes;
 use crate::networks::rail::{NotIssued, Order, Rail, Rails};
 use crate::objects::ledger::{self, Claimed, IndexRow, LedgerClient};
 use crate::objects::voucher::store::{self, MIGRATIONS, Stored};
@@ -346,14 +345,16 @@ impl VoucherObject {
         if let Some(replay) = self.replay(&scope, request)? {
             return Ok(replay);
         }
-        let barcode = codes::barcode(
-            new.network,
-            &claimed.payment_code,
-            new.amount,
-            new.expires_at,
-            // Test vouchers never carry the live agreement (review L6).
-            merchant.efecty(Mode::of(livemode)).gln.as_deref(),
-        )?;
+        let barcode = new
+            .network
+            .barcode(
+                &claimed.payment_code,
+                new.amount,
+                new.expires_at,
+                // Test vouchers never carry the live agreement (review L6).
+                merchant.efecty(Mode::of(livemode)).gln.as_deref(),
+            )
+            .map_err(|e| ApiError::internal(format!("barcode: {e}")))?;
         let stored = Stored {
             id,
             merchant: merchant.id.clone(),

@@ -14,7 +14,6 @@ use crate::runtime::storage::{int, opt_text, text};
 use time::{Duration, OffsetDateTime};
 use vale_shared::VoucherStatus;
 use vale_shared::event::EventType;
-use vale_shared::payment::PaymentIdentity;
 use vale_shared::settlement::reconcile;
 use vale_shared::voucher::{Decision, NotificationOutcome, Payment, PaymentOutcome};
 
@@ -27,10 +26,9 @@ impl VoucherObject {
         notice: &Notice,
         real: OffsetDateTime,
     ) -> ApiResult<Option<i64>> {
-        let (super::protocol::Reported::Paid { amount, paid_at }, Some(identity)) = (
-            notice.report,
-            PaymentIdentity::parse_key(&notice.network_key),
-        ) else {
+        let (super::protocol::Reported::Paid { amount, paid_at }, Some(identity)) =
+            (notice.report, notice.network_key.payment().cloned())
+        else {
             return Ok(None);
         };
         let held = payments::held(&self.shell.sql, stored.network)?;
@@ -60,7 +58,7 @@ impl VoucherObject {
             .sql
             .exec(
                 "SELECT 1 AS seen FROM notification WHERE network_key = ? AND outcome IN ('applied', 'unexpected_payment', 'ignored') LIMIT 1",
-                vec![text(&notice.network_key)],
+                vec![text(&notice.network_key.to_string())],
             )?
             .to_array::<serde_json::Value>()?;
         let under_another_code = notice.payment_code != stored.payment_code;
@@ -86,14 +84,14 @@ impl VoucherObject {
             stored.now(real),
         );
         // Its whole identity, for a payment this report records or names first.
-        let identity =
-            PaymentIdentity::parse_key(&notice.network_key).map(|_| notice.network_key.clone());
+        let key = notice.network_key.to_string();
+        let identity = notice.network_key.payment().map(|_| key.clone());
         let notification_id =
             vale_shared::NotificationId::from_random(random::bytes()?).to_string();
         let changed = decision.life != stored.life;
         let received_ms = clock::millis(real);
         let id = notification_id.clone();
-        let network_key = notice.network_key.clone();
+        let network_key = key.clone();
         let stored = self.commit(stored, received_ms, move |tx, next| {
             let sql = tx.sql;
             sql.exec(
@@ -101,7 +99,7 @@ impl VoucherObject {
                 vec![
                     text(&id),
                     opt_text(notice.message_id.as_deref()),
-                    text(&notice.network_key),
+                    text(&key),
                     int(received_ms),
                     text(decision.outcome.as_str()),
                     text(&notice.body),
@@ -111,7 +109,7 @@ impl VoucherObject {
                 let reported_by = notice.message_id.as_deref().unwrap_or(&id);
                 PaymentRow::insert(
                     sql,
-                    &notice.network_key,
+                    &key,
                     identity.as_deref(),
                     &notice.payment_code,
                     payment,
@@ -130,7 +128,7 @@ impl VoucherObject {
             }
             if decision.outcome == NotificationOutcome::UnexpectedPayment {
                 let kind = EventType::VoucherPaymentUnexpected;
-                next.emit(sql, kind, &notice.network_key, tx.key, tx.now_ms)?;
+                next.emit(sql, kind, &key, tx.key, tx.now_ms)?;
             }
             Ok(())
         })

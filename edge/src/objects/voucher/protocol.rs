@@ -7,6 +7,7 @@ use crate::http::error::ApiResult;
 use crate::objects::shell::{Client, Protocol};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+use vale_shared::networks::NetworkKey;
 use vale_shared::settlement::Category;
 use vale_shared::voucher::Report;
 use vale_shared::{MerchantId, Money, VoucherId};
@@ -47,12 +48,11 @@ impl Scope {
 /// What a network reported, verified and parsed, for one voucher.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Notice {
-    /// The network key of the payment or expiry it reports: a payment's
-    /// [`PaymentIdentity::key`](vale_shared::payment::PaymentIdentity::key)
-    /// (`efecty:<authorization>`, `pagoefectivo:cip.paid:<operationNumber>`), or an
-    /// expiry's ([`vale_shared::payment::expiry_key`]). One payment is one payment
-    /// however many messages report it.
-    pub network_key: String,
+    /// The network key of the payment or expiry it reports (`efecty:<authorization>`,
+    /// `pagoefectivo:cip.paid:<operationNumber>`, `pagoefectivo:cip.expired:<…>`; the
+    /// same text on the wire as before it was a type). One payment is one payment however
+    /// many messages report it.
+    pub network_key: NetworkKey,
     /// The network's own message id, when it sends one (Efecty's `webhook-id`).
     pub message_id: Option<String>,
     /// The payment code the report is about.
@@ -137,7 +137,7 @@ impl Notice {
                 }),
             ),
             Upstream::Expired => (
-                vale_shared::payment::searched_expiry_key(code),
+                NetworkKey::SearchedExpiry(code.to_owned()),
                 Reported::Expired,
                 serde_json::json!({"source": "search", "cip": code, "status": "expired"}),
             ),

@@ -16,6 +16,7 @@ use crate::runtime::storage::{int, opt_int, opt_text, text};
 use serde::Deserialize;
 use serde_json::json;
 use vale_shared::event::EventType;
+use vale_shared::networks::NetworkKey;
 use vale_shared::payment::Listed;
 use vale_shared::settlement::reconcile::{self, FileLine, PaymentRef};
 use vale_shared::voucher::PaymentOutcome;
@@ -23,7 +24,11 @@ use vale_shared::voucher::PaymentOutcome;
 /// The row key of a payment a settlement line recorded: unique, and never compared as
 /// an identity (a line number names no payment).
 fn row_key(settlement: &str, line: usize) -> String {
-    format!("settlement:{settlement}:{line}")
+    NetworkKey::SettlementLine {
+        settlement: settlement.to_owned(),
+        line,
+    }
+    .to_string()
 }
 
 /// The line as the audit trail keeps it.

@@ -12,7 +12,6 @@
 
 use super::object::VoucherObject;
 use crate::http::error::{ApiError, ApiResult, ErrorType};
-use crate::networks::codes;
 use crate::networks::rail::Rail;
 use crate::objects::voucher::Scope;
 use crate::objects::voucher::store::Stored;
@@ -87,13 +86,16 @@ impl VoucherObject {
         // Reload after the await: a payment, a cancel or the window's end may have landed.
         let fresh = self.loaded(scope)?;
         let life = decide_again(&stored, &fresh, asked, fresh.now(clock::now()))?;
-        let barcode = codes::with_deadline(
-            &fresh.issued.barcode,
-            fresh.network,
-            &fresh.payment_code,
-            fresh.amount,
-            life.expires_at,
-        )?;
+        let barcode = fresh
+            .network
+            .barcode_with_deadline(
+                &fresh.issued.barcode,
+                &fresh.payment_code,
+                fresh.amount,
+                life.expires_at,
+            )
+            .ok_or_else(|| ApiError::internal("barcode: a stored GS1-128 symbol without its GLN"))?
+            .map_err(|e| ApiError::internal(format!("barcode: {e}")))?;
         let now_ms = clock::millis(clock::now());
         let stored = self.write(fresh, now_ms, move |tx, next| {
             next.save_deadline(tx.sql, life, barcode)

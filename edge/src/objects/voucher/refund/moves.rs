@@ -10,7 +10,6 @@ use crate::objects::voucher::{RefundAction, Scope};
 use crate::runtime::clock;
 use crate::runtime::storage::{int, opt_int, opt_text, text};
 use serde_json::{Value, json};
-use vale_shared::Network;
 use vale_shared::event::EventType;
 use vale_shared::id::RefundId;
 use vale_shared::refund::RefundStatus;
@@ -76,9 +75,9 @@ impl VoucherObject {
                         invalid("body", "body_invalid", "The body must be a JSON object.")
                     })?;
                 let destination = value.get("destination").unwrap_or(&value);
-                let destination = Destination::parse(country(stored.network), destination)
+                let destination = Destination::parse(stored.network.country(), destination)
                     .map_err(|e| invalid(&e.field, "destination_invalid", e.message))?;
-                if destination.kind() == "cash_pickup" && stored.network != Network::Efecty {
+                if !destination.allowed_on(stored.network) {
                     return Err(invalid(
                         "destination.type",
                         "destination_invalid",

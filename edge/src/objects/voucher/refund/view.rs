@@ -7,17 +7,8 @@ use crate::objects::voucher::store::Stored;
 use crate::runtime::clock;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-use vale_shared::Network;
 use vale_shared::id::{RefundId, RefundSecret};
-use vale_shared::refund::destination::Country;
-use vale_shared::refund::{self, RefundStatus};
-
-pub(super) fn country(network: Network) -> Country {
-    match network {
-        Network::Efecty => Country::Colombia,
-        Network::Pagoefectivo => Country::Peru,
-    }
-}
+use vale_shared::refund::RefundStatus;
 
 /// Unix ms cut to the whole second: what a refund's instants are stored as, so what the
 /// API shows (to the second) is the instant that holds.
@@ -93,7 +84,7 @@ pub(super) fn render(
             map.insert("reference".into(), json!(stored.issued.reference));
             map.insert(
                 "destination_types".into(),
-                json!(refund::destination::types(country(stored.network))),
+                json!(stored.network.refund_destinations()),
             );
         } else {
             map.insert("client_secret".into(), json!(secret.expose()));

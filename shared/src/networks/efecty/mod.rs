@@ -5,6 +5,9 @@
 //! Efecty notifications are signed with Standard Webhooks ([`crate::webhook`]): verify
 //! the raw bytes with [`crate::webhook::verify`] first, then parse them here.
 
+mod rules;
+pub use rules::Efecty;
+
 use crate::barcode::code128;
 use crate::barcode::gs1;
 use crate::barcode::{Barcode, BarcodeError, Symbology};

@@ -1,4 +1,16 @@
-//! The cash networks Vale speaks to, and the facts about each that code relies on.
+//! The cash networks Vale speaks to, and the facts about each that code relies on: one
+//! folder per network (`efecty/`, `pagoefectivo/`) for its wire formats and codes, as
+//! hyperswitch keeps one folder per connector.
+
+pub mod efecty;
+mod key;
+pub mod pagoefectivo;
+mod payment_code;
+mod rules;
+
+pub use key::{InvalidNetworkKey, NetworkKey};
+pub use payment_code::{InvalidPaymentCode, PaymentCode};
+pub use rules::NetworkRules;
 
 use crate::money::{Currency, Money};
 use serde::{Deserialize, Serialize};
@@ -143,6 +155,26 @@ impl Network {
             Network::Efecty => (500_000, 400_000_000),
             Network::Pagoefectivo => (100, 500_000),
         })
+    }
+}
+
+/// The country whose rules apply to a voucher's refund (documents, phones, banks): the
+/// voucher's network decides ([`Network::country`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Country {
+    /// Colombia (Efecty).
+    Colombia,
+    /// Peru (PagoEfectivo).
+    Peru,
+}
+
+impl Country {
+    /// The network whose vouchers are paid in this country.
+    pub const fn network(self) -> Network {
+        match self {
+            Country::Colombia => Network::Efecty,
+            Country::Peru => Network::Pagoefectivo,
+        }
     }
 }
 

@@ -12,6 +12,9 @@
 
 pub mod rest;
 
+mod rules;
+pub use rules::PagoEfectivo;
+
 use crate::barcode::{Barcode, BarcodeError, Symbology, code128};
 use crate::money::{Currency, Money};
 use crate::secret::Secret;
