@@ -231,27 +231,35 @@ pub fn build_edge(root: &Path, tools: &Tools) -> Result {
 /// Applies edge/migrations to the local D1 database in `persist` (the reporting rows);
 /// wrangler keeps track of what was applied, so running it again changes nothing.
 pub fn apply_reports(root: &Path, tools: &Tools, persist: &Path) -> Result {
-    let status = Command::new(tools.node())
-        .arg(&tools.wrangler)
-        .args([
-            "d1",
-            "migrations",
-            "apply",
-            "vale-reports",
-            "--local",
-            "--config",
-        ])
-        .arg(root.join("edge/wrangler.toml"))
-        .arg("--persist-to")
-        .arg(persist)
-        .env("PATH", tools.path_env())
-        .envs(Flags::load(root)?.env_for(Launch::Quiet))
-        .status()
-        .map_err(|e| format!("wrangler d1 migrations apply: {e}"))?;
-    if status.success() {
+    let env = Flags::load(root)?.env_for(Launch::Quiet);
+    let out = crate::d1::output("wrangler d1 migrations apply", || {
+        let mut command = Command::new(tools.node());
+        command
+            .arg(&tools.wrangler)
+            .args([
+                "d1",
+                "migrations",
+                "apply",
+                "vale-reports",
+                "--local",
+                "--config",
+            ])
+            .arg(root.join("edge/wrangler.toml"))
+            .arg("--persist-to")
+            .arg(persist)
+            .env("PATH", tools.path_env())
+            .envs(env.iter().cloned());
+        command
+    })?;
+    if out.status.success() {
         Ok(())
     } else {
-        Err(format!("wrangler d1 migrations apply: {status}"))
+        Err(format!(
+            "wrangler d1 migrations apply: {}\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
     }
 }
 

@@ -13,6 +13,7 @@
 //!   checks a network's points file and replaces its points (local, or the deployed D1).
 
 mod build;
+mod d1;
 mod dashboard;
 mod places;
 mod short_names;

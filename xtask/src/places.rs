@@ -212,11 +212,11 @@ fn execute(root: &Path, tools: &Tools, target: &Target, statements: &[String]) -
         .try_for_each(|(i, chunk)| {
             let file = dir.join(format!("{i:05}.sql"));
             std::fs::write(&file, chunk.join("\n")).map_err(|e| e.to_string())?;
-            let out = wrangler(root, tools, target)
-                .arg("--file")
-                .arg(&file)
-                .output()
-                .map_err(|e| format!("wrangler d1 execute: {e}"))?;
+            let out = crate::d1::output("wrangler d1 execute", || {
+                let mut command = wrangler(root, tools, target);
+                command.arg("--file").arg(&file);
+                command
+            })?;
             if out.status.success() {
                 Ok(())
             } else {
@@ -285,14 +285,15 @@ fn sample_path(root: &Path, network: Network) -> PathBuf {
 
 /// Each network's list source in the local database (`network` → `source`).
 fn sources(root: &Path, tools: &Tools, persist: &Path) -> Result<Vec<(String, String)>> {
-    let out = wrangler(root, tools, &Target::Local(persist.to_path_buf()))
-        .args([
+    let out = crate::d1::output("wrangler d1 execute", || {
+        let mut command = wrangler(root, tools, &Target::Local(persist.to_path_buf()));
+        command.args([
             "--json",
             "--command",
             "SELECT network, source FROM place_list",
-        ])
-        .output()
-        .map_err(|e| format!("wrangler d1 execute: {e}"))?;
+        ]);
+        command
+    })?;
     if !out.status.success() {
         return Err(format!(
             "wrangler d1 execute failed: {}",
