@@ -84,7 +84,12 @@ pub async fn call(method: &str, url: &str, body: Body, accept: Option<&str>) -> 
     {
         return answer;
     }
-    match send(method, url, body, accept).await {
+    answered(send(method, url, body, accept, None).await)
+}
+
+/// A failed fetch as an answer the views show.
+fn answered(sent: Result<Answer, JsValue>) -> Answer {
+    match sent {
         Ok(answer) => answer,
         Err(_) => Answer {
             status: 0,
@@ -98,6 +103,7 @@ async fn send(
     url: &str,
     body: Body,
     accept: Option<&str>,
+    account: Option<&str>,
 ) -> Result<Answer, JsValue> {
     let window = web_sys::window().ok_or(JsValue::NULL)?;
     let headers = Headers::new()?;
@@ -117,6 +123,9 @@ async fn send(
     }
     if let Some(accept) = accept {
         headers.set("accept", accept)?;
+    }
+    if let Some(account) = account {
+        headers.set("vale-account", account)?;
     }
     init.set_headers(&headers);
     let resp: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
@@ -144,6 +153,11 @@ pub fn url(mode: &str, path: &str) -> String {
 /// `GET` an API path in `mode`.
 pub async fn get(mode: &str, path: &str) -> Answer {
     call("GET", &url(mode, path), Body::None, None).await
+}
+
+/// `GET` an API path in `mode` acting for a marketplace seller (`Vale-Account`).
+pub async fn get_as(mode: &str, path: &str, account: &str) -> Answer {
+    answered(send("GET", &url(mode, path), Body::None, None, Some(account)).await)
 }
 
 /// `POST` an API path in `mode`, with an optional JSON body.

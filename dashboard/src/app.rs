@@ -48,6 +48,13 @@ impl Ctx {
             .cloned()
     }
 
+    /// Whether this mode's merchant is a marketplace platform (it has sellers).
+    pub fn platform(&self) -> bool {
+        self.session()
+            .and_then(|s| s.get("platform").and_then(Value::as_bool))
+            .unwrap_or(false)
+    }
+
     /// Whether this mode's session may take `action` (`vale_shared::dashboard::Action`).
     pub fn can(&self, action: &str) -> bool {
         self.session()
@@ -99,13 +106,23 @@ fn read_hash() -> Vec<String> {
         .collect()
 }
 
-const VIEWS: [(&str, &str); 5] = [
+const VIEWS: [(&str, &str); 6] = [
     ("vouchers", "Vouchers"),
     ("refunds", "Reembolsos"),
     ("reviews", "Revisiones"),
     ("settlements", "Conciliaciones"),
     ("webhooks", "Webhooks"),
+    ("sellers", "Vendedores"),
 ];
+
+/// The view a page belongs to in the navigation (a voucher's page to the vouchers…).
+fn section(view: &str) -> &str {
+    match view {
+        "voucher" => "vouchers",
+        "seller" => "sellers",
+        other => other,
+    }
+}
 
 /// The app.
 #[component]
@@ -169,14 +186,12 @@ pub fn App() -> impl IntoView {
             } else {
                 view! {
                     <nav aria-label="Secciones">
-                        {VIEWS.iter().map(|(view, label)| {
+                        {VIEWS.iter().filter(|(view, _)| *view != "sellers" || ctx.platform()).map(|(view, label)| {
                             let view = *view;
                             view! {
                                 <a href=move || href(&ctx, view, None)
                                     aria-current=move || {
-                                        let current = ctx.view();
-                                        let here = current == view || (view == "vouchers" && current == "voucher");
-                                        here.then_some("page")
+                                        (section(&ctx.view()) == view).then_some("page")
                                     }>{*label}</a>
                             }
                         }).collect_view()}
@@ -187,6 +202,8 @@ pub fn App() -> impl IntoView {
                         "reviews" => view! { <crate::reviews::Reviews/> }.into_any(),
                         "settlements" => view! { <crate::settlements::Settlements/> }.into_any(),
                         "webhooks" => view! { <crate::webhooks::Webhooks/> }.into_any(),
+                        "sellers" => view! { <crate::sellers::Sellers/> }.into_any(),
+                        "seller" => view! { <crate::sellers::SellerPage/> }.into_any(),
                         _ => view! { <crate::vouchers::Vouchers/> }.into_any(),
                     }}</main>
                 }.into_any()

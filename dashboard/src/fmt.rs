@@ -6,7 +6,8 @@ use serde_json::Value;
 use vale_shared::{Currency, Money};
 use wasm_bindgen::JsValue;
 
-/// The amount `minor` of `currency` (`COP`, `PEN`), or a dash.
+/// The amount `minor` of `currency` (`COP`, `PEN`), or a dash; a negative amount (a
+/// balance transaction's payout, a negative balance) with a leading `-`.
 pub fn money(minor: Option<i64>, currency: Option<&str>) -> String {
     let currency = match currency {
         Some("COP") => Currency::Cop,
@@ -15,8 +16,11 @@ pub fn money(minor: Option<i64>, currency: Option<&str>) -> String {
         _ => return String::from("—"),
     };
     minor
-        .and_then(|m| Money::new(m, currency).ok())
-        .map_or_else(|| String::from("—"), |m| m.to_string())
+        .and_then(|m| {
+            let shown = Money::new(m.checked_abs()?, currency).ok()?.to_string();
+            Some(if m < 0 { ["-", &shown].concat() } else { shown })
+        })
+        .unwrap_or_else(|| String::from("—"))
 }
 
 /// A JSON object's amount (`field`) in its `currency`.

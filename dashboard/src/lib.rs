@@ -4,15 +4,17 @@
 //! reads and acts through the session's proxy, `/dashboard/api/{test|live}/v1/…`.
 //!
 //! Views, chosen by the URL's hash (`#/{test|live}/{view}[/{id}]`): vouchers (search,
-//! paging, a voucher's timeline and raw notifications), refunds, reviews, settlements and
-//! webhooks. What a session may do comes from the edge (`can`, decided by
+//! paging, a voucher's timeline and raw notifications), refunds, reviews, settlements,
+//! webhooks and, for a marketplace platform, its sellers (balances, payouts, statements). What a session may do comes from the edge (`can`, decided by
 //! `vale_shared::dashboard`); buttons it may not use are not shown.
 
 mod api;
 mod app;
+mod deliveries;
 mod fmt;
 mod refunds;
 mod reviews;
+mod sellers;
 mod settlements;
 mod signin;
 mod vouchers;

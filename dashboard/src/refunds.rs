@@ -111,7 +111,7 @@ pub fn Refunds() -> impl IntoView {
                     return view! { <p class="empty">"No hay reembolsos con ese estado."</p> }.into_any();
                 }
                 let can_decide = ctx.can("decide");
-                view! { <div class="scroll" tabindex="0" role="region" aria-label="Tabla desplazable"><table>
+                view! { <div class="scroll" tabindex="0" role="region" aria-label="Tabla desplazable"><table class="cards">
                     <thead><tr><th scope="col">"Creado"</th><th scope="col">"Reembolso"</th><th scope="col">"Voucher"</th>
                         <th scope="col">"Monto"</th><th scope="col">"Estado"</th><th scope="col">"Destino"</th><th scope="col">"Acción"</th></tr></thead>
                     <tbody>{rows.into_iter().map(|r| {
@@ -121,13 +121,13 @@ pub fn Refunds() -> impl IntoView {
                         let waiting = can_decide && st == "pending_approval";
                         let (a_id, r_id) = (id.clone(), id.clone());
                         view! { <tr data-refund=id.clone()>
-                            <td>{fmt::date(&r, "created_at")}</td>
-                            <td class="mono">{id.clone()}</td>
-                            <td><a href=href(&ctx, "voucher", Some(&voucher))>{voucher.clone()}</a></td>
-                            <td class="num">{fmt::amount(&r, "amount")}</td>
-                            <td><span class=format!("pill {st}")>{fmt::status(&st).to_owned()}</span></td>
-                            <td>{destination(&r)}</td>
-                            <td>{waiting.then(|| view! {
+                            <td data-label="Creado">{fmt::date(&r, "created_at")}</td>
+                            <td data-label="Reembolso" class="mono">{id.clone()}</td>
+                            <td data-label="Voucher"><a href=href(&ctx, "voucher", Some(&voucher))>{voucher.clone()}</a></td>
+                            <td data-label="Monto" class="num">{fmt::amount(&r, "amount")}</td>
+                            <td data-label="Estado"><span class=format!("pill {st}")>{fmt::status(&st).to_owned()}</span></td>
+                            <td data-label="Destino">{destination(&r)}</td>
+                            <td data-label="Acción">{waiting.then(|| view! {
                                 <button type="button" on:click=move |_| decide(a_id.clone(), "approve")>"Aprobar"</button>
                                 <button type="button" class="quiet" on:click=move |_| decide(r_id.clone(), "reject")>"Rechazar"</button>
                             })}</td>

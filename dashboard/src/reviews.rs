@@ -69,7 +69,7 @@ pub fn Reviews() -> impl IntoView {
                     return view! { <p class="empty">"No hay revisiones con ese estado."</p> }.into_any();
                 }
                 let can = ctx.can("decide");
-                view! { <div class="scroll" tabindex="0" role="region" aria-label="Tabla desplazable"><table>
+                view! { <div class="scroll" tabindex="0" role="region" aria-label="Tabla desplazable"><table class="cards">
                     <thead><tr><th scope="col">"Creada"</th><th scope="col">"Referencia"</th><th scope="col">"Regla"</th>
                         <th scope="col">"Monto"</th><th scope="col">"Estado"</th><th scope="col">"Acción"</th></tr></thead>
                     <tbody>{rows.into_iter().map(|r| {
@@ -78,15 +78,15 @@ pub fn Reviews() -> impl IntoView {
                         let voucher = r.get("voucher").and_then(Value::as_str).map(str::to_owned);
                         let (a_id, r_id) = (id.clone(), id.clone());
                         view! { <tr>
-                            <td>{fmt::date(&r, "created_at")}</td>
-                            <td>{match voucher {
+                            <td data-label="Creada">{fmt::date(&r, "created_at")}</td>
+                            <td data-label="Referencia">{match voucher {
                                 Some(v) => view! { <a href=href(&ctx, "voucher", Some(&v))>{fmt::text(&r, "reference")}</a> }.into_any(),
                                 None => view! { <span>{fmt::text(&r, "reference")}</span> }.into_any(),
                             }}</td>
-                            <td class="mono">{fmt::text(&r, "reason")}</td>
-                            <td class="num">{fmt::amount(&r, "amount")}</td>
-                            <td><span class=format!("pill {st}")>{fmt::status(&st).to_owned()}</span></td>
-                            <td>{(can && st == "open").then(|| view! {
+                            <td data-label="Regla" class="mono">{fmt::text(&r, "reason")}</td>
+                            <td data-label="Monto" class="num">{fmt::amount(&r, "amount")}</td>
+                            <td data-label="Estado"><span class=format!("pill {st}")>{fmt::status(&st).to_owned()}</span></td>
+                            <td data-label="Acción">{(can && st == "open").then(|| view! {
                                 <button type="button" on:click=move |_| decide(a_id.clone(), "approve")>"Aprobar"</button>
                                 <button type="button" class="quiet" on:click=move |_| decide(r_id.clone(), "reject")>"Rechazar"</button>
                             })}</td>

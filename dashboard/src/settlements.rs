@@ -144,18 +144,18 @@ pub fn Settlements() -> impl IntoView {
                         if rows.is_empty() {
                             return view! { <p class="empty">"Ninguna línea en esta categoría."</p> }.into_any();
                         }
-                        view! { <div class="scroll" tabindex="0" role="region" aria-label="Tabla desplazable"><table>
+                        view! { <div class="scroll" tabindex="0" role="region" aria-label="Tabla desplazable"><table class="cards">
                             <thead><tr><th scope="col">"Línea"</th><th scope="col">"Código de pago"</th><th scope="col">"Voucher"</th>
                                 <th scope="col">"Monto del archivo"</th><th scope="col">"Monto del voucher"</th></tr></thead>
                             <tbody>{rows.into_iter().map(|l| {
                                 let cur = if fmt::text(&s, "currency") == "PEN" { "PEN" } else { "COP" };
                                 let voucher = l.get("voucher").and_then(Value::as_str).map(str::to_owned);
                                 view! { <tr>
-                                    <td>{fmt::text(&l, "line")}</td>
-                                    <td class="mono">{fmt::text(&l, "payment_code")}</td>
-                                    <td>{voucher.map(|v| view! { <a href=href(&ctx, "voucher", Some(&v))>{v.clone()}</a> })}</td>
-                                    <td class="num">{fmt::money(l.get("amount").and_then(Value::as_i64), Some(cur))}</td>
-                                    <td class="num">{fmt::money(l.get("voucher_amount").and_then(Value::as_i64), Some(cur))}</td>
+                                    <td data-label="Línea">{fmt::text(&l, "line")}</td>
+                                    <td data-label="Código de pago" class="mono">{fmt::text(&l, "payment_code")}</td>
+                                    <td data-label="Voucher">{voucher.map(|v| view! { <a href=href(&ctx, "voucher", Some(&v))>{v.clone()}</a> })}</td>
+                                    <td data-label="Monto del archivo" class="num">{fmt::money(l.get("amount").and_then(Value::as_i64), Some(cur))}</td>
+                                    <td data-label="Monto del voucher" class="num">{fmt::money(l.get("voucher_amount").and_then(Value::as_i64), Some(cur))}</td>
                                 </tr> }
                             }).collect_view()}</tbody>
                         </table></div> }.into_any()

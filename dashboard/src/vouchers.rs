@@ -1,6 +1,8 @@
-//! Vouchers: search by reference, payment code and status, newest first, a page at a
-//! time; and a voucher's page with its timeline (created, notified, paid, refunds, the
-//! end) and the audit trail with each notification's raw body as received.
+//! Vouchers: search by reference, payment code, status and the days they were created
+//! (`created[gte]`/`created[lte]`), newest first, a page at a time; and a voucher's page
+//! with its timeline (created, notified, paid, refunds, the end), its events with each
+//! endpoint's delivery and response code, and the audit trail with each notification's
+//! raw body as received.
 
 use crate::api::{self, enc};
 use crate::app::{Ctx, ctx, href};
@@ -10,13 +12,28 @@ use serde_json::Value;
 
 const PAGE: u32 = 20;
 
-fn list_path(reference: &str, code: &str, status: &str, after: Option<&str>) -> String {
+/// The list's path: the filters given, a page after `after`. A payment code names one
+/// voucher per network, so the dates (which the API does not take with it) are left out.
+fn list_path(
+    reference: &str,
+    code: &str,
+    status: &str,
+    (from, to): (&str, &str),
+    after: Option<&str>,
+) -> String {
     let mut q = String::from("/vouchers?limit=");
     q.push_str(&PAGE.to_string());
+    let (from, to) = if code.trim().is_empty() {
+        (from, to)
+    } else {
+        ("", "")
+    };
     for (name, value) in [
         ("reference", reference),
         ("payment_code", code),
         ("status", status),
+        ("created[gte]", from),
+        ("created[lte]", to),
     ] {
         if !value.trim().is_empty() {
             q.push('&');
@@ -38,7 +55,7 @@ pub fn table(ctx: Ctx, rows: Vec<Value>) -> impl IntoView {
         return view! { <p class="empty">"No hay vouchers con esos datos."</p> }.into_any();
     }
     view! {
-        <div class="scroll" tabindex="0" role="region" aria-label="Tabla desplazable"><table>
+        <div class="scroll" tabindex="0" role="region" aria-label="Tabla desplazable"><table class="cards">
             <thead><tr>
                 <th scope="col">"Referencia"</th><th scope="col">"Monto"</th>
                 <th scope="col">"Estado"</th><th scope="col">"Código de pago"</th>
@@ -48,12 +65,12 @@ pub fn table(ctx: Ctx, rows: Vec<Value>) -> impl IntoView {
                 let id = fmt::text(&v, "id");
                 let status = fmt::text(&v, "status");
                 view! { <tr>
-                    <td><a href=href(&ctx, "voucher", Some(&id))>{fmt::text(&v, "reference")}</a></td>
-                    <td class="num">{fmt::amount(&v, "amount")}</td>
-                    <td><span class=format!("pill {status}")>{fmt::status(&status).to_owned()}</span></td>
-                    <td class="mono">{fmt::text(&v, "payment_code")}</td>
-                    <td>{network(&v)}</td>
-                    <td>{fmt::date(&v, "created_at")}</td>
+                    <td data-label="Referencia"><a href=href(&ctx, "voucher", Some(&id))>{fmt::text(&v, "reference")}</a></td>
+                    <td data-label="Monto" class="num">{fmt::amount(&v, "amount")}</td>
+                    <td data-label="Estado"><span class=format!("pill {status}")>{fmt::status(&status).to_owned()}</span></td>
+                    <td data-label="Código de pago" class="mono">{fmt::text(&v, "payment_code")}</td>
+                    <td data-label="Red">{network(&v)}</td>
+                    <td data-label="Creado">{fmt::date(&v, "created_at")}</td>
                 </tr> }
             }).collect_view()}</tbody>
         </table></div>
@@ -76,6 +93,8 @@ pub fn Vouchers() -> impl IntoView {
     let reference = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
     let status = RwSignal::new(String::new());
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
     // The cursors of the pages before this one (for "Anterior") and this page's.
     let cursors: RwSignal<Vec<Option<String>>> = RwSignal::new(vec![None]);
     let answer: RwSignal<Option<api::Answer>> = RwSignal::new(None);
@@ -85,6 +104,7 @@ pub fn Vouchers() -> impl IntoView {
             &reference.get_untracked(),
             &code.get_untracked(),
             &status.get_untracked(),
+            (&from.get_untracked(), &to.get_untracked()),
             after.as_deref(),
         );
         let mode = ctx.mode();
@@ -111,6 +131,10 @@ pub fn Vouchers() -> impl IntoView {
                 {["pending", "paid", "expired", "cancelled", "refunded", "partially_refunded"].into_iter()
                     .map(|s| view! { <option value=s>{fmt::status(s).to_owned()}</option> }).collect_view()}
             </select></label>
+            <label>"Desde"<input name="created_gte" type="date" prop:value=move || from.get()
+                on:input=move |ev| from.set(event_target_value(&ev))/></label>
+            <label>"Hasta"<input name="created_lte" type="date" prop:value=move || to.get()
+                on:input=move |ev| to.set(event_target_value(&ev))/></label>
             <button type="submit">"Buscar"</button>
         </form>
         {move || match answer.get() {
@@ -152,12 +176,29 @@ pub fn VoucherPage() -> impl IntoView {
     let ctx = ctx();
     let id = ctx.id().unwrap_or_default();
     let data: RwSignal<Option<(api::Answer, Value, Value)>> = RwSignal::new(None);
+    let events: RwSignal<Vec<(Value, Vec<Value>)>> = RwSignal::new(Vec::new());
     let mode = ctx.mode();
     leptos::task::spawn_local(async move {
         let v = api::get(&mode, &["/vouchers/", &enc(&id)].concat()).await;
         let n = api::get(&mode, &["/vouchers/", &enc(&id), "/notifications"].concat()).await;
         let r = api::get(&mode, &["/refunds?voucher=", &enc(&id)].concat()).await;
         data.set(Some((v, n.json(), r.json())));
+        // Its events (its own and its refunds'), oldest first, each with its deliveries.
+        let e = api::get(&mode, &["/events?limit=100&voucher=", &enc(&id)].concat()).await;
+        let mut list = e
+            .json()
+            .get("data")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        list.reverse();
+        let sent = crate::deliveries::of(&mode, &list).await;
+        events.set(
+            list.into_iter()
+                .zip(sent)
+                .map(|(e, (_, d))| (e, d))
+                .collect(),
+        );
     });
     view! {
         <p><a href=move || href(&ctx, "vouchers", None)>"← Vouchers"</a></p>
@@ -165,6 +206,22 @@ pub fn VoucherPage() -> impl IntoView {
             None => view! { <p aria-live="polite">"Cargando…"</p> }.into_any(),
             Some((v, _, _)) if !v.ok() => view! { <p role="alert" class="err">{v.error()}</p> }.into_any(),
             Some((v, notes, refunds)) => page(v.json(), notes, refunds).into_any(),
+        }}
+        <h2>"Eventos y entregas"</h2>
+        {move || {
+            let list = events.get();
+            if list.is_empty() {
+                return view! { <p class="empty">"Aún no hay eventos de este voucher."</p> }.into_any();
+            }
+            view! { <ol class="timeline events">{list.into_iter().map(|(e, d)| {
+                let id = fmt::text(&e, "id");
+                let shown = id.clone();
+                view! { <li data-event=id>
+                    <time>{fmt::date(&e, "created_at")}</time>
+                    <span class="mono">{fmt::text(&e, "type")}</span>" · "<span class="mono">{shown}</span>
+                    {crate::deliveries::list(d)}
+                </li> }
+            }).collect_view()}</ol> }.into_any()
         }}
     }
 }

@@ -1,6 +1,6 @@
 //! Webhooks: each endpoint's status and why it was disabled, re-enable, rotate its secret
-//! (shown once, here only), and recent events with the deliveries still pending, each
-//! retried on demand.
+//! (shown once, here only), and recent events with each endpoint's delivery and its last
+//! response code, each event retried on demand.
 
 use crate::api::{self, enc};
 use crate::app::{ctx, notice};
@@ -14,13 +14,22 @@ pub fn Webhooks() -> impl IntoView {
     let ctx = ctx();
     let endpoints: RwSignal<Option<api::Answer>> = RwSignal::new(None);
     let events: RwSignal<Option<api::Answer>> = RwSignal::new(None);
+    let sent: RwSignal<Vec<(String, Vec<Value>)>> = RwSignal::new(Vec::new());
     let msg = RwSignal::new((true, String::new()));
     let secret = RwSignal::new(String::new());
     let load = move || {
         let mode = ctx.mode();
         leptos::task::spawn_local(async move {
             endpoints.set(Some(api::get(&mode, "/webhook_endpoints").await));
-            events.set(Some(api::get(&mode, "/events?limit=20").await));
+            let answer = api::get(&mode, "/events?limit=20").await;
+            let list = answer
+                .json()
+                .get("data")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            events.set(Some(answer));
+            sent.set(crate::deliveries::of(&mode, &list).await);
         });
     };
     load();
@@ -90,18 +99,22 @@ pub fn Webhooks() -> impl IntoView {
                     return view! { <p class="empty">"No hay eventos."</p> }.into_any();
                 }
                 let can = ctx.can("webhooks");
-                view! { <div class="scroll" tabindex="0" role="region" aria-label="Tabla desplazable"><table>
+                view! { <div class="scroll" tabindex="0" role="region" aria-label="Tabla desplazable"><table class="cards">
                     <thead><tr><th scope="col">"Creado"</th><th scope="col">"Tipo"</th><th scope="col">"Evento"</th>
-                        <th scope="col">"Entregas pendientes"</th><th scope="col">"Acción"</th></tr></thead>
+                        <th scope="col">"Entregas"</th><th scope="col">"Acción"</th></tr></thead>
                     <tbody>{rows.into_iter().map(|e| {
                         let id = fmt::text(&e, "id");
+                        let id_for_sent = id.clone();
                         let path = ["/events/", &enc(&id), "/retry"].concat();
                         view! { <tr>
-                            <td>{fmt::date(&e, "created_at")}</td>
-                            <td class="mono">{fmt::text(&e, "type")}</td>
-                            <td class="mono">{id}</td>
-                            <td class="num">{fmt::text(&e, "pending_webhooks")}</td>
-                            <td>{can.then(|| view! {
+                            <td data-label="Creado">{fmt::date(&e, "created_at")}</td>
+                            <td data-label="Tipo" class="mono">{fmt::text(&e, "type")}</td>
+                            <td data-label="Evento" class="mono">{id}</td>
+                            <td data-label="Entregas">{move || {
+                                let rows = sent.get().into_iter().find(|(e, _)| *e == id_for_sent).map(|(_, d)| d);
+                                rows.map(crate::deliveries::list)
+                            }}</td>
+                            <td data-label="Acción">{can.then(|| view! {
                                 <button type="button" class="quiet" on:click=move |_| act(path.clone(), "Evento reenviado.")>"Reintentar"</button>
                             })}</td>
                         </tr> }

@@ -114,18 +114,21 @@ impl Action {
     }
 
     /// The action of an API request under `/v1` (its path's segments after `v1`), or
-    /// `None` for one the dashboard never sends (the sandbox, notifications, accounts):
-    /// those are refused with a session whatever its kind.
+    /// `None` for one the dashboard never sends (the sandbox, notifications, and any
+    /// change to a marketplace's accounts): those are refused with a session whatever its
+    /// kind. Reading accounts (the sellers, one seller, a seller's statement) is a read.
     ///
     /// ```
     /// use vale_shared::dashboard::Action;
     /// assert_eq!(Action::of(false, &["refunds", "ref_1", "approve"]), Some(Action::Decide));
     /// assert_eq!(Action::of(true, &["vouchers"]), Some(Action::Read));
     /// assert_eq!(Action::of(false, &["sandbox", "vouchers", "v", "pay"]), None);
+    /// assert_eq!(Action::of(true, &["accounts", "acct_1", "statement"]), Some(Action::Read));
+    /// assert_eq!(Action::of(false, &["accounts", "acct_1", "disable"]), None);
     /// ```
     pub fn of(read: bool, path: &[&str]) -> Option<Action> {
         let first = path.first().copied()?;
-        if matches!(first, "sandbox" | "notifications" | "accounts") {
+        if matches!(first, "sandbox" | "notifications") || (first == "accounts" && !read) {
             return None;
         }
         if read {
@@ -295,8 +298,17 @@ mod tests {
 
     #[test]
     fn api_paths_map_to_their_action() {
-        let cases: [(bool, &[&str], Option<Action>); 16] = [
+        let cases: [(bool, &[&str], Option<Action>); 21] = [
             (true, &["vouchers"], Some(Action::Read)),
+            (true, &["accounts"], Some(Action::Read)),
+            (
+                true,
+                &["accounts", "acct_1", "statement"],
+                Some(Action::Read),
+            ),
+            (false, &["accounts"], None),
+            (false, &["accounts", "acct_1"], None),
+            (false, &["accounts", "acct_1", "disable"], None),
             (
                 true,
                 &["vouchers", "vch_1", "notifications"],
@@ -421,6 +433,14 @@ mod tests {
             let header = format!("{other}9=1; {name}={value}; z9=2");
             prop_assert_eq!(cookie(&header, &name), Some(value.as_str()));
             prop_assert_eq!(cookie(&header, "absent-name"), None);
+        }
+
+        #[test]
+        fn no_session_changes_a_sellers_account(b in "[a-z_]{1,10}", c in "[a-z_]{1,10}") {
+            for path in [&["accounts"][..], &["accounts", b.as_str()], &["accounts", b.as_str(), c.as_str()]] {
+                prop_assert_eq!(Action::of(false, path), None);
+                prop_assert_eq!(Action::of(true, path), Some(Action::Read));
+            }
         }
 
         #[test]

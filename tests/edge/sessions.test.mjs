@@ -3,7 +3,8 @@
 // each their own; the proxy `/dashboard/api/{mode}/v1/…` that acts as the session's key;
 // every state-changing call refused from another origin (and nothing done); a restricted
 // session reads and approves but never creates, a secret one never approves; sign-out;
-// no CORS on any of it; and `GET /v1/vouchers?payment_code=`.
+// no CORS on any of it; a platform's session reading its sellers (acting for one with
+// `Vale-Account`) but never changing them; and `GET /v1/vouchers?payment_code=`.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEdge } from '../support/fixtures.mjs';
@@ -214,6 +215,71 @@ describe('the proxy acts as the session\'s key', () => {
   });
 });
 
+describe('a marketplace platform\'s sellers through the proxy', () => {
+  const YAPE = { type: 'wallet', provider: 'yape', phone: '+51 987 654 321' };
+
+  test('its session reads sellers, balances and statements, acting for a seller with Vale-Account; it never changes an account', async () => {
+    const platform = api(edge.base, 'sk_test_platform');
+    const made = await platform.post('/v1/accounts', { display_name: `Puesto ${ref()}`.slice(0, 60), country: 'PE',
+      document_type: 'DNI', document_number: '12345678', payout_destination: YAPE });
+    assert.equal(made.status, 201, made.text);
+    const seller = made.json;
+    const mine = (await platform.post('/v1/vouchers', peOrder({ amount: 3_000, splits: [{ account: seller.id, amount: 2_500 }] }))).json;
+    const platformsOwn = (await platform.post('/v1/vouchers', peOrder())).json;
+    assert.equal((await platform.post(`/v1/sandbox/vouchers/${mine.id}/pay`)).status, 200);
+
+    const local = await signIn('sk_test_local');
+    assert.equal(local.json.platform, false, 'mer_local is no platform');
+    for (const key of ['sk_test_platform', 'rk_test_platform']) {
+      const s = await signIn(key);
+      assert.equal(s.json.platform, true, key);
+      const list = await call('GET', '/dashboard/api/test/v1/accounts?limit=100', { cookie: s.cookie });
+      assert.equal(list.status, 200, list.text);
+      assert.ok(list.json.data.some((a) => a.id === seller.id), `${key}: the seller is listed`);
+      const one = await call('GET', `/dashboard/api/test/v1/accounts/${seller.id}`, { cookie: s.cookie });
+      assert.equal(one.json.status, 'enabled');
+      assert.ok(!one.text.includes('987 654 321') && !one.text.includes('12345678'), 'masked as the API masks them');
+      const day = new Date(Date.now() - 5 * 3600_000).toISOString().slice(0, 10);
+      const csv = await call('GET', `/dashboard/api/test/v1/accounts/${seller.id}/statement?from=${day}&to=${day}`, { cookie: s.cookie });
+      assert.equal(csv.status, 200, csv.text);
+      assert.match(csv.headers.get('content-type'), /^text\/csv/);
+      // Acting for the seller: only the vouchers with a share for it, and its balance.
+      const as = { cookie: s.cookie, headers: { 'vale-account': seller.id } };
+      const vouchers = await call('GET', '/dashboard/api/test/v1/vouchers?limit=100', as);
+      assert.equal(vouchers.status, 200, vouchers.text);
+      assert.deepEqual(vouchers.json.data.map((v) => v.id), [mine.id], 'not the platform\'s own voucher ' + platformsOwn.id);
+      let balance;
+      for (const stop = Date.now() + 30_000; Date.now() < stop;) {
+        balance = await call('GET', '/dashboard/api/test/v1/balance', as);
+        if (balance.json?.pending?.[0]?.amount === 2_500) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      assert.deepEqual(balance.json.pending, [{ amount: 2_500, currency: 'PEN' }], balance.text);
+      const txns = await call('GET', `/dashboard/api/test/v1/balance_transactions?account=${seller.id}`, { cookie: s.cookie });
+      assert.deepEqual(txns.json.data.map((t) => [t.type, t.amount, t.source]), [['payment', 2_500, mine.id]]);
+    }
+    // Regression (issue #24, sellers view): reading accounts opened the proxy to them; changing
+    // one stays refused for every session, and nothing changes.
+    const sk = await signIn('sk_test_platform');
+    const same = { cookie: sk.cookie, site: 'same-origin' };
+    const before = (await platform.get('/v1/accounts?limit=100')).json.data.length;
+    for (const [path, body] of [['/v1/accounts', { display_name: 'Nuevo', country: 'PE', document_type: 'DNI', document_number: '87654321' }],
+      [`/v1/accounts/${seller.id}`, { display_name: 'Otro nombre' }], [`/v1/accounts/${seller.id}/disable`, undefined]]) {
+      const denied = await call('POST', `/dashboard/api/test${path}`, { ...same, body });
+      assert.equal(denied.status, 403, `${path}: ${denied.text}`);
+      assert.equal(denied.json.error.code, 'permission_denied');
+    }
+    const still = (await platform.get(`/v1/accounts/${seller.id}`)).json;
+    assert.equal(still.status, 'enabled');
+    assert.equal(still.display_name, seller.display_name);
+    assert.equal((await platform.get('/v1/accounts?limit=100')).json.data.length, before, 'no account made');
+    // mer_local's session reads no accounts: the API's own answer comes through.
+    const notPlatform = await call('GET', '/dashboard/api/test/v1/accounts', { cookie: local.cookie });
+    assert.equal(notPlatform.status, 403);
+    assert.equal(notPlatform.json.error.code, 'platform_required');
+  });
+});
+
 describe('GET /v1/vouchers?payment_code=', () => {
   test('finds the voucher with that code in either network, and nothing else', async () => {
     const e = (await merchant.post('/v1/vouchers', efectyOrder())).json;
@@ -245,5 +311,48 @@ describe('GET /v1/vouchers?payment_code=', () => {
       assert.equal(r.status, 400, `${query}: ${r.text}`);
       assert.equal(r.json.error.param, param, query);
     }
+  });
+});
+
+describe('GET /v1/vouchers?created[gte]=&created[lte]= (the dashboard\'s date search)', () => {
+  const ids = (r) => r.json.data.map((v) => v.id);
+  const q = (params) => merchant.get(`/v1/vouchers?${new URLSearchParams(params)}`);
+
+  test('bounds in Unix seconds or Bogotá/Lima days, newest first, paged with starting_after', async () => {
+    const made = [];
+    for (let i = 0; i < 3; i += 1) made.push((await merchant.post('/v1/vouchers', i % 2 ? peOrder() : efectyOrder())).json);
+    const seconds = made.map((v) => Math.floor(Date.parse(v.created_at) / 1000));
+    const newestFirst = made.map((v) => v.id).reverse();
+    const from = await q({ 'created[gte]': String(seconds[0]), limit: '100' });
+    assert.equal(from.status, 200, from.text);
+    assert.deepEqual(ids(from).slice(0, 3), newestFirst);
+    assert.ok(from.json.data.every((v) => Date.parse(v.created_at) / 1000 >= seconds[0]), 'nothing older');
+    assert.deepEqual(ids(await q({ 'created[lte]': String(seconds[0] - 1), limit: '100' })).filter((id) => newestFirst.includes(id)), [], 'all three are newer');
+    const today = new Date(Date.now() - 5 * 3600_000).toISOString().slice(0, 10);
+    const yesterday = new Date(Date.now() - 29 * 3600_000).toISOString().slice(0, 10);
+    assert.deepEqual(ids(await q({ 'created[gte]': today, 'created[lte]': today, limit: '100' })).slice(0, 3), newestFirst);
+    assert.deepEqual(ids(await q({ 'created[lte]': yesterday, limit: '100' })).filter((id) => newestFirst.includes(id)), []);
+    // One page at a time: the same three, in order, with has_more between them.
+    const seen = [];
+    let after;
+    for (let page = 0; page < 3; page += 1) {
+      const r = await q({ 'created[gte]': String(seconds[0]), limit: '1', ...(after ? { starting_after: after } : {}) });
+      if (page < 2) assert.equal(r.json.has_more, true, r.text);
+      seen.push(...ids(r));
+      after = seen.at(-1);
+    }
+    assert.deepEqual(seen, newestFirst);
+  });
+
+  test('a bad bound, or one with payment_code, is a 400 naming it', async () => {
+    for (const [name, value] of [['created[gte]', 'ayer'], ['created[lte]', '2026-02-30'], ['created[gte]', '-5'], ['created[lte]', '1.5']]) {
+      const r = await q({ [name]: value });
+      assert.equal(r.status, 400, `${name}=${value}`);
+      assert.equal(r.json.error.param, name);
+      assert.equal(r.json.error.code, 'created_invalid');
+    }
+    const both = await q({ 'created[gte]': '2026-12-01', payment_code: '1234567' });
+    assert.equal(both.status, 400);
+    assert.equal(both.json.error.param, 'created[gte]');
   });
 });

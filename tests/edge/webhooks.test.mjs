@@ -237,3 +237,42 @@ describe('deliveries', () => {
     await merchant.call('DELETE', `/v1/webhook_endpoints/${ep.id}`);
   });
 });
+
+describe('a voucher\'s events and their deliveries (issue #24, the dashboard\'s timeline)', () => {
+  test('GET /v1/events?voucher= lists only that voucher\'s events; /deliveries gives each endpoint\'s last response code', async () => {
+    const ok = await endpoint('/timeline-ok');
+    const down = await endpoint('/timeline-down');
+    behaviour.set('/timeline-down', () => 503);
+    const other = await paidVoucher();
+    const v = await paidVoucher();
+    await deliveries('/timeline-ok', 1, about(v.id));
+    await deliveries('/timeline-down', 1, about(v.id));
+    const listed = await merchant.get(`/v1/events?voucher=${v.id}`);
+    assert.equal(listed.status, 200, listed.text);
+    assert.deepEqual(listed.json.data.map((e) => [e.type, e.data.id]), [['voucher.paid', v.id]], `not ${other.id}'s`);
+    const evt = listed.json.data[0].id;
+    // Written once the endpoint answered: wait for both outcomes.
+    let rows = [];
+    for (const stop = Date.now() + 20_000; Date.now() < stop;) {
+      rows = (await merchant.get(`/v1/events/${evt}/deliveries`)).json.data;
+      if (rows.length === 2 && rows.every((d) => d.attempts >= 1)) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const by = Object.fromEntries(rows.map((d) => [d.endpoint, d]));
+    assert.deepEqual(by[ok.id], { object: 'webhook_delivery', event: evt, endpoint: ok.id, url: ok.url,
+      status: 'succeeded', attempts: 1, last_response_status: 200, next_attempt_at: null });
+    assert.equal(by[down.id].status, 'pending');
+    assert.equal(by[down.id].last_response_status, 503);
+    assert.match(by[down.id].next_attempt_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d-05:00$/);
+    assert.ok(!JSON.stringify(rows).includes('xxxx'), 'the endpoint\'s answer body is not shown');
+    // The restricted key reads them too; bad input names the field; unknown ids are 404.
+    const reader = api(edge.base, 'rk_test_local');
+    assert.equal((await reader.get(`/v1/events/${evt}/deliveries`)).json.data.length, 2);
+    assert.equal((await reader.get(`/v1/events?voucher=${v.id}&type=voucher.expired`)).json.data.length, 0);
+    const bad = await merchant.get('/v1/events?voucher=ref_1');
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json.error.param, 'voucher');
+    assert.equal((await merchant.get(`/v1/events/evt_${'0'.repeat(24)}/deliveries`)).status, 404);
+    behaviour.delete('/timeline-down');
+  });
+});

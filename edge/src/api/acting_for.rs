@@ -34,6 +34,11 @@ pub const HEADER: &str = "vale-account";
 
 /// Refuses the header on a route that does not act for a seller.
 pub fn refuse_elsewhere(req: &Request, segments: &[&str]) -> ApiResult<()> {
+    // The dashboard's proxy (`/dashboard/api/{mode}/v1/…`) acts as the API route it names.
+    let segments = match segments {
+        ["dashboard", "api", _, rest @ ..] => rest,
+        other => other,
+    };
     let served = matches!(
         (req.method(), segments),
         (Method::Post | Method::Get, ["v1", "vouchers"])

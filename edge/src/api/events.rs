@@ -14,12 +14,13 @@ use vale_shared::id::WebhookEndpointId;
 use vale_shared::webhook::WebhookSecret;
 use worker::{Env, Request, Response};
 
-/// `GET /v1/events?type=&limit=&starting_after=`.
+/// `GET /v1/events?type=&voucher=&limit=&starting_after=`.
 pub async fn list(req: &Request, env: &Env, config: &Config) -> ApiResult<Response> {
     let access = auth::reader(req, config)?;
     let mut limit = 10;
     let mut starting_after = None;
     let mut kind = None;
+    let mut voucher = None;
     for (name, value) in req.url()?.query_pairs() {
         if page_params(&name, &value, &mut limit, &mut starting_after, |v| {
             v.parse::<EventId>().ok()
@@ -36,15 +37,34 @@ pub async fn list(req: &Request, env: &Env, config: &Config) -> ApiResult<Respon
                     )
                 })?);
             }
+            "voucher" => {
+                let id = value.parse::<vale_shared::VoucherId>().map_err(|_| {
+                    ApiError::invalid(
+                        "voucher",
+                        "voucher_invalid",
+                        "voucher is not a voucher id (vch_…).",
+                    )
+                })?;
+                voucher = Some(id.to_string());
+            }
             other => return Err(unknown_param(other)),
         }
     }
-    let body = EventsClient::of(env, &access.merchant.id, access.mode)?
-        .text(&Command::List {
+    let command = match voucher {
+        Some(voucher) => Command::AboutVoucher {
+            voucher,
             kind,
             limit,
             starting_after,
-        })
+        },
+        None => Command::List {
+            kind,
+            limit,
+            starting_after,
+        },
+    };
+    let body = EventsClient::of(env, &access.merchant.id, access.mode)?
+        .text(&command)
         .await?;
     Ok(json_response(200, readable(body, access.role)?))
 }
@@ -92,6 +112,22 @@ pub async fn retrieve(req: &Request, env: &Env, config: &Config, id: &str) -> Ap
         .text(&Command::Get { id })
         .await?;
     Ok(json_response(200, readable(body, access.role)?))
+}
+
+/// `GET /v1/events/{id}/deliveries` (secret or restricted key): where the event went,
+/// one delivery per endpoint it was meant for, with the endpoint's last HTTP status.
+pub async fn deliveries(
+    req: &Request,
+    env: &Env,
+    config: &Config,
+    id: &str,
+) -> ApiResult<Response> {
+    let access = auth::reader(req, config)?;
+    let id = event_id(id)?;
+    let body = EventsClient::of(env, &access.merchant.id, access.mode)?
+        .text(&Command::Deliveries { id })
+        .await?;
+    Ok(json_response(200, body))
 }
 
 /// `POST /v1/events/{id}/retry` (secret key).

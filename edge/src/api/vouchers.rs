@@ -19,6 +19,7 @@ use crate::http::error::{ApiError, ApiResult, json_response};
 use crate::objects::ledger::{self, Ids, LedgerClient, ListQuery};
 use crate::objects::voucher::{Command, Scope, VoucherClient};
 use futures_util::future::join_all;
+use vale_shared::voucher::{Bound, created_bound};
 use vale_shared::{VoucherId, VoucherStatus};
 use worker::{Env, Request, Response};
 
@@ -180,6 +181,8 @@ pub async fn list(req: &Request, env: &Env, config: &Config) -> ApiResult<Respon
         status: None,
         limit: DEFAULT_LIMIT,
         starting_after: None,
+        created_gte: None,
+        created_lte: None,
     };
     let mut payment_code = None;
     for (name, value) in req.url()?.query_pairs() {
@@ -194,6 +197,8 @@ pub async fn list(req: &Request, env: &Env, config: &Config) -> ApiResult<Respon
         }
         match name.as_ref() {
             "payment_code" => payment_code = Some(by_code::parse(&value)?),
+            "created[gte]" => query.created_gte = Some(created(&name, &value, Bound::From)?),
+            "created[lte]" => query.created_lte = Some(created(&name, &value, Bound::To)?),
             "reference" => {
                 if !vale_shared::voucher::is_valid_reference(&value) {
                     return Err(ApiError::invalid(
@@ -216,6 +221,21 @@ pub async fn list(req: &Request, env: &Env, config: &Config) -> ApiResult<Respon
             }
             other => return Err(unknown_param(other)),
         }
+    }
+    let dated = [
+        ("created[gte]", query.created_gte),
+        ("created[lte]", query.created_lte),
+    ]
+    .into_iter()
+    .find_map(|(name, bound)| bound.map(|_| name));
+    if let Some(name) = dated
+        && (seller.is_some() || payment_code.is_some())
+    {
+        return Err(ApiError::invalid(
+            name,
+            "parameter_invalid",
+            "created[gte] and created[lte] search the merchant's own list: not with payment_code nor Vale-Account.",
+        ));
     }
     let wanted = query.status.clone();
     let Ids { ids, has_more } = match (&seller, payment_code) {
@@ -251,6 +271,18 @@ pub async fn list(req: &Request, env: &Env, config: &Config) -> ApiResult<Respon
         200,
         format!(r#"{{"object":"list","data":[{body}],"has_more":{has_more}}}"#),
     ))
+}
+
+/// A `created[gte]`/`created[lte]` bound (`vale_shared::voucher::created_bound`), or `400`
+/// naming the parameter.
+fn created(name: &str, value: &str, bound: Bound) -> ApiResult<i64> {
+    created_bound(value, bound).ok_or_else(|| {
+        ApiError::invalid(
+            name,
+            "created_invalid",
+            "A created bound is Unix seconds or a day YYYY-MM-DD (Bogotá/Lima time).",
+        )
+    })
 }
 
 /// The vouchers `ids`, rendered by their objects, joined with commas. A voucher that is

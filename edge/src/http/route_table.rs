@@ -57,6 +57,8 @@ pub enum Route {
     ListEvents,
     RetrieveEvent,
     RetryEvent,
+    /// `GET /v1/events/{id}/deliveries`.
+    EventDeliveries,
     CreateEndpoint,
     ListEndpoints,
     RetrieveEndpoint,
@@ -163,6 +165,7 @@ pub const ROUTES: &[(Method, &str, Route)] = {
         (Get, "/v1/events", R::ListEvents),
         (Get, "/v1/events/{id}", R::RetrieveEvent),
         (Post, "/v1/events/{id}/retry", R::RetryEvent),
+        (Get, "/v1/events/{id}/deliveries", R::EventDeliveries),
         (Post, "/v1/webhook_endpoints", R::CreateEndpoint),
         (Get, "/v1/webhook_endpoints", R::ListEndpoints),
         (Get, "/v1/webhook_endpoints/{id}", R::RetrieveEndpoint),

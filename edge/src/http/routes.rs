@@ -152,6 +152,7 @@ async fn answer(
         Route::ListEvents => events::list(&req, env, config).await,
         Route::RetrieveEvent => events::retrieve(&req, env, config, id).await,
         Route::RetryEvent => events::retry(&req, env, config, id).await,
+        Route::EventDeliveries => events::deliveries(&req, env, config, id).await,
         Route::CreateEndpoint => events::create_endpoint(req, env, config).await,
         Route::ListEndpoints => events::read_endpoints(&req, env, config, None).await,
         Route::RetrieveEndpoint => events::read_endpoints(&req, env, config, Some(id)).await,

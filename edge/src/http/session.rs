@@ -51,13 +51,14 @@ impl Session {
     /// may do, and when it ends. Never the token nor the key.
     pub fn to_json(&self, config: &Config) -> serde_json::Value {
         let kind = self.key_kind();
-        let name = config
-            .key(&self.key_hash)
-            .map(|(merchant, _)| merchant.name.clone());
+        let merchant = config.key(&self.key_hash).map(|(merchant, _)| merchant);
+        let name = merchant.map(|m| m.name.clone());
+        let platform = merchant.is_some_and(|m| m.platform);
         serde_json::json!({
             "object": "dashboard_session",
             "merchant": self.merchant_id,
             "merchant_name": name,
+            "platform": platform,
             "livemode": self.livemode != 0,
             "key_kind": kind.map(KeyKind::as_str),
             "can": kind.map(|k| k.actions().map(Action::as_str).collect::<Vec<_>>()).unwrap_or_default(),

@@ -6,6 +6,7 @@
 
 mod code;
 pub(crate) mod create;
+mod created_range;
 mod life;
 mod update;
 
@@ -14,6 +15,7 @@ pub use create::{
     InvalidParam, MAX_DESCRIPTION, MAX_METADATA_KEYS, MAX_REFERENCE, MAX_RETURN_URL, NewVoucher,
     is_valid_reference,
 };
+pub use created_range::{Bound, created_bound};
 pub use life::{
     DeadlineError, Decision, Life, NotificationOutcome, Payment, PaymentOutcome, Report,
     UnknownOutcome,

@@ -2,6 +2,7 @@
 //! takes ([`protocol`]), and what it stores about endpoints and deliveries.
 
 mod alarm;
+mod deliveries;
 mod delivery;
 mod endpoint;
 mod object;

@@ -169,6 +169,18 @@ impl Events {
                 r#"{"ok":true}"#.to_owned()
             }
             Command::Get { id } => render(&self.event(id.as_str())?, true)?,
+            Command::Deliveries { id } => self.deliveries(id.as_str())?,
+            Command::AboutVoucher {
+                voucher,
+                kind,
+                limit,
+                starting_after,
+            } => self.about_voucher(
+                &voucher,
+                kind,
+                limit,
+                starting_after.as_ref().map(|id| id.as_str()),
+            )?,
             Command::List {
                 kind,
                 limit,

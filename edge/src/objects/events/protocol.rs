@@ -2,8 +2,8 @@
 //! (`EVENTS`, named `{merchant}/{mode}`) keeps the events that voucher objects forward
 //! from their outboxes, and answers the events API:
 //!
-//! - `GET /v1/events?type=&limit=&starting_after=` (newest first), `GET /v1/events/{id}`,
-//!   `POST /v1/events/{id}/retry`
+//! - `GET /v1/events?type=&voucher=&limit=&starting_after=` (newest first),
+//!   `GET /v1/events/{id}`, `GET /v1/events/{id}/deliveries`, `POST /v1/events/{id}/retry`
 //! - `/v1/webhook_endpoints`: create, list, get, delete, enable, rotate_secret
 //!
 //! and delivers every event to each enabled endpoint that subscribes to its type, from
@@ -61,6 +61,22 @@ pub enum Command {
         limit: u32,
         /// The last id of the previous page.
         starting_after: Option<EventId>,
+    },
+    /// The events about one voucher (its own and its refunds'), newest first.
+    AboutVoucher {
+        /// `vch_…`.
+        voucher: String,
+        /// Only this type.
+        kind: Option<EventType>,
+        /// 1 to 100.
+        limit: u32,
+        /// The last id of the previous page.
+        starting_after: Option<EventId>,
+    },
+    /// Where one event went: a delivery per endpoint it was meant for.
+    Deliveries {
+        /// Its id.
+        id: EventId,
     },
     /// One event.
     Get {

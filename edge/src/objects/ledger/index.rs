@@ -156,6 +156,14 @@ fn page(shell: &SqlShell, query: &ListQuery) -> ApiResult<Ids> {
         sql.push_str(" AND status = ?");
         bindings.push(text(status));
     }
+    if let Some(from) = query.created_gte {
+        sql.push_str(" AND created_at >= ?");
+        bindings.push(int(from));
+    }
+    if let Some(to) = query.created_lte {
+        sql.push_str(" AND created_at <= ?");
+        bindings.push(int(to));
+    }
     if let Some(after) = &query.starting_after {
         #[derive(Deserialize)]
         struct SeqRow {

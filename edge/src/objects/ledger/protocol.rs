@@ -51,6 +51,12 @@ pub struct ListQuery {
     pub limit: u32,
     /// The cursor: the last id of the previous page.
     pub starting_after: Option<VoucherId>,
+    /// Only vouchers created at or after this Unix second (`created[gte]`).
+    #[serde(default)]
+    pub created_gte: Option<i64>,
+    /// Only vouchers created at or before this Unix second (`created[lte]`).
+    #[serde(default)]
+    pub created_lte: Option<i64>,
 }
 
 /// Commands the ledger takes.
