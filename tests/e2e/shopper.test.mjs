@@ -415,7 +415,7 @@ test('every control is reached with the keyboard, in order, and works from it', 
       }));
     }
     for (const label of ['Copiar referencia', 'Mostrar al cajero', 'Imprimir', 'Enviar por WhatsApp',
-      'Recordatorio', 'En un punto Efecty', 'Buscador de puntos Efecty', 'Buscar puntos cerca']) {
+      'Recordatorio', 'En un punto Efecty', 'Buscador de puntos', 'Buscar puntos cerca']) {
       assert.ok(names.some((n) => n?.includes(label)), `${label} not reached: ${JSON.stringify(names)}`);
     }
     // Enter on "Mostrar al cajero" opens it, Escape closes it and gives the focus back.
