@@ -127,8 +127,8 @@ async function issue(order) {
  * A phone context on the hosted page of `voucher`, with the position granted at `at`
  * (or not), counting each `getCurrentPosition` call and keeping every URL the page asks.
  */
-async function open(voucher, { at, headers } = {}) {
-  const context = await shopper.newContext({ ...PHONE, ...(at ? { geolocation: at } : {}) });
+async function open(voucher, { at, headers, dpr = 2 } = {}) {
+  const context = await shopper.newContext({ ...PHONE, deviceScaleFactor: dpr, ...(at ? { geolocation: at } : {}) });
   if (at) await context.grantPermissions(['geolocation'], { origin: new URL(voucher.hosted_url).origin });
   await context.addInitScript(() => {
     window.__asked = 0;
@@ -281,7 +281,9 @@ test('offline: the sentence, and after a search the list kept on the phone with 
 
 test('on paper: the finder\'s address as text and a QR to the hosted voucher', { timeout: 90_000 }, async () => {
   const voucher = await issue(peOrder());
-  const { page, near } = await open(voucher);
+  // 16 mm on paper is about 60 CSS px: at 4 device pixels a CSS pixel, as many dots as a
+  // 300 dpi printer gives it.
+  const { page, near } = await open(voucher, { dpr: 4 });
   assert.equal(await near.locator('.near-paper').isVisible(), false, 'not on screen');
   await page.emulateMedia({ media: 'print' });
   const paper = near.locator('.near-paper');
