@@ -283,31 +283,6 @@ fn pagoefectivo(amount: Money, code: &str, exact: &str) -> Vec<Channel> {
     channels
 }
 
-/// A map search for the network's points near the shopper (the maps app or site asks for
-/// the location itself).
-pub fn nearby(network: Network) -> &'static str {
-    match network {
-        Network::Efecty => "https://www.google.com/maps/search/?api=1&query=Efecty",
-        Network::Pagoefectivo => {
-            "https://www.google.com/maps/search/?api=1&query=agente%20PagoEfectivo"
-        }
-    }
-}
-
-/// Where to look for the nearest point, as a sentence and the network's site.
-pub fn finder(network: Network) -> (&'static str, &'static str) {
-    match network {
-        Network::Efecty => (
-            "Encuentra el punto Efecty más cercano en",
-            "https://www.efecty.com.co",
-        ),
-        Network::Pagoefectivo => (
-            "Encuentra el agente o banco más cercano en",
-            "https://www.pagoefectivo.pe",
-        ),
-    }
-}
-
 /// What happens after paying, the same for every channel: who hears of it, what the
 /// shopper will see, and what to do when nothing comes within the network's confirmation
 /// window (Efecty 12 hours, PagoEfectivo 1 hour). `store` is the store's name.

@@ -11,7 +11,7 @@
 //! - [`shown`]: what to show for an answer, an error and the clock (pure);
 //! - [`answer`]: the display view as both renderers read it, and why it could not be read;
 //! - [`words`]: the sentences built from a voucher; [`guidance`]: how to pay; [`ics`]: the
-//!   calendar reminder;
+//!   calendar reminder; [`places`]: where to pay near the shopper;
 //! - [`voucher`]: the components;
 //! - [`CSS`]: the styles of the voucher, screen and print.
 
@@ -22,6 +22,7 @@ pub mod answer;
 pub mod browser;
 pub mod guidance;
 pub mod ics;
+pub mod places;
 pub mod shown;
 pub mod voucher;
 pub mod words;

@@ -244,6 +244,18 @@ pub trait Source {
     fn saved(&self) -> Option<(Answer, f64)> {
         None
     }
+
+    /// The body of `GET …/places?near={cell}` (a `200`), the points near a geohash cell
+    /// (`near.rs`).
+    fn places(&self, cell: &str) -> LocalFuture<Result<String, FetchError>> {
+        let _ = cell;
+        Box::pin(async { Err(FetchError::Unavailable) })
+    }
+
+    /// Where this voucher's things are kept on the device (its API URL), if anywhere.
+    fn key(&self) -> Option<String> {
+        None
+    }
 }
 
 /// How long one request may take, answer and body, before it is given up (and retried
@@ -298,6 +310,25 @@ impl Http {
 }
 
 impl Source for Http {
+    fn places(&self, cell: &str) -> LocalFuture<Result<String, FetchError>> {
+        let url = [self.url.as_str(), "/places?near=", cell].concat();
+        let authorization = ["Bearer ", self.client_secret.expose()].concat();
+        let timeout = self.timeout_ms;
+        Box::pin(async move {
+            match get(&url, &authorization, timeout).await? {
+                (200, body) => Ok(body),
+                (status, _) => Err(match parse(status, "") {
+                    Err(e) => e,
+                    Ok(_) => FetchError::Malformed,
+                }),
+            }
+        })
+    }
+
+    fn key(&self) -> Option<String> {
+        Some(self.url.clone())
+    }
+
     fn saved(&self) -> Option<(Answer, f64)> {
         let (body, at) = crate::saved::load(&self.url)?;
         let mut answer = parse(200, &body).ok()?;

@@ -70,6 +70,7 @@
 //! ```
 
 pub mod api;
+mod near;
 pub use vale_shared::barcode::draw as barcode;
 pub use vale_views::{browser, guidance, ics};
 pub mod poll;

@@ -1064,7 +1064,7 @@ async fn efecty_steps_name_the_convenio_and_an_expired_voucher_leads_back_to_the
     let page = Page::new(Canned::new(vec![Ok(pending.clone())]), now);
     settle().await;
     assert!(page.text(".howto").contains("al convenio 112233"));
-    let map = page.find(".nearby a").get_attribute("href").unwrap();
+    let map = page.find(".near-maps a").get_attribute("href").unwrap();
     assert!(
         map.starts_with("https://www.google.com/maps/search/?api=1&query=Efecty"),
         "{map}"

@@ -9,11 +9,13 @@ mod actions;
 mod barcode;
 mod cashier;
 mod header;
+mod near;
 mod outcome;
 mod pending;
 
 pub use barcode::{Fit, PAGE_TURNED_BAR_CSS, PAGE_WIDEST_ACROSS, PREVIEW_HINT};
 pub use cashier::BRIGHTNESS;
+pub use near::Search;
 pub use pending::{SOON, URGENT_SECONDS};
 
 use crate::answer::Answer;
@@ -38,6 +40,9 @@ pub struct Place {
     /// Whether the buttons work here: not in a page the edge drew, until the widget takes
     /// over (they show, disabled; the links work).
     pub live: bool,
+    /// "Buscar puntos cerca": the widget's search for points near the shopper (`None` on
+    /// the edge, which draws the section's links and a disabled button).
+    pub near: Option<Search>,
 }
 
 impl Place {
@@ -48,6 +53,7 @@ impl Place {
             can_share: false,
             host: None,
             live: false,
+            near: None,
         }
     }
 }

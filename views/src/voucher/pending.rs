@@ -5,6 +5,7 @@ use super::Place;
 use super::actions::Actions;
 use super::barcode::BarcodeFigure;
 use super::header::Header;
+use super::near::Near;
 use crate::answer::Answer;
 use crate::guidance;
 use crate::words::{code_label, payee, to_say};
@@ -40,6 +41,7 @@ pub fn pending(a: &Answer, now: Signal<OffsetDateTime>, place: &Place) -> impl I
                 <Actions voucher=v.clone() payee=payee(a) code=code place=place.clone()/>
             </div>
             <HowToPay answer=a.clone()/>
+            <Near answer=a.clone() search=place.near.clone() live=place.live/>
             <AfterPaying answer=a.clone()/>
         </div>
     }
@@ -112,14 +114,13 @@ fn Deadline(
     }
 }
 
-/// Each way to pay the amount, its steps, and where to find the nearest place.
+/// Each way to pay the amount and its steps (where: `near::Near`, just after).
 #[component]
 fn HowToPay(
     /// The voucher and what the edge adds to it.
     answer: Answer,
 ) -> impl IntoView {
     let v = &answer.voucher;
-    let (finder_text, finder_url) = guidance::finder(v.network);
     let channels = guidance::channels(
         v.network,
         v.amount,
@@ -130,33 +131,11 @@ fn HowToPay(
     .enumerate()
     .map(|(i, c)| view! { <Channel channel=c open=i == 0/> })
     .collect_view();
-    // `strip_prefix`, not `trim_start_matches`: the latter's string searcher brings panic
-    // formatting (`char`'s Debug) into the wasm.
-    let site = finder_url
-        .strip_prefix("https://www.")
-        .unwrap_or(finder_url);
     view! {
         <section class="block howto" aria-labelledby="vale-howto-h">
             <h3 id="vale-howto-h">"Cómo pagar con " {v.network.brand()}</h3>
             {channels}
-            <p class="nearby">
-                <a
-                    class="button"
-                    href=guidance::nearby(v.network)
-                    target="_blank"
-                    rel="noopener noreferrer"
-                >
-                    "Buscar puntos cercanos"
-                </a>
-            </p>
-            <p class="finder">
-                {finder_text}
-                " "
-                <a href=finder_url target="_blank" rel="noopener noreferrer">
-                    {site}
-                </a>
-                ". Solo te mostramos los lugares que aceptan este monto."
-            </p>
+            <p class="finder">"Solo te mostramos los lugares que aceptan este monto."</p>
         </section>
     }
 }

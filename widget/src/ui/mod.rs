@@ -273,6 +273,8 @@ pub fn widget(env: Env) -> impl Render {
         }
     };
     let now_signal = Signal::derive(move || m.server_now());
+    // "Buscar puntos cerca": one search for the widget's life, whatever state is drawn.
+    let near = StoredValue::new_local(crate::near::search(Rc::clone(&poller.source)));
     let host = StoredValue::new_local(host);
     let retry = StoredValue::new_local(poller);
     let view = move || {
@@ -285,6 +287,7 @@ pub fn widget(env: Env) -> impl Render {
             can_share: browser::can_share(),
             host: Some(h.clone()),
             live: true,
+            near: Some(near.get_value()),
         });
         let retry: Retry = retry.with_value(|p| {
             let p = Rc::clone(p);
