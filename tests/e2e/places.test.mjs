@@ -21,6 +21,7 @@ import { root } from '../support/edge.mjs';
 import { artifact, zbar } from '../support/browser.mjs';
 import { useEdge, useShopper } from '../support/fixtures.mjs';
 import { efectyOrder, peOrder } from '../support/vale.mjs';
+import { geohash } from '../support/geohash.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
@@ -47,31 +48,6 @@ before(async () => {
     assert.equal(run.status, 0, `${run.stdout}${run.stderr}`);
   }
 });
-
-const BASE32 = '0123456789bcdefghjkmnpqrstuvwxyz';
-/** Geohash cell of `precision` characters and its bounds (the standard bisection). */
-function geohash(lat, lon, precision) {
-  let [latLo, latHi, lonLo, lonHi] = [-90, 90, -180, 180];
-  let out = '';
-  let even = true;
-  while (out.length < precision) {
-    let idx = 0;
-    for (let b = 0; b < 5; b++) {
-      if (even) {
-        const mid = (lonLo + lonHi) / 2;
-        idx = idx * 2 + (lon >= mid ? 1 : 0);
-        if (lon >= mid) lonLo = mid; else lonHi = mid;
-      } else {
-        const mid = (latLo + latHi) / 2;
-        idx = idx * 2 + (lat >= mid ? 1 : 0);
-        if (lat >= mid) latLo = mid; else latHi = mid;
-      }
-      even = !even;
-    }
-    out += BASE32[idx];
-  }
-  return { cell: out, centre: [(latLo + latHi) / 2, (lonLo + lonHi) / 2], size: [latHi - latLo, lonHi - lonLo] };
-}
 
 /** Metres between two points (haversine). */
 function metres([lat1, lon1], [lat2, lon2]) {

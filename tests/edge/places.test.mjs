@@ -21,37 +21,13 @@ import { root } from '../support/edge.mjs';
 import { useEdge } from '../support/fixtures.mjs';
 import { api, efectyOrder, peOrder } from '../support/vale.mjs';
 import Ajv2020 from 'ajv/dist/2020.js';
+import { geohash } from '../support/geohash.mjs';
 
 const doc = JSON.parse(readFileSync(join(root, 'docs', 'openapi.json'), 'utf8'));
 const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
 ajv.addSchema({ ...doc, $id: 'openapi.json' });
 /** Whether `json` is a PlaceList as docs/openapi.json describes it. */
 const isPlaceList = ajv.compile({ $ref: 'openapi.json#/components/schemas/PlaceList' });
-
-const BASE32 = '0123456789bcdefghjkmnpqrstuvwxyz';
-/** Geohash of `precision` characters (the standard bisection). */
-function geohash(lat, lon, precision) {
-  let [latLo, latHi, lonLo, lonHi] = [-90, 90, -180, 180];
-  let out = '';
-  let even = true;
-  while (out.length < precision) {
-    let idx = 0;
-    for (let b = 0; b < 5; b++) {
-      if (even) {
-        const mid = (lonLo + lonHi) / 2;
-        idx = idx * 2 + (lon >= mid ? 1 : 0);
-        if (lon >= mid) lonLo = mid; else lonHi = mid;
-      } else {
-        const mid = (latLo + latHi) / 2;
-        idx = idx * 2 + (lat >= mid ? 1 : 0);
-        if (lat >= mid) latLo = mid; else latHi = mid;
-      }
-      even = !even;
-    }
-    out += BASE32[idx];
-  }
-  return { cell: out, centre: [(latLo + latHi) / 2, (lonLo + lonHi) / 2] };
-}
 
 const HEAD = 'id,chain,name,address,city,lat,lon,hours,updated_at\n';
 const LIMA = [-12.0464, -77.0428];
