@@ -175,8 +175,8 @@ impl Events {
                 kind,
                 limit,
                 starting_after,
-            } => self.about_voucher(
-                &voucher,
+            } => self.list(
+                Some(&voucher),
                 kind,
                 limit,
                 starting_after.as_ref().map(|id| id.as_str()),
@@ -185,7 +185,12 @@ impl Events {
                 kind,
                 limit,
                 starting_after,
-            } => self.list(kind, limit, starting_after.as_ref().map(|id| id.as_str()))?,
+            } => self.list(
+                None,
+                kind,
+                limit,
+                starting_after.as_ref().map(|id| id.as_str()),
+            )?,
             Command::Retry { id } => {
                 let event = self.event(id.as_str())?;
                 let targets: Vec<String> = self
@@ -302,14 +307,25 @@ impl Events {
         Ok(answer)
     }
 
+    /// The events, newest first (at most `limit`, after `after`'s), of type `kind` and about
+    /// voucher `voucher` (its own and its refunds') when given: `{object: "list", data,
+    /// has_more}`.
     pub(super) fn list(
         &self,
+        voucher: Option<&str>,
         kind: Option<EventType>,
         limit: u32,
         after: Option<&str>,
     ) -> ApiResult<String> {
         let mut sql = format!("SELECT {EVENT_COLUMNS} FROM event WHERE 1 = 1");
         let mut bindings = Vec::new();
+        if let Some(voucher) = voucher {
+            // The voucher's own events and its refunds' (issue #24: a voucher's timeline).
+            sql.push_str(
+                " AND (json_extract(data, '$.id') = ? OR json_extract(data, '$.voucher') = ?)",
+            );
+            bindings.extend([text(voucher), text(voucher)]);
+        }
         if let Some(kind) = kind {
             sql.push_str(" AND type = ?");
             bindings.push(text(kind.as_str()));
