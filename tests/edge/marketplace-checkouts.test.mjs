@@ -10,6 +10,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { root, startEdge } from '../support/edge.mjs';
 import { api } from '../support/vale.mjs';
+import Ajv2020 from 'ajv/dist/2020.js';
+
+const doc = JSON.parse(readFileSync(join(root, 'docs', 'openapi.json'), 'utf8'));
+const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
+ajv.addSchema({ ...doc, $id: 'openapi.json' });
+const validCheckout = ajv.compile({ $ref: 'openapi.json#/components/schemas/Checkout' });
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 const OTHER_TEST = 'sk_test_otro_mercado_checkout';
@@ -82,6 +88,7 @@ const waitFor = async (check, what, ms = 30_000) => {
 /** Checks a split checkout's answer against its cart: one voucher per seller, each for
  * its gross, the whole cart exactly. */
 const assertCut = (answer, body, fees) => {
+  assert.ok(validCheckout(answer), `docs/openapi.json's Checkout: ${ajv.errorsText(validCheckout.errors)}`);
   assert.equal(answer.object, 'checkout');
   assert.equal(answer.split_vouchers, true);
   assert.equal(answer.amount, body.amount);

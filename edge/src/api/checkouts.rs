@@ -218,9 +218,7 @@ impl Checkout {
                     vouchers.push(serde_json::from_str::<Value>(created.voucher.get())?);
                 }
                 Err(e) => {
-                    // A refusal undoes the checkout; a failure with a key leaves it for
-                    // the retry to complete.
-                    if e.status < 500 || !keyed {
+                    if undoes(&e, keyed) {
                         undo(env, scope(), &made).await;
                     }
                     return Err(self.seller_param(e, i));
@@ -267,6 +265,14 @@ impl Checkout {
     }
 }
 
+/// Whether a voucher's error undoes the checkout: a refusal does (it does not go away by
+/// retrying); a failure with a key does not (the retry completes it), nor an
+/// idempotency error (the same key still running elsewhere, `409`: undoing would cancel
+/// the vouchers of the request that holds it).
+fn undoes(e: &ApiError, keyed: bool) -> bool {
+    e.kind != ErrorType::IdempotencyError && (e.status < 500 || !keyed)
+}
+
 /// The `i`-th voucher's request hash: the checkout's raw body and the voucher's place.
 fn request_hash(raw: &[u8], i: usize) -> String {
     let mut hash = Sha256::new();
@@ -292,5 +298,35 @@ async fn undo(env: &Env, scope: Scope, made: &[VoucherId]) {
         if let Ok(client) = VoucherClient::of(env, id) {
             let _ = client.text(scope.clone(), Command::Cancel).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_undoes_a_failure_with_a_key_waits_for_the_retry() {
+        let refused = ApiError::invalid("splits[0].account", "account_not_enabled", "no");
+        assert!(undoes(&refused, true) && undoes(&refused, false));
+        let failed = ApiError::internal("the index did not answer");
+        assert!(!undoes(&failed, true));
+        assert!(undoes(&failed, false));
+        // Regression: the same key still running elsewhere must not cancel its vouchers.
+        let running = ApiError::new(
+            409,
+            ErrorType::IdempotencyError,
+            "idempotency_request_in_progress",
+            "wait",
+        );
+        assert!(!undoes(&running, true) && !undoes(&running, false));
+    }
+
+    #[test]
+    fn each_voucher_of_a_checkout_is_its_own_request_of_the_raw_body() {
+        let body = br#"{"amount": 100}"#;
+        assert_eq!(request_hash(body, 0), request_hash(body, 0));
+        assert_ne!(request_hash(body, 0), request_hash(body, 1));
+        assert_ne!(request_hash(body, 0), request_hash(br#"{"amount":100}"#, 0));
     }
 }
