@@ -434,4 +434,23 @@ describe('events with account', () => {
     assert.equal(one.status, 200, one.text);
     assert.equal(one.json.data.find((e) => e.data.id === second.json.id).account, uno);
   });
+
+  test('refund events of a one-seller voucher carry the seller, made by the platform or for the seller; a cart\'s refunds carry null', async () => {
+    const [uno, dos] = await Promise.all([seller('Reembolsos Uno'), seller('Reembolsos Dos')]);
+    const mine = await paidVoucher(pen(10_000, { application_fee_amount: 1_000 }), as(uno));
+    const cart = await paidVoucher(pen(10_000, { splits: [{ account: uno, amount: 6_000 }, { account: dos, amount: 3_000 }] }));
+    const byPlatform = await platform.post('/v1/refunds', { voucher: mine.id, amount: 2_000, reason: 'requested_by_customer' });
+    assert.equal(byPlatform.status, 201, byPlatform.text);
+    const forSeller = await platform.post('/v1/refunds', { voucher: mine.id, amount: 1_000, reason: 'requested_by_customer' }, as(uno));
+    assert.equal(forSeller.status, 201, forSeller.text);
+    const ofCart = await platform.post('/v1/refunds', { voucher: cart.id, amount: 1_000, reason: 'requested_by_customer' });
+    assert.equal(ofCart.status, 201, ofCart.text);
+    for (const [refund, account] of [[byPlatform.json.id, uno], [forSeller.json.id, uno], [ofCart.json.id, null]]) {
+      const e = await delivered(`refund.created ${refund}`, (x) => x.type === 'refund.created' && x.data.id === refund);
+      assert.equal(e.account, account, `refund.created ${refund}`);
+      const listed = await platform.get('/v1/events?type=refund.created&limit=100');
+      assert.equal(listed.status, 200, listed.text);
+      assert.equal(listed.json.data.find((x) => x.data.id === refund).account, account);
+    }
+  });
 });

@@ -537,7 +537,8 @@ describe('acting for a seller (Vale-Account)', () => {
     for (const [method, path, body] of [
       ['POST', '/v1/accounts', co()],
       ['GET', '/v1/accounts'],
-      ['GET', '/v1/refunds'],
+      // GET /v1/refunds and /v1/refunds/{id} serve it (marketplace-seller-refunds.test.mjs).
+      ['GET', '/v1/settlements'],
       ['POST', '/v1/refunds/re_x/cancel'],
       ['GET', '/v1/events'],
     ]) {

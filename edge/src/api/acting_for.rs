@@ -11,6 +11,8 @@
 //!
 //! - `GET /v1/balance` and `GET /v1/balance_transactions` answer that seller's
 //!   (`api::balances`).
+//! - `GET /v1/refunds/{id}` and `GET /v1/refunds` with the header read and list only
+//!   refunds of vouchers with a share for that seller (`404` for any other).
 //! - `POST /v1/refunds` with the header refunds a voucher with a share for that seller,
 //!   out of that seller's share alone (checked in the voucher object:
 //!   `objects::voucher::refund::splits`).
@@ -42,7 +44,8 @@ pub fn refuse_elsewhere(req: &Request, segments: &[&str]) -> ApiResult<()> {
     let served = matches!(
         (req.method(), segments),
         (Method::Post | Method::Get, ["v1", "vouchers"])
-            | (Method::Post, ["v1", "refunds"])
+            | (Method::Post | Method::Get, ["v1", "refunds"])
+            | (Method::Get, ["v1", "refunds", _])
             | (
                 Method::Get,
                 ["v1", "vouchers", _] | ["v1", "balance"] | ["v1", "balance_transactions"]
@@ -136,4 +139,32 @@ pub async fn page(
         .filter_map(|id| id.parse::<VoucherId>().ok())
         .collect();
     Ok((ids, page.has_more))
+}
+
+/// Which of `vouchers` have a share for `seller` (from the seller ledger's index of the
+/// seller's vouchers).
+pub async fn shared_of(
+    env: &Env,
+    access: &Access<'_>,
+    seller: &AccountId,
+    vouchers: &[VoucherId],
+) -> ApiResult<std::collections::HashSet<VoucherId>> {
+    #[derive(serde::Deserialize)]
+    struct Shared {
+        vouchers: Vec<String>,
+    }
+    if vouchers.is_empty() {
+        return Ok(std::collections::HashSet::new());
+    }
+    let shared: Shared = SellerLedgerClient::of(env, &access.merchant.id, access.mode)?
+        .call(&Command::SharedOf {
+            account: seller.to_string(),
+            vouchers: vouchers.iter().map(ToString::to_string).collect(),
+        })
+        .await?;
+    Ok(shared
+        .vouchers
+        .iter()
+        .filter_map(|id| id.parse::<VoucherId>().ok())
+        .collect())
 }

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod acting_for;
 pub mod balances;
+pub mod checkouts;
 pub mod create_voucher;
 pub mod demo;
 pub mod events;

@@ -33,14 +33,7 @@ use vale_shared::refund::{FailureReason, RefundStatus};
 use worker::{Env, Request, Response};
 
 pub(super) fn refund_id(id: &str) -> ApiResult<RefundId> {
-    id.parse().map_err(|_| {
-        ApiError::new(
-            404,
-            crate::http::error::ErrorType::InvalidRequestError,
-            "resource_missing",
-            "No such refund.",
-        )
-    })
+    id.parse().map_err(|_| no_such_refund())
 }
 
 /// `POST /v1/refunds`.
@@ -183,17 +176,59 @@ pub async fn retrieve(req: &Request, env: &Env, config: &Config, id: &str) -> Ap
     let caller = auth::caller(req, config)?;
     let id = refund_id(id)?;
     let (scope, role) = match caller {
-        Caller::Key(access) => (
-            Scope::merchant(&access.merchant.id, access.mode),
-            access.role,
-        ),
+        Caller::Key(access) => {
+            // Acting for a seller: only a refund of a voucher with a share for it.
+            if let Some(seller) = crate::api::acting_for::seller(req, env, &access).await? {
+                let voucher = id.voucher_id();
+                let shared = crate::api::acting_for::shared_of(
+                    env,
+                    &access,
+                    &seller,
+                    std::slice::from_ref(&voucher),
+                )
+                .await?;
+                if !shared.contains(&voucher) {
+                    return Err(no_such_refund());
+                }
+            }
+            (
+                Scope::merchant(&access.merchant.id, access.mode),
+                access.role,
+            )
+        }
         Caller::Refund(secret) if secret.refund_id().as_ref() == Some(&id) => {
+            if req
+                .headers()
+                .has(crate::api::acting_for::HEADER)
+                .unwrap_or(true)
+            {
+                return Err(not_for_client_secret());
+            }
             (Scope::Refund { refund: id.clone() }, Role::Secret)
         }
         Caller::Refund(_) | Caller::Client(_) => return Err(ApiError::permission_denied()),
     };
     let body = ask(env, scope, &id, RefundAction::Get).await?;
     Ok(json_response(200, readable(body, role)?))
+}
+
+/// `404`: no such refund (for this merchant, mode, or seller).
+fn no_such_refund() -> ApiError {
+    ApiError::new(
+        404,
+        crate::http::error::ErrorType::InvalidRequestError,
+        "resource_missing",
+        "No such refund.",
+    )
+}
+
+/// `Vale-Account` with a refund's client secret: the header is for a platform's key.
+fn not_for_client_secret() -> ApiError {
+    ApiError::invalid(
+        "Vale-Account",
+        "header_not_supported",
+        "Vale-Account (acting for a seller) goes with the platform's key, not a client secret: nothing was done.",
+    )
 }
 
 pub(super) async fn ask(
@@ -401,21 +436,39 @@ pub async fn list(req: &Request, env: &Env, config: &Config) -> ApiResult<Respon
             }
         }
     }
+    let seller = crate::api::acting_for::seller(req, env, &access).await?;
     let scope = Scope::merchant(&access.merchant.id, access.mode);
     if let Some(voucher) = voucher {
+        if let Some(seller) = &seller {
+            let shared = crate::api::acting_for::shared_of(
+                env,
+                &access,
+                seller,
+                std::slice::from_ref(&voucher),
+            )
+            .await?;
+            if !shared.contains(&voucher) {
+                return Err(ApiError::no_such_voucher());
+            }
+        }
         let body = VoucherClient::of(env, &voucher)?
             .text(scope, Command::Refunds { status })
             .await?;
         return Ok(json_response(200, readable(body, access.role)?));
     }
-    let page: RefundIds = LedgerClient::of(env, &access.merchant.id)?
-        .call(&ledger::Command::ListRefunds {
-            livemode: access.livemode(),
-            status: status.map(|s| s.as_str().to_owned()),
-            limit,
-            starting_after,
-        })
-        .await?;
+    let page = match &seller {
+        None => {
+            LedgerClient::of(env, &access.merchant.id)?
+                .call::<RefundIds>(&ledger::Command::ListRefunds {
+                    livemode: access.livemode(),
+                    status: status.map(|s| s.as_str().to_owned()),
+                    limit,
+                    starting_after,
+                })
+                .await?
+        }
+        Some(seller) => sellers_page(env, &access, seller, status, limit, starting_after).await?,
+    };
     let mut data = Vec::with_capacity(page.ids.len());
     for id in &page.ids {
         // A refund whose voucher was purged meanwhile is skipped, never a 404 for the list
@@ -427,6 +480,53 @@ pub async fn list(req: &Request, env: &Env, config: &Config) -> ApiResult<Respon
     }
     let body = serde_json::json!({"object": "list", "data": data, "has_more": page.has_more});
     Ok(json_response(200, body.to_string()))
+}
+
+/// A page of the refunds of `seller`'s vouchers, newest first: the merchant's index read
+/// in pages of 100, each page's refunds kept when the seller ledger says their voucher
+/// has a share for the seller, until `limit` and one more are found or the index ends.
+async fn sellers_page(
+    env: &Env,
+    access: &crate::http::auth::Access<'_>,
+    seller: &vale_shared::id::AccountId,
+    status: Option<RefundStatus>,
+    limit: u32,
+    mut starting_after: Option<RefundId>,
+) -> ApiResult<RefundIds> {
+    const BATCH: u32 = 100;
+    let want = usize::try_from(limit).unwrap_or(usize::MAX);
+    let index = LedgerClient::of(env, &access.merchant.id)?;
+    let mut ids: Vec<RefundId> = Vec::new();
+    loop {
+        let page: RefundIds = index
+            .call(&ledger::Command::ListRefunds {
+                livemode: access.livemode(),
+                status: status.map(|s| s.as_str().to_owned()),
+                limit: BATCH,
+                starting_after: starting_after.clone(),
+            })
+            .await?;
+        let mut vouchers: Vec<VoucherId> = page.ids.iter().map(RefundId::voucher_id).collect();
+        vouchers.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        vouchers.dedup();
+        let shared = crate::api::acting_for::shared_of(env, access, seller, &vouchers).await?;
+        ids.extend(
+            page.ids
+                .iter()
+                .filter(|id| shared.contains(&id.voucher_id()))
+                .cloned(),
+        );
+        if ids.len() > want || !page.has_more {
+            break;
+        }
+        match page.ids.last() {
+            Some(last) => starting_after = Some(last.clone()),
+            None => break,
+        }
+    }
+    let has_more = ids.len() > want;
+    ids.truncate(want);
+    Ok(RefundIds { ids, has_more })
 }
 
 /// An answer, or `None` for a `404` (a voucher purged after the index listed it).

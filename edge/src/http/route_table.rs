@@ -18,6 +18,8 @@ pub enum Route {
     /// `/v1/accounts…`, answered by the marketplace's own routes.
     Accounts,
     CreateVoucher,
+    /// `POST /v1/checkouts` (a platform's cart, one voucher per seller on request).
+    CreateCheckout,
     ListVouchers,
     RetrieveVoucher,
     UpdateVoucher,
@@ -89,6 +91,7 @@ pub const ROUTES: &[(Method, &str, Route)] = {
         (Post, "/v1/accounts/{id}/disable", R::Accounts),
         (Get, "/v1/accounts/{id}/statement", R::Accounts),
         (Post, "/v1/vouchers", R::CreateVoucher),
+        (Post, "/v1/checkouts", R::CreateCheckout),
         (Get, "/v1/vouchers", R::ListVouchers),
         (Get, "/v1/vouchers/{id}", R::RetrieveVoucher),
         (Post, "/v1/vouchers/{id}", R::UpdateVoucher),

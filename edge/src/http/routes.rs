@@ -118,6 +118,7 @@ async fn answer(
         Route::OpenApi => openapi(),
         Route::Accounts => accounts::route(req, env, config, segments).await,
         Route::CreateVoucher => vouchers::create(req, env, config).await,
+        Route::CreateCheckout => crate::api::checkouts::create(req, env, config).await,
         Route::ListVouchers => vouchers::list(&req, env, config).await,
         Route::RetrieveVoucher => vouchers::retrieve(&req, env, config, id).await,
         Route::UpdateVoucher => vouchers::update(req, env, config, id).await,

@@ -103,6 +103,9 @@ impl SellerLedger {
                 limit,
                 starting_after,
             } => reserve::list(&self.shell.sql, &account, limit, starting_after.as_deref())?,
+            Command::SharedOf { account, vouchers } => {
+                reserve::shared_of(&self.shell.sql, &account, &vouchers)?
+            }
             // Nested scopes run what they hold (the client never sends one).
             Command::Scoped { command, .. } => return self.run(*command),
         };

@@ -148,6 +148,14 @@ pub enum Command {
         /// What to run.
         command: Box<Command>,
     },
+    /// Which of `vouchers` have a share for `account`: `{"vouchers": [...]}` (a seller's
+    /// refunds are its vouchers' refunds).
+    SharedOf {
+        /// `acct_…`.
+        account: String,
+        /// `vch_…` ids, at most a page's.
+        vouchers: Vec<String>,
+    },
     /// A page of one seller's vouchers, newest first: `{"ids", "has_more"}`.
     ListVouchers {
         /// `acct_…`.

@@ -176,3 +176,21 @@ pub fn list(
     let ids: Vec<&str> = rows.iter().take(take).map(|r| r.voucher.as_str()).collect();
     Ok(json!({"ids": ids, "has_more": has_more}))
 }
+
+/// Which of `vouchers` have a share for `account`: `{"vouchers": [...]}`, in the order
+/// given.
+pub fn shared_of(sql: &SqlStorage, account: &str, vouchers: &[String]) -> ApiResult<Value> {
+    let mut shared = Vec::new();
+    for voucher in vouchers {
+        let rows: Vec<Listed> = sql
+            .exec(
+                "SELECT seq, voucher FROM seller_voucher WHERE account = ? AND voucher = ?",
+                vec![text(account), text(voucher)],
+            )?
+            .to_array()?;
+        if !rows.is_empty() {
+            shared.push(voucher.as_str());
+        }
+    }
+    Ok(json!({"vouchers": shared}))
+}
