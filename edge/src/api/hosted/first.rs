@@ -201,9 +201,11 @@ mod tests {
         assert!(html.contains("class=\"bars page\""));
         assert!(!html.contains("<b>"), "merchant text is escaped");
         // Nothing to click before the widget takes over: its buttons are disabled, its
-        // links (WhatsApp, the reminder, the map) work.
-        assert_eq!(html.matches("<button").count(), 4);
-        assert_eq!(html.matches(" disabled").count(), 4);
+        // links (WhatsApp, the reminder, the finders and map searches) work. The fifth
+        // button is "Buscar puntos cerca" (issue #22), which asks for the position only
+        // once the widget runs.
+        assert_eq!(html.matches("<button").count(), 5);
+        assert_eq!(html.matches(" disabled").count(), 5);
         assert!(html.contains("href=\"https://wa.me/?text="));
     }
 
