@@ -56,11 +56,17 @@ async fn settle() {
     }
 }
 
-/// `text` without the parts only the device decides.
+/// `text` without the parts only the device decides, its white space read as a reader
+/// sees it (runs collapsed: the places section's empty row slots are indented text on the
+/// edge and bare on the browser, issue #22).
 fn device_free(text: &str) -> String {
     text.replace(PREVIEW_HINT, "")
         .replace("Compartir", "⟨share⟩")
         .replace("Copiar enlace", "⟨share⟩")
+        .split(|c: char| c.is_ascii_whitespace())
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[wasm_bindgen_test]
