@@ -740,16 +740,18 @@ describe('balances', () => {
     assert.equal((await other.get(`/v1/payouts/${po.json.id}`)).status, 404, 'another platform never sees it');
 
     // The day's payout file: the seller payouts follow the refunds, kind seller_payout,
-    // the seller in seller_account, the destination whole (the rail needs it).
+    // the seller in account (the contract's name), the destination's number whole in
+    // account_number (the rail needs it).
     const today = new Date(Date.now() - 5 * 3600_000).toISOString().slice(0, 10);
     const payoutFile = await platform.get(`/v1/payouts/files/${today}`);
     assert.equal(payoutFile.status, 200, payoutFile.text);
     const [header, ...body] = payoutFile.text.trim().split('\n');
     const names = header.split(',');
-    assert.deepEqual(names.slice(-2), ['kind', 'seller_account']);
+    assert.deepEqual(names.slice(-2), ['kind', 'account']);
+    assert.ok(names.includes('account_number'));
     const records = body.map((l) => Object.fromEntries(l.split(',').map((v, i) => [names[i], v])));
-    const ours = records.filter((r) => r.kind === 'seller_payout' && [daily.id, manual.id].includes(r.seller_account));
-    assert.deepEqual(ours.map((r) => [r.refund, r.seller_account, r.amount]).toSorted(),
+    const ours = records.filter((r) => r.kind === 'seller_payout' && [daily.id, manual.id].includes(r.account));
+    assert.deepEqual(ours.map((r) => [r.refund, r.account, r.amount]).toSorted(),
       [[po.json.id, daily.id, '10001'], [part.json.id, manual.id, '1200'], [rest.json.id, manual.id, '3800']].toSorted());
     assert.ok(ours.every((r) => r.currency === 'PEN' && r.type === 'wallet' && r.provider === 'yape' && r.phone === '+51987654321'), JSON.stringify(ours));
     assert.ok(records.every((r) => ['refund', 'seller_payout'].includes(r.kind)));

@@ -303,7 +303,7 @@ describe('approval', () => {
     // money goes only where it was approved.
     assert.equal((await shopper.post(`/v1/refunds/${r.id}/destination`, { destination: mallory })).status, 409);
     const line = await payoutLineOf(r.id);
-    assert.deepEqual([line.name, line.bank, line.bank_code, line.account], ['Ana Pérez', 'Bancolombia', '1007', '12345678']);
+    assert.deepEqual([line.name, line.bank, line.bank_code, line.account_number], ['Ana Pérez', 'Bancolombia', '1007', '12345678']);
   });
 
   test('Regression (review M3): a restricted key reads a refund, the lists and the events without client_secret or collect_url', async () => {

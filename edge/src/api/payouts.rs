@@ -15,7 +15,7 @@ use worker::{Env, Request, Response};
 /// The payout file's columns, in order. `kind` is `refund` or (a marketplace platform's,
 /// issue #23) `seller_payout`, whose `refund` column holds the payout id (`po_…`) and
 /// `account` the seller (the first `account` column is the destination's account number).
-pub const PAYOUT_COLUMNS: &str = "refund,voucher,amount,currency,type,name,document_type,document_number,bank,account_type,account,provider,phone,withdrawal_code,bank_code,collectable_until,kind,seller_account";
+pub const PAYOUT_COLUMNS: &str = "refund,voucher,amount,currency,type,name,document_type,document_number,bank,account_type,account_number,provider,phone,withdrawal_code,bank_code,collectable_until,kind,account";
 
 /// `GET /v1/payouts/files/{date}?limit=&starting_after=` (secret key): the refunds whose
 /// payout was prepared on `date` (`YYYY-MM-DD`, UTC−05:00, 2000 to 2100), one CSV line
