@@ -81,13 +81,25 @@ pub async fn sandbox_apply(
     config: &Config,
     date: &str,
 ) -> ApiResult<Response> {
+    let (access, network, text) = sandbox_day(req, env, config, date).await?;
+    start(env, &access, network, text.into_bytes()).await
+}
+
+/// The sandbox's file of `date` for the network the request names, with the key it was
+/// asked with: a secret key in test mode only (a live key finds no such route).
+async fn sandbox_day<'c>(
+    req: &Request,
+    env: &Env,
+    config: &'c Config,
+    date: &str,
+) -> ApiResult<(auth::Access<'c>, Network, String)> {
     let access = auth::secret(req, config)?;
     if access.mode != Mode::Test {
         return Err(ApiError::not_found());
     }
     let network = network_param(req)?;
     let text = sandbox_text(env, &access, network, date).await?;
-    start(env, &access, network, text.into_bytes()).await
+    Ok((access, network, text))
 }
 
 /// Reconciles one file of `network` for the key's merchant and mode.
@@ -352,12 +364,7 @@ pub async fn sandbox_file(
     config: &Config,
     date: &str,
 ) -> ApiResult<Response> {
-    let access = auth::secret(req, config)?;
-    if access.mode != Mode::Test {
-        return Err(ApiError::not_found());
-    }
-    let network = network_param(req)?;
-    let text = sandbox_text(env, &access, network, date).await?;
+    let (_, network, text) = sandbox_day(req, env, config, date).await?;
     let resp = Response::ok(text)?;
     resp.headers().set(
         "content-type",
