@@ -12,6 +12,7 @@ mod api;
 mod app;
 mod deliveries;
 mod fmt;
+mod paging;
 mod refunds;
 mod reviews;
 mod sellers;

@@ -7,6 +7,7 @@
 use crate::api::{self, enc};
 use crate::app::{Ctx, ctx, href, notice};
 use crate::fmt;
+use crate::paging::pager;
 use leptos::prelude::*;
 use serde_json::Value;
 
@@ -47,29 +48,6 @@ fn due(a: &Value) -> String {
         String::from("Nada pendiente")
     } else {
         ["Falta: ", &due.join(", ")].concat()
-    }
-}
-
-/// "Anterior" / "Siguiente" over a stack of cursors (`None` is the first page).
-fn pager(
-    cursors: RwSignal<Vec<Option<String>>>,
-    last: Option<String>,
-    more: bool,
-    load: impl Fn() + Copy + 'static,
-) -> impl IntoView {
-    let first = cursors.get_untracked().len() <= 1;
-    view! {
-        <div class="pager">
-            <button type="button" disabled=first on:click=move |_| {
-                cursors.update(|c| { c.pop(); });
-                load();
-            }>"Anterior"</button>
-            <button type="button" disabled=!more on:click=move |_| {
-                let last = last.clone();
-                cursors.update(|c| c.push(last));
-                load();
-            }>"Siguiente"</button>
-        </div>
     }
 }
 

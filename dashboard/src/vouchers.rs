@@ -7,6 +7,7 @@
 use crate::api::{self, enc};
 use crate::app::{Ctx, ctx, href};
 use crate::fmt;
+use crate::paging::pager;
 use leptos::prelude::*;
 use serde_json::Value;
 
@@ -145,20 +146,9 @@ pub fn Vouchers() -> impl IntoView {
                 let rows = json.get("data").and_then(Value::as_array).cloned().unwrap_or_default();
                 let last = rows.last().map(|v| fmt::text(v, "id"));
                 let more = json.get("has_more").and_then(Value::as_bool) == Some(true);
-                let first = cursors.get().len() <= 1;
                 view! {
                     {table(ctx, rows)}
-                    <div class="pager">
-                        <button type="button" disabled=first on:click=move |_| {
-                            cursors.update(|c| { c.pop(); });
-                            load();
-                        }>"Anterior"</button>
-                        <button type="button" disabled=!more on:click=move |_| {
-                            let last = last.clone();
-                            cursors.update(|c| c.push(last));
-                            load();
-                        }>"Siguiente"</button>
-                    </div>
+                    {pager(cursors, last, more, load)}
                 }.into_any()
             }
         }}
