@@ -15,7 +15,7 @@
 //! event, however many notifications reported it and however often it was forwarded.
 
 use crate::config::Mode;
-use crate::http::error::ApiResult;
+use crate::http::error::{ApiError, ApiResult};
 use crate::objects::shell::{Client, Protocol};
 use serde::{Deserialize, Serialize};
 use vale_shared::event::EventType;
@@ -40,6 +40,30 @@ pub struct Forwarded {
     /// merchant's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+}
+
+impl Forwarded {
+    /// An outbox row (the voucher's or the seller ledger's) read back as the event it
+    /// keeps; an id or type that does not read is a defect of the row (`500`).
+    pub fn from_row(
+        event_id: &str,
+        kind: &str,
+        created_ms: i64,
+        data: String,
+        account: Option<String>,
+    ) -> ApiResult<Forwarded> {
+        Ok(Forwarded {
+            id: event_id
+                .parse()
+                .map_err(|_| ApiError::internal("outbox: bad event id"))?,
+            kind: kind
+                .parse()
+                .map_err(|_| ApiError::internal("outbox: bad event type"))?,
+            created_ms,
+            data,
+            account,
+        })
+    }
 }
 
 /// Commands the events object takes.

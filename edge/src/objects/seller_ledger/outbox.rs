@@ -9,7 +9,7 @@
 //! waits at most about a minute after a failure.
 
 use crate::config::Mode;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
 use crate::objects::events::{self, EventsClient, Forwarded};
 use crate::runtime::storage::{flag, int, text};
 use serde::Deserialize;
@@ -104,19 +104,13 @@ pub(super) async fn forward(
     };
     let mut batch = Vec::with_capacity(rows.len());
     for row in rows {
-        batch.push(Forwarded {
-            id: row
-                .event_id
-                .parse()
-                .map_err(|_| ApiError::internal("seller outbox: bad event id"))?,
-            kind: row
-                .kind
-                .parse()
-                .map_err(|_| ApiError::internal("seller outbox: bad event type"))?,
-            created_ms: row.created_ms,
-            data: row.data,
-            account: row.account,
-        });
+        batch.push(Forwarded::from_row(
+            &row.event_id,
+            &row.kind,
+            row.created_ms,
+            row.data,
+            row.account,
+        )?);
     }
     EventsClient::of(env, merchant, Mode::of(livemode))?
         .text(&events::Command::Record {

@@ -5,7 +5,7 @@
 use super::store::Stored;
 use super::wake::*;
 use crate::config::Mode;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
 use crate::objects::events::{self, EventsClient, Forwarded};
 use crate::objects::ledger::{self, Done, IndexRow, LedgerClient};
 use crate::runtime::clock;
@@ -119,19 +119,13 @@ pub(super) async fn forward_outbox(env: &Env, sql: &SqlStorage, stored: &Stored)
         .and_then(|split| split.sole_seller().map(ToString::to_string));
     let mut events = Vec::with_capacity(rows.len());
     for row in rows {
-        events.push(Forwarded {
-            id: row
-                .event_id
-                .parse()
-                .map_err(|_| ApiError::internal("outbox: bad event id"))?,
-            kind: row
-                .kind
-                .parse()
-                .map_err(|_| ApiError::internal("outbox: bad event type"))?,
-            created_ms: row.created_ms,
-            data: row.data,
-            account: account.clone(),
-        });
+        events.push(Forwarded::from_row(
+            &row.event_id,
+            &row.kind,
+            row.created_ms,
+            row.data,
+            account.clone(),
+        )?);
     }
     let record = events::Command::Record {
         livemode: stored.livemode,
