@@ -372,7 +372,8 @@ test('at 200 % zoom the voucher reflows, and reduced motion stills the loading s
     await held.route(`${edge.base}/v1/vouchers/${voucher.id}`, () => {});
     await held.goto(voucher.hosted_url);
     await held.locator('vale-voucher .sk').first().waitFor({ state: 'attached' });
-    assert.ok(await held.locator('vale-voucher > .vale-first svg').isVisible(), 'the first paint shows while loading');
+    // The barcode's drawing (the first paint also holds the places section's paper QR).
+    assert.ok(await held.locator('vale-voucher > .vale-first .barcode-page svg').isVisible(), 'the first paint shows while loading');
     assert.equal(await held.locator('vale-voucher .sk').first().isVisible(), false);
     await held.close();
 
